@@ -1,0 +1,158 @@
+import 'reflect-metadata';
+import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { pinoHttp } from 'pino-http';
+import { DEV_ISSUER_PATH, type AppConfig } from './config';
+import { CatalogError, HTTP_STATUS_BY_CODE, UnauthenticatedError } from './common/errors';
+import { createLogger, type Logger } from './common/logger';
+import { currentRequestId, runWithRequestId } from './common/request-context';
+import type { GraphQLContext } from './graphql/context';
+import { createFormatError } from './graphql/format-error';
+import { buildCatalogSubgraphSchema } from './graphql/schema';
+import { authenticate, callerOf, graphqlErrorBody } from './http/authenticate';
+import { healthRouter } from './http/health';
+import { DevIssuer, devIssuerUrl } from './infra/auth/dev-issuer';
+import { OidcTokenVerifier } from './infra/auth/oidc-verifier';
+import { createBlobStorage } from './infra/blob';
+import type { BlobStorage } from './infra/blob/blob-storage';
+import { Database } from './infra/db/database';
+import { createOrm, migrate, type Orm } from './infra/db/orm';
+import { UnconfiguredFlowSource, type FlowSource } from './infra/flows/flow-source';
+import { createPackageLoader } from './modules/package/package.reference';
+import { PackageService } from './modules/package/package.service';
+
+export interface AppOptions {
+  logger?: Logger;
+  /** Called with every SQL statement (tests count them). */
+  onQuery?: (sql: string) => void;
+  /** Replaces the flows service adapter chosen from the config. */
+  flowSource?: FlowSource;
+}
+
+export interface App {
+  httpServer: Server;
+  orm: Orm;
+  blobs: BlobStorage;
+  services: { packages: PackageService };
+  logger: Logger;
+  /** Present when the local development issuer is in use. */
+  devIssuer: DevIssuer | null;
+  close(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Builds everything (database, blob storage, auth, GraphQL, REST) without listening. */
+export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const cleanups: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
+  };
+
+  try {
+    const orm = await createOrm(config.database, { logger, onQuery: options.onQuery });
+    cleanups.push(() => orm.close());
+    if (config.migrate) await migrate(orm);
+    const db = new Database(orm, config.database.kind === 'pglite');
+
+    const blobHandle = await createBlobStorage(config.blob, logger);
+    cleanups.push(() => blobHandle.stop());
+    const blobs = blobHandle.storage;
+
+    const flows = options.flowSource ?? new UnconfiguredFlowSource();
+    const packages = new PackageService(db, blobs, flows, logger);
+
+    let devIssuer: DevIssuer | null = null;
+    let verifier: OidcTokenVerifier;
+    if (config.auth.kind === 'dev-issuer') {
+      devIssuer = await DevIssuer.loadOrCreate(config.auth.keyDir, devIssuerUrl(config.host, config.port));
+      // The development issuer is checked through the very same OIDC path as a real one.
+      verifier = new OidcTokenVerifier({ issuer: devIssuer.issuerUrl, audience: config.auth.audience });
+    } else {
+      verifier = new OidcTokenVerifier({ issuer: config.auth.issuer, audience: config.auth.audience });
+    }
+
+    const app = express();
+    const httpServer = createServer(app);
+    app.disable('x-powered-by');
+    app.use((req, res, next) => {
+      const incoming = req.headers['x-request-id'];
+      const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      res.setHeader('x-request-id', requestId);
+      runWithRequestId(requestId, next);
+    });
+    app.use(pinoHttp({ logger, genReqId: () => currentRequestId() ?? randomUUID(), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+    app.use(healthRouter(db, blobs));
+    if (devIssuer) app.use(DEV_ISSUER_PATH, devIssuer.router());
+
+    const apollo = new ApolloServer<GraphQLContext>({
+      schema: await buildCatalogSubgraphSchema(),
+      formatError: createFormatError(logger),
+      includeStacktraceInErrorResponses: false,
+      allowBatchedHttpRequests: false,
+      introspection: config.nodeEnv !== 'production',
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    });
+    await apollo.start();
+    cleanups.push(() => apollo.stop());
+
+    app.use(
+      '/graphql',
+      requireRouterSecret(config.routerSecret),
+      express.json({ limit: '2mb' }),
+      authenticate(verifier),
+      expressMiddleware(apollo, {
+        context: async ({ res }) => {
+          const { caller, authorization } = callerOf(res);
+          return {
+            caller,
+            authorization,
+            requestId: currentRequestId() ?? randomUUID(),
+            logger,
+            services: { packages },
+            loaders: { packageById: createPackageLoader(packages, caller) },
+          };
+        },
+      }),
+    );
+    app.use('/graphql', graphqlEdgeErrors(logger));
+
+    return { httpServer, orm, blobs, services: { packages }, logger, devIssuer, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** CONTRACT §1: with ROUTER_SECRET set, only the router (which adds the header) reaches /graphql. */
+function requireRouterSecret(secret: string | null) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    if (secret === null || req.headers['router-secret'] === secret) return next();
+    next(new UnauthenticatedError('This subgraph is only reachable through the router'));
+  };
+}
+
+/** Errors raised before Apollo runs (auth, body parsing) in GraphQL's response shape. */
+function graphqlEdgeErrors(logger: Logger) {
+  return (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+    if (error instanceof CatalogError) {
+      res.status(HTTP_STATUS_BY_CODE[error.code]).json(graphqlErrorBody(error));
+      return;
+    }
+    const status = (error as { status?: number }).status;
+    if (status === 413 || status === 400) {
+      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
+      res.status(status).json({ errors: [{ message: status === 413 ? 'Request body too large' : 'Malformed JSON body', extensions: { code } }] });
+      return;
+    }
+    const requestId = currentRequestId();
+    logger.error({ err: error, requestId }, 'unexpected error at the GraphQL edge');
+    res.status(500).json({ errors: [{ message: `Internal server error (request id ${requestId})`, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+  };
+}

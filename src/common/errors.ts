@@ -1,0 +1,116 @@
+import { GraphQLError } from 'graphql';
+
+/** The error codes of the contract (CONTRACT §4); REST maps the same codes to problem+json. */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'FLOW_COMPILE_FAILED'
+  | 'VERSION_REGRESSION'
+  | 'FLOW_SOURCE_UNAVAILABLE'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'TOO_MANY_REQUESTS'
+  | 'INTERNAL_SERVER_ERROR';
+
+/** One problem with the input, located by a JSON path such as `$.nodes[2].id`. */
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  BAD_USER_INPUT: 400,
+  FLOW_COMPILE_FAILED: 400,
+  VERSION_REGRESSION: 409,
+  FLOW_SOURCE_UNAVAILABLE: 502,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL_SERVER_ERROR: 500,
+};
+
+/** Base of every error we raise on purpose: its message and extensions are safe to show. */
+export class CatalogError extends GraphQLError {
+  readonly code: ErrorCode;
+  readonly problems?: Problem[];
+
+  constructor(code: ErrorCode, message: string, problems?: Problem[]) {
+    super(message, {
+      extensions: {
+        code,
+        http: { status: HTTP_STATUS_BY_CODE[code] },
+        ...(problems ? { problems } : {}),
+      },
+    });
+    this.code = code;
+    this.problems = problems;
+  }
+}
+
+export class UnauthenticatedError extends CatalogError {
+  constructor(message = 'A valid bearer token is required') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+export class ForbiddenError extends CatalogError {
+  constructor(message = 'You are not allowed to do this') {
+    super('FORBIDDEN', message);
+  }
+}
+
+/** Also used for things the caller may not see, so that they look exactly like missing ones. */
+export class NotFoundError extends CatalogError {
+  constructor(message = 'Not found') {
+    super('NOT_FOUND', message);
+  }
+}
+
+export class BadUserInputError extends CatalogError {
+  constructor(message: string, problems: Problem[] = []) {
+    super('BAD_USER_INPUT', message, problems);
+  }
+}
+
+export class FlowCompileError extends CatalogError {
+  constructor(problems: Problem[]) {
+    super('FLOW_COMPILE_FAILED', `The flow does not compile: ${problems.length} problem(s)`, problems);
+  }
+}
+
+export class VersionRegressionError extends CatalogError {
+  constructor(requested: string, latest: string) {
+    super('VERSION_REGRESSION', `Version ${requested} is lower than the latest published version ${latest}`);
+  }
+}
+
+export class FlowSourceUnavailableError extends CatalogError {
+  constructor(message: string) {
+    super('FLOW_SOURCE_UNAVAILABLE', message);
+  }
+}
+
+export class ConflictError extends CatalogError {
+  constructor(message: string) {
+    super('CONFLICT', message);
+  }
+}
+
+/** Turns zod-style issues into our problem list. */
+export function toProblems(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): Problem[] {
+  return issues.map((issue) => ({ path: jsonPath(issue.path), message: issue.message }));
+}
+
+export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`),
+    '$',
+  );
+}

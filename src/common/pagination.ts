@@ -1,0 +1,43 @@
+import { BadUserInputError } from './errors';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface Cursor {
+  createdAt: Date;
+  id: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Opaque keyset cursor: base64url of the sort key of the last row seen. */
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify({ t: cursor.createdAt.toISOString(), i: cursor.id })).toString('base64url');
+}
+
+export function decodeCursor(value: string | null | undefined): Cursor | null {
+  if (value == null || value === '') return null;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (parsed && typeof parsed === 'object' && 't' in parsed && 'i' in parsed) {
+      const { t, i } = parsed as { t: unknown; i: unknown };
+      const createdAt = new Date(String(t));
+      if (typeof t === 'string' && typeof i === 'string' && UUID.test(i) && !Number.isNaN(createdAt.getTime())) {
+        return { createdAt, id: i };
+      }
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new BadUserInputError('Invalid cursor', [{ path: '$.after', message: 'is not a cursor returned by this API' }]);
+}
+
+export function pageSize(first: number | null | undefined): number {
+  if (first == null) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE_SIZE}`, [
+      { path: '$.first', message: `must be an integer between 1 and ${MAX_PAGE_SIZE}` },
+    ]);
+  }
+  return first;
+}

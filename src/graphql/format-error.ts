@@ -1,0 +1,38 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import { CatalogError } from '../common/errors';
+import type { Logger } from '../common/logger';
+import { currentRequestId } from '../common/request-context';
+
+/** Codes Apollo itself produces for bad requests; they describe the request, not our internals. */
+const APOLLO_REQUEST_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+]);
+
+/**
+ * Our own errors and Apollo's request errors pass through (without stack traces); anything else
+ * is masked and logged with the request id that the caller also receives.
+ */
+export function createFormatError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const code = formatted.extensions?.code;
+    if (original instanceof CatalogError || (typeof code === 'string' && APOLLO_REQUEST_CODES.has(code))) {
+      const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    const requestId = currentRequestId();
+    logger.error({ err: original, requestId, path: formatted.path }, 'unexpected error in GraphQL request');
+    return {
+      message: `Internal server error (request id ${requestId ?? 'unknown'})`,
+      path: formatted.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+    };
+  };
+}

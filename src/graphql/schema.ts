@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { printSchemaWithDirectives, type IResolvers } from '@graphql-tools/utils';
+import type { GraphQLSchema } from 'graphql';
+import gql from 'graphql-tag';
+import { buildSchema, createResolversMap } from 'type-graphql';
+import { catalogPackageReference } from '../modules/package/package.reference';
+import { CatalogPackageResolver } from '../modules/package/package.resolver';
+
+/** Pinned: composition behaviour changes between federation versions. */
+export const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])`;
+
+/** The subgraph SDL printed from the type-graphql code, with federation directives. */
+export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchema: GraphQLSchema }> {
+  const typeGraphqlSchema = await buildSchema({
+    resolvers: [CatalogPackageResolver],
+    // Federation adds _service/_entities later; type-graphql's own checks would reject the partial schema.
+    skipCheck: true,
+    validate: false,
+  });
+  return { sdl: `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(typeGraphqlSchema)}`, typeGraphqlSchema };
+}
+
+/** type-graphql code first, then Apollo's subgraph builder with the reference resolvers merged in. */
+export async function buildCatalogSubgraphSchema(): Promise<GraphQLSchema> {
+  const { sdl, typeGraphqlSchema } = await buildCatalogSdl();
+  const resolvers = createResolversMap(typeGraphqlSchema) as IResolvers;
+  for (const [typeName, fields] of Object.entries(catalogPackageReference)) {
+    resolvers[typeName] = { ...(resolvers[typeName] as object), ...fields };
+  }
+  return buildSubgraphSchema([{ typeDefs: gql(sdl), resolvers: resolvers as never }]);
+}

@@ -1,0 +1,178 @@
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { Caller } from '../../common/caller';
+import { UnauthenticatedError } from '../../common/errors';
+
+export interface OidcTokenVerifierOptions {
+  issuer: string;
+  audience: string;
+  /** Pinned signature algorithms; anything else (including `none` and HS*) is refused. */
+  algorithms?: string[];
+  clockToleranceSeconds?: number;
+  fetchTimeoutMs?: number;
+  /** How soon an unknown `kid` may trigger another JWKS fetch (tests shorten it). */
+  jwksCooldownMs?: number;
+  jwksCacheMaxAgeMs?: number;
+}
+
+/**
+ * The issuer could not be asked (discovery or JWKS unreachable, or misconfigured). Not a 401:
+ * the caller's token may be fine, so this surfaces as a masked 500 and is logged with its cause.
+ */
+export class TokenIssuerUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TokenIssuerUnavailableError';
+  }
+}
+
+// RFC 6750 b64token; the scheme is case-insensitive (RFC 9110 §11.1).
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+// jose failures that mean "the issuer could not be asked", as opposed to "this token is bad".
+const ISSUER_SIDE_JOSE_CODES = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC']);
+
+/** Verifies `Authorization: Bearer <JWT>` against an OIDC issuer and maps claims to a Caller. */
+export class OidcTokenVerifier {
+  private readonly issuer: string;
+  private readonly audience: string;
+  private readonly algorithms: string[];
+  private readonly clockTolerance: number;
+  private readonly fetchTimeoutMs: number;
+  private readonly jwksCooldownMs: number;
+  private readonly jwksCacheMaxAgeMs: number;
+  /** Discovery result; dropped again when it fails so that the next request retries. */
+  private keySet: Promise<JWTVerifyGetKey> | undefined;
+
+  constructor(options: OidcTokenVerifierOptions) {
+    this.issuer = options.issuer;
+    this.audience = options.audience;
+    this.algorithms = options.algorithms ?? ['RS256', 'ES256'];
+    this.clockTolerance = options.clockToleranceSeconds ?? 30;
+    this.fetchTimeoutMs = options.fetchTimeoutMs ?? 5_000;
+    this.jwksCooldownMs = options.jwksCooldownMs ?? 30_000;
+    this.jwksCacheMaxAgeMs = options.jwksCacheMaxAgeMs ?? 10 * 60_000;
+  }
+
+  async verify(authorizationHeader: string | undefined): Promise<Caller> {
+    const token = bearerToken(authorizationHeader);
+    const getKey = await this.getKeySet();
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, getKey, {
+        algorithms: this.algorithms,
+        issuer: this.issuer,
+        audience: this.audience,
+        clockTolerance: this.clockTolerance,
+        requiredClaims: ['sub', 'exp'],
+      }));
+    } catch (error) {
+      throw classifyJoseError(error);
+    }
+    return callerFromClaims(payload);
+  }
+
+  private getKeySet(): Promise<JWTVerifyGetKey> {
+    if (!this.keySet) {
+      const pending = this.discoverKeySet();
+      this.keySet = pending;
+      pending.catch(() => {
+        if (this.keySet === pending) this.keySet = undefined;
+      });
+    }
+    return this.keySet;
+  }
+
+  private async discoverKeySet(): Promise<JWTVerifyGetKey> {
+    const url = `${this.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+    let metadata: unknown;
+    try {
+      const response = await fetch(url, {
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(this.fetchTimeoutMs),
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      metadata = await response.json();
+    } catch (cause) {
+      throw new TokenIssuerUnavailableError(`OIDC discovery failed at ${url}`, { cause });
+    }
+    const { issuer, jwks_uri: jwksUri } = (metadata ?? {}) as { issuer?: unknown; jwks_uri?: unknown };
+    // OIDC Discovery §4.3: the advertised issuer must be exactly the one we were configured with.
+    if (issuer !== this.issuer) {
+      throw new TokenIssuerUnavailableError(`OIDC discovery at ${url} advertises issuer ${JSON.stringify(issuer)}`);
+    }
+    // Keys must come over a channel at least as safe as the issuer's own (no https → http downgrade).
+    const allowed = this.issuer.startsWith('https:') ? ['https:'] : ['https:', 'http:'];
+    if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri) || !allowed.includes(new URL(jwksUri).protocol)) {
+      throw new TokenIssuerUnavailableError(`OIDC discovery at ${url} has no usable jwks_uri`);
+    }
+    // A remote set refetches on an unknown `kid` (after the cooldown), so key rotation needs no restart.
+    return createRemoteJWKSet(new URL(jwksUri), {
+      cooldownDuration: this.jwksCooldownMs,
+      cacheMaxAge: this.jwksCacheMaxAgeMs,
+      timeoutDuration: this.fetchTimeoutMs,
+    });
+  }
+}
+
+function bearerToken(header: string | undefined): string {
+  if (!header) throw new UnauthenticatedError('Missing Authorization header with a bearer token');
+  const match = BEARER.exec(header);
+  if (!match) throw new UnauthenticatedError('Authorization header must be "Bearer <token>"');
+  return match[1]!;
+}
+
+/** Token problems become a 401 with a fixed message; the token itself is never echoed. */
+function classifyJoseError(error: unknown): Error {
+  if (error instanceof errors.JOSEError && !ISSUER_SIDE_JOSE_CODES.has(error.code)) {
+    return new UnauthenticatedError(unauthenticatedMessage(error.code));
+  }
+  return new TokenIssuerUnavailableError('Could not fetch the token signing keys', { cause: error });
+}
+
+function unauthenticatedMessage(code: string): string {
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'The token has expired';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return 'The token claims are not valid here';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return 'The token algorithm is not allowed';
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'The token signature is not valid';
+    default:
+      return 'The token is malformed';
+  }
+}
+
+/** Maps verified claims to a Caller (CONTRACT §2). */
+export function callerFromClaims(claims: JWTPayload): Caller {
+  const tenantId = claims['tid'];
+  if (typeof tenantId !== 'string' || tenantId === '') throw new UnauthenticatedError('The token has no tenant (tid)');
+  const userId = claims.sub;
+  if (typeof userId !== 'string' || userId === '') throw new UnauthenticatedError('The token has no subject (sub)');
+  const email = claims['email'];
+  const permissions = new Set([
+    ...scopeList(claims['scp']),
+    ...scopeList(claims['scope']),
+    ...stringArray(claims['permissions']),
+  ]);
+  return {
+    tenantId,
+    userId,
+    email: typeof email === 'string' && email !== '' ? email : null,
+    groups: stringArray(claims['groups']),
+    permissions,
+    roles: new Set(stringArray(claims['roles'])),
+  };
+}
+
+/** Space-separated per RFC 8693; some issuers (Okta) send an array instead. */
+function scopeList(value: unknown): string[] {
+  if (typeof value === 'string') return value.split(' ').filter((s) => s !== '');
+  return stringArray(value);
+}
+
+function stringArray(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v !== '') : [];
+}

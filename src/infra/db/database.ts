@@ -1,0 +1,39 @@
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { Orm } from './orm';
+
+/**
+ * The one way services reach the database. Each call gets its own forked EntityManager.
+ *
+ * PGlite is a single in-process connection: kysely's PGlite driver routes every query through
+ * whichever transaction is open, so two requests interleaving would run inside each other's
+ * transactions. For PGlite every unit of work therefore runs one at a time behind a queue;
+ * PostgreSQL runs them concurrently on its pool.
+ */
+/** The EntityManager services get: the SQL flavour, for raw queries through MikroORM. */
+export type Em = SqlEntityManager;
+
+export class Database {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly orm: Orm,
+    private readonly serialize: boolean,
+  ) {}
+
+  /** Runs `work` with a fresh EntityManager (no transaction). */
+  run<T>(work: (em: Em) => Promise<T>): Promise<T> {
+    return this.exclusive(() => work(this.orm.em.fork() as Em));
+  }
+
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (em: Em) => Promise<T>): Promise<T> {
+    return this.exclusive(() => (this.orm.em.fork() as Em).transactional((em) => work(em)));
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.serialize) return work();
+    const result = this.queue.then(work, work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,5 @@
+import { CatalogPackageSchema } from '../../modules/package/package.entity';
+import { CatalogPackageVersionSchema } from '../../modules/package/package-version.entity';
+
+/** Every entity the ORM knows; one list shared by the app, migrations and tests. */
+export const ENTITIES = [CatalogPackageSchema, CatalogPackageVersionSchema];

@@ -1,0 +1,29 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { CatalogPackage } from './package.entity';
+
+/** Every published version, kept forever: a version and its blob are never overwritten. */
+export const CatalogPackageVersionSchema = defineEntity({
+  name: 'CatalogPackageVersion',
+  tableName: 'catalog_package_version',
+  uniques: [{ name: 'catalog_package_version_unique', properties: ['package', 'version'] }],
+  indexes: [
+    {
+      name: 'catalog_package_version_history_idx',
+      expression: 'create index "catalog_package_version_history_idx" on "catalog_package_version" ("catalog_package_id", "published_at" desc, "id" desc)',
+    },
+  ],
+  properties: {
+    id: p.uuid().primary(),
+    package: () => p.manyToOne(CatalogPackage).fieldName('catalog_package_id').deleteRule('cascade'),
+    version: p.string().length(64),
+    sha256: p.string().length(64),
+    sizeBytes: p.integer(),
+    blobName: p.string().length(512),
+    publisherId: p.string().length(256),
+    publisherEmail: p.string().length(320).nullable(),
+    publishedAt: p.datetime(),
+  },
+});
+
+export class CatalogPackageVersion extends CatalogPackageVersionSchema.class {}
+CatalogPackageVersionSchema.setClass(CatalogPackageVersion);

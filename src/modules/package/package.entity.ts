@@ -1,0 +1,50 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+export const VISIBILITIES = ['tenant', 'groups'] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
+
+/**
+ * One package per tenant and `package_id`. The row survives soft delete (`deletedAt`) so that a
+ * later publish of the same id continues its version history instead of reusing versions.
+ */
+export const CatalogPackageSchema = defineEntity({
+  name: 'CatalogPackage',
+  tableName: 'catalog_package',
+  uniques: [{ name: 'catalog_package_tenant_package_unique', properties: ['tenantId', 'packageId'] }],
+  indexes: [
+    // Keyset pagination of one tenant's list, newest first, without deleted rows.
+    {
+      name: 'catalog_package_tenant_list_idx',
+      expression: 'create index "catalog_package_tenant_list_idx" on "catalog_package" ("tenant_id", "created_at" desc, "id" desc) where "deleted_at" is null',
+    },
+    // The super admin's list across tenants.
+    {
+      name: 'catalog_package_global_list_idx',
+      expression: 'create index "catalog_package_global_list_idx" on "catalog_package" ("created_at" desc, "id" desc) where "deleted_at" is null',
+    },
+    {
+      name: 'catalog_package_groups_idx',
+      expression: 'create index "catalog_package_groups_idx" on "catalog_package" using gin ("visibility_group_ids")',
+    },
+  ],
+  properties: {
+    id: p.uuid().primary(),
+    tenantId: p.string().length(128),
+    packageId: p.string().length(64),
+    name: p.string().length(200),
+    description: p.text().nullable(),
+    readme: p.text().nullable(),
+    latestVersion: p.string().length(64),
+    authorId: p.string().length(256),
+    authorEmail: p.string().length(320).nullable(),
+    visibility: p.enum(VISIBILITIES).default('tenant'),
+    visibilityGroupIds: p.array().default([]),
+    sourceFlowId: p.string().length(128).nullable(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+    deletedAt: p.datetime().nullable(),
+  },
+});
+
+export class CatalogPackage extends CatalogPackageSchema.class {}
+CatalogPackageSchema.setClass(CatalogPackage);

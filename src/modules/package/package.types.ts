@@ -1,0 +1,130 @@
+import { GraphQLJSON } from 'graphql-scalars';
+import { Directive, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum CatalogVisibility {
+  TENANT = 'tenant',
+  GROUPS = 'groups',
+}
+registerEnumType(CatalogVisibility, { name: 'CatalogVisibility', description: 'Who in the tenant sees a package' });
+
+@Directive('@key(fields: "id")')
+@ObjectType('CatalogPackage', { description: 'A flow published as a versioned package in a tenant catalog' })
+export class CatalogPackageType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  tenantId!: string;
+
+  @Field({ description: 'Lowercase slug, unique in the tenant' })
+  packageId!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  description!: string | null;
+
+  @Field({ description: 'The latest published version' })
+  version!: string;
+
+  @Field(() => String, { nullable: true })
+  readme!: string | null;
+
+  @Field(() => ID)
+  authorId!: string;
+
+  @Field(() => String, { nullable: true, description: 'Only for callers in the package tenant and super admins' })
+  authorEmail!: string | null;
+
+  @Field(() => CatalogVisibility)
+  visibility!: CatalogVisibility;
+
+  @Field(() => [ID], { nullable: true, description: 'Only for the author, tenant admins and super admins' })
+  visibilityGroupIds!: string[] | null;
+
+  @Field(() => String, { nullable: true, description: 'The flow this package was last published from' })
+  sourceFlowId!: string | null;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field()
+  updatedAt!: Date;
+}
+
+@Directive('@shareable')
+@ObjectType('PageInfo')
+export class PageInfoType {
+  @Field()
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType('CatalogPackageEdge')
+export class CatalogPackageEdgeType {
+  @Field()
+  cursor!: string;
+
+  @Field(() => CatalogPackageType)
+  node!: CatalogPackageType;
+}
+
+@ObjectType('CatalogPackageConnection')
+export class CatalogPackageConnectionType {
+  @Field(() => [CatalogPackageEdgeType])
+  edges!: CatalogPackageEdgeType[];
+
+  @Field(() => PageInfoType)
+  pageInfo!: PageInfoType;
+}
+
+@InputType('PublishCatalogPackageInput')
+export class PublishCatalogPackageInput {
+  @Field()
+  packageId!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field({ description: 'Semantic version; publishing the latest version again bumps its patch' })
+  version!: string;
+
+  @Field(() => String, { nullable: true })
+  readme?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Publish the latest saved content of this flow (needs deploy on it)' })
+  flowId?: string | null;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'The flow document (FlowGraph) inline' })
+  content?: unknown;
+}
+
+@ObjectType('CatalogInstallMetadata')
+export class CatalogInstallMetadataType {
+  @Field()
+  packageId!: string;
+
+  @Field()
+  name!: string;
+
+  @Field()
+  version!: string;
+
+  @Field(() => String, { nullable: true })
+  authorEmail!: string | null;
+}
+
+@ObjectType('CatalogInstallResult')
+export class CatalogInstallResultType {
+  @Field(() => GraphQLJSON, { description: 'The flow with a fresh id and a "Copy of" name' })
+  flow!: Record<string, unknown>;
+
+  @Field(() => CatalogInstallMetadataType)
+  metadata!: CatalogInstallMetadataType;
+}

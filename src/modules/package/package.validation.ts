@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { BadUserInputError, toProblems } from '../../common/errors';
+import { parseVersion } from './versioning';
+
+/** Input limits; docs/API.md lists them. */
+export const LIMITS = {
+  packageIdMax: 64,
+  nameMax: 200,
+  descriptionMax: 2_000,
+  readmeMaxBytes: 256 * 1024,
+  versionMax: 64,
+  flowIdMax: 128,
+  groupIdMax: 128,
+  groupsMax: 50,
+} as const;
+
+export const packageIdSchema = z
+  .string()
+  .max(LIMITS.packageIdMax, `must be at most ${LIMITS.packageIdMax} characters`)
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'must be a lowercase slug: a-z, 0-9 and inner hyphens');
+
+const versionSchema = z
+  .string()
+  .max(LIMITS.versionMax)
+  .refine((value) => parseVersion(value) === value, 'must be a semantic version such as 1.2.3');
+
+export const publishInputSchema = z
+  .strictObject({
+    packageId: packageIdSchema,
+    name: z.string().trim().min(1, 'is required').max(LIMITS.nameMax),
+    description: z.string().max(LIMITS.descriptionMax).nullish(),
+    version: versionSchema,
+    readme: z
+      .string()
+      .refine((value) => Buffer.byteLength(value) <= LIMITS.readmeMaxBytes, `must be at most ${LIMITS.readmeMaxBytes} bytes`)
+      .nullish(),
+    flowId: z
+      .string()
+      .min(1)
+      .max(LIMITS.flowIdMax)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'may contain letters, digits, _ . : -')
+      .nullish(),
+    content: z.unknown().optional(),
+  })
+  .superRefine((input, ctx) => {
+    const hasFlowId = input.flowId != null;
+    const hasContent = input.content !== undefined && input.content !== null;
+    if (hasFlowId === hasContent) {
+      ctx.addIssue({ code: 'custom', path: [hasFlowId ? 'content' : 'flowId'], message: 'give exactly one of flowId or content' });
+    }
+  });
+
+export type PublishInput = z.infer<typeof publishInputSchema>;
+
+export const groupIdsSchema = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(LIMITS.groupIdMax)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/, 'may contain letters, digits, _ . : @ -'),
+  )
+  .max(LIMITS.groupsMax, `at most ${LIMITS.groupsMax} groups`);
+
+/** Parses with a zod schema, turning every issue into one BAD_USER_INPUT error. */
+export function parseInput<T>(schema: z.ZodType<T>, input: unknown, message = 'Invalid input'): T {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new BadUserInputError(message, toProblems(result.error.issues));
+  return result.data;
+}
