@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
@@ -97,7 +97,12 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       includeStacktraceInErrorResponses: false,
       allowBatchedHttpRequests: false,
       introspection: config.nodeEnv !== 'production',
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer }),
+        ApolloServerPluginLandingPageDisabled(),
+        // Federated tracing costs time on every request; nothing here reads the traces.
+        ApolloServerPluginInlineTraceDisabled(),
+      ],
     });
     await apollo.start();
     cleanups.push(() => apollo.stop());

@@ -41,3 +41,14 @@ export function pageSize(first: number | null | undefined): number {
   }
   return first;
 }
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** A page of rows as a GraphQL-style connection, each edge's cursor taken from its sort key. */
+export function toConnection<T>(page: { items: T[]; hasNextPage: boolean }, sortKey: (item: T) => Cursor): Connection<T> {
+  const edges = page.items.map((node) => ({ cursor: encodeCursor(sortKey(node)), node }));
+  return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+}

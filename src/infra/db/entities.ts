@@ -1,5 +1,6 @@
+import { CatalogAuditEventSchema } from '../../modules/audit/audit.entity';
 import { CatalogPackageSchema } from '../../modules/package/package.entity';
 import { CatalogPackageVersionSchema } from '../../modules/package/package-version.entity';
 
 /** Every entity the ORM knows; one list shared by the app, migrations and tests. */
-export const ENTITIES = [CatalogPackageSchema, CatalogPackageVersionSchema];
+export const ENTITIES = [CatalogPackageSchema, CatalogPackageVersionSchema, CatalogAuditEventSchema];

@@ -48,7 +48,8 @@ export const FlowEdgeSchema = z.looseObject({
 });
 
 export const FlowGraphSchema = z.looseObject({
-  id,
+  // Optional: an unsaved flow published inline has no id yet, and install mints a fresh one anyway.
+  id: id.nullish(),
   name: name.nullish(),
   description: z.string().nullish(),
   version: z.union([z.number(), z.string()], { error: 'Expected a number or a string' }).nullish(),

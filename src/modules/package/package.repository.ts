@@ -44,10 +44,12 @@ export class PackageRepository {
     return { items: rows.slice(0, limit).map(toPackage), hasNextPage: rows.length > limit };
   }
 
-  async findVisible(em: Em, caller: Caller, tenantId: string, packageId: string): Promise<PackageRecord | null> {
+  /** `forUpdate` locks the row for the rest of the transaction (changes to one package queue up). */
+  async findVisible(em: Em, caller: Caller, tenantId: string, packageId: string, forUpdate = false): Promise<PackageRecord | null> {
     const visible = visibleTo(caller);
     const rows = await em.execute<Row[]>(
-      `select ${PACKAGE_COLUMNS} from catalog_package p where p.tenant_id = ? and p.package_id = ? and ${visible.sql}`,
+      `select ${PACKAGE_COLUMNS} from catalog_package p where p.tenant_id = ? and p.package_id = ? and ${visible.sql}
+       ${forUpdate ? 'for update' : ''}`,
       [tenantId, packageId, ...visible.params],
     );
     return rows[0] ? toPackage(rows[0]) : null;

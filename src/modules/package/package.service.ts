@@ -1,25 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { PERMISSION_MANAGE, PERMISSION_VIEW, isAdminOf, type Caller } from '../../common/caller';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../common/errors';
+import { PERMISSION_MANAGE, PERMISSION_VIEW, isAdminOf, isSuperAdmin, type Caller } from '../../common/caller';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
-import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination';
+import { decodeCursor, pageSize, toConnection, type Connection } from '../../common/pagination';
 import type { BlobStorage } from '../../infra/blob/blob-storage';
 import { BlobAlreadyExistsError } from '../../infra/blob/blob-storage';
-import type { Database } from '../../infra/db/database';
+import type { Database, Em } from '../../infra/db/database';
 import type { FlowSource } from '../../infra/flows/flow-source';
+import { AuditRepository, type AuditEventRecord } from '../audit/audit.repository';
 import { assertCompiles } from '../flow/flow-compiler';
 import { buildPackageArchive, packageJsonFor, readPackageArchive, sha256Hex } from './package-archive';
-import type { PackageRecord } from './package.model';
+import type { Visibility } from './package.entity';
+import type { PackageRecord, VersionRecord } from './package.model';
+import { isAuthor } from './package.policy';
 import { PackageRepository } from './package.repository';
-import { parseInput, publishInputSchema } from './package.validation';
+import { groupIdsSchema, packageIdSchema, parseInput, publishInputSchema } from './package.validation';
 import { compareVersions, nextAfterConflict, resolvePublishVersion } from './versioning';
 
 /** Bounded: each round lets at least one concurrent publisher through. */
 const MAX_PUBLISH_ATTEMPTS = 40;
 
-export interface Connection<T> {
-  edges: { cursor: string; node: T }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+export type { Connection };
+
+/** Acting on a package of another tenant: only super admins may name one. */
+export interface TenantOption {
+  tenantId?: string | null;
 }
 
 export interface InstallResult {
@@ -28,6 +33,10 @@ export interface InstallResult {
 }
 
 type PublishOutcome = { kind: 'published'; record: PackageRecord } | { kind: 'lost-race'; latest: string };
+
+function maxVersion(a: string, b: string): string {
+  return compareVersions(a, b) >= 0 ? a : b;
+}
 
 export function blobNameFor(tenantId: string, packageId: string, version: string): string {
   return `catalog/${tenantId}/${packageId}/v${version}.scaipkg`;
@@ -43,6 +52,7 @@ export function requirePermission(caller: Caller, permission: string): void {
  */
 export class PackageService {
   private readonly repo = new PackageRepository();
+  private readonly audit = new AuditRepository();
 
   constructor(
     private readonly db: Database,
@@ -56,13 +66,22 @@ export class PackageService {
     const limit = pageSize(args.first);
     const after = decodeCursor(args.after);
     const page = await this.db.run((em) => this.repo.listVisible(em, caller, limit, after));
-    const edges = page.items.map((node) => ({ cursor: encodeCursor(node), node }));
-    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+    return toConnection(page, (pkg) => pkg);
   }
 
-  async getPackage(caller: Caller, packageId: string): Promise<PackageRecord | null> {
+  async getPackage(caller: Caller, packageId: string, options: TenantOption = {}): Promise<PackageRecord | null> {
     requirePermission(caller, PERMISSION_VIEW);
-    return this.db.run((em) => this.repo.findVisible(em, caller, caller.tenantId, packageId));
+    const tenantId = targetTenant(caller, options.tenantId);
+    if (!packageIdSchema.safeParse(packageId).success) return null;
+    return this.db.run((em) => this.repo.findVisible(em, caller, tenantId, packageId));
+  }
+
+  /** Every version of a package the caller already sees, newest first. */
+  async listVersions(pkg: PackageRecord, args: { first?: number | null; after?: string | null }): Promise<Connection<VersionRecord>> {
+    const limit = pageSize(args.first);
+    const after = decodeCursor(args.after);
+    const page = await this.db.run((em) => this.repo.listVersions(em, pkg.id, limit, after));
+    return toConnection(page, (v) => ({ createdAt: v.publishedAt, id: v.id }));
   }
 
   /** Batched lookup for federation `_entities`: one query, invisible ids simply absent. */
@@ -81,10 +100,16 @@ export class PackageService {
     // the next attempt must climb above.
     let floor: string | null = null;
     for (let attempt = 1; attempt <= MAX_PUBLISH_ATTEMPTS; attempt += 1) {
-      const existing = await this.db.run((em) => this.repo.findAny(em, caller.tenantId, input.packageId));
-      if (existing) await this.assertMayChange(caller, existing);
-      let { version } = resolvePublishVersion(input.version, existing?.latestVersion ?? null);
-      if (floor && compareVersions(version, floor) <= 0) version = nextAfterConflict(floor);
+      const existing = await this.db.run(async (em) => {
+        const row = await this.repo.findAny(em, caller.tenantId, input.packageId);
+        if (row) await this.assertMayChange(em, caller, row);
+        return row;
+      });
+      // The first attempt applies the rules (auto-bump, VERSION_REGRESSION); after losing a race the
+      // publish simply takes the next free version, so concurrent republishes never fail.
+      const version: string = floor
+        ? nextAfterConflict(maxVersion(floor, existing?.latestVersion ?? floor))
+        : resolvePublishVersion(input.version, existing?.latestVersion ?? null).version;
 
       // Compiling before any write: a failure leaves no blob and no row.
       const { flow, manifestYaml } = assertCompiles(content, {
@@ -138,7 +163,7 @@ export class PackageService {
           deletedAt: null,
         });
         if (!created && compareVersions(version, row.latestVersion) <= 0) return { kind: 'lost-race', latest: row.latestVersion };
-        if (!created && !existing) await this.assertMayChange(caller, row);
+        if (!created && !existing) await this.assertMayChange(em, caller, row);
         await this.repo.insertVersion(em, {
           id: randomUUID(),
           packageUuid: row.id,
@@ -159,21 +184,32 @@ export class PackageService {
           updatedAt: now,
         };
         await this.repo.updateAfterPublish(em, row.id, fields);
+        await this.audit.record(em, caller, {
+          tenantId: row.tenantId,
+          packageUuid: row.id,
+          packageId: row.packageId,
+          version,
+          action: 'publish',
+          changes: { version, sha256, sizeBytes: bytes.length, sourceFlowId: input.flowId ?? null, revived: row.deletedAt !== null },
+          at: now,
+        });
         return { kind: 'published', record: { ...row, ...fields, deletedAt: null } };
       });
       if (outcome.kind === 'published') {
         this.logger.info({ tenantId: caller.tenantId, packageId: input.packageId, version, sha256 }, 'package published');
         return outcome.record;
       }
-      floor = compareVersions(outcome.latest, version) > 0 ? outcome.latest : version;
+      floor = maxVersion(outcome.latest, version);
     }
     throw new ConflictError('Too many concurrent publishes of this package; try again');
   }
 
-  async installPackage(caller: Caller, packageId: string, options: { version?: string | null } = {}): Promise<InstallResult> {
+  async installPackage(caller: Caller, packageId: string, options: TenantOption & { version?: string | null } = {}): Promise<InstallResult> {
     requirePermission(caller, PERMISSION_VIEW);
+    const tenantId = targetTenant(caller, options.tenantId);
+    if (!packageIdSchema.safeParse(packageId).success) throw new NotFoundError(`Package ${packageId} not found`);
     const found = await this.db.run(async (em) => {
-      const pkg = await this.repo.findVisible(em, caller, caller.tenantId, packageId);
+      const pkg = await this.repo.findVisible(em, caller, tenantId, packageId);
       if (!pkg) return null;
       const version = await this.repo.findVersion(em, pkg.id, options.version ?? pkg.latestVersion);
       return version ? { pkg, version } : null;
@@ -190,21 +226,132 @@ export class PackageService {
     }
     const archived = readPackageArchive(bytes).flow as Record<string, unknown>;
     const flowName = typeof archived.name === 'string' && archived.name.trim() !== '' ? archived.name : pkg.name;
+    await this.db.transaction((em) =>
+      this.audit.record(em, caller, {
+        tenantId: pkg.tenantId,
+        packageUuid: pkg.id,
+        packageId: pkg.packageId,
+        version: version.version,
+        action: 'install',
+        changes: {},
+        at: new Date(),
+      }),
+    );
     return {
       flow: { ...archived, id: randomUUID(), name: `Copy of ${flowName}` },
       metadata: { packageId: pkg.packageId, name: pkg.name, version: version.version, authorEmail: pkg.authorEmail },
     };
   }
 
+  async setVisibility(
+    caller: Caller,
+    packageId: string,
+    input: TenantOption & { visibility: Visibility; visibilityGroupIds?: readonly string[] | null },
+  ): Promise<PackageRecord> {
+    requirePermission(caller, PERMISSION_MANAGE);
+    const tenantId = targetTenant(caller, input.tenantId);
+    const groupIds = input.visibility === 'groups' ? parseGroupIds(input.visibilityGroupIds) : [];
+    return this.changePackage(caller, tenantId, packageId, async (em, pkg, now) => {
+      await this.repo.updateVisibility(em, pkg.id, input.visibility, groupIds, now);
+      await this.audit.record(em, caller, {
+        tenantId: pkg.tenantId,
+        packageUuid: pkg.id,
+        packageId: pkg.packageId,
+        version: pkg.latestVersion,
+        action: 'visibility',
+        changes: {
+          from: { visibility: pkg.visibility, visibilityGroupIds: pkg.visibilityGroupIds },
+          to: { visibility: input.visibility, visibilityGroupIds: groupIds },
+        },
+        at: now,
+      });
+      return { ...pkg, visibility: input.visibility, visibilityGroupIds: groupIds, updatedAt: now };
+    });
+  }
+
+  /** Soft delete: the row is marked, every version row and blob stays for audit. */
+  async deletePackage(caller: Caller, packageId: string, input: TenantOption = {}): Promise<void> {
+    requirePermission(caller, PERMISSION_MANAGE);
+    const tenantId = targetTenant(caller, input.tenantId);
+    await this.changePackage(caller, tenantId, packageId, async (em, pkg, now) => {
+      await this.repo.markDeleted(em, pkg.id, now);
+      await this.audit.record(em, caller, {
+        tenantId: pkg.tenantId,
+        packageUuid: pkg.id,
+        packageId: pkg.packageId,
+        version: pkg.latestVersion,
+        action: 'delete',
+        changes: {},
+        at: now,
+      });
+      return pkg;
+    });
+  }
+
+  /** The audit trail of a package, for its author and admins (deleted packages included). */
+  async listAuditEvents(
+    caller: Caller,
+    packageId: string,
+    args: TenantOption & { first?: number | null; after?: string | null },
+  ): Promise<Connection<AuditEventRecord>> {
+    requirePermission(caller, PERMISSION_VIEW);
+    const tenantId = targetTenant(caller, args.tenantId);
+    const limit = pageSize(args.first);
+    const after = decodeCursor(args.after);
+    const page = await this.db.run(async (em) => {
+      const pkg = packageIdSchema.safeParse(packageId).success ? await this.repo.findAny(em, tenantId, packageId) : null;
+      if (!pkg) throw new NotFoundError(`Package ${packageId} not found`);
+      await this.assertMayChange(em, caller, pkg);
+      return this.audit.list(em, pkg.id, limit, after);
+    });
+    return toConnection(page, (event) => ({ createdAt: event.occurredAt, id: event.id }));
+  }
+
   /**
-   * Changing a package: its author, an admin of its tenant, or a super admin. Others get
-   * FORBIDDEN when they can see the package and NOT_FOUND when they cannot.
+   * Runs a change on a visible package under its row lock, after the rights check: NOT_FOUND when
+   * the caller cannot see the package, FORBIDDEN when they can but may not change it.
    */
-  private async assertMayChange(caller: Caller, pkg: PackageRecord): Promise<void> {
-    if (pkg.authorId === caller.userId && pkg.tenantId === caller.tenantId) return;
-    if (isAdminOf(caller, pkg.tenantId)) return;
-    const visible = await this.db.run((em) => this.repo.findVisible(em, caller, pkg.tenantId, pkg.packageId));
+  private changePackage(
+    caller: Caller,
+    tenantId: string,
+    packageId: string,
+    change: (em: Em, pkg: PackageRecord, now: Date) => Promise<PackageRecord>,
+  ): Promise<PackageRecord> {
+    if (!packageIdSchema.safeParse(packageId).success) throw new NotFoundError(`Package ${packageId} not found`);
+    return this.db.transaction(async (em) => {
+      const pkg = await this.repo.findVisible(em, caller, tenantId, packageId, true);
+      if (!pkg) throw new NotFoundError(`Package ${packageId} not found`);
+      if (!mayChange(caller, pkg)) throw new ForbiddenError('Only the author or an admin may change this package');
+      return change(em, pkg, new Date());
+    });
+  }
+
+  /** For rows found without the visibility rule: FORBIDDEN if the caller sees it, else NOT_FOUND. */
+  private async assertMayChange(em: Em, caller: Caller, pkg: PackageRecord): Promise<void> {
+    if (mayChange(caller, pkg)) return;
+    const visible = await this.repo.findVisible(em, caller, pkg.tenantId, pkg.packageId);
     if (visible) throw new ForbiddenError('Only the author or an admin may change this package');
     throw new NotFoundError(`Package ${pkg.packageId} not found`);
   }
+}
+
+/** Author, an admin of the package's tenant, or a super admin. */
+function mayChange(caller: Caller, pkg: PackageRecord): boolean {
+  return isAuthor(caller, pkg) || isAdminOf(caller, pkg.tenantId);
+}
+
+function targetTenant(caller: Caller, tenantId: string | null | undefined): string {
+  if (tenantId == null || tenantId === caller.tenantId) return caller.tenantId;
+  if (!isSuperAdmin(caller)) throw new ForbiddenError('Only a super admin may act in another tenant');
+  return tenantId;
+}
+
+function parseGroupIds(groupIds: readonly string[] | null | undefined): string[] {
+  const unique = [...new Set(parseInput(groupIdsSchema, groupIds ?? [], 'Invalid visibilityGroupIds'))];
+  if (unique.length === 0) {
+    throw new BadUserInputError('GROUPS visibility needs at least one group', [
+      { path: '$.visibilityGroupIds', message: 'must list at least one group id' },
+    ]);
+  }
+  return unique;
 }

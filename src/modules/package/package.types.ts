@@ -1,5 +1,5 @@
 import { GraphQLJSON } from 'graphql-scalars';
-import { Directive, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum CatalogVisibility {
   TENANT = 'tenant',
@@ -127,4 +127,100 @@ export class CatalogInstallResultType {
 
   @Field(() => CatalogInstallMetadataType)
   metadata!: CatalogInstallMetadataType;
+}
+
+@Directive('@key(fields: "id", resolvable: false)')
+@ObjectType('User', { description: 'A user, owned by the users subgraph' })
+export class UserRef {
+  @Field(() => ID)
+  id!: string;
+}
+
+@ObjectType('CatalogPackageVersion', { description: 'One published version; never overwritten' })
+export class CatalogPackageVersionType {
+  @Field()
+  version!: string;
+
+  @Field({ description: 'Hex sha256 of the .scaipkg archive' })
+  sha256!: string;
+
+  @Field(() => Int)
+  sizeBytes!: number;
+
+  @Field(() => ID)
+  publisherId!: string;
+
+  @Field()
+  publishedAt!: Date;
+}
+
+@ObjectType('CatalogPackageVersionEdge')
+export class CatalogPackageVersionEdgeType {
+  @Field()
+  cursor!: string;
+
+  @Field(() => CatalogPackageVersionType)
+  node!: CatalogPackageVersionType;
+}
+
+@ObjectType('CatalogPackageVersionConnection')
+export class CatalogPackageVersionConnectionType {
+  @Field(() => [CatalogPackageVersionEdgeType])
+  edges!: CatalogPackageVersionEdgeType[];
+
+  @Field(() => PageInfoType)
+  pageInfo!: PageInfoType;
+}
+
+export enum CatalogAuditAction {
+  PUBLISH = 'publish',
+  VISIBILITY = 'visibility',
+  DELETE = 'delete',
+  INSTALL = 'install',
+}
+registerEnumType(CatalogAuditAction, { name: 'CatalogAuditAction' });
+
+@ObjectType('CatalogAuditEvent')
+export class CatalogAuditEventType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => CatalogAuditAction)
+  action!: CatalogAuditAction;
+
+  @Field(() => String, { nullable: true })
+  version!: string | null;
+
+  @Field(() => ID)
+  actorId!: string;
+
+  @Field(() => String, { nullable: true })
+  actorEmail!: string | null;
+
+  @Field(() => ID)
+  actorTenantId!: string;
+
+  @Field(() => GraphQLJSON, { description: 'What changed, e.g. visibility before and after' })
+  changes!: Record<string, unknown>;
+
+  @Field()
+  occurredAt!: Date;
+}
+
+@ObjectType('CatalogAuditEventEdge')
+export class CatalogAuditEventEdgeType {
+  @Field()
+  cursor!: string;
+
+  @Field(() => CatalogAuditEventType)
+  node!: CatalogAuditEventType;
+}
+
+@ObjectType('CatalogAuditEventConnection')
+export class CatalogAuditEventConnectionType {
+  @Field(() => [CatalogAuditEventEdgeType])
+  edges!: CatalogAuditEventEdgeType[];
+
+  @Field(() => PageInfoType)
+  pageInfo!: PageInfoType;
 }

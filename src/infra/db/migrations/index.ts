@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122042934_initial } from './Migration20261122042934_initial';
+import { Migration20261122043738_audit } from './Migration20261122043738_audit';
 
 /**
  * Migrations are listed here explicitly (no file globbing), so the same list works compiled,
@@ -7,4 +8,5 @@ import { Migration20261122042934_initial } from './Migration20261122042934_initi
  */
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122042934_initial', class: Migration20261122042934_initial },
+  { name: 'Migration20261122043738_audit', class: Migration20261122043738_audit },
 ];
