@@ -15,6 +15,8 @@ import type { GraphQLContext } from './graphql/context';
 import { createFormatError } from './graphql/format-error';
 import { buildCatalogSubgraphSchema } from './graphql/schema';
 import { authenticate, callerOf, graphqlErrorBody } from './http/authenticate';
+import { createEdge, finalHandlers, idempotencyKeyOf } from './http/edge';
+import { GRAPHQL_LIMITS } from './graphql/limits';
 import { healthRouter } from './http/health';
 import { DevIssuer, devIssuerUrl } from './infra/auth/dev-issuer';
 import { OidcTokenVerifier } from './infra/auth/oidc-verifier';
@@ -22,9 +24,12 @@ import { createBlobStorage } from './infra/blob';
 import type { BlobStorage } from './infra/blob/blob-storage';
 import { Database } from './infra/db/database';
 import { createOrm, migrate, type Orm } from './infra/db/orm';
-import { UnconfiguredFlowSource, type FlowSource } from './infra/flows/flow-source';
+import type { FlowSource } from './infra/flows/flow-source';
+import { createFlowSource } from './infra/flows/http-flow-source';
+import type { IdempotencyService } from './modules/idempotency/idempotency.service';
 import { createPackageLoader } from './modules/package/package.reference';
 import { PackageService } from './modules/package/package.service';
+import { createCatalogRouter } from './rest/catalog.router';
 
 export interface AppOptions {
   logger?: Logger;
@@ -38,7 +43,7 @@ export interface App {
   httpServer: Server;
   orm: Orm;
   blobs: BlobStorage;
-  services: { packages: PackageService };
+  services: { packages: PackageService; idempotency: IdempotencyService };
   logger: Logger;
   /** Present when the local development issuer is in use. */
   devIssuer: DevIssuer | null;
@@ -65,7 +70,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     cleanups.push(() => blobHandle.stop());
     const blobs = blobHandle.storage;
 
-    const flows = options.flowSource ?? new UnconfiguredFlowSource();
+    const flows = options.flowSource ?? createFlowSource(config.flowsApiUrl, { logger });
     const packages = new PackageService(db, blobs, flows, logger);
 
     let devIssuer: DevIssuer | null = null;
@@ -77,6 +82,10 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     } else {
       verifier = new OidcTokenVerifier({ issuer: config.auth.issuer, audience: config.auth.audience });
     }
+
+    // Request limits, CORS, rate limits, idempotency and the playground (docs/API.md, "Limits").
+    const edge = createEdge({ config, db, logger, verifier, devIssuer });
+    const idempotency = edge.idempotency;
 
     const app = express();
     const httpServer = createServer(app);
@@ -90,14 +99,18 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     app.use(pinoHttp({ logger, genReqId: () => currentRequestId() ?? randomUUID(), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
     app.use(healthRouter(db, blobs));
     if (devIssuer) app.use(DEV_ISSUER_PATH, devIssuer.router());
+    app.use(edge.browserRoutes);
 
     const apollo = new ApolloServer<GraphQLContext>({
       schema: await buildCatalogSubgraphSchema(),
       formatError: createFormatError(logger),
       includeStacktraceInErrorResponses: false,
       allowBatchedHttpRequests: false,
-      introspection: config.nodeEnv !== 'production',
+      introspection: edge.apollo.introspection,
+      parseOptions: edge.apollo.parseOptions,
+      validationRules: edge.apollo.validationRules,
       plugins: [
+        ...edge.apollo.plugins,
         ApolloServerPluginDrainHttpServer({ httpServer }),
         ApolloServerPluginLandingPageDisabled(),
         // Federated tracing costs time on every request; nothing here reads the traces.
@@ -109,26 +122,30 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
 
     app.use(
       '/graphql',
+      edge.cors,
       requireRouterSecret(config.routerSecret),
-      express.json({ limit: '2mb' }),
+      express.json({ limit: GRAPHQL_LIMITS.bodyBytes }),
       authenticate(verifier),
       expressMiddleware(apollo, {
-        context: async ({ res }) => {
+        context: async ({ req, res }) => {
           const { caller, authorization } = callerOf(res);
           return {
             caller,
             authorization,
             requestId: currentRequestId() ?? randomUUID(),
+            idempotencyKey: idempotencyKeyOf(req),
             logger,
-            services: { packages },
+            services: { packages, idempotency },
             loaders: { packageById: createPackageLoader(packages, caller) },
           };
         },
       }),
     );
     app.use('/graphql', graphqlEdgeErrors(logger));
+    app.use('/api/v1/catalog', edge.cors, edge.restRateLimit, createCatalogRouter({ packages, verifier, logger }));
+    app.use(...finalHandlers(logger));
 
-    return { httpServer, orm, blobs, services: { packages }, logger, devIssuer, close };
+    return { httpServer, orm, blobs, services: { packages, idempotency }, logger, devIssuer, close };
   } catch (error) {
     await close();
     throw error;

@@ -17,6 +17,42 @@ export interface AppConfig {
   flowsApiUrl: string | null;
   routerSecret: string | null;
   migrate: boolean;
+  /** Hardening of the HTTP edge (docs/API.md, "Limits"); unset fields take `defaultEdgeConfig`. */
+  edge?: Partial<EdgeConfig>;
+}
+
+export interface EdgeConfig {
+  /** Origins allowed by CORS; empty means no CORS headers at all. */
+  corsOrigins: string[];
+  /** Introspection and field suggestions ("Did you mean …?"). */
+  introspection: boolean;
+  /** GraphiQL at GET /graphql for browsers. */
+  playground: boolean;
+  rateLimit: RateLimitConfig;
+}
+
+/** Requests per window, per tenant and per caller, for reads and for writes. */
+export interface RateLimitConfig {
+  /** `database`: shared by every instance (PostgreSQL); `memory`: this process only. */
+  store: 'database' | 'memory';
+  windowSeconds: number;
+  tenantReads: number;
+  tenantWrites: number;
+  callerReads: number;
+  callerWrites: number;
+}
+
+export const DEFAULT_RATE_LIMITS = { windowSeconds: 60, tenantReads: 600, tenantWrites: 60, callerReads: 300, callerWrites: 30 } as const;
+
+/** Defaults for a config built without `loadConfig` (tests): production-safe where it matters. */
+export function defaultEdgeConfig(config: Pick<AppConfig, 'nodeEnv' | 'database'>): EdgeConfig {
+  const production = config.nodeEnv === 'production';
+  return {
+    corsOrigins: [],
+    introspection: !production,
+    playground: !production,
+    rateLimit: { store: config.database.kind === 'postgres' ? 'database' : 'memory', ...DEFAULT_RATE_LIMITS },
+  };
 }
 
 export type DatabaseConfig =
@@ -74,32 +110,37 @@ const envSchema = z.object({
   FLOWS_API_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   ROUTER_SECRET: optionalString,
   MIGRATE: z.enum(['true', 'false']).default('true'),
+  CORS_ORIGINS: optionalString,
+  GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
+  PLAYGROUND: z.enum(['true', 'false']).optional(),
+  RATE_LIMIT_STORE: z.enum(['database', 'memory']).optional(),
+  RATE_LIMIT_TENANT_READS_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.tenantReads),
+  RATE_LIMIT_TENANT_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.tenantWrites),
+  RATE_LIMIT_CALLER_READS_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.callerReads),
+  RATE_LIMIT_CALLER_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.callerWrites),
 });
 
-/** Parses the environment once, listing every problem at once (CONTRACT §1). */
+/**
+ * Parses the environment once, listing every problem at once (CONTRACT §1): value problems and
+ * problems between variables together, so one failed start tells the operator everything.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  problems.push(...crossFieldProblems(env));
+  const corsOrigins = parseOrigins(env.CORS_ORIGINS?.trim() || undefined, problems);
+  if (env.RATE_LIMIT_STORE?.trim() === 'database' && !env.DATABASE_URL?.trim()) {
+    problems.push('RATE_LIMIT_STORE=database needs DATABASE_URL (the embedded database serves one process only)');
   }
-  const e = parsed.data;
-  const problems: string[] = [];
-  const dataDir = path.resolve(e.DATA_DIR);
-  const production = e.NODE_ENV === 'production';
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
 
-  let auth: AuthConfig;
-  if (e.OIDC_ISSUER && e.OIDC_AUDIENCE) {
-    auth = { kind: 'oidc', issuer: e.OIDC_ISSUER, audience: e.OIDC_AUDIENCE };
-  } else if (e.OIDC_ISSUER || e.OIDC_AUDIENCE) {
-    problems.push('OIDC_ISSUER and OIDC_AUDIENCE must be set together');
-    auth = { kind: 'dev-issuer', keyDir: path.join(dataDir, 'dev-issuer'), audience: DEV_ISSUER_AUDIENCE };
-  } else {
-    if (production) {
-      problems.push('OIDC_ISSUER and OIDC_AUDIENCE are required when NODE_ENV=production (the development issuer is refused)');
-    }
-    auth = { kind: 'dev-issuer', keyDir: path.join(dataDir, 'dev-issuer'), audience: DEV_ISSUER_AUDIENCE };
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const dataDir = path.resolve(e.DATA_DIR);
+  const auth: AuthConfig =
+    e.OIDC_ISSUER && e.OIDC_AUDIENCE
+      ? { kind: 'oidc', issuer: e.OIDC_ISSUER, audience: e.OIDC_AUDIENCE }
+      : { kind: 'dev-issuer', keyDir: path.join(dataDir, 'dev-issuer'), audience: DEV_ISSUER_AUDIENCE };
 
   return {
     port: e.PORT,
@@ -117,5 +158,51 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     flowsApiUrl: e.FLOWS_API_URL ?? null,
     routerSecret: e.ROUTER_SECRET ?? null,
     migrate: e.MIGRATE === 'true',
+    edge: {
+      corsOrigins,
+      introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : !production,
+      playground: e.PLAYGROUND ? e.PLAYGROUND === 'true' : !production,
+      rateLimit: {
+        store: e.RATE_LIMIT_STORE ?? (e.DATABASE_URL ? 'database' : 'memory'),
+        windowSeconds: DEFAULT_RATE_LIMITS.windowSeconds,
+        tenantReads: e.RATE_LIMIT_TENANT_READS_PER_MINUTE,
+        tenantWrites: e.RATE_LIMIT_TENANT_WRITES_PER_MINUTE,
+        callerReads: e.RATE_LIMIT_CALLER_READS_PER_MINUTE,
+        callerWrites: e.RATE_LIMIT_CALLER_WRITES_PER_MINUTE,
+      },
+    },
   };
+}
+
+/** `CORS_ORIGINS=https://a.example,https://b.example`: exact origins, no wildcards. */
+function parseOrigins(value: string | undefined, problems: string[]): string[] {
+  if (!value) return [];
+  const origins: string[] = [];
+  for (const item of value.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    let url: URL | null = null;
+    try {
+      url = new URL(item);
+    } catch {
+      // reported below
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== item.replace(/\/$/, '')) {
+      problems.push(`CORS_ORIGINS: "${item}" is not an origin such as https://app.example.com (scheme, host and optional port only)`);
+    } else {
+      origins.push(url.origin);
+    }
+  }
+  return origins;
+}
+
+/**
+ * Rules between variables. Read from the raw environment, so they are reported even when some
+ * value fails the schema.
+ */
+function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
+  const isSet = (name: string) => (env[name] ?? '').trim() !== '';
+  if (isSet('OIDC_ISSUER') !== isSet('OIDC_AUDIENCE')) return ['OIDC_ISSUER and OIDC_AUDIENCE must be set together'];
+  if (!isSet('OIDC_ISSUER') && env.NODE_ENV === 'production') {
+    return ['OIDC_ISSUER and OIDC_AUDIENCE are required when NODE_ENV=production (the development issuer is refused)'];
+  }
+  return [];
 }

@@ -3,6 +3,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import { CatalogError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { currentRequestId } from '../common/request-context';
+import { rewriteLimitError } from './limits';
 
 /** Codes Apollo itself produces for bad requests; they describe the request, not our internals. */
 const APOLLO_REQUEST_CODES = new Set([
@@ -20,7 +21,8 @@ const APOLLO_REQUEST_CODES = new Set([
  * is masked and logged with the request id that the caller also receives.
  */
 export function createFormatError(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+  return (given: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const formatted = rewriteLimitError(given);
     const original = unwrapResolverError(error);
     const code = formatted.extensions?.code;
     if (original instanceof CatalogError || (typeof code === 'string' && APOLLO_REQUEST_CODES.has(code))) {

@@ -4,6 +4,8 @@ import { printSchemaWithDirectives, type IResolvers } from '@graphql-tools/utils
 import type { GraphQLSchema } from 'graphql';
 import gql from 'graphql-tag';
 import { buildSchema, createResolversMap } from 'type-graphql';
+import { CatalogPackageSourceFlowResolver, FlowCatalogResolver } from '../modules/flow-link/flow-link.resolver';
+import { FlowRef } from '../modules/flow-link/flow-link.types';
 import { catalogPackageReference } from '../modules/package/package.reference';
 import { CatalogPackageResolver } from '../modules/package/package.resolver';
 
@@ -13,7 +15,9 @@ export const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.d
 /** The subgraph SDL printed from the type-graphql code, with federation directives. */
 export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchema: GraphQLSchema }> {
   const typeGraphqlSchema = await buildSchema({
-    resolvers: [CatalogPackageResolver],
+    resolvers: [CatalogPackageResolver, CatalogPackageSourceFlowResolver, FlowCatalogResolver],
+    // Only reachable through `_entities` (the router brings Flow representations), never from Query.
+    orphanedTypes: [FlowRef],
     // Federation adds _service/_entities later; type-graphql's own checks would reject the partial schema.
     skipCheck: true,
     validate: false,

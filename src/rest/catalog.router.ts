@@ -37,7 +37,7 @@ export interface CatalogRouterDeps {
  */
 export function createCatalogRouter({ packages, verifier, logger }: CatalogRouterDeps): Router {
   const router = Router();
-  const json = [requireJsonBody, express.json({ limit: REST_BODY_LIMIT, type: ['application/json', 'application/*+json'] })];
+  const parseJson = express.json({ limit: REST_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
 
   router.use((_req, res, next) => {
     // Answers depend on who asks: no shared cache may keep them.
@@ -61,7 +61,7 @@ export function createCatalogRouter({ packages, verifier, logger }: CatalogRoute
     res.json(page.edges.map((edge) => toSummary(caller, edge.node)));
   });
 
-  router.post('/publish', json, async (req, res) => {
+  router.post('/publish', requireJsonBody, parseJson, async (req, res) => {
     const { caller, authorization } = callerOf(res);
     const body = parseRest(publishBodySchema, req.body, 'body');
     const input = {
@@ -86,7 +86,7 @@ export function createCatalogRouter({ packages, verifier, logger }: CatalogRoute
     res.json(toInstallBody(result));
   });
 
-  router.patch('/:package_id/visibility', json, async (req, res) => {
+  router.patch('/:package_id/visibility', requireJsonBody, parseJson, async (req, res) => {
     const { caller } = callerOf(res);
     const query = parseRest(tenantQuerySchema, req.query, 'query');
     const body = parseRest(visibilityBodySchema, req.body, 'body');

@@ -30,6 +30,7 @@ const TITLE_BY_CODE: Record<ErrorCode, string> = {
   PAYLOAD_TOO_LARGE: 'Request body too large',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
   TOO_MANY_REQUESTS: 'Too many requests',
+  IDEMPOTENCY_KEY_REUSED: 'Idempotency key reused with another request',
   INTERNAL_SERVER_ERROR: 'Internal server error',
 };
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App, type AppOptions } from '../../src/app';
-import type { AppConfig, DatabaseConfig } from '../../src/config';
+import { defaultEdgeConfig, type AppConfig, type DatabaseConfig, type EdgeConfig, type RateLimitConfig } from '../../src/config';
 import { createLogger } from '../../src/common/logger';
 import { createOrm } from '../../src/infra/db/orm';
 import type { EmbeddedAzurite } from '../../src/infra/blob/embedded-azurite';
@@ -41,8 +41,16 @@ export function uniqueTenant(prefix = 't'): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
+/**
+ * Tests send many requests a minute: the harness raises the rate limits far above them unless a
+ * test sets `edge.rateLimit` itself (test/rate-limit.spec.ts).
+ */
+export type TestEdgeOverrides = Omit<Partial<EdgeConfig>, 'rateLimit'> & { rateLimit?: Partial<RateLimitConfig> };
+
+export const TEST_RATE_LIMITS = { tenantReads: 1_000_000, tenantWrites: 1_000_000, callerReads: 1_000_000, callerWrites: 1_000_000 };
+
 export async function startTestApp(
-  overrides: Partial<Pick<AppConfig, 'routerSecret' | 'flowsApiUrl' | 'nodeEnv'>> = {},
+  overrides: Partial<Pick<AppConfig, 'routerSecret' | 'flowsApiUrl' | 'nodeEnv'>> & { edge?: TestEdgeOverrides } = {},
   options: AppOptions = {},
 ): Promise<TestApp> {
   const issuer = await startTestIssuer();
@@ -63,6 +71,7 @@ export async function startTestApp(
     routerSecret: null,
     migrate: true,
     ...overrides,
+    edge: { ...overrides.edge, rateLimit: { ...defaultEdgeConfig({ nodeEnv: 'test', database }).rateLimit, ...TEST_RATE_LIMITS, ...overrides.edge?.rateLimit } },
   };
   const app = await createApp(config, {
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),

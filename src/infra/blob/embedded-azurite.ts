@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import net from 'node:net';
+import net, { type Socket } from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../../common/logger';
 
@@ -29,6 +29,8 @@ const DEFAULT_START_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 5_000;
 const PORT_ATTEMPTS = 4;
 const STDERR_TAIL_CHARS = 4_000;
+/** Printed by Azurite's blob entry point once its server is bound (even with --silent). */
+const LISTENING_LINE = /Blob service successfully listens on/;
 
 /**
  * Runs inside the child before Azurite: when the parent dies without stopping it (SIGKILL, a
@@ -98,9 +100,15 @@ async function launch(port: number, options: EmbeddedAzuriteOptions): Promise<Em
     stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
     options.logger?.debug({ azurite: chunk.trimEnd() }, 'Azurite stderr');
   });
-  // Drained so the child never blocks on a full pipe.
+  // Readiness comes from our own child saying so: a TCP probe could reach whoever else holds
+  // the port. The stream is drained for good so the child never blocks on a full pipe.
+  let stdoutSoFar = '';
+  let listening = false;
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
     options.logger?.debug({ azurite: chunk.trimEnd() }, 'Azurite stdout');
+    if (listening) return;
+    stdoutSoFar = (stdoutSoFar + chunk).slice(-STDERR_TAIL_CHARS);
+    listening = LISTENING_LINE.test(stdoutSoFar);
   });
   // 'close' comes after the pipes are drained, so the stderr tail is complete by then.
   let closed = false;
@@ -120,6 +128,9 @@ async function launch(port: number, options: EmbeddedAzuriteOptions): Promise<Em
   process.once('exit', killOnExit);
 
   let stopping: Promise<void> | undefined;
+  child.once('exit', (code, signal) => {
+    if (!stopping) options.logger?.error({ code, signal, stderr: stderrTail.trim() }, 'embedded Azurite exited unexpectedly');
+  });
   const stop = () => {
     stopping ??= (async () => {
       process.removeListener('exit', killOnExit);
@@ -128,9 +139,15 @@ async function launch(port: number, options: EmbeddedAzuriteOptions): Promise<Em
     return stopping;
   };
 
+  // A forgotten stop() must not keep this process alive (a hung test run, a server that closed):
+  // the 'exit' hook and the parent watch end the child then.
+  child.unref();
+  (child.stdout as Socket).unref();
+  (child.stderr as Socket).unref();
+
   try {
     const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
-    const listening = await waitUntilListening(port, timeoutMs, () => {
+    const ready = await waitUntil(() => listening, timeoutMs, () => {
       if (!closed) return undefined;
       if (spawnError) return new Error(`Azurite could not be started: ${spawnError.message}`);
       const tail = stderrTail.trim();
@@ -140,7 +157,7 @@ async function launch(port: number, options: EmbeddedAzuriteOptions): Promise<Em
           (tail ? `:\n${tail}` : ''),
       );
     });
-    if (!listening) {
+    if (!ready) {
       const tail = stderrTail.trim();
       throw new Error(`Azurite did not listen on 127.0.0.1:${port} within ${timeoutMs} ms` + (tail ? `:\n${tail}` : ''));
     }
@@ -158,40 +175,31 @@ function azuriteBlobEntryPoint(): string {
 
 async function terminate(child: ChildProcess, exited: Promise<void>): Promise<void> {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  // Held again while waiting, so whoever awaits stop() is not cut short by an empty event loop.
+  child.ref();
   child.kill('SIGTERM');
-  const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), STOP_GRACE_MS).unref());
-  if ((await Promise.race([exited, timer])) === 'timeout') {
-    child.kill('SIGKILL');
-    await exited;
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), STOP_GRACE_MS)));
+  try {
+    if ((await Promise.race([exited, graceOver])) === 'timeout') {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  } finally {
+    clearTimeout(timer);
   }
 }
 
-/**
- * Polls the port until it accepts connections (true) or the time is up (false); `failure`
- * reports a child that already died.
- */
-async function waitUntilListening(port: number, timeoutMs: number, failure: () => Error | undefined): Promise<boolean> {
+/** Polls `done` until it holds (true) or the time is up (false); `failure` reports a dead child. */
+async function waitUntil(done: () => boolean, timeoutMs: number, failure: () => Error | undefined): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (true) {
     const error = failure();
     if (error) throw error;
-    if (await canConnect(port)) return true;
+    if (done()) return true;
     if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.setTimeout(1_000, () => done(false));
-  });
 }
 
 /** A port free right now, found by letting the OS pick one and releasing it. */

@@ -22,6 +22,11 @@ export const CatalogPackageSchema = defineEntity({
       name: 'catalog_package_global_list_idx',
       expression: 'create index "catalog_package_global_list_idx" on "catalog_package" ("created_at" desc, "id" desc) where "deleted_at" is null',
     },
+    // Flow.catalogPackages: a tenant's live packages published from given flows.
+    {
+      name: 'catalog_package_source_flow_idx',
+      expression: 'create index "catalog_package_source_flow_idx" on "catalog_package" ("tenant_id", "source_flow_id") where "deleted_at" is null',
+    },
     {
       name: 'catalog_package_groups_idx',
       expression: 'create index "catalog_package_groups_idx" on "catalog_package" using gin ("visibility_group_ids")',

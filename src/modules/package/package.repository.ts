@@ -13,6 +13,12 @@ const VERSION_COLUMNS = `v.id, v.catalog_package_id, v.version, v.sha256, v.size
 
 type Row = Record<string, unknown>;
 
+/** The natural key of a package: unique per tenant. */
+export interface PackageKey {
+  tenantId: string;
+  packageId: string;
+}
+
 export interface KeysetCursor {
   createdAt: Date;
   id: string;
@@ -62,6 +68,38 @@ export class PackageRepository {
     const rows = await em.execute<Row[]>(
       `select ${PACKAGE_COLUMNS} from catalog_package p where p.id = any(?::uuid[]) and ${visible.sql}`,
       [toPgTextArray(ids), ...visible.params],
+    );
+    return rows.map(toPackage);
+  }
+
+  /**
+   * One query for any number of (tenant, package id) pairs: the `_entities` batch for the
+   * `tenantId packageId` key. The pairs travel as two parallel arrays zipped by `unnest`.
+   */
+  async findVisibleByKeys(em: Em, caller: Caller, keys: readonly PackageKey[]): Promise<PackageRecord[]> {
+    if (keys.length === 0) return [];
+    const visible = visibleTo(caller);
+    const rows = await em.execute<Row[]>(
+      `select ${PACKAGE_COLUMNS} from catalog_package p
+       where (p.tenant_id, p.package_id) in (select * from unnest(?::text[], ?::text[])) and ${visible.sql}`,
+      [toPgTextArray(keys.map((k) => k.tenantId)), toPgTextArray(keys.map((k) => k.packageId)), ...visible.params],
+    );
+    return rows.map(toPackage);
+  }
+
+  /**
+   * The packages last published from any of the given flows, newest first and at most `perFlow`
+   * of each: one query for every `Flow` in an `_entities` call (index catalog_package_source_flow_idx).
+   */
+  async findVisibleBySourceFlowIds(em: Em, caller: Caller, flowIds: readonly string[], perFlow: number): Promise<PackageRecord[]> {
+    if (flowIds.length === 0) return [];
+    const visible = visibleTo(caller);
+    const rows = await em.execute<Row[]>(
+      `select ${PACKAGE_COLUMNS} from (
+         select p.*, row_number() over (partition by p.source_flow_id order by p.created_at desc, p.id desc) as flow_rank
+         from catalog_package p where p.source_flow_id = any(?::text[]) and ${visible.sql}
+       ) p where p.flow_rank <= ? order by p.created_at desc, p.id desc`,
+      [toPgTextArray(flowIds), ...visible.params, perFlow],
     );
     return rows.map(toPackage);
   }

@@ -54,7 +54,11 @@ export class CatalogPackageResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('input', () => PublishCatalogPackageInput) input: PublishCatalogPackageInput,
   ): Promise<PackageRecord> {
-    return ctx.services.packages.publishPackage(ctx.caller, { ...input }, ctx.authorization);
+    const body = { ...input };
+    // With an Idempotency-Key header, a retry gets the first result instead of a second publish.
+    return ctx.services.idempotency.withIdempotency(ctx.caller, ctx.idempotencyKey, body, () =>
+      ctx.services.packages.publishPackage(ctx.caller, body, ctx.authorization),
+    );
   }
 
   @Mutation(() => CatalogInstallResultType)

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PERMISSION_MANAGE, PERMISSION_VIEW, isAdminOf, isSuperAdmin, type Caller } from '../../common/caller';
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
-import { decodeCursor, pageSize, toConnection, type Connection } from '../../common/pagination';
+import { UUID, decodeCursor, pageSize, toConnection, type Connection } from '../../common/pagination';
 import type { BlobStorage } from '../../infra/blob/blob-storage';
 import { BlobAlreadyExistsError } from '../../infra/blob/blob-storage';
 import type { Database, Em } from '../../infra/db/database';
@@ -13,7 +13,7 @@ import { buildPackageArchive, packageJsonFor, readPackageArchive, sha256Hex } fr
 import type { Visibility } from './package.entity';
 import type { PackageRecord, VersionRecord } from './package.model';
 import { isAuthor } from './package.policy';
-import { PackageRepository } from './package.repository';
+import { PackageRepository, type PackageKey } from './package.repository';
 import { groupIdsSchema, packageIdSchema, parseInput, publishInputSchema } from './package.validation';
 import { compareVersions, nextAfterConflict, resolvePublishVersion } from './versioning';
 
@@ -87,8 +87,25 @@ export class PackageService {
   /** Batched lookup for federation `_entities`: one query, invisible ids simply absent. */
   async getPackagesByIds(caller: Caller, ids: readonly string[]): Promise<PackageRecord[]> {
     if (!caller.permissions.has(PERMISSION_VIEW)) return [];
-    const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+    const valid = ids.filter((id) => UUID.test(id));
     return this.db.run((em) => this.repo.findVisibleByIds(em, caller, valid));
+  }
+
+  /** Batched lookup by natural key, for the `tenantId packageId` federation key: one query. */
+  async getPackagesByKeys(caller: Caller, keys: readonly PackageKey[]): Promise<PackageRecord[]> {
+    if (!caller.permissions.has(PERMISSION_VIEW)) return [];
+    const valid = keys.filter((key) => typeof key.tenantId === 'string' && packageIdSchema.safeParse(key.packageId).success);
+    return this.db.run((em) => this.repo.findVisibleByKeys(em, caller, valid));
+  }
+
+  /**
+   * The visible packages last published from each of the given flows (`Flow.catalogPackages`),
+   * newest first, at most `perFlow` per flow: one query for every flow of the batch.
+   */
+  async listPackagesFromFlows(caller: Caller, flowIds: readonly string[], perFlow: number): Promise<PackageRecord[]> {
+    if (!caller.permissions.has(PERMISSION_VIEW)) return [];
+    const valid = flowIds.filter((id) => typeof id === 'string' && id.length > 0 && id.length <= 128);
+    return this.db.run((em) => this.repo.findVisibleBySourceFlowIds(em, caller, valid, perFlow));
   }
 
   async publishPackage(caller: Caller, rawInput: unknown, authorization: string): Promise<PackageRecord> {

@@ -7,7 +7,9 @@ export enum CatalogVisibility {
 }
 registerEnumType(CatalogVisibility, { name: 'CatalogVisibility', description: 'Who in the tenant sees a package' });
 
+// Two ways in for the router: the row id, or the natural key a client already knows.
 @Directive('@key(fields: "id")')
+@Directive('@key(fields: "tenantId packageId")')
 @ObjectType('CatalogPackage', { description: 'A flow published as a versioned package in a tenant catalog' })
 export class CatalogPackageType {
   @Field(() => ID)

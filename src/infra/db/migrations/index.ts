@@ -1,6 +1,8 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122042934_initial } from './Migration20261122042934_initial';
 import { Migration20261122043738_audit } from './Migration20261122043738_audit';
+import { Migration20261122044600_rate_limit_idempotency } from './Migration20261122044600_rate_limit_idempotency';
+import { Migration20261122044645_flow_source_index } from './Migration20261122044645_flow_source_index';
 
 /**
  * Migrations are listed here explicitly (no file globbing), so the same list works compiled,
@@ -9,4 +11,6 @@ import { Migration20261122043738_audit } from './Migration20261122043738_audit';
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122042934_initial', class: Migration20261122042934_initial },
   { name: 'Migration20261122043738_audit', class: Migration20261122043738_audit },
+  { name: 'Migration20261122044600_rate_limit_idempotency', class: Migration20261122044600_rate_limit_idempotency },
+  { name: 'Migration20261122044645_flow_source_index', class: Migration20261122044645_flow_source_index },
 ];

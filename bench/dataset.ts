@@ -1,0 +1,208 @@
+import { Client } from 'pg';
+import { createOrm, migrate } from '../src/infra/db/orm';
+
+/**
+ * The bench dataset: deterministic (every row is a pure function of the seed and its index, so
+ * request templates can name rows without reading them back), loaded with multi-row INSERTs
+ * (`insert … select from unnest($1::uuid[], …)`, one statement per batch of rows).
+ */
+export interface DatasetShape {
+  packages: number;
+  tenants: number;
+  /** Version rows: 1..maxVersions per package (uniform). 0 loads packages only (scale databases). */
+  maxVersions: number;
+  seed: number;
+}
+
+export const USERS_PER_TENANT = 20;
+export const GROUPS_PER_TENANT = 10;
+/** Share of packages visible to groups (1-3 of the tenant's groups) rather than the whole tenant. */
+const GROUPS_SHARE = 0.35;
+const DELETED_SHARE = 0.02;
+const BASE_TIME = Date.UTC(2024, 0, 1);
+const SPAN_MS = 365 * 24 * 3_600_000;
+const BATCH = 5_000;
+
+/** mulberry32: small, fast, good enough to spread test data. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function hex(next: () => number, chars: number): string {
+  let out = '';
+  while (out.length < chars) out += Math.floor(next() * 0x100000000).toString(16).padStart(8, '0');
+  return out.slice(0, chars);
+}
+
+function uuid(next: () => number): string {
+  const h = hex(next, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${'89ab'[Math.floor(next() * 4)]}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export const tenantName = (t: number): string => `tenant-${String(t).padStart(5, '0')}`;
+export const userName = (u: number): string => `user-${u}`;
+export const groupName = (g: number): string => `grp-${g}`;
+
+const WORDS = ['flow', 'triage', 'support', 'invoice', 'routing', 'summary', 'alert', 'sync', 'report', 'review', 'escalation', 'intake', 'classifier', 'digest', 'webhook', 'approval'];
+
+export interface PackageRow {
+  id: string;
+  tenant: number;
+  packageId: string;
+  name: string;
+  description: string;
+  readme: string | null;
+  versions: number;
+  authorUser: number;
+  visibility: 'tenant' | 'groups';
+  groups: number[];
+  createdAtMs: number;
+  deleted: boolean;
+}
+
+/** Package `i` of a dataset; the same inputs always give the same row. */
+export function packageRow(shape: DatasetShape, i: number): PackageRow {
+  const next = rng((shape.seed * 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b));
+  const id = uuid(next);
+  const tenant = i % shape.tenants;
+  const words = Array.from({ length: 3 + Math.floor(next() * 3) }, () => WORDS[Math.floor(next() * WORDS.length)]!);
+  const groups: number[] = [];
+  const visibility = next() < GROUPS_SHARE ? 'groups' : 'tenant';
+  if (visibility === 'groups') {
+    const count = 1 + Math.floor(next() * 3);
+    while (groups.length < count) {
+      const g = Math.floor(next() * GROUPS_PER_TENANT);
+      if (!groups.includes(g)) groups.push(g);
+    }
+  }
+  return {
+    id,
+    tenant,
+    packageId: `pkg-${i}`,
+    name: `${words[0]![0]!.toUpperCase()}${words[0]!.slice(1)} ${words.slice(1).join(' ')} ${i}`,
+    description: `Automates ${words.join(', ')} for the team; package number ${i} of the bench catalog.`,
+    readme: next() < 0.3 ? `# ${words.join(' ')}\n\n${'Install it, connect your inbox, and watch it route work. '.repeat(5)}` : null,
+    versions: shape.maxVersions === 0 ? 1 : 1 + Math.floor(next() * shape.maxVersions),
+    authorUser: Math.floor(next() * USERS_PER_TENANT),
+    visibility,
+    groups,
+    // Roughly in index order, never two at the same millisecond.
+    createdAtMs: BASE_TIME + Math.floor((i * SPAN_MS) / shape.packages) + Math.floor(next() * 1000),
+    deleted: next() < DELETED_SHARE,
+  };
+}
+
+/** Drops and creates `name` on the server of `adminUrl`, then runs the app's migrations in it. */
+export async function recreateDatabase(adminUrl: string, name: string): Promise<string> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists "${name}" with (force)`);
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const orm = await createOrm({ kind: 'postgres', url: url.toString() });
+  try {
+    await migrate(orm);
+  } finally {
+    await orm.close();
+  }
+  return url.toString();
+}
+
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+const pgArray = (values: string[]): string => `{${values.map((v) => `"${v}"`).join(',')}}`;
+
+/** Loads packages [from, to) and their versions; returns the number of version rows. */
+export async function loadPackages(url: string, shape: DatasetShape, from = 0, to = shape.packages): Promise<number> {
+  // Two connections: the machine has two cores and PostgreSQL builds index entries per row.
+  const clients = [new Client({ connectionString: url }), new Client({ connectionString: url })];
+  await Promise.all(clients.map((c) => c.connect()));
+  let versionRows = 0;
+  try {
+    const batches: [number, number][] = [];
+    for (let start = from; start < to; start += BATCH) batches.push([start, Math.min(to, start + BATCH)]);
+    let cursor = 0;
+    await Promise.all(
+      clients.map(async (client) => {
+        while (cursor < batches.length) {
+          const [start, end] = batches[cursor++]!;
+          const loaded = await loadBatch(client, shape, start, end);
+          versionRows += loaded;
+        }
+      }),
+    );
+    await clients[0]!.query('vacuum analyze catalog_package');
+    await clients[0]!.query('vacuum analyze catalog_package_version');
+  } finally {
+    await Promise.all(clients.map((c) => c.end()));
+  }
+  return versionRows;
+}
+
+async function loadBatch(client: Client, shape: DatasetShape, start: number, end: number): Promise<number> {
+  const cols: unknown[][] = Array.from({ length: 15 }, () => []);
+  const vcols: unknown[][] = Array.from({ length: 9 }, () => []);
+  for (let i = start; i < end; i++) {
+    const row = packageRow(shape, i);
+    const tenant = tenantName(row.tenant);
+    const author = userName(row.authorUser);
+    const created = new Date(row.createdAtMs);
+    const updated = new Date(row.createdAtMs + (row.versions - 1) * 3_600_000);
+    const values = [
+      row.id, tenant, row.packageId, row.name, row.description, row.readme, `1.0.${row.versions - 1}`, author,
+      `${author}@${tenant}.example`, row.visibility, pgArray(row.groups.map(groupName)), null, created, updated,
+      row.deleted ? updated : null,
+    ];
+    values.forEach((value, c) => cols[c]!.push(value));
+    if (shape.maxVersions === 0) continue;
+    const next = rng(Math.imul(i + 7, 0x27d4eb2d) ^ shape.seed);
+    for (let v = 0; v < row.versions; v++) {
+      const version = `1.0.${v}`;
+      [
+        uuid(next), row.id, version, hex(next, 64), 900 + Math.floor(next() * 4000),
+        `catalog/${tenant}/${row.packageId}/v${version}.scaipkg`, author, `${author}@${tenant}.example`,
+        new Date(row.createdAtMs + v * 3_600_000),
+      ].forEach((value, c) => vcols[c]!.push(value));
+    }
+  }
+  await client.query(
+    `insert into catalog_package (id, tenant_id, package_id, name, description, readme, latest_version, author_id,
+       author_email, visibility, visibility_group_ids, source_flow_id, created_at, updated_at, deleted_at)
+     select id, tenant_id, package_id, name, description, readme, latest_version, author_id, author_email, visibility,
+       groups::text[], source_flow_id, created_at, updated_at, deleted_at
+     from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+       $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[])
+       as t(id, tenant_id, package_id, name, description, readme, latest_version, author_id, author_email, visibility,
+         groups, source_flow_id, created_at, updated_at, deleted_at)`,
+    cols,
+  );
+  if (shape.maxVersions === 0) return 0;
+  await client.query(
+    `insert into catalog_package_version (id, catalog_package_id, version, sha256, size_bytes, blob_name, publisher_id,
+       publisher_email, published_at)
+     select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[],
+       $9::timestamptz[])`,
+    vcols,
+  );
+  return vcols[0]!.length;
+}

@@ -1,0 +1,482 @@
+/**
+ * `npm run bench [-- --quick | --scale]`: the catalog measured against bare baselines on the same
+ * data, in the same run. docs/PERFORMANCE.md describes the method and records the figures.
+ *
+ * Options: --quick (small, CI smoke), --scale (adds the 10k / 1M list scenario), --runs N,
+ * --seconds S, --warmup S, --only list,entities,install,publish,scale, --rate-limit-store
+ * database|memory (default: the service's own default, database with PostgreSQL), --sql-log,
+ * --keep (keep the scale databases).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { findFreePort, startEmbeddedAzurite, type EmbeddedAzurite } from '../src/infra/blob/embedded-azurite';
+import { dropDatabase, loadPackages, recreateDatabase, type DatasetShape } from './dataset';
+import { startBenchIssuer, type BenchIssuer } from './issuer';
+import { drive, median, type BenchRequest, type Measurement } from './load';
+import { installCleanupHandlers, killAll, peakRssMb, resetPeakRss, startNode, waitForHttp, type Started } from './processes';
+import { startSqlCounter, type SqlCounter } from './sql-counter';
+import {
+  PUBLISH_MUTATION,
+  PublishWorkload,
+  Tokens,
+  benchFlow,
+  body,
+  checkBaseline,
+  checkGraphql,
+  cycle,
+  entitiesRequests,
+  installRequests,
+  installTargets,
+  listRequests,
+} from './workloads';
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    scale: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    seconds: { type: 'string' },
+    warmup: { type: 'string' },
+    only: { type: 'string' },
+    'rate-limit-store': { type: 'string' },
+    'sql-log': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+});
+
+const MODE = flags.quick ? 'quick' : flags.scale ? 'full-scale' : 'full';
+// autocannon stops on its 1 s sampling tick, so durations are whole seconds.
+const SETTINGS = flags.quick
+  ? { packages: 10_000, tenants: 100, maxVersions: 3, seconds: 1, warmup: 1, runs: 3, templates: 400, callers: 100, installs: 5, publishSet: 30, scale: { small: 1_000, large: 20_000, tenants: 100 }, entityBaselines: false }
+  : { packages: 100_000, tenants: 1_000, maxVersions: 5, seconds: 8, warmup: 2, runs: 3, templates: 2_000, callers: 300, installs: 40, publishSet: 300, scale: flags.scale ? { small: 10_000, large: 1_000_000, tenants: 1_000 } : null, entityBaselines: true };
+const RUNS = Number(flags.runs ?? SETTINGS.runs);
+const SECONDS = Number(flags.seconds ?? SETTINGS.seconds);
+const WARMUP = Number(flags.warmup ?? SETTINGS.warmup);
+const ONLY = new Set((flags.only ?? 'list,entities,install,publish,scale').split(','));
+const CONNECTIONS = 10;
+const SEED = 20261122;
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DB_MAIN = 'catalog_bench';
+const DB_SCALE = { small: 'catalog_bench_scale_small', large: 'catalog_bench_scale_large' } as const;
+const CONTAINER = 'bench';
+const RESULTS_DIR = path.resolve(__dirname, '..', '..', 'bench', 'results');
+const PROFILE_DIR = path.join(RESULTS_DIR, 'profiles');
+const APP_SCRIPT = path.resolve(__dirname, '..', 'src', 'main.js');
+const BASELINE_SCRIPT = path.resolve(__dirname, 'baseline-server.js');
+
+const T0 = Date.now();
+const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - T0) / 1000).toFixed(1).padStart(5)}s] ${message}\n`);
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
+
+interface Service {
+  name: string;
+  started: Started;
+  url: string;
+}
+
+const services: Service[] = [];
+
+async function startService(name: string, script: string, env: Record<string, string>, health: string, nodeArgs: string[] = []): Promise<Service> {
+  const port = await findFreePort();
+  const started = startNode(name, script, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, PORT: String(port), HOST: '127.0.0.1' }, nodeArgs);
+  const service = { name, started, url: `http://127.0.0.1:${port}` };
+  services.push(service);
+  await waitForHttp(`${service.url}${health}`, started);
+  return service;
+}
+
+/** The production configuration, pointed at the bench's database, Azurite and issuer. */
+function serviceEnv(databaseUrl: string, azurite: EmbeddedAzurite, issuer: BenchIssuer, dataDir: string): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+    CATALOG_BLOB_CONTAINER: CONTAINER,
+    OIDC_ISSUER: issuer.issuer,
+    OIDC_AUDIENCE: issuer.audience,
+    MIGRATE: 'false',
+    ...(flags['rate-limit-store'] ? { RATE_LIMIT_STORE: flags['rate-limit-store'] } : {}),
+    // Every request is still counted by the limiter (its statement is part of the measured cost),
+    // but the production limits (600 reads a minute per tenant) would refuse most of a load test.
+    RATE_LIMIT_TENANT_READS_PER_MINUTE: '1000000000',
+    RATE_LIMIT_TENANT_WRITES_PER_MINUTE: '1000000000',
+    RATE_LIMIT_CALLER_READS_PER_MINUTE: '1000000000',
+    RATE_LIMIT_CALLER_WRITES_PER_MINUTE: '1000000000',
+  };
+}
+
+/** The URL of database `name` on the admin URL's server, or through a proxy on `port`. */
+function databaseUrl(name: string, port?: number): string {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  if (port !== undefined) {
+    url.hostname = '127.0.0.1';
+    url.port = String(port);
+  }
+  return url.toString();
+}
+
+async function postOk(url: string, request: BenchRequest, check: (status: number, text: string) => string | null): Promise<string> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${request.token}` },
+    body: request.body,
+  });
+  const text = await response.text();
+  const problem = check(response.status, text);
+  if (problem) throw new Error(`${url}: ${problem}`);
+  return text;
+}
+
+/** Runs `work` over `items`, `concurrency` at a time. */
+async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (i < items.length) await work(items[i++]!);
+    }),
+  );
+}
+
+interface ScenarioDef {
+  name: string;
+  url: string;
+  next: () => BenchRequest;
+  check: (status: number, text: string) => string | null;
+  /** The service process whose peak RSS is read around this scenario. */
+  pid?: number;
+}
+
+interface ScenarioResult {
+  runs: Measurement[];
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  peak_rss_mb?: number;
+}
+
+interface SqlCount {
+  /** Every statement the service sent per call, BEGIN/COMMIT included. */
+  service: number;
+  /** Of those, the rate limiter's (one upsert per request with the database store). */
+  service_rate_limit: number;
+  /** The rest: the catalog's own statements. */
+  service_catalog: number;
+  baseline: number;
+}
+
+async function main(): Promise<void> {
+  installCleanupHandlers();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'catalog-bench-'));
+  const shape: DatasetShape = { packages: SETTINGS.packages, tenants: SETTINGS.tenants, maxVersions: SETTINGS.maxVersions, seed: SEED };
+  const scaleShapes =
+    SETTINGS.scale && ONLY.has('scale')
+      ? {
+          small: { packages: SETTINGS.scale.small, tenants: SETTINGS.scale.tenants, maxVersions: 0, seed: SEED },
+          large: { packages: SETTINGS.scale.large, tenants: SETTINGS.scale.tenants, maxVersions: 0, seed: SEED },
+        }
+      : null;
+  let issuer: BenchIssuer | undefined;
+  let azurite: EmbeddedAzurite | undefined;
+  let counter: SqlCounter | undefined;
+  const scaleDbs: string[] = [];
+  try {
+    log(`mode ${MODE}: ${shape.packages} packages, ${shape.tenants} tenants; ${RUNS} runs of ${SECONDS}s (after ${WARMUP}s warm-up) per scenario, ${CONNECTIONS} connections`);
+
+    // Data, in parallel: the main database and the scale databases (packages only: a list never reads versions).
+    let t = Date.now();
+    const loadMain = (async () => {
+      const url = await recreateDatabase(ADMIN_URL, DB_MAIN);
+      return { url, versionRows: await loadPackages(url, shape) };
+    })();
+    const loadScale = scaleShapes
+      ? Promise.all(
+          (['small', 'large'] as const).map(async (key) => {
+            scaleDbs.push(DB_SCALE[key]);
+            const url = await recreateDatabase(ADMIN_URL, DB_SCALE[key]);
+            await loadPackages(url, scaleShapes[key]);
+            return url;
+          }),
+        )
+      : Promise.resolve(null);
+    const [main, scaleUrls] = await Promise.all([loadMain, loadScale]);
+    log(`loaded ${shape.packages} packages with ${main.versionRows} versions${scaleShapes ? `, and ${scaleShapes.small.packages} and ${scaleShapes.large.packages} packages for scale,` : ''} in ${seconds(t)}`);
+
+    // Processes, in parallel: the service, the baseline, a second pair behind the SQL counter, the scale services.
+    t = Date.now();
+    issuer = await startBenchIssuer();
+    azurite = await startEmbeddedAzurite({ location: null });
+    counter = await startSqlCounter('127.0.0.1', Number(new URL(ADMIN_URL).port || 5432));
+    const env = (url: string) => serviceEnv(url, azurite!, issuer!, dataDir);
+    const countedUrl = databaseUrl(DB_MAIN, counter.port);
+    const [app, baseline, countedApp, countedBase, scaleSmall, scaleLarge] = await Promise.all([
+      // --profile: a V8 CPU profile of the measured service, written when it stops.
+      startService('service', APP_SCRIPT, env(main.url), '/readyz', flags.profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []),
+      startService('baseline', BASELINE_SCRIPT, env(main.url), '/healthz'),
+      startService('service (SQL counted)', APP_SCRIPT, env(countedUrl), '/readyz'),
+      startService('baseline (SQL counted)', BASELINE_SCRIPT, env(countedUrl), '/healthz'),
+      scaleUrls ? startService('service (scale small)', APP_SCRIPT, env(scaleUrls[0]!), '/readyz') : null,
+      scaleUrls ? startService('service (scale large)', APP_SCRIPT, env(scaleUrls[1]!), '/readyz') : null,
+    ]);
+    log(`service pid ${app.started.pid}, baseline pid ${baseline.started.pid}, ${services.length} processes started in ${seconds(t)}`);
+
+    // Workloads: the same request lists drive both arms.
+    t = Date.now();
+    const tokens = new Tokens(issuer);
+    const list = await listRequests(shape, tokens, SETTINGS.templates, SETTINGS.callers);
+    const entities: Record<number, BenchRequest[]> = {};
+    for (const size of [1, 10, 100]) entities[size] = await entitiesRequests(shape, tokens, size, Math.min(400, SETTINGS.templates), SETTINGS.callers);
+    const targets = installTargets(shape, SETTINGS.installs);
+    const publishTenants = Math.min(50, shape.tenants);
+    const publisherTokens = new Map<number, string>();
+    for (const tenant of new Set([...Array(publishTenants).keys(), ...targets.map((target) => target.tenant)])) {
+      publisherTokens.set(tenant, await tokens.get({ tenant, user: 0, groups: [], roles: [] }));
+    }
+    const tokenOf = (tenant: number) => publisherTokens.get(tenant)!;
+    const publishApp = new PublishWorkload('app', SETTINGS.publishSet, (k) => k % publishTenants, tokenOf);
+    const publishBase = new PublishWorkload('base', SETTINGS.publishSet, (k) => k % publishTenants, tokenOf);
+    // Install targets (real archives) and each arm's publish set, created through the service's own API.
+    const setup = [
+      ...targets.map((target) => ({
+        token: tokenOf(target.tenant),
+        body: body(PUBLISH_MUTATION, { input: { packageId: target.packageId, name: `Install ${target.packageId}`, version: '1.0.0', content: benchFlow(target.packageId) } }),
+      })),
+      ...[...Array(SETTINGS.publishSet).keys()].flatMap((k) => [publishApp.first(k), publishBase.first(k)]),
+    ];
+    await pool(setup, 4, (request) => postOk(`${app.url}/graphql`, request, checkGraphql));
+    const install = await installRequests(shape, tokens, targets, Math.min(400, SETTINGS.templates));
+    const scaleLists = scaleShapes
+      ? { small: await listRequests(scaleShapes.small, tokens, SETTINGS.templates, SETTINGS.callers), large: await listRequests(scaleShapes.large, tokens, SETTINGS.templates, SETTINGS.callers) }
+      : null;
+    log(`workloads ready in ${seconds(t)}: ${tokens.size} callers, ${targets.length} install targets, 2 x ${SETTINGS.publishSet} packages to publish to`);
+
+    // Same answers: the baseline must return what the service returns, field for field.
+    await compareAnswers(app.url, baseline.url, '/list', list.slice(0, 40));
+    for (const size of [1, 10, 100]) await compareAnswers(app.url, baseline.url, '/entities', entities[size]!.slice(0, 10));
+    log('baseline answers equal the service answers (40 lists, 30 _entities calls)');
+
+    // Statements per call, counted on the wire (sql-counter.ts) for the second service and baseline.
+    const sqlPerCall: Record<string, SqlCount> = {};
+    const count = async (name: string, next: () => BenchRequest, basePath: string, nextBase = next) => {
+      const calls = 5;
+      const measure = async (url: string, pick: () => BenchRequest, check: typeof checkGraphql) => {
+        await postOk(url, pick(), check); // warm: pool connection, JWKS
+        counter!.reset();
+        for (let i = 0; i < calls; i++) await postOk(url, pick(), check);
+        if (flags['sql-log']) log(`${name} ${url}:\n  ${counter!.log().slice(0, Math.ceil(counter!.log().length / calls)).join('\n  ')}`);
+        return { all: counter!.statements() / calls, rateLimit: counter!.log().filter((sql) => sql.includes('rate_limit_bucket')).length / calls };
+      };
+      const ours = await measure(`${countedApp.url}/graphql`, next, checkGraphql);
+      const theirs = await measure(`${countedBase.url}${basePath}`, nextBase, checkBaseline);
+      sqlPerCall[name] = { service: ours.all, service_rate_limit: ours.rateLimit, service_catalog: ours.all - ours.rateLimit, baseline: theirs.all };
+    };
+    await count('list', cycle(list), '/list');
+    for (const size of [1, 10, 100]) await count(`entities_${size}`, cycle(entities[size]!), '/entities');
+    await count('install', cycle(install), '/install');
+    await count('publish', publishApp.next, '/publish', publishBase.next);
+    await countedApp.started.stop();
+    await countedBase.started.stop();
+    log(`SQL per call (service catalog + rate limit / baseline): ${describeSql(sqlPerCall)}`);
+
+    // The scenarios, in pairs measured back to back; the order within a pair flips every run.
+    const gql = `${app.url}/graphql`;
+    const pid = app.started.pid;
+    const pairs: ScenarioDef[][] = [];
+    if (ONLY.has('list')) {
+      pairs.push([
+        { name: 'list', url: gql, next: cycle(list), check: checkGraphql, pid },
+        { name: 'list_baseline', url: `${baseline.url}/list`, next: cycle(list), check: checkBaseline },
+      ]);
+    }
+    if (ONLY.has('entities')) {
+      for (const size of [1, 10, 100]) {
+        pairs.push([
+          { name: `entities_${size}`, url: gql, next: cycle(entities[size]!), check: checkGraphql, pid },
+          ...(SETTINGS.entityBaselines ? [{ name: `entities_${size}_baseline`, url: `${baseline.url}/entities`, next: cycle(entities[size]!), check: checkBaseline }] : []),
+        ]);
+      }
+    }
+    if (ONLY.has('install')) {
+      pairs.push([
+        { name: 'install', url: gql, next: cycle(install), check: checkGraphql, pid },
+        { name: 'install_baseline', url: `${baseline.url}/install`, next: cycle(install), check: checkBaseline },
+      ]);
+    }
+    if (ONLY.has('publish')) {
+      pairs.push([
+        { name: 'publish', url: gql, next: publishApp.next, check: checkGraphql, pid },
+        { name: 'publish_baseline', url: `${baseline.url}/publish`, next: publishBase.next, check: checkBaseline },
+      ]);
+    }
+    if (scaleShapes && scaleLists && scaleSmall && scaleLarge) {
+      pairs.push([
+        { name: `list_at_${scaleShapes.small.packages}`, url: `${scaleSmall.url}/graphql`, next: cycle(scaleLists.small), check: checkGraphql, pid: scaleSmall.started.pid },
+        { name: `list_at_${scaleShapes.large.packages}`, url: `${scaleLarge.url}/graphql`, next: cycle(scaleLists.large), check: checkGraphql, pid: scaleLarge.started.pid },
+      ]);
+    }
+
+    const runs: Record<string, Measurement[]> = {};
+    const peaks: Record<string, number> = {};
+    const loadAverages: number[] = [os.loadavg()[0]!];
+    for (let run = 1; run <= RUNS; run++) {
+      for (const pair of pairs) {
+        for (const scenario of run % 2 === 0 ? [...pair].reverse() : pair) {
+          if (scenario.pid !== undefined) resetPeakRss(scenario.pid);
+          const measured = await drive({ url: scenario.url, next: scenario.next, check: scenario.check, connections: CONNECTIONS, warmupSeconds: WARMUP, seconds: SECONDS });
+          if (scenario.pid !== undefined) peaks[scenario.name] = Math.max(peaks[scenario.name] ?? 0, peakRssMb(scenario.pid));
+          (runs[scenario.name] ??= []).push(measured);
+          log(`run ${run}/${RUNS} ${scenario.name.padEnd(24)} ${measured.rps.toFixed(0).padStart(6)} rps  p50 ${measured.p50_ms.toFixed(2).padStart(7)} ms  p99 ${measured.p99_ms.toFixed(2).padStart(7)} ms`);
+        }
+      }
+      loadAverages.push(os.loadavg()[0]!);
+    }
+
+    const scenarios: Record<string, ScenarioResult> = {};
+    for (const [name, measured] of Object.entries(runs)) {
+      scenarios[name] = {
+        runs: measured,
+        rps: Math.round(median(measured.map((m) => m.rps))),
+        p50_ms: median(measured.map((m) => m.p50_ms)),
+        p99_ms: median(measured.map((m) => m.p99_ms)),
+        ...(peaks[name] !== undefined ? { peak_rss_mb: Math.round(peaks[name]!) } : {}),
+      };
+    }
+    // A ratio is the median of the per-run ratios: the two sides of a run were measured back to
+    // back, under the same load from whatever else the machine was doing.
+    const ratio = (a: string, b: string, figure: 'rps' | 'p50_ms'): number | null => {
+      if (!runs[a] || !runs[b]) return null;
+      return Math.round(median(runs[a].map((m, i) => m[figure] / runs[b]![i]![figure])) * 1000) / 1000;
+    };
+    const scaleRatio = scaleShapes ? ratio(`list_at_${scaleShapes.large.packages}`, `list_at_${scaleShapes.small.packages}`, 'p50_ms') : null;
+    const isFullScale = scaleShapes?.small.packages === 10_000 && scaleShapes.large.packages === 1_000_000;
+    const ratios = {
+      list_vs_baseline: ratio('list', 'list_baseline', 'rps'),
+      entities_100_vs_1: ratio('entities_100', 'entities_1', 'p50_ms'),
+      install_vs_baseline: ratio('install', 'install_baseline', 'p50_ms'),
+      publish_vs_baseline: ratio('publish', 'publish_baseline', 'p50_ms'),
+      list_1m_vs_10k: isFullScale ? scaleRatio : null,
+      list_scale_large_vs_small: scaleRatio,
+    };
+    const sqlPerEntitiesCall = Math.max(...[1, 10, 100].map((size) => sqlPerCall[`entities_${size}`]!.service_catalog));
+    const peakRss = peaks.list === undefined ? null : Math.round(peaks.list);
+    const mainPeaks = Object.entries(peaks).filter(([name]) => !name.startsWith('list_at_'));
+    const peakRssAll = mainPeaks.length ? Math.round(Math.max(...mainPeaks.map(([, value]) => value))) : null;
+    const goal = (value: number | null, test: (v: number) => boolean) => (value === null ? null : test(value));
+    const targets_ = [
+      { name: 'list_vs_baseline', value: ratios.list_vs_baseline, goal: '>= 0.5', met: goal(ratios.list_vs_baseline, (v) => v >= 0.5) },
+      { name: 'entities_100_vs_1', value: ratios.entities_100_vs_1, goal: '<= 3', met: goal(ratios.entities_100_vs_1, (v) => v <= 3) },
+      { name: 'sql_per_entities_call', value: sqlPerEntitiesCall, goal: '= 1', met: sqlPerEntitiesCall === 1 },
+      { name: 'install_vs_baseline', value: ratios.install_vs_baseline, goal: '<= 1.5', met: goal(ratios.install_vs_baseline, (v) => v <= 1.5) },
+      { name: 'publish_vs_baseline', value: ratios.publish_vs_baseline, goal: '<= 1.5', met: goal(ratios.publish_vs_baseline, (v) => v <= 1.5) },
+      {
+        name: scaleShapes ? `list_${short(scaleShapes.large.packages)}_vs_${short(scaleShapes.small.packages)}` : 'list_1m_vs_10k',
+        value: scaleRatio,
+        goal: '<= 1.5',
+        met: goal(scaleRatio, (v) => v <= 1.5),
+      },
+      { name: 'peak_rss_mb', value: peakRss, goal: '<= 300', met: goal(peakRss, (v) => v <= 300) },
+    ];
+
+    const pg = new Client({ connectionString: ADMIN_URL });
+    await pg.connect();
+    const pgVersion = ((await pg.query('show server_version')).rows[0] as { server_version: string }).server_version;
+    await pg.end();
+    const report = {
+      mode: MODE,
+      finished_at: new Date().toISOString(),
+      machine: {
+        cores: os.cpus().length,
+        cpu: os.cpus()[0]?.model ?? 'unknown',
+        memory_gb: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        postgres: pgVersion,
+        load_average_1m_per_run: loadAverages.map((l) => Math.round(l * 100) / 100),
+      },
+      method: {
+        connections: CONNECTIONS,
+        runs: RUNS,
+        seconds: SECONDS,
+        warmup_seconds: WARMUP,
+        figures: 'median of the runs; ratios are the median of per-run ratios (both sides measured back to back)',
+        rate_limit_store: flags['rate-limit-store'] ?? 'service default (database)',
+      },
+      dataset: {
+        ...shape,
+        version_rows: main.versionRows,
+        scale: scaleShapes ? { small_packages: scaleShapes.small.packages, large_packages: scaleShapes.large.packages, tenants: scaleShapes.small.tenants } : null,
+      },
+      scenarios,
+      ratios,
+      sql_per_entities_call: sqlPerEntitiesCall,
+      sql_per_call: sqlPerCall,
+      peak_rss_mb: peakRss,
+      peak_rss_mb_all_scenarios: peakRssAll,
+      targets: targets_,
+    };
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const json = `${JSON.stringify(report, null, 2)}\n`;
+    writeFileSync(path.join(RESULTS_DIR, 'latest.json'), json);
+    writeFileSync(path.join(RESULTS_DIR, `${MODE}.json`), json);
+    printReport(scenarios, targets_, sqlPerCall);
+    log(`wrote bench/results/latest.json and bench/results/${MODE}.json`);
+  } finally {
+    await Promise.all(services.map((service) => service.started.stop().catch(() => undefined)));
+    await azurite?.stop().catch(() => undefined);
+    await counter?.close().catch(() => undefined);
+    await issuer?.close().catch(() => undefined);
+    killAll();
+    if (!flags.keep) for (const db of scaleDbs) await dropDatabase(ADMIN_URL, db).catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function short(n: number): string {
+  return n >= 1_000_000 ? `${n / 1_000_000}m` : n >= 1_000 ? `${n / 1_000}k` : String(n);
+}
+
+function describeSql(sql: Record<string, SqlCount>): string {
+  return Object.entries(sql)
+    .map(([name, c]) => `${name} ${c.service_catalog}+${c.service_rate_limit}/${c.baseline}`)
+    .join(', ');
+}
+
+/** The baseline must answer exactly what the service answers (parsed JSON, compared as text). */
+async function compareAnswers(appUrl: string, baselineUrl: string, basePath: string, requests: BenchRequest[]): Promise<void> {
+  for (const request of requests) {
+    const ours = JSON.stringify(JSON.parse(await postOk(`${appUrl}/graphql`, request, checkGraphql)));
+    const theirs = JSON.stringify(JSON.parse(await postOk(`${baselineUrl}${basePath}`, request, checkBaseline)));
+    if (ours !== theirs) throw new Error(`baseline ${basePath} answers differently:\nservice:  ${ours.slice(0, 600)}\nbaseline: ${theirs.slice(0, 600)}`);
+  }
+}
+
+function printReport(
+  scenarios: Record<string, ScenarioResult>,
+  targets: { name: string; value: number | null; goal: string; met: boolean | null }[],
+  sql: Record<string, SqlCount>,
+): void {
+  const lines = ['', `${'scenario'.padEnd(26)} ${'rps'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'peak MiB'.padStart(9)}   rps of each run`];
+  for (const [name, r] of Object.entries(scenarios)) {
+    lines.push(
+      `${name.padEnd(26)} ${String(r.rps).padStart(7)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${(r.peak_rss_mb === undefined ? '' : String(r.peak_rss_mb)).padStart(9)}   ${r.runs.map((m) => m.rps.toFixed(0)).join(' / ')}`,
+    );
+  }
+  lines.push('', `${'target'.padEnd(26)} ${'value'.padStart(8)}  ${'goal'.padEnd(8)} met`);
+  for (const t of targets) lines.push(`${t.name.padEnd(26)} ${String(t.value ?? 'n/a').padStart(8)}  ${t.goal.padEnd(8)} ${t.met === null ? 'not measured' : t.met ? 'yes' : 'NO'}`);
+  lines.push('', `SQL statements per call, service catalog + rate limit / baseline: ${describeSql(sql)}`, '');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    killAll();
+    process.exit(1);
+  },
+);

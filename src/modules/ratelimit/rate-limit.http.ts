@@ -1,0 +1,58 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Caller } from '../../common/caller';
+import type { OidcTokenVerifier } from '../../infra/auth/oidc-verifier';
+import { problemDocument, sendProblem } from '../../rest/problem';
+import { RateLimiter, TooManyRequestsError, rateLimitHeaders, type RequestKind } from './rate-limit.service';
+
+/**
+ * GraphQL: counted once the operation is known (a mutation is a write, anything else a read), so
+ * documents refused by the request limits never reach the limiter's store. A 429 keeps Apollo's
+ * error shape, with `Retry-After` and `extensions.code` TOO_MANY_REQUESTS.
+ */
+export function graphqlRateLimitPlugin(limiter: RateLimiter): ApolloServerPlugin<{ caller: Caller }> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, contextValue, response }) {
+          const kind: RequestKind = operation?.operation === 'mutation' ? 'write' : 'read';
+          const decision = await limiter.check(contextValue.caller, kind);
+          if (!decision) return;
+          for (const [name, value] of Object.entries(rateLimitHeaders(decision))) response.http.headers.set(name, value);
+          if (!decision.allowed) {
+            const error = new TooManyRequestsError(kind, decision);
+            (error.extensions as { http?: unknown }).http = { status: 429 };
+            throw error;
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * REST: GET and HEAD are reads, everything else writes. It runs in front of the shim's router and
+ * checks the token itself; a request without a valid token passes on untouched, and the router
+ * answers it with its own 401.
+ */
+export function restRateLimit(limiter: RateLimiter, verifier: OidcTokenVerifier): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    let caller: Caller;
+    try {
+      caller = await verifier.verify(req.headers.authorization);
+    } catch {
+      next();
+      return;
+    }
+    const kind: RequestKind = req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'write';
+    const decision = await limiter.check(caller, kind);
+    if (decision) res.set(rateLimitHeaders(decision));
+    if (!decision || decision.allowed) {
+      next();
+      return;
+    }
+    const error = new TooManyRequestsError(kind, decision);
+    res.setHeader('cache-control', 'no-store');
+    sendProblem(res, problemDocument(req, error.code, error.message));
+  };
+}

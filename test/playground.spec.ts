@@ -1,0 +1,257 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createApp, type App } from '../src/app';
+import { DEV_ISSUER_AUDIENCE, type AppConfig } from '../src/config';
+import { createLogger } from '../src/common/logger';
+import { playgroundAssetsDir } from '../src/http/playground';
+import { startTestAzurite, uniqueContainerName } from './support/azurite';
+import { flowContent } from './support/catalog-ops';
+import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
+import type { EmbeddedAzurite } from '../src/infra/blob/embedded-azurite';
+
+jest.setTimeout(120_000);
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = path.resolve('test-results', 'playground.png');
+const DEV_SCREENSHOT = path.resolve('test-results', 'playground-dev-token.png');
+// The machine has no outside network: without these, Chromium keeps calling home (and failing).
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** The bundle is made by `npm run build`; a fresh checkout under `npm test` builds it here. */
+function ensurePlaygroundBuilt(): void {
+  if (existsSync(path.join(playgroundAssetsDir(), 'graphiql.js'))) return;
+  execFileSync(process.execPath, [path.resolve('playground', 'build.mjs')], { stdio: 'inherit' });
+}
+
+describe('playground over HTTP', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    ensurePlaygroundBuilt();
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('serves GraphiQL to a browser at GET /graphql without a token, with a strict CSP', async () => {
+    const response = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.get('content-security-policy')).toMatch(/default-src 'none'.*connect-src 'self'/);
+    const html = await response.text();
+    expect(html).toContain('/graphql/playground/graphiql.js');
+    expect(html).not.toMatch(/https?:\/\//);
+  });
+
+  it('serves its assets without a token, and 404 for anything else there', async () => {
+    for (const file of ['graphiql.js', 'graphiql.css', 'editor.worker.js', 'json.worker.js', 'graphql.worker.js']) {
+      const response = await fetch(`${t.url}/graphql/playground/${file}`);
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+    }
+    expect((await fetch(`${t.url}/graphql/playground/nope.js`)).status).toBe(404);
+    expect((await fetch(`${t.url}/graphql/playground/../../package.json`)).status).toBe(404);
+  });
+
+  it('still answers GraphQL clients at /graphql: a JSON GET needs a token', async () => {
+    const response = await fetch(`${t.url}/graphql?query=%7B__typename%7D`, { headers: { accept: 'application/json' } });
+    expect(response.status).toBe(401);
+    const noHtml = await fetch(`${t.url}/graphql`, { headers: { accept: 'application/json' } });
+    expect(noHtml.headers.get('content-type')).not.toMatch(/html/);
+  });
+
+  it('has no token endpoint without the development issuer', async () => {
+    const response = await fetch(`${t.url}/.dev-issuer/playground-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(response.status).toBe(404);
+  });
+});
+
+describe('playground switched off', () => {
+  it.each([
+    ['in production', { nodeEnv: 'production' }],
+    ['with PLAYGROUND=false', { edge: { playground: false } }],
+  ] as const)('is not served %s', async (_name, overrides) => {
+    const t = await startTestApp(overrides);
+    try {
+      const response = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html' } });
+      expect(response.headers.get('content-type') ?? '').not.toMatch(/html/);
+      expect((await fetch(`${t.url}/graphql/playground/graphiql.js`)).status).not.toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+const inBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
+if (!existsSync(CHROMIUM)) {
+  console.warn(`playground browser tests SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium; .ci/run installs it)`);
+}
+
+/** Opens the playground and records every URL the page asks for. */
+async function openPlayground(browser: Browser, url: string): Promise<{ page: Page; requests: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const requests: string[] = [];
+  page.on('request', (request) => requests.push(request.url()));
+  page.on('worker', (worker) => requests.push(worker.url()));
+  await page.goto(`${url}/graphql`, { waitUntil: 'load' });
+  await page.locator('.graphiql-container').waitFor();
+  // The headers editor is open and pre-filled with the placeholder.
+  await page.locator('section[aria-label="Headers"]').getByText('Bearer <token>').waitFor();
+  return { page, requests };
+}
+
+async function runActiveTab(page: Page, expected: string): Promise<string> {
+  await page.locator('.graphiql-execute-button').click();
+  const result = page.locator('.result-window');
+  await result.getByText(expected).first().waitFor({ timeout: 30_000 });
+  return result.innerText();
+}
+
+function expectOnlyServer(requests: string[], origin: string): void {
+  expect(requests.length).toBeGreaterThan(0);
+  const outside = requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:') && !url.startsWith('blob:'));
+  expect(outside).toEqual([]);
+}
+
+inBrowser('playground in Chromium', () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    ensurePlaygroundBuilt();
+    mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+  afterAll(() => browser?.close());
+
+  describe('with a token from the OIDC issuer', () => {
+    let t: TestApp;
+    let token: string;
+    const tenant = uniqueTenant();
+
+    beforeAll(async () => {
+      t = await startTestApp();
+      token = await t.token({ tenant, user: 'alice' });
+      const published = await t.gql(
+        token,
+        'mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { version } }',
+        { input: { packageId: 'browser-visible', name: 'Seen in the browser', version: '1.2.3', content: flowContent('Browser') } },
+      );
+      expect(published.body.errors).toBeUndefined();
+    });
+    afterAll(() => t.close());
+
+    it('runs the preloaded list query with a token and shows the result, asking nothing of any other host', async () => {
+      const { page, requests } = await openPlayground(browser, t.url);
+      // Replace the placeholder headers with a real token (insertText: no auto-closing of brackets).
+      const headers = page.locator('section[aria-label="Headers"] .monaco-editor').first();
+      await headers.click();
+      await page.keyboard.press('ControlOrMeta+A');
+      await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${token}` }));
+
+      const text = await runActiveTab(page, 'browser-visible');
+      expect(text).toContain('Seen in the browser');
+      expect(text).toContain('1.2.3');
+      await page.screenshot({ path: SCREENSHOT });
+      console.log(`playground screenshot: ${SCREENSHOT}`);
+
+      expectOnlyServer(requests, t.url);
+      expect(requests.some((url) => url.endsWith('/graphql/playground/graphql.worker.js'))).toBe(true);
+      await page.close();
+    });
+
+    it('preloads the publish, list and install examples as tabs', async () => {
+      const { page } = await openPlayground(browser, t.url);
+      const tabs = await page.locator('.graphiql-tab').allInnerTexts();
+      expect(tabs.join(' ')).toMatch(/ListPackages/);
+      expect(tabs.join(' ')).toMatch(/PublishPackage/);
+      expect(tabs.join(' ')).toMatch(/InstallPackage/);
+      await page.close();
+    });
+  });
+
+  describe('with the development issuer', () => {
+    let app: App;
+    let url: string;
+    let azurite: EmbeddedAzurite;
+    let dataDir: string;
+
+    beforeAll(async () => {
+      // The development issuer's URL names the port, so the port is chosen before the app is built.
+      const port = await freePort();
+      azurite = await startTestAzurite();
+      dataDir = await mkdtemp(path.join(os.tmpdir(), 'playground-dev-'));
+      const config: AppConfig = {
+        port,
+        host: '127.0.0.1',
+        dataDir,
+        nodeEnv: 'development',
+        logLevel: 'silent',
+        database: { kind: 'pglite', dataDir: ':memory:' },
+        blob: { kind: 'connection-string', connectionString: azurite.connectionString, container: uniqueContainerName() },
+        auth: { kind: 'dev-issuer', keyDir: path.join(dataDir, 'dev-issuer'), audience: DEV_ISSUER_AUDIENCE },
+        flowsApiUrl: null,
+        routerSecret: null,
+        migrate: true,
+      };
+      app = await createApp(config, { logger: createLogger('silent') });
+      await new Promise<void>((resolve) => app.httpServer.listen(port, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${port}`;
+    });
+    afterAll(async () => {
+      await app?.close();
+      await azurite?.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    });
+
+    it('signs a demo token only for a JSON POST', async () => {
+      const refused = await fetch(`${url}/.dev-issuer/playground-token`, { method: 'POST', body: 'x' });
+      expect(refused.status).toBe(415);
+      const response = await fetch(`${url}/.dev-issuer/playground-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(response.status).toBe(200);
+      const { token, claims } = (await response.json()) as { token: string; claims: Record<string, string> };
+      expect(claims).toMatchObject({ sub: 'demo-user', tid: 'demo' });
+      const list = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ catalogPackages { edges { node { id } } } }' }),
+      });
+      expect(list.status).toBe(200);
+    });
+
+    it('fills the headers with a development token in one click, and the list query runs', async () => {
+      const { page, requests } = await openPlayground(browser, url);
+      await page.getByRole('button', { name: 'use a development token' }).click();
+      await page.locator('section[aria-label="Headers"]').getByText('Bearer ey').waitFor();
+      const text = await runActiveTab(page, 'catalogPackages');
+      expect(text).toContain('"edges": []');
+      await page.screenshot({ path: DEV_SCREENSHOT });
+      console.log(`playground screenshot (development token): ${DEV_SCREENSHOT}`);
+      expectOnlyServer(requests, url);
+      await page.close();
+    });
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
