@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 /** One request of a scenario: who calls, and the JSON body (a GraphQL request). */
@@ -11,6 +12,8 @@ export interface Measurement {
   p50_ms: number;
   p99_ms: number;
   requests: number;
+  /** CPU time the server process spent per request (its own process only, not PostgreSQL's). */
+  cpu_ms_per_request: number | null;
 }
 
 export interface DriveOptions {
@@ -22,6 +25,8 @@ export interface DriveOptions {
   connections: number;
   warmupSeconds: number;
   seconds: number;
+  /** The server process, to read its CPU time around the measured run. */
+  pid?: number;
 }
 
 export class BadResponsesError extends Error {}
@@ -34,7 +39,9 @@ export class BadResponsesError extends Error {}
 export async function drive(options: DriveOptions): Promise<Measurement> {
   await once(options, options.warmupSeconds, null);
   const latencies: number[] = [];
+  const cpuBefore = options.pid === undefined ? null : cpuMs(options.pid);
   const result = await once(options, options.seconds, latencies);
+  const cpu = cpuBefore === null ? null : cpuMs(options.pid!) - cpuBefore;
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   return {
@@ -42,7 +49,13 @@ export async function drive(options: DriveOptions): Promise<Measurement> {
     p50_ms: round(at(0.5)),
     p99_ms: round(at(0.99)),
     requests: latencies.length,
+    cpu_ms_per_request: cpu === null ? null : round(cpu / latencies.length),
   };
+}
+
+/** Time the process has run on a CPU, from /proc/<pid>/schedstat (nanoseconds). */
+function cpuMs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;

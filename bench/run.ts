@@ -149,8 +149,9 @@ interface ScenarioDef {
   url: string;
   next: () => BenchRequest;
   check: (status: number, text: string) => string | null;
-  /** The service process whose peak RSS is read around this scenario. */
-  pid?: number;
+  /** The server process: its CPU time is read around each run, and for the service its peak RSS. */
+  pid: number;
+  service: boolean;
 }
 
 interface ScenarioResult {
@@ -158,6 +159,7 @@ interface ScenarioResult {
   rps: number;
   p50_ms: number;
   p99_ms: number;
+  cpu_ms_per_request: number | null;
   peak_rss_mb?: number;
 }
 
@@ -216,9 +218,9 @@ async function main(): Promise<void> {
     const env = (url: string) => serviceEnv(url, azurite!, issuer!, dataDir);
     const countedUrl = databaseUrl(DB_MAIN, counter.port);
     const [app, baseline, countedApp, countedBase, scaleSmall, scaleLarge] = await Promise.all([
-      // --profile: a V8 CPU profile of the measured service, written when it stops.
+      // --profile: V8 CPU profiles of the measured service and baseline, written when they stop.
       startService('service', APP_SCRIPT, env(main.url), '/readyz', flags.profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []),
-      startService('baseline', BASELINE_SCRIPT, env(main.url), '/healthz'),
+      startService('baseline', BASELINE_SCRIPT, env(main.url), '/healthz', flags.profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(PROFILE_DIR, 'baseline')] : []),
       startService('service (SQL counted)', APP_SCRIPT, env(countedUrl), '/readyz'),
       startService('baseline (SQL counted)', BASELINE_SCRIPT, env(countedUrl), '/healthz'),
       scaleUrls ? startService('service (scale small)', APP_SCRIPT, env(scaleUrls[0]!), '/readyz') : null,
@@ -287,51 +289,55 @@ async function main(): Promise<void> {
     // The scenarios, in pairs measured back to back; the order within a pair flips every run.
     const gql = `${app.url}/graphql`;
     const pid = app.started.pid;
+    const basePid = baseline.started.pid;
     const pairs: ScenarioDef[][] = [];
     if (ONLY.has('list')) {
       pairs.push([
-        { name: 'list', url: gql, next: cycle(list), check: checkGraphql, pid },
-        { name: 'list_baseline', url: `${baseline.url}/list`, next: cycle(list), check: checkBaseline },
+        { name: 'list', url: gql, next: cycle(list), check: checkGraphql, pid, service: true },
+        { name: 'list_baseline', url: `${baseline.url}/list`, next: cycle(list), check: checkBaseline, pid: basePid, service: false },
       ]);
     }
     if (ONLY.has('entities')) {
       for (const size of [1, 10, 100]) {
         pairs.push([
-          { name: `entities_${size}`, url: gql, next: cycle(entities[size]!), check: checkGraphql, pid },
-          ...(SETTINGS.entityBaselines ? [{ name: `entities_${size}_baseline`, url: `${baseline.url}/entities`, next: cycle(entities[size]!), check: checkBaseline }] : []),
+          { name: `entities_${size}`, url: gql, next: cycle(entities[size]!), check: checkGraphql, pid, service: true },
+          ...(SETTINGS.entityBaselines ? [{ name: `entities_${size}_baseline`, url: `${baseline.url}/entities`, next: cycle(entities[size]!), check: checkBaseline, pid: basePid, service: false }] : []),
         ]);
       }
     }
     if (ONLY.has('install')) {
       pairs.push([
-        { name: 'install', url: gql, next: cycle(install), check: checkGraphql, pid },
-        { name: 'install_baseline', url: `${baseline.url}/install`, next: cycle(install), check: checkBaseline },
+        { name: 'install', url: gql, next: cycle(install), check: checkGraphql, pid, service: true },
+        { name: 'install_baseline', url: `${baseline.url}/install`, next: cycle(install), check: checkBaseline, pid: basePid, service: false },
       ]);
     }
     if (ONLY.has('publish')) {
       pairs.push([
-        { name: 'publish', url: gql, next: publishApp.next, check: checkGraphql, pid },
-        { name: 'publish_baseline', url: `${baseline.url}/publish`, next: publishBase.next, check: checkBaseline },
+        { name: 'publish', url: gql, next: publishApp.next, check: checkGraphql, pid, service: true },
+        { name: 'publish_baseline', url: `${baseline.url}/publish`, next: publishBase.next, check: checkBaseline, pid: basePid, service: false },
       ]);
     }
     if (scaleShapes && scaleLists && scaleSmall && scaleLarge) {
       pairs.push([
-        { name: `list_at_${scaleShapes.small.packages}`, url: `${scaleSmall.url}/graphql`, next: cycle(scaleLists.small), check: checkGraphql, pid: scaleSmall.started.pid },
-        { name: `list_at_${scaleShapes.large.packages}`, url: `${scaleLarge.url}/graphql`, next: cycle(scaleLists.large), check: checkGraphql, pid: scaleLarge.started.pid },
+        { name: `list_at_${scaleShapes.small.packages}`, url: `${scaleSmall.url}/graphql`, next: cycle(scaleLists.small), check: checkGraphql, pid: scaleSmall.started.pid, service: true },
+        { name: `list_at_${scaleShapes.large.packages}`, url: `${scaleLarge.url}/graphql`, next: cycle(scaleLists.large), check: checkGraphql, pid: scaleLarge.started.pid, service: true },
       ]);
     }
 
     const runs: Record<string, Measurement[]> = {};
+    const phases: { name: string; run: number; startUs: number; endUs: number }[] = [];
     const peaks: Record<string, number> = {};
     const loadAverages: number[] = [os.loadavg()[0]!];
     for (let run = 1; run <= RUNS; run++) {
       for (const pair of pairs) {
         for (const scenario of run % 2 === 0 ? [...pair].reverse() : pair) {
-          if (scenario.pid !== undefined) resetPeakRss(scenario.pid);
-          const measured = await drive({ url: scenario.url, next: scenario.next, check: scenario.check, connections: CONNECTIONS, warmupSeconds: WARMUP, seconds: SECONDS });
-          if (scenario.pid !== undefined) peaks[scenario.name] = Math.max(peaks[scenario.name] ?? 0, peakRssMb(scenario.pid));
+          if (scenario.service) resetPeakRss(scenario.pid);
+          const startUs = monotonicMicros();
+          const measured = await drive({ url: scenario.url, next: scenario.next, check: scenario.check, connections: CONNECTIONS, warmupSeconds: WARMUP, seconds: SECONDS, pid: scenario.pid });
+          if (scenario.service) peaks[scenario.name] = Math.max(peaks[scenario.name] ?? 0, peakRssMb(scenario.pid));
           (runs[scenario.name] ??= []).push(measured);
-          log(`run ${run}/${RUNS} ${scenario.name.padEnd(24)} ${measured.rps.toFixed(0).padStart(6)} rps  p50 ${measured.p50_ms.toFixed(2).padStart(7)} ms  p99 ${measured.p99_ms.toFixed(2).padStart(7)} ms`);
+          phases.push({ name: scenario.name, run, startUs, endUs: monotonicMicros() });
+          log(`run ${run}/${RUNS} ${scenario.name.padEnd(24)} ${measured.rps.toFixed(0).padStart(6)} rps  p50 ${measured.p50_ms.toFixed(2).padStart(7)} ms  p99 ${measured.p99_ms.toFixed(2).padStart(7)} ms  cpu ${String(measured.cpu_ms_per_request).padStart(5)} ms/req`);
         }
       }
       loadAverages.push(os.loadavg()[0]!);
@@ -344,6 +350,7 @@ async function main(): Promise<void> {
         rps: Math.round(median(measured.map((m) => m.rps))),
         p50_ms: median(measured.map((m) => m.p50_ms)),
         p99_ms: median(measured.map((m) => m.p99_ms)),
+        cpu_ms_per_request: measured[0]!.cpu_ms_per_request === null ? null : median(measured.map((m) => m.cpu_ms_per_request!)),
         ...(peaks[name] !== undefined ? { peak_rss_mb: Math.round(peaks[name]!) } : {}),
       };
     }
@@ -424,6 +431,11 @@ async function main(): Promise<void> {
     writeFileSync(path.join(RESULTS_DIR, 'latest.json'), json);
     writeFileSync(path.join(RESULTS_DIR, `${MODE}.json`), json);
     printReport(scenarios, targets_, sqlPerCall);
+    // For profile-summary --phase: when each scenario ran, on the clock V8 profiles use.
+    if (flags.profile) {
+      mkdirSync(PROFILE_DIR, { recursive: true });
+      writeFileSync(path.join(PROFILE_DIR, 'phases.json'), `${JSON.stringify(phases, null, 2)}\n`);
+    }
     log(`wrote bench/results/latest.json and bench/results/${MODE}.json`);
   } finally {
     await Promise.all(services.map((service) => service.started.stop().catch(() => undefined)));
@@ -434,6 +446,11 @@ async function main(): Promise<void> {
     if (!flags.keep) for (const db of scaleDbs) await dropDatabase(ADMIN_URL, db).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** CLOCK_MONOTONIC in microseconds: the clock of V8 CPU profiles' timestamps, in every process. */
+function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 function short(n: number): string {
@@ -460,10 +477,10 @@ function printReport(
   targets: { name: string; value: number | null; goal: string; met: boolean | null }[],
   sql: Record<string, SqlCount>,
 ): void {
-  const lines = ['', `${'scenario'.padEnd(26)} ${'rps'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'peak MiB'.padStart(9)}   rps of each run`];
+  const lines = ['', `${'scenario'.padEnd(26)} ${'rps'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'cpu ms'.padStart(7)} ${'peak MiB'.padStart(9)}   rps of each run`];
   for (const [name, r] of Object.entries(scenarios)) {
     lines.push(
-      `${name.padEnd(26)} ${String(r.rps).padStart(7)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${(r.peak_rss_mb === undefined ? '' : String(r.peak_rss_mb)).padStart(9)}   ${r.runs.map((m) => m.rps.toFixed(0)).join(' / ')}`,
+      `${name.padEnd(26)} ${String(r.rps).padStart(7)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${String(r.cpu_ms_per_request ?? '').padStart(7)} ${(r.peak_rss_mb === undefined ? '' : String(r.peak_rss_mb)).padStart(9)}   ${r.runs.map((m) => m.rps.toFixed(0)).join(' / ')}`,
     );
   }
   lines.push('', `${'target'.padEnd(26)} ${'value'.padStart(8)}  ${'goal'.padEnd(8)} met`);

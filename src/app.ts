@@ -3,7 +3,11 @@ import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
@@ -107,6 +111,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       includeStacktraceInErrorResponses: false,
       allowBatchedHttpRequests: false,
       introspection: edge.apollo.introspection,
+      persistedQueries: edge.apollo.persistedQueries,
       parseOptions: edge.apollo.parseOptions,
       validationRules: edge.apollo.validationRules,
       plugins: [
@@ -115,6 +120,9 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
         ApolloServerPluginLandingPageDisabled(),
         // Federated tracing costs time on every request; nothing here reads the traces.
         ApolloServerPluginInlineTraceDisabled(),
+        // The default cache-control plugin wraps every field resolver to collect hints nobody sets
+        // here (no @cacheControl): measurable CPU on every list (docs/PERFORMANCE.md).
+        ApolloServerPluginCacheControlDisabled(),
       ],
     });
     await apollo.start();

@@ -29,7 +29,7 @@ async function startGatedFlows(): Promise<GatedFlows> {
   let arrived = new Promise<void>((resolve) => (onRequest = resolve));
   let open: () => void = () => {};
   let gate = new Promise<void>((resolve) => (open = resolve));
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer((_req, res) => {
     onRequest();
     void gate.then(() => {
       res.writeHead(200, { 'content-type': 'application/json' });

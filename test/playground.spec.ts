@@ -116,8 +116,16 @@ async function openPlayground(browser: Browser, url: string): Promise<{ page: Pa
 async function runActiveTab(page: Page, expected: string): Promise<string> {
   await page.locator('.graphiql-execute-button').click();
   const result = page.locator('.result-window');
-  await result.getByText(expected).first().waitFor({ timeout: 30_000 });
-  return result.innerText();
+  try {
+    await result.getByText(expected).first().waitFor({ timeout: 30_000 });
+  } catch (error) {
+    const failure = path.resolve('test-results', 'playground-failure.png');
+    await page.screenshot({ path: failure });
+    console.log(`playground failure screenshot: ${failure}`);
+    throw error;
+  }
+  // Monaco draws spaces as no-break spaces.
+  return (await result.innerText()).replace(/\u00a0/g, ' ');
 }
 
 function expectOnlyServer(requests: string[], origin: string): void {
@@ -155,11 +163,14 @@ inBrowser('playground in Chromium', () => {
 
     it('runs the preloaded list query with a token and shows the result, asking nothing of any other host', async () => {
       const { page, requests } = await openPlayground(browser, t.url);
-      // Replace the placeholder headers with a real token (insertText: no auto-closing of brackets).
-      const headers = page.locator('section[aria-label="Headers"] .monaco-editor').first();
+      // Replace the placeholder headers with a real token.
+      const headers = page.locator('.monaco-editor[data-uri$="request-headers.json"]');
       await headers.click();
       await page.keyboard.press('ControlOrMeta+A');
       await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${token}` }));
+      // Monaco may have auto-closed a quote or brace behind the cursor: drop whatever follows.
+      await page.keyboard.press('Shift+ControlOrMeta+End');
+      await page.keyboard.press('Delete');
 
       const text = await runActiveTab(page, 'browser-visible');
       expect(text).toContain('Seen in the browser');

@@ -186,7 +186,7 @@ describe('rate limit windows and stores', () => {
       expect(await two.check(caller, 'read')).toMatchObject({ allowed: true, remaining: 0 });
       expect(await one.check(caller, 'read')).toMatchObject({ allowed: false, remaining: 0 });
       const rows = await t.app.orm.em.fork().getConnection().execute<{ hits: number }[]>('select hits from rate_limit_bucket order by bucket');
-      expect(rows.map((row) => Number(row.hits))).toEqual([3, 3]);
+      expect(rows.map((row: { hits: number }) => Number(row.hits))).toEqual([3, 3]);
     } finally {
       await t.close();
     }

@@ -1,5 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { CatalogError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { currentRequestId } from '../common/request-context';
@@ -29,6 +29,10 @@ export function createFormatError(logger: Logger) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
+    if (isRequestError(error)) {
+      // Apollo refuses some malformed requests with a bare GraphQLError and an HTTP 4xx.
+      return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
+    }
     const requestId = currentRequestId();
     logger.error({ err: original, requestId, path: formatted.path }, 'unexpected error in GraphQL request');
     return {
@@ -37,4 +41,11 @@ export function createFormatError(logger: Logger) {
       extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
     };
   };
+}
+
+/** A GraphQLError raised before execution (no path) that Apollo marked with a 4xx status. */
+function isRequestError(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.path !== undefined || error.extensions.code !== undefined) return false;
+  const status = (error.extensions.http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }

@@ -6,6 +6,7 @@ import { defaultEdgeConfig, DEV_ISSUER_PATH, type AppConfig, type EdgeConfig } f
 import type { Logger } from '../common/logger';
 import { currentRequestId } from '../common/request-context';
 import { graphqlProtection } from '../graphql/limits';
+import { entityRepresentationsGuard } from '../graphql/representations';
 import type { DevIssuer } from '../infra/auth/dev-issuer';
 import type { OidcTokenVerifier } from '../infra/auth/oidc-verifier';
 import type { Database } from '../infra/db/database';
@@ -25,7 +26,14 @@ export interface Edge {
   idempotency: IdempotencyService;
   rateLimiter: RateLimiter;
   /** Spread into the ApolloServer options. */
-  apollo: { introspection: boolean; parseOptions: ParseOptions; validationRules: ValidationRule[]; plugins: ApolloServerPlugin<any>[] };
+  apollo: {
+    introspection: boolean;
+    /** Off: the router in front caches queries; a subgraph needs no query cache for strangers to fill. */
+    persistedQueries: false;
+    parseOptions: ParseOptions;
+    validationRules: ValidationRule[];
+    plugins: ApolloServerPlugin<any>[];
+  };
   /** CORS for /graphql and the REST shim; does nothing when no origin is allowed. */
   cors: RequestHandler;
   /** In front of the REST shim's router. */
@@ -64,9 +72,10 @@ export function createEdge(deps: {
     rateLimiter,
     apollo: {
       introspection: edge.introspection,
+      persistedQueries: false,
       parseOptions: protection.parseOptions,
       validationRules: protection.validationRules,
-      plugins: [...protection.plugins, graphqlRateLimitPlugin(rateLimiter)],
+      plugins: [...protection.plugins, entityRepresentationsGuard(), graphqlRateLimitPlugin(rateLimiter)],
     },
     cors:
       edge.corsOrigins.length === 0

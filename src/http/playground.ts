@@ -78,7 +78,7 @@ function sendPage(res: Response, config: { endpoint: string; assetsPath: string;
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Flow package catalog · GraphQL playground</title>
 <link rel="stylesheet" href="${config.assetsPath}/graphiql.css">
-<style>html, body, #playground { height: 100%; margin: 0; } .playground-dev-token { padding: 4px 8px; cursor: pointer; }</style>
+<style>html, body, #playground { height: 100%; margin: 0; } .playground-dev-token { padding: 4px 10px; border: 1px solid currentColor; border-radius: 6px; cursor: pointer; }</style>
 </head>
 <body>
 <div id="playground"></div>

@@ -130,9 +130,10 @@ function packageIdOf(req: Request): string {
   return String(req.params['package_id']);
 }
 
-/** A body (any length) whose type is not JSON is refused before it is read; no body at all is a 400 later. */
+/** A body whose type is not JSON is refused before it is read; no body at all (or an empty one) is a 400 later. */
 function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
-  if (req.is(['application/json', 'application/*+json']) === false) {
+  const empty = req.headers['content-length'] === '0';
+  if (!empty && req.is(['application/json', 'application/*+json']) === false) {
     next(new CatalogError('UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON (Content-Type: application/json)'));
     return;
   }

@@ -72,7 +72,9 @@ const BODY_PARSER_CODES: Record<string, { code: ErrorCode; detail: string }> = {
  * their own status, and anything else is a masked 500 logged with the request id.
  */
 export function problemErrorHandler(logger: Logger) {
-  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+  return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
+    // Too late for a problem document: Express closes the connection.
+    if (res.headersSent) return next(error);
     if (error instanceof CatalogError) {
       const withProblems = error.code === 'BAD_USER_INPUT' || error.code === 'FLOW_COMPILE_FAILED';
       sendProblem(res, problemDocument(req, error.code, error.message, withProblems ? (error.problems ?? []) : undefined));

@@ -216,9 +216,9 @@ export async function startGateway(options: {
   });
   const app = express();
   const httpServer = createServer(app);
-  // @apollo/gateway 2.x implements the gateway interface Apollo Server 5 still accepts.
+  // @apollo/gateway 2.x plugs into Apollo Server 5 as its `gateway` (query planning and fetching).
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: gateway as unknown as ConstructorParameters<typeof ApolloServer>[0]['gateway'] & object,
+    gateway,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
   });
   await apollo.start();

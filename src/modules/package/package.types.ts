@@ -10,7 +10,9 @@ registerEnumType(CatalogVisibility, { name: 'CatalogVisibility', description: 'W
 // Two ways in for the router: the row id, or the natural key a client already knows.
 @Directive('@key(fields: "id")')
 @Directive('@key(fields: "tenantId packageId")')
-@ObjectType('CatalogPackage', { description: 'A flow published as a versioned package in a tenant catalog' })
+// simpleResolvers: plain fields read the property directly, without type-graphql's per-field
+// wrapper; these types are on the hot path of every list and _entities call (docs/PERFORMANCE.md).
+@ObjectType('CatalogPackage', { description: 'A flow published as a versioned package in a tenant catalog', simpleResolvers: true })
 export class CatalogPackageType {
   @Field(() => ID)
   id!: string;
@@ -56,7 +58,7 @@ export class CatalogPackageType {
 }
 
 @Directive('@shareable')
-@ObjectType('PageInfo')
+@ObjectType('PageInfo', { simpleResolvers: true })
 export class PageInfoType {
   @Field()
   hasNextPage!: boolean;
@@ -65,7 +67,7 @@ export class PageInfoType {
   endCursor!: string | null;
 }
 
-@ObjectType('CatalogPackageEdge')
+@ObjectType('CatalogPackageEdge', { simpleResolvers: true })
 export class CatalogPackageEdgeType {
   @Field()
   cursor!: string;
@@ -74,7 +76,7 @@ export class CatalogPackageEdgeType {
   node!: CatalogPackageType;
 }
 
-@ObjectType('CatalogPackageConnection')
+@ObjectType('CatalogPackageConnection', { simpleResolvers: true })
 export class CatalogPackageConnectionType {
   @Field(() => [CatalogPackageEdgeType])
   edges!: CatalogPackageEdgeType[];

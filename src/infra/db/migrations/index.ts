@@ -3,6 +3,7 @@ import { Migration20261122042934_initial } from './Migration20261122042934_initi
 import { Migration20261122043738_audit } from './Migration20261122043738_audit';
 import { Migration20261122044600_rate_limit_idempotency } from './Migration20261122044600_rate_limit_idempotency';
 import { Migration20261122044645_flow_source_index } from './Migration20261122044645_flow_source_index';
+import { Migration20261122051500_rate_limit_unlogged } from './Migration20261122051500_rate_limit_unlogged';
 
 /**
  * Migrations are listed here explicitly (no file globbing), so the same list works compiled,
@@ -13,4 +14,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122043738_audit', class: Migration20261122043738_audit },
   { name: 'Migration20261122044600_rate_limit_idempotency', class: Migration20261122044600_rate_limit_idempotency },
   { name: 'Migration20261122044645_flow_source_index', class: Migration20261122044645_flow_source_index },
+  { name: 'Migration20261122051500_rate_limit_unlogged', class: Migration20261122051500_rate_limit_unlogged },
 ];

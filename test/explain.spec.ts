@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { PERMISSION_VIEW, ROLE_SUPER_ADMIN, type Caller } from '../src/common/caller';
+import type { Em } from '../src/infra/db/database';
+import { createOrm, migrate } from '../src/infra/db/orm';
+import { PackageRepository, type KeysetCursor } from '../src/modules/package/package.repository';
+
+/**
+ * The list query must stay an index walk at scale: with 100,000 packages, the plan of the very SQL
+ * the repository sends uses the list indexes for the visibility filter and for the order (no sort
+ * node, no sequential scan of catalog_package). PostgreSQL only: plans are the server's.
+ */
+const serverUrl = process.env.TEST_DATABASE_URL;
+const onPostgres = serverUrl ? describe : describe.skip;
+
+const PACKAGES = 100_000;
+const TENANTS = 1_000;
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+function nodesOf(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodesOf)];
+}
+
+function caller(overrides: Partial<Caller> = {}): Caller {
+  return {
+    tenantId: 'tenant-42',
+    userId: 'user-3',
+    email: 'user-3@example.test',
+    groups: ['grp-1', 'grp-4'],
+    permissions: new Set([PERMISSION_VIEW]),
+    roles: new Set(),
+    ...overrides,
+  };
+}
+
+/** The SQL and parameters `listVisible` sends, captured instead of run. */
+async function listSql(who: Caller, after: KeysetCursor | null): Promise<{ sql: string; params: unknown[] }> {
+  let captured: { sql: string; params: unknown[] } | undefined;
+  const em = {
+    async execute(sql: string, params: unknown[] = []) {
+      captured = { sql, params };
+      return [];
+    },
+  } as unknown as Em;
+  await new PackageRepository().listVisible(em, who, 20, after);
+  return captured!;
+}
+
+onPostgres('list query plan at 100,000 packages', () => {
+  const name = `catalog_explain_${process.pid}_${randomBytes(4).toString('hex')}`;
+  let db: Client;
+
+  async function admin(sql: string): Promise<void> {
+    const client = new Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  }
+
+  beforeAll(async () => {
+    await admin(`create database "${name}"`);
+    const url = new URL(serverUrl!);
+    url.pathname = `/${name}`;
+    const orm = await createOrm({ kind: 'postgres', url: url.toString() });
+    try {
+      await migrate(orm);
+    } finally {
+      await orm.close();
+    }
+    db = new Client({ connectionString: url.toString() });
+    await db.connect();
+    // A third of the packages visible to groups, 2% deleted, 100 per tenant, one every five minutes.
+    await db.query(
+      `insert into catalog_package (id, tenant_id, package_id, name, latest_version, author_id, author_email, visibility,
+         visibility_group_ids, created_at, updated_at, deleted_at)
+       select gen_random_uuid(), 'tenant-' || (i % $2), 'pkg-' || i, 'Package ' || i, '1.0.0', 'user-' || (i % 20),
+         'user-' || (i % 20) || '@example.test', case when i % 3 = 0 then 'groups' else 'tenant' end,
+         case when i % 3 = 0 then array['grp-' || (i % 10)] else '{}'::text[] end,
+         timestamptz '2024-01-01' + i * interval '5 minutes', timestamptz '2024-01-01' + i * interval '5 minutes',
+         case when i % 50 = 0 then now() else null end
+       from generate_series(1, $1::int) as i`,
+      [PACKAGES, TENANTS],
+    );
+    await db.query('analyze catalog_package');
+  }, 120_000);
+
+  afterAll(async () => {
+    await db?.end();
+    await admin(`drop database if exists "${name}" with (force)`);
+  }, 60_000);
+
+  async function plan(who: Caller, after: KeysetCursor | null): Promise<PlanNode[]> {
+    const { sql, params } = await listSql(who, after);
+    let n = 0;
+    const positional = sql.replace(/\?/g, () => `$${++n}`);
+    const result = await db.query(`explain (format json) ${positional}`, params);
+    const [{ Plan }] = result.rows[0]['QUERY PLAN'] as [{ Plan: PlanNode }];
+    return nodesOf(Plan);
+  }
+
+  // A cursor in the middle of tenant-42's packages (created_at of package 50,042).
+  const middle: KeysetCursor = { createdAt: new Date(Date.UTC(2024, 0, 1) + 50_042 * 5 * 60_000), id: 'ffffffff-ffff-4fff-bfff-ffffffffffff' };
+
+  test.each([
+    ['a tenant member, first page', caller(), null, 'catalog_package_tenant_list_idx'],
+    ['a tenant member, after a cursor', caller(), middle, 'catalog_package_tenant_list_idx'],
+    ['a member of no group', caller({ groups: [] }), middle, 'catalog_package_tenant_list_idx'],
+    ['a super admin, first page', caller({ roles: new Set([ROLE_SUPER_ADMIN]) }), null, 'catalog_package_global_list_idx'],
+    ['a super admin, after a cursor', caller({ roles: new Set([ROLE_SUPER_ADMIN]) }), middle, 'catalog_package_global_list_idx'],
+  ])('%s: an index walk in list order, no sort, no sequential scan', async (_label, who, after, index) => {
+    const nodes = await plan(who, after);
+    const described = JSON.stringify(nodes.map((node) => [node['Node Type'], node['Index Name'] ?? node['Relation Name']]));
+    expect(nodes.filter((node) => node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'catalog_package')).toEqual([]);
+    // The visibility filter's leading condition and the order both come from the list index …
+    expect(nodes.some((node) => node['Node Type'] === 'Index Scan' && node['Index Name'] === index)).toBe(true);
+    // … so nothing is sorted (a Sort node would mean reading every visible row first).
+    expect(nodes.filter((node) => node['Node Type'] === 'Sort' || node['Node Type'] === 'Incremental Sort')).toEqual([]);
+    expect(described).toContain(index);
+  });
+});

@@ -1,0 +1,363 @@
+import fc from 'fast-check';
+import { flowContent } from './support/catalog-ops';
+import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
+
+/**
+ * Random GraphQL documents and variables, and random REST bodies, against the real app: whatever
+ * arrives, the answer is never a 5xx, never a masked internal error, and never shows a stack
+ * trace or SQL. Each property prints how many cases it ran.
+ */
+jest.setTimeout(600_000);
+
+const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1);
+
+/** What must never appear in an answer, unless the request itself contained it (echoed input). */
+const LEAKS: { name: string; pattern: RegExp }[] = [
+  { name: 'stack frame', pattern: /\bat (?:[\w$.<>]+ )?\(?(?:\/|file:|node:)[^\s)]+:\d+:\d+\)?/ },
+  { name: 'stacktrace field', pattern: /"stacktrace"/ },
+  { name: 'source path', pattern: /\/(?:src|node_modules|dist)\/[\w./-]+\.(?:ts|js)\b/ },
+  { name: 'table name', pattern: /\b(?:catalog_package(?:_version)?|catalog_audit_event|idempotency_key|rate_limit_bucket|mikro_orm_migrations)\b/ },
+  { name: 'SQL statement', pattern: /\b(?:select\s[\s\S]{1,200}?\sfrom|insert\s+into|update\s+\S+\s+set|delete\s+from)\s/i },
+  { name: 'PostgreSQL error', pattern: /syntax error at or near|violates (?:unique|foreign key|check|not-null) constraint|duplicate key value|relation "\w+" does not exist/i },
+];
+
+interface Tally {
+  cases: number;
+  /** Answers with data: the case got past parsing, validation and authentication into resolvers. */
+  executed: number;
+}
+const tallies: Record<string, Tally> = {};
+
+let current: Tally | undefined;
+
+function check(what: string, request: string, status: number, text: string): void {
+  if (current && status < 300 && (what.startsWith('REST') || /"data":\{/.test(text))) current.executed += 1;
+  const problems: string[] = [];
+  if (status >= 500) problems.push(`HTTP ${status}`);
+  if (/INTERNAL_SERVER_ERROR/.test(text) && !request.includes('INTERNAL_SERVER_ERROR')) problems.push('masked internal error');
+  for (const leak of LEAKS) {
+    const found = leak.pattern.exec(text);
+    if (found && !request.includes(found[0])) problems.push(`${leak.name}: ${found[0]}`);
+  }
+  if (problems.length > 0) {
+    throw new Error(`${what}: ${problems.join('; ')}\nrequest: ${request.slice(0, 2000)}\nanswer (${status}): ${text.slice(0, 2000)}`);
+  }
+}
+
+// ---- GraphQL documents ----------------------------------------------------------------------
+
+const FIELD_NAMES = [
+  'catalogPackages', 'catalogPackage', 'catalogAuditEvents', 'publishCatalogPackage', 'installCatalogPackage',
+  'setCatalogPackageVisibility', 'deleteCatalogPackage', '_service', '_entities', '__typename', '__schema', '__type',
+  'edges', 'node', 'cursor', 'pageInfo', 'hasNextPage', 'endCursor', 'id', 'tenantId', 'packageId', 'name',
+  'description', 'version', 'readme', 'authorId', 'authorEmail', 'visibility', 'visibilityGroupIds', 'sourceFlowId',
+  'createdAt', 'updatedAt', 'versions', 'author', 'sdl', 'flow', 'metadata', 'action', 'changes', 'types', 'fields',
+  'ofType', 'kind', 'queryType', 'x', 'nope', 'Query', 'on', 'fragment', 'null', 'true',
+];
+const ARG_NAMES = ['first', 'after', 'packageId', 'tenantId', 'input', 'visibility', 'visibilityGroupIds', 'version', 'representations', 'name', 'if', 'x'];
+const TYPE_NAMES = ['Query', 'Mutation', 'CatalogPackage', 'CatalogPackageConnection', 'PageInfo', 'User', 'Flow', 'Nope', '_Entity'];
+const VAR_TYPES = ['Int', 'Int!', 'String', 'String!', 'ID', '[ID!]', 'Boolean', 'JSON', 'CatalogVisibility', 'PublishCatalogPackageInput!', '[_Any!]!', 'Nope', '[[Int]]'];
+
+const nameArb = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...FIELD_NAMES) }, { weight: 1, arbitrary: fc.stringMatching(/^[_A-Za-z][_0-9A-Za-z]{0,12}$/) });
+const stringLiteral = fc.string({ maxLength: 40 }).map((s) => JSON.stringify(s));
+
+const valueArb: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.integer({ min: -2_000_000_000, max: 2_000_000_000 }).map(String),
+    fc.constantFrom('0', '-1', '100', '101', '1e309', '99999999999999999999', '1.5', '-0.0'),
+    stringLiteral,
+    fc.constantFrom('true', 'false', 'null', 'TENANT', 'GROUPS', 'NOPE', '$v', '$input', '$first', '"""block"""'),
+    fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(' ')}]`),
+    fc.array(fc.tuple(fc.constantFrom(...ARG_NAMES, 'content', 'nodes', '__typename'), tie('value')), { maxLength: 3 }).map(
+      (pairs) => `{ ${pairs.map(([k, v]) => `${k}: ${v}`).join(', ')} }`,
+    ),
+  ),
+})).value;
+
+const directiveArb = fc.tuple(fc.constantFrom('include', 'skip', 'deprecated', 'key', 'nope', 'defer'), fc.option(valueArb)).map(
+  ([name, value]) => ` @${name}${value === null ? '' : `(if: ${value})`}`,
+);
+
+const argsArb = fc.array(fc.tuple(fc.constantFrom(...ARG_NAMES), valueArb), { maxLength: 3 }).map((pairs) =>
+  pairs.length === 0 ? '' : `(${pairs.map(([k, v]) => `${k}: ${v}`).join(', ')})`,
+);
+
+const selectionSetArb: fc.Arbitrary<string> = fc.letrec<{ set: string; selection: string }>((tie) => ({
+  selection: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc
+      .tuple(fc.option(nameArb), nameArb, argsArb, fc.array(directiveArb, { maxLength: 2 }), fc.option(tie('set'), { freq: 2 }))
+      .map(([alias, name, args, directives, set]) => `${alias ? `${alias}: ` : ''}${name}${args}${directives.join('')}${set ? ` ${set}` : ''}`),
+    fc.tuple(fc.option(fc.constantFrom(...TYPE_NAMES)), tie('set')).map(([type, set]) => `... ${type ? `on ${type} ` : ''}${set}`),
+    fc.constantFrom('...F', '...G', '__typename'),
+  ),
+  set: fc.array(tie('selection'), { minLength: 1, maxLength: 4 }).map((items) => `{ ${items.join(' ')} }`),
+})).set;
+
+const documentArb = fc
+  .tuple(
+    fc.constantFrom('', 'query', 'mutation', 'subscription', 'query Q', 'mutation M'),
+    fc.array(fc.tuple(fc.constantFrom('v', 'input', 'first', 'x'), fc.constantFrom(...VAR_TYPES), fc.option(valueArb, { freq: 4 })), { maxLength: 3 }),
+    selectionSetArb,
+    fc.option(fc.tuple(fc.constantFrom('F', 'G'), fc.constantFrom(...TYPE_NAMES), selectionSetArb), { freq: 3 }),
+  )
+  .map(([op, vars, set, fragment]) => {
+    const defs = vars.length && op ? `(${vars.map(([n, t, d]) => `$${n}: ${t}${d ? ` = ${d}` : ''}`).join(', ')})` : '';
+    return `${op}${defs} ${set}${fragment ? ` fragment ${fragment[0]} on ${fragment[1]} ${fragment[2]}` : ''}`;
+  });
+
+/** Tokens of GraphQL shuffled at random: mostly syntax errors, some of the lexer's corner cases. */
+const tokenSoupArb = fc
+  .array(fc.oneof(fc.constantFrom('{', '}', '(', ')', '[', ']', ':', '$', '@', '...', '!', '=', '|', '&', '"', '"""', '#', '\n', ',', ' '), nameArb, valueArb), { maxLength: 40 })
+  .map((parts) => parts.join(' '));
+
+const variablesArb = fc.oneof(
+  fc.constant(undefined),
+  fc.dictionary(fc.constantFrom('v', 'input', 'first', 'x', 'representations'), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 3 }),
+  fc.jsonValue({ maxDepth: 3 }),
+);
+
+const flowArb = fc.oneof(
+  fc.constant(flowContent('Fuzzed')),
+  fc.jsonValue({ maxDepth: 5 }),
+  fc.record(
+    {
+      id: fc.oneof(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 1 })),
+      name: fc.oneof(fc.string({ maxLength: 20 }), fc.constant(null)),
+      nodes: fc.array(
+        fc.record(
+          { id: fc.oneof(fc.constantFrom('a', 'b', 'start'), fc.string({ maxLength: 5 })), type: fc.oneof(fc.constantFrom('start', 'llm.chat', '1bad'), fc.string({ maxLength: 8 })), config: fc.jsonValue({ maxDepth: 2 }) },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 4 },
+      ),
+      edges: fc.array(fc.record({ id: fc.string({ maxLength: 3 }), source: fc.constantFrom('a', 'b', 'zz'), target: fc.constantFrom('a', 'b', 'zz') }, { requiredKeys: [] }), { maxLength: 4 }),
+    },
+    { requiredKeys: [] },
+  ),
+);
+
+const publishInputArb = fc
+  .tuple(
+    fc.record({
+      packageId: fc.oneof(fc.constantFrom('fuzz-a', 'fuzz-b', 'Bad Id', '', '-x-'), fc.stringMatching(/^[a-z0-9-]{0,70}$/), fc.string({ maxLength: 20 })),
+      name: fc.oneof(fc.string({ maxLength: 30 }), fc.constant('')),
+      version: fc.oneof(fc.constantFrom('0.1.0', '1.0.0', '0.0.1', '1.2', 'v1.0.0', '1.0.0-beta.1', '99999999999999999999.0.0'), fc.string({ maxLength: 12 })),
+      content: flowArb,
+    }),
+    fc.record(
+      {
+        description: fc.option(fc.string({ maxLength: 40 })),
+        readme: fc.option(fc.string({ maxLength: 40 })),
+        flowId: fc.option(fc.string({ maxLength: 20 }), { freq: 4 }),
+      },
+      { requiredKeys: [] },
+    ),
+    // Now and then a field the input type does not have, or one of the required ones left out.
+    fc.oneof({ weight: 8, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fc.record({ extra: fc.jsonValue({ maxDepth: 1 }) }) }),
+    fc.option(fc.constantFrom('packageId', 'name', 'version', 'content'), { freq: 8 }),
+  )
+  .map(([required, optional, extra, drop]) => {
+    const input: Record<string, unknown> = { ...required, ...optional, ...extra };
+    if (drop) delete input[drop];
+    return input;
+  });
+
+/** Well-formed operations of the real schema, with random (often wrongly typed) variables. */
+const PACKAGE_FIELD_NAMES = ['id', 'tenantId', 'packageId', 'name', 'description', 'version', 'readme', 'authorId', 'authorEmail', 'visibility', 'visibilityGroupIds', 'sourceFlowId', 'createdAt', 'updatedAt', '__typename'];
+const packageFieldsArb = fc
+  .tuple(fc.subarray(PACKAGE_FIELD_NAMES, { minLength: 1 }), fc.boolean(), fc.boolean())
+  .map(([fields, versions, author]) =>
+    [...fields, ...(versions ? ['versions(first: $vf) { edges { cursor node { version sha256 sizeBytes publishedAt } } pageInfo { hasNextPage endCursor } }'] : []), ...(author ? ['author { id }'] : [])].join(' '),
+  );
+const looseValue = (typed: fc.Arbitrary<unknown>) => fc.oneof({ weight: 6, arbitrary: typed }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) });
+const packageIdValue = looseValue(fc.oneof(fc.constantFrom('fuzz-a', 'fuzz-b', 'nope'), fc.string({ maxLength: 70 })));
+const tenantValue = looseValue(fc.option(fc.oneof(fc.constant('acme'), fc.string({ maxLength: 10 })), { freq: 2 }));
+const firstValue = looseValue(fc.option(fc.integer({ min: -5, max: 150 })));
+const cursorValue = looseValue(fc.option(fc.oneof(fc.string({ maxLength: 40 }), fc.base64String({ maxLength: 60 }))));
+const operationArb = fc.oneof(
+  fc.tuple(packageFieldsArb, firstValue, cursorValue, firstValue).map(([fields, first, after, vf]) => ({
+    query: `query($first: Int, $after: String, $vf: Int) { catalogPackages(first: $first, after: $after) { edges { cursor node { ${fields} } } pageInfo { hasNextPage endCursor } } }`,
+    variables: { first, after, vf },
+  })),
+  fc.tuple(packageFieldsArb, packageIdValue, tenantValue, firstValue).map(([fields, packageId, tenantId, vf]) => ({
+    query: `query($p: String!, $t: ID, $vf: Int) { catalogPackage(packageId: $p, tenantId: $t) { ${fields} } }`,
+    variables: { p: packageId, t: tenantId, vf },
+  })),
+  fc.tuple(packageIdValue, firstValue, cursorValue).map(([packageId, first, after]) => ({
+    query: 'query($p: String!, $f: Int, $a: String) { catalogAuditEvents(packageId: $p, first: $f, after: $a) { edges { node { action version actorId changes } } } }',
+    variables: { p: packageId, f: first, a: after },
+  })),
+  fc.tuple(packageIdValue, looseValue(fc.option(fc.constantFrom('0.1.0', '9.9.9', 'x'))), tenantValue).map(([packageId, version, tenantId]) => ({
+    query: 'mutation($p: String!, $v: String, $t: ID) { installCatalogPackage(packageId: $p, version: $v, tenantId: $t) { flow metadata { packageId name version authorEmail } } }',
+    variables: { p: packageId, v: version, t: tenantId },
+  })),
+  fc
+    .tuple(packageIdValue, looseValue(fc.constantFrom('TENANT', 'GROUPS', 'tenant')), looseValue(fc.option(fc.array(fc.string({ maxLength: 10 }), { maxLength: 60 }))))
+    .map(([packageId, visibility, groups]) => ({
+      query: 'mutation($p: String!, $vis: CatalogVisibility!, $g: [ID!]) { setCatalogPackageVisibility(packageId: $p, visibility: $vis, visibilityGroupIds: $g) { id visibility visibilityGroupIds } }',
+      variables: { p: packageId, vis: visibility, g: groups },
+    })),
+  packageIdValue.map((packageId) => ({ query: 'mutation($p: String!) { deleteCatalogPackage(packageId: $p) }', variables: { p: packageId } })),
+  fc
+    .array(
+      fc.oneof(
+        fc.record({ __typename: fc.constant('CatalogPackage'), id: looseValue(fc.oneof(fc.uuid(), fc.string({ maxLength: 40 }))) }),
+        fc.record({ __typename: fc.constant('CatalogPackage'), tenantId: fc.jsonValue({ maxDepth: 0 }), packageId: fc.jsonValue({ maxDepth: 0 }) }),
+        fc.record({ __typename: fc.constantFrom('Flow', 'User', 'Nope', ''), id: fc.jsonValue({ maxDepth: 1 }) }),
+        fc.jsonValue({ maxDepth: 2 }),
+      ),
+      { maxLength: 5 },
+    )
+    .map((representations) => ({
+      query: 'query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on CatalogPackage { id packageId name version } } }',
+      variables: { r: representations },
+    })),
+);
+
+// ---- REST -----------------------------------------------------------------------------------
+
+const segmentArb = fc.oneof(fc.constantFrom('fuzz-a', 'nope', 'publish', '..', '%2e%2e', '%00', ''), fc.string({ maxLength: 20 }).map(encodeURIComponent));
+const queryStringArb = fc
+  .array(fc.tuple(fc.constantFrom('limit', 'cursor', 'version', 'tenant_id', 'x', 'limit[]'), fc.oneof(fc.string({ maxLength: 20 }), fc.integer().map(String))), { maxLength: 3 })
+  .map((pairs) => (pairs.length ? `?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}` : ''));
+const restBodyArb = fc.oneof(
+  fc.record(
+    {
+      package_id: fc.oneof(fc.constantFrom('fuzz-a', 'fuzz-rest'), fc.string({ maxLength: 20 })),
+      name: fc.string({ maxLength: 20 }),
+      version: fc.oneof(fc.constantFrom('0.1.0', '2.0.0'), fc.string({ maxLength: 10 })),
+      description: fc.option(fc.string({ maxLength: 20 })),
+      readme: fc.option(fc.string({ maxLength: 20 })),
+      flow_id: fc.option(fc.string({ maxLength: 10 }), { freq: 4 }),
+      content: flowArb,
+      visibility: fc.constantFrom('tenant', 'groups', 'TENANT', 'x'),
+      visibility_group_ids: fc.oneof(fc.array(fc.string({ maxLength: 8 }), { maxLength: 4 }), fc.jsonValue({ maxDepth: 1 })),
+      extra: fc.jsonValue({ maxDepth: 1 }),
+    },
+    { requiredKeys: [] },
+  ).map((body) => JSON.stringify(body)),
+  fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
+  fc.string({ maxLength: 60 }),
+);
+const restRequestArb = fc.record({
+  method: fc.constantFrom('GET', 'POST', 'PATCH', 'DELETE', 'PUT', 'HEAD', 'OPTIONS'),
+  path: fc.oneof(
+    fc.constant('/api/v1/catalog'),
+    fc.constant('/api/v1/catalog/publish'),
+    segmentArb.map((id) => `/api/v1/catalog/${id}`),
+    segmentArb.map((id) => `/api/v1/catalog/${id}/install`),
+    segmentArb.map((id) => `/api/v1/catalog/${id}/visibility`),
+    fc.tuple(segmentArb, segmentArb).map(([a, b]) => `/api/v1/catalog/${a}/${b}`),
+  ),
+  query: queryStringArb,
+  contentType: fc.constantFrom('application/json', 'application/problem+json', 'text/plain', 'application/json; charset=latin1', 'multipart/form-data', ''),
+  body: fc.option(restBodyArb, { freq: 6 }),
+  auth: fc.constantFrom('good', 'good', 'good', 'viewer', 'none', 'garbage'),
+});
+
+// ---- the properties -------------------------------------------------------------------------
+
+describe('fuzz: nothing a caller sends gets a 5xx, a stack trace or SQL back', () => {
+  let t: TestApp;
+  const tokens: Record<string, string | null> = {};
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const tenant = uniqueTenant('fuzz');
+    tokens.good = await t.token({ tenant, user: 'fuzzer' });
+    tokens.viewer = await t.token({ tenant, user: 'viewer', scopes: 'scaicore:view' });
+    tokens.none = null;
+    tokens.garbage = 'not.a.jwt';
+    // Something to find, so that lists and installs do real work.
+    await t.gql(tokens.good, 'mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { id } }', {
+      input: { packageId: 'fuzz-a', name: 'Fuzz A', version: '0.1.0', content: flowContent('Fuzz A') },
+    });
+    console.log(`fuzz seed ${SEED} (set FUZZ_SEED to replay, FUZZ_RUNS to multiply the case counts)`);
+  });
+  afterAll(async () => {
+    await t.close();
+    const total = Object.values(tallies).reduce((sum, tally) => sum + tally.cases, 0);
+    console.log(
+      `fuzz cases: ${total} in all (${Object.entries(tallies)
+        .map(([name, tally]) => `${name}: ${tally.cases} (${tally.executed} executed)`)
+        .join(', ')}); 0 with a 5xx, a stack trace or SQL`,
+    );
+  });
+
+  async function postGraphql(what: string, body: string, token: string | null = tokens.good!): Promise<void> {
+    const response = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body,
+    });
+    check(what, body, response.status, await response.text());
+  }
+
+  async function property<T>(name: string, runs: number, arb: fc.Arbitrary<T>, run: (value: T) => Promise<void>): Promise<void> {
+    tallies[name] = current = { cases: 0, executed: 0 };
+    await fc.assert(
+      fc.asyncProperty(arb, async (value) => {
+        tallies[name]!.cases += 1;
+        await run(value);
+      }),
+      { numRuns: runs * RUNS, seed: SEED, endOnFailure: true },
+    );
+  }
+
+  it('random GraphQL documents (grammar-built) with random variables', async () => {
+    await property('graphql documents', 1000, fc.tuple(documentArb, variablesArb, fc.option(fc.constantFrom('Q', 'M', 'nope'))), ([query, variables, operationName]) =>
+      postGraphql('document', JSON.stringify({ query, variables, operationName })),
+    );
+  });
+
+  it('random token soup and raw text as documents', async () => {
+    await property('graphql token soup', 700, fc.oneof(tokenSoupArb, fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 100 })), (query) =>
+      postGraphql('token soup', JSON.stringify({ query })),
+    );
+  });
+
+  it('random request bodies: not JSON objects, odd fields, persisted-query extensions', async () => {
+    const bodyArb = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value)),
+      fc.record({ query: fc.jsonValue({ maxDepth: 2 }), variables: fc.jsonValue({ maxDepth: 2 }), operationName: fc.jsonValue({ maxDepth: 1 }), extensions: fc.jsonValue({ maxDepth: 3 }) }, { requiredKeys: [] }).map((b) => JSON.stringify(b)),
+      fc.record({ extensions: fc.record({ persistedQuery: fc.record({ version: fc.oneof(fc.constant(1), fc.jsonValue({ maxDepth: 0 })), sha256Hash: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.string()) }, { requiredKeys: [] }) }) }).map((b) => JSON.stringify(b)),
+      fc.string({ maxLength: 100 }),
+    );
+    await property('graphql bodies', 500, fc.tuple(bodyArb, fc.constantFrom('good', 'none', 'garbage')), ([body, who]) => postGraphql('body', body, tokens[who] ?? null));
+  });
+
+  it('well-formed operations of the schema with random variables', async () => {
+    await property('graphql operations', 1500, operationArb, (operation) => postGraphql('operation', JSON.stringify(operation)));
+  });
+
+  it('random publish inputs through GraphQL variables', async () => {
+    await property('graphql publish inputs', 500, fc.tuple(publishInputArb, fc.option(fc.string({ maxLength: 30 }), { freq: 3 })), async ([input, key]) => {
+      const body = JSON.stringify({ query: 'mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { id version } }', variables: { input } });
+      const response = await fetch(`${t.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.good}`, ...(key !== null ? { 'idempotency-key': key.replace(/[^\x20-\x7e]/g, '') } : {}) },
+        body,
+      });
+      check('publish input', body, response.status, await response.text());
+    });
+  });
+
+  it('random REST requests: methods, paths, query strings, content types and bodies', async () => {
+    await property('rest requests', 1500, restRequestArb, async (request) => {
+      const token = tokens[request.auth];
+      const hasBody = request.body !== null && request.method !== 'GET' && request.method !== 'HEAD';
+      const response = await fetch(`${t.url}${request.path}${request.query}`, {
+        method: request.method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(hasBody && request.contentType ? { 'content-type': request.contentType } : {}),
+        },
+        body: hasBody ? request.body! : undefined,
+      });
+      check(`REST ${request.method} ${request.path}`, JSON.stringify(request), response.status, await response.text());
+    });
+  });
+});
