@@ -188,6 +188,7 @@ async function publish(caller: Caller, variables: Record<string, unknown>): Prom
       description: input.description ?? null,
       readme: null,
       latestVersion: input.version,
+      republishBase: null,
       authorId: caller.userId,
       authorEmail: caller.email,
       visibility: 'tenant',
@@ -208,7 +209,7 @@ async function publish(caller: Caller, variables: Record<string, unknown>): Prom
       publisherEmail: caller.email,
       publishedAt: now,
     });
-    const fields = { name: input.name, description: input.description ?? null, readme: null, latestVersion: input.version, sourceFlowId: null, updatedAt: now };
+    const fields = { name: input.name, description: input.description ?? null, readme: null, latestVersion: input.version, republishBase: null, sourceFlowId: null, updatedAt: now };
     await repo.updateAfterPublish(tx, row.id, fields);
     await audit.record(tx, caller, {
       tenantId: row.tenantId,

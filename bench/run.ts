@@ -5,7 +5,8 @@
  * Options: --quick (small, CI smoke), --scale (adds the 10k / 1M list scenario), --runs N,
  * --seconds S, --warmup S, --only list,entities,install,publish,scale, --rate-limit-store
  * database|memory (default: the service's own default, database with PostgreSQL), --sql-log,
- * --keep (keep the scale databases).
+ * --profile (V8 CPU profiles into bench/results/profiles), --service-node-options "<flags>"
+ * (experiments), --keep (keep the scale databases).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -44,6 +45,7 @@ const { values: flags } = parseArgs({
     'rate-limit-store': { type: 'string' },
     'sql-log': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'service-node-options': { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -102,6 +104,8 @@ function serviceEnv(databaseUrl: string, azurite: EmbeddedAzurite, issuer: Bench
     OIDC_AUDIENCE: issuer.audience,
     MIGRATE: 'false',
     ...(flags['rate-limit-store'] ? { RATE_LIMIT_STORE: flags['rate-limit-store'] } : {}),
+    // Experiments only (V8 heap flags, say): the figures of record run the service as it ships.
+    ...(flags['service-node-options'] ? { NODE_OPTIONS: flags['service-node-options'] } : {}),
     // Every request is still counted by the limiter (its statement is part of the measured cost),
     // but the production limits (600 reads a minute per tenant) would refuse most of a load test.
     RATE_LIMIT_TENANT_READS_PER_MINUTE: '1000000000',
@@ -412,6 +416,7 @@ async function main(): Promise<void> {
         warmup_seconds: WARMUP,
         figures: 'median of the runs; ratios are the median of per-run ratios (both sides measured back to back)',
         rate_limit_store: flags['rate-limit-store'] ?? 'service default (database)',
+        service_node_options: flags['service-node-options'] ?? null,
       },
       dataset: {
         ...shape,

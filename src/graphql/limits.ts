@@ -67,7 +67,7 @@ export function graphqlProtection(options: { blockFieldSuggestions: boolean; lim
   const armor = new ApolloArmor(armorConfig).protect();
   return {
     parseOptions: { maxTokens: limits.tokens },
-    validationRules: [...armor.validationRules, maxRootFieldsRule(limits.rootFields)],
+    validationRules: [...armor.validationRules, maxRootFieldsRule(limits.rootFields), knownOperationTypeRule],
     plugins: armor.plugins,
   };
 }
@@ -103,6 +103,18 @@ function countRootFields(context: ValidationContext, selectionSet: SelectionSetN
   }
   return count;
 }
+
+/**
+ * graphql-js 16 validates a `subscription` against a schema without one and only fails while
+ * executing, with an error that looks internal. Refuse it while validating instead.
+ */
+export const knownOperationTypeRule: ValidationRule = (context) => ({
+  OperationDefinition(operation) {
+    if (!context.getSchema().getRootType(operation.operation)) {
+      context.reportError(new GraphQLError(`This service has no ${operation.operation} operations.`, { nodes: [operation] }));
+    }
+  },
+});
 
 // graphql-js 16 spells it "more that"; accept the fixed spelling too.
 const TOKEN_LIMIT_MESSAGE = /^Syntax Error: Document contains more th(?:at|an) (\d+) tokens/;

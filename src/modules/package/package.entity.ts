@@ -40,6 +40,9 @@ export const CatalogPackageSchema = defineEntity({
     description: p.text().nullable(),
     readme: p.text().nullable(),
     latestVersion: p.string().length(64),
+    // Set when the latest version was an auto-bump: the version string that was republished.
+    // Any request from it up to the latest is a republish too (see planPublishVersion).
+    republishBase: p.string().length(64).nullable(),
     authorId: p.string().length(256),
     authorEmail: p.string().length(320).nullable(),
     visibility: p.enum(VISIBILITIES).default('tenant'),

@@ -9,6 +9,7 @@ export interface PackageRecord {
   description: string | null;
   readme: string | null;
   latestVersion: string;
+  republishBase: string | null;
   authorId: string;
   authorEmail: string | null;
   visibility: Visibility;

@@ -4,7 +4,7 @@ import { toDate, toPgTextArray } from '../../infra/db/sql';
 import type { Visibility } from './package.entity';
 import type { Page, PackageRecord, VersionRecord } from './package.model';
 
-const PACKAGE_COLUMNS = `p.id, p.tenant_id, p.package_id, p.name, p.description, p.readme, p.latest_version,
+const PACKAGE_COLUMNS = `p.id, p.tenant_id, p.package_id, p.name, p.description, p.readme, p.latest_version, p.republish_base,
   p.author_id, p.author_email, p.visibility, p.visibility_group_ids, p.source_flow_id,
   p.created_at, p.updated_at, p.deleted_at`;
 
@@ -119,12 +119,12 @@ export class PackageRepository {
    */
   async lockOrCreate(em: Em, fresh: PackageRecord): Promise<{ row: PackageRecord; created: boolean }> {
     const inserted = await em.execute<Row[]>(
-      `insert into catalog_package (id, tenant_id, package_id, name, description, readme, latest_version, author_id,
+      `insert into catalog_package (id, tenant_id, package_id, name, description, readme, latest_version, republish_base, author_id,
          author_email, visibility, visibility_group_ids, source_flow_id, created_at, updated_at, deleted_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?, ?, ?, null)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?, ?, ?, null)
        on conflict (tenant_id, package_id) do nothing returning id`,
       [
-        fresh.id, fresh.tenantId, fresh.packageId, fresh.name, fresh.description, fresh.readme, fresh.latestVersion,
+        fresh.id, fresh.tenantId, fresh.packageId, fresh.name, fresh.description, fresh.readme, fresh.latestVersion, fresh.republishBase,
         fresh.authorId, fresh.authorEmail, fresh.visibility, toPgTextArray(fresh.visibilityGroupIds), fresh.sourceFlowId,
         fresh.createdAt, fresh.updatedAt,
       ],
@@ -139,12 +139,12 @@ export class PackageRepository {
   async updateAfterPublish(
     em: Em,
     id: string,
-    fields: Pick<PackageRecord, 'name' | 'description' | 'readme' | 'latestVersion' | 'sourceFlowId' | 'updatedAt'>,
+    fields: Pick<PackageRecord, 'name' | 'description' | 'readme' | 'latestVersion' | 'republishBase' | 'sourceFlowId' | 'updatedAt'>,
   ): Promise<void> {
     await em.execute(
-      `update catalog_package set name = ?, description = ?, readme = ?, latest_version = ?, source_flow_id = ?,
+      `update catalog_package set name = ?, description = ?, readme = ?, latest_version = ?, republish_base = ?, source_flow_id = ?,
          updated_at = ?, deleted_at = null where id = ?`,
-      [fields.name, fields.description, fields.readme, fields.latestVersion, fields.sourceFlowId, fields.updatedAt, id],
+      [fields.name, fields.description, fields.readme, fields.latestVersion, fields.republishBase, fields.sourceFlowId, fields.updatedAt, id],
     );
   }
 
@@ -198,6 +198,7 @@ function toPackage(row: Row): PackageRecord {
     description: (row.description as string | null) ?? null,
     readme: (row.readme as string | null) ?? null,
     latestVersion: String(row.latest_version),
+    republishBase: (row.republish_base as string | null) ?? null,
     authorId: String(row.author_id),
     authorEmail: (row.author_email as string | null) ?? null,
     visibility: row.visibility as Visibility,

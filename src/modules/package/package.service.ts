@@ -9,13 +9,17 @@ import type { Database, Em } from '../../infra/db/database';
 import type { FlowSource } from '../../infra/flows/flow-source';
 import { AuditRepository, type AuditEventRecord } from '../audit/audit.repository';
 import { assertCompiles } from '../flow/flow-compiler';
+import { ArchiveCache } from './archive-cache';
 import { buildPackageArchive, packageJsonFor, readPackageArchive, sha256Hex } from './package-archive';
 import type { Visibility } from './package.entity';
 import type { PackageRecord, VersionRecord } from './package.model';
 import { isAuthor } from './package.policy';
 import { PackageRepository, type PackageKey } from './package.repository';
 import { groupIdsSchema, packageIdSchema, parseInput, publishInputSchema } from './package.validation';
-import { compareVersions, nextAfterConflict, resolvePublishVersion } from './versioning';
+import { compareVersions, nextAfterConflict, planPublishVersion, republishBaseAfter } from './versioning';
+
+/** Archive bytes kept by the install cache (flows take a few times that once parsed). */
+const ARCHIVE_CACHE_BYTES = 16 * 1_048_576;
 
 /** Bounded: each round lets at least one concurrent publisher through. */
 const MAX_PUBLISH_ATTEMPTS = 40;
@@ -53,6 +57,8 @@ export function requirePermission(caller: Caller, permission: string): void {
 export class PackageService {
   private readonly repo = new PackageRepository();
   private readonly audit = new AuditRepository();
+  /** Verified archives by sha256 (immutable): installs of a popular package skip blob storage. */
+  private readonly archives = new ArchiveCache(ARCHIVE_CACHE_BYTES);
 
   constructor(
     private readonly db: Database,
@@ -126,7 +132,7 @@ export class PackageService {
       // publish simply takes the next free version, so concurrent republishes never fail.
       const version: string = floor
         ? nextAfterConflict(maxVersion(floor, existing?.latestVersion ?? floor))
-        : resolvePublishVersion(input.version, existing?.latestVersion ?? null).version;
+        : planPublishVersion(input.version, existing?.latestVersion ?? null, existing?.republishBase ?? null).version;
 
       // Compiling before any write: a failure leaves no blob and no row.
       const { flow, manifestYaml } = assertCompiles(content, {
@@ -170,6 +176,7 @@ export class PackageService {
           description: input.description ?? null,
           readme: input.readme ?? null,
           latestVersion: version,
+          republishBase: null,
           authorId: caller.userId,
           authorEmail: caller.email,
           visibility: 'tenant',
@@ -197,6 +204,7 @@ export class PackageService {
           description: input.description ?? null,
           readme: input.readme ?? null,
           latestVersion: version,
+          republishBase: created ? null : republishBaseAfter(input.version, version, row.latestVersion, row.republishBase),
           sourceFlowId: input.flowId ?? null,
           updatedAt: now,
         };
@@ -234,16 +242,10 @@ export class PackageService {
     if (!found) throw new NotFoundError(`Package ${packageId}${options.version ? ` version ${options.version}` : ''} not found`);
     const { pkg, version } = found;
 
-    const bytes = await this.blobs.download(version.blobName);
-    const actual = sha256Hex(bytes);
-    if (actual !== version.sha256) {
-      // Never serve an archive that is not the one published: it was altered or corrupted.
-      this.logger.error({ blobName: version.blobName, expected: version.sha256, actual }, 'archive sha256 mismatch');
-      throw new Error(`Archive integrity check failed for ${version.blobName}`);
-    }
-    const archived = readPackageArchive(bytes).flow as Record<string, unknown>;
+    const archived = await this.archivedFlow(version);
     const flowName = typeof archived.name === 'string' && archived.name.trim() !== '' ? archived.name : pkg.name;
-    await this.db.transaction((em) =>
+    // One statement, atomic on its own: no BEGIN/COMMIT round trips around it.
+    await this.db.run((em) =>
       this.audit.record(em, caller, {
         tenantId: pkg.tenantId,
         packageUuid: pkg.id,
@@ -258,6 +260,20 @@ export class PackageService {
       flow: { ...archived, id: randomUUID(), name: `Copy of ${flowName}` },
       metadata: { packageId: pkg.packageId, name: pkg.name, version: version.version, authorEmail: pkg.authorEmail },
     };
+  }
+
+  /** The flow of a version's archive: from the cache when this archive was verified before. */
+  private async archivedFlow(version: VersionRecord): Promise<Readonly<Record<string, unknown>>> {
+    const cached = this.archives.get(version.sha256);
+    if (cached) return cached;
+    const bytes = await this.blobs.download(version.blobName);
+    const actual = sha256Hex(bytes);
+    if (actual !== version.sha256) {
+      // Never serve an archive that is not the one published: it was altered or corrupted.
+      this.logger.error({ blobName: version.blobName, expected: version.sha256, actual }, 'archive sha256 mismatch');
+      throw new Error(`Archive integrity check failed for ${version.blobName}`);
+    }
+    return this.archives.set(version.sha256, readPackageArchive(bytes).flow as Record<string, unknown>, bytes.length);
   }
 
   async setVisibility(

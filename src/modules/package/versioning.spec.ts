@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import semver from 'semver';
 import { BadUserInputError, VersionRegressionError } from '../../common/errors';
-import { compareVersions, MAX_VERSION_LENGTH, nextAfterConflict, parseVersion, resolvePublishVersion } from './versioning';
+import {
+  compareVersions,
+  MAX_VERSION_LENGTH,
+  nextAfterConflict,
+  parseVersion,
+  planPublishVersion,
+  republishBaseAfter,
+  resolvePublishVersion,
+} from './versioning';
 
 describe('parseVersion', () => {
   it.each(['0.1.0', '1.2.3', '10.20.30', '1.0.0-rc.1', '1.0.0-alpha.beta', '1.0.0-0', '0.0.0'])('accepts %s', (v) => {
@@ -152,6 +160,49 @@ describe('versioning properties', () => {
         expect(Math.sign(compareVersions(a, b)) + Math.sign(compareVersions(b, a))).toBe(0);
       }),
       runs,
+    );
+  });
+});
+
+describe('planPublishVersion', () => {
+  test.each([
+    // requested, latest, base, expected version, expected base
+    ['0.1.0', null, null, '0.1.0', null],
+    ['0.1.0', '0.1.0', null, '0.1.1', '0.1.0'],
+    // a concurrent republish of 0.1.0 that read the latest after another one bumped it
+    ['0.1.0', '0.1.1', '0.1.0', '0.1.2', '0.1.0'],
+    ['0.1.1', '0.1.2', '0.1.0', '0.1.3', '0.1.0'],
+    ['0.2.0', '0.1.2', '0.1.0', '0.2.0', null],
+  ])('%s over latest %s (base %s) gives %s', (requested, latest, base, version, nextBase) => {
+    expect(planPublishVersion(requested, latest, base)).toEqual({ version, republishBase: nextBase });
+  });
+
+  test('a version below the republish chain is still a regression', () => {
+    expect(() => planPublishVersion('0.0.9', '0.1.1', '0.1.0')).toThrow(VersionRegressionError);
+    expect(() => planPublishVersion('0.1.0', '0.2.0', null)).toThrow(VersionRegressionError);
+  });
+
+  test('republishBaseAfter keeps the chain only for auto-bumps', () => {
+    expect(republishBaseAfter('0.2.0', '0.2.0', '0.1.1', '0.1.0')).toBeNull();
+    expect(republishBaseAfter('0.1.0', '0.1.2', '0.1.1', '0.1.0')).toBe('0.1.0');
+    expect(republishBaseAfter('0.1.1', '0.1.2', '0.1.1', null)).toBe('0.1.1');
+  });
+
+  test('property: a republish of any version in the chain never fails and always climbs', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 30 }), fc.array(fc.nat(), { minLength: 1, maxLength: 30 }), (bumps, picks) => {
+        let latest = '1.0.0';
+        let base: string | null = null;
+        const chain = ['1.0.0'];
+        for (let i = 0; i < bumps; i += 1) {
+          const requested = chain[picks[i % picks.length]! % chain.length]!;
+          const plan = planPublishVersion(requested, latest, base);
+          expect(compareVersions(plan.version, latest)).toBeGreaterThan(0);
+          base = republishBaseAfter(requested, plan.version, latest, base);
+          latest = plan.version;
+          chain.push(latest);
+        }
+      }),
     );
   });
 });

@@ -75,3 +75,31 @@ function requireValid(v: string): string {
   if (version === null) throw new Error(`Not a valid version: ${JSON.stringify(v)}`);
   return version;
 }
+
+/**
+ * The version a publish gets, and the republish base to store with it. Republishing the latest
+ * version bumps its patch; so does republishing any version of the latest auto-bump chain (from
+ * `republishBase` up to `latest`). Concurrent republishes of one version therefore all succeed,
+ * whoever read the latest first, and the outcome does not depend on timing.
+ */
+export function planPublishVersion(
+  requested: string,
+  latest: string | null,
+  republishBase: string | null,
+): { version: string; republishBase: string | null } {
+  if (latest !== null && isInRepublishChain(requested, latest, republishBase)) {
+    return { version: nextAfterConflict(latest), republishBase };
+  }
+  const { version, autoBumped } = resolvePublishVersion(requested, latest);
+  return { version, republishBase: autoBumped ? requested : null };
+}
+
+/** The republish base after `version` was published for a request of `requested`. */
+export function republishBaseAfter(requested: string, version: string, latest: string | null, republishBase: string | null): string | null {
+  if (version === requested) return null;
+  return latest !== null && isInRepublishChain(requested, latest, republishBase) ? republishBase : requested;
+}
+
+function isInRepublishChain(requested: string, latest: string, republishBase: string | null): boolean {
+  return republishBase !== null && compareVersions(republishBase, requested) <= 0 && compareVersions(requested, latest) <= 0;
+}

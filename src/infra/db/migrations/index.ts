@@ -4,6 +4,7 @@ import { Migration20261122043738_audit } from './Migration20261122043738_audit';
 import { Migration20261122044600_rate_limit_idempotency } from './Migration20261122044600_rate_limit_idempotency';
 import { Migration20261122044645_flow_source_index } from './Migration20261122044645_flow_source_index';
 import { Migration20261122051500_rate_limit_unlogged } from './Migration20261122051500_rate_limit_unlogged';
+import { Migration20261122052117_republish_base } from './Migration20261122052117_republish_base';
 
 /**
  * Migrations are listed here explicitly (no file globbing), so the same list works compiled,
@@ -15,4 +16,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122044600_rate_limit_idempotency', class: Migration20261122044600_rate_limit_idempotency },
   { name: 'Migration20261122044645_flow_source_index', class: Migration20261122044645_flow_source_index },
   { name: 'Migration20261122051500_rate_limit_unlogged', class: Migration20261122051500_rate_limit_unlogged },
+  { name: 'Migration20261122052117_republish_base', class: Migration20261122052117_republish_base },
 ];
