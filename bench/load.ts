@@ -7,60 +7,59 @@ export interface BenchRequest {
   body: string;
 }
 
+export interface Target {
+  url: string;
+  /** Gives the next request; called once per request sent, by every connection in turn. */
+  next: () => BenchRequest;
+  /** null when the answer is right; otherwise what is wrong with it. GraphQL errors come with 200. */
+  check: (status: number, body: string) => string | null;
+  /** The server process: its CPU time is read around each slice. */
+  pid: number;
+}
+
 export interface Measurement {
   rps: number;
   p50_ms: number;
   p99_ms: number;
   requests: number;
   /** CPU time the server process spent per request (its own process only, not PostgreSQL's). */
-  cpu_ms_per_request: number | null;
-}
-
-export interface DriveOptions {
-  url: string;
-  /** Gives the next request; called once per request sent, by every connection in turn. */
-  next: () => BenchRequest;
-  /** null when the answer is right; otherwise what is wrong with it. GraphQL errors come with 200. */
-  check: (status: number, body: string) => string | null;
-  connections: number;
-  warmupSeconds: number;
-  seconds: number;
-  /** The server process, to read its CPU time around the measured run. */
-  pid?: number;
+  cpu_ms_per_request: number;
 }
 
 export class BadResponsesError extends Error {}
 
+/** What one scenario gathers over the slices of a run. */
+export class Tally {
+  private readonly latencies: number[] = [];
+  private seconds = 0;
+  private cpu = 0;
+
+  add(slice: { latencies: number[]; seconds: number; cpuMs: number }): void {
+    for (const latency of slice.latencies) this.latencies.push(latency);
+    this.seconds += slice.seconds;
+    this.cpu += slice.cpuMs;
+  }
+
+  measurement(): Measurement {
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+    return {
+      rps: round(sorted.length / this.seconds),
+      p50_ms: round(at(0.5)),
+      p99_ms: round(at(0.99)),
+      requests: sorted.length,
+      cpu_ms_per_request: Math.round((this.cpu / sorted.length) * 1000) / 1000,
+    };
+  }
+}
+
 /**
- * Drives `url` with autocannon: a warm-up whose figures are discarded, then the measured run.
- * Latencies are kept at full precision here (autocannon's own histogram has 1 ms buckets, too
- * coarse for a 2 ms p50). Any non-2xx, socket error, timeout or wrong body fails the run.
+ * Drives `target` with autocannon for `seconds` (autocannon stops on its 1 s sampling tick, so
+ * whole seconds). Latencies are kept at full precision here: autocannon's own histogram has 1 ms
+ * buckets, too coarse for a 2 ms p50. Any non-2xx, socket error, timeout or wrong body throws.
  */
-export async function drive(options: DriveOptions): Promise<Measurement> {
-  await once(options, options.warmupSeconds, null);
+export async function slice(target: Target, connections: number, seconds: number): Promise<{ latencies: number[]; seconds: number; cpuMs: number }> {
   const latencies: number[] = [];
-  const cpuBefore = options.pid === undefined ? null : cpuMs(options.pid);
-  const result = await once(options, options.seconds, latencies);
-  const cpu = cpuBefore === null ? null : cpuMs(options.pid!) - cpuBefore;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return {
-    rps: latencies.length / result.duration,
-    p50_ms: round(at(0.5)),
-    p99_ms: round(at(0.99)),
-    requests: latencies.length,
-    cpu_ms_per_request: cpu === null ? null : round(cpu / latencies.length),
-  };
-}
-
-/** Time the process has run on a CPU, from /proc/<pid>/schedstat (nanoseconds). */
-function cpuMs(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
-}
-
-const round = (n: number) => Math.round(n * 100) / 100;
-
-async function once(options: DriveOptions, seconds: number, latencies: number[] | null): Promise<autocannon.Result> {
   const bad: string[] = [];
   let badCount = 0;
   let finished!: (result: autocannon.Result) => void;
@@ -69,23 +68,24 @@ async function once(options: DriveOptions, seconds: number, latencies: number[] 
     finished = resolve;
     failed = reject;
   });
+  const cpuBefore = cpuMs(target.pid);
   const instance = autocannon(
     {
-      url: options.url,
-      connections: options.connections,
+      url: target.url,
+      connections,
       duration: seconds,
       method: 'POST',
       timeout: 30,
       requests: [
         {
           setupRequest: (request: autocannon.Request) => {
-            const next = options.next();
+            const next = target.next();
             request.body = next.body;
             request.headers = { 'content-type': 'application/json', authorization: `Bearer ${next.token}` };
             return request;
           },
           onResponse: (status: number, body: string) => {
-            const problem = options.check(status, body);
+            const problem = target.check(status, body);
             if (problem === null) return;
             badCount += 1;
             if (bad.length < 5) bad.push(problem.slice(0, 300));
@@ -95,23 +95,29 @@ async function once(options: DriveOptions, seconds: number, latencies: number[] 
     },
     (error, result) => (error ? failed(error instanceof Error ? error : new Error(String(error))) : finished(result)),
   );
-  if (latencies) {
-    instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
-      if (status >= 200 && status < 300) latencies.push(responseTime);
-    });
-  }
+  instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
+    if (status >= 200 && status < 300) latencies.push(responseTime);
+  });
   const result = await done;
+  const cpu = cpuMs(target.pid) - cpuBefore;
   const failures = result.non2xx + result.errors + result.timeouts;
   if (failures > 0 || badCount > 0) {
     throw new BadResponsesError(
-      `${options.url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts, ${badCount} wrong bodies` +
-        (bad.length ? `:\n  ${bad.slice(0, 5).join('\n  ')}` : ''),
+      `${target.url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts, ${badCount} wrong bodies` +
+        (bad.length ? `:\n  ${bad.join('\n  ')}` : ''),
     );
   }
-  return result;
+  return { latencies, seconds: result.duration, cpuMs: cpu };
 }
 
-/** Median of the run results, by value (each figure its own median). */
+/** Time the process has run on a CPU, from /proc/<pid>/schedstat (nanoseconds). */
+function cpuMs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** Median of the values. */
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);

@@ -3,7 +3,7 @@
  * data, in the same run. docs/PERFORMANCE.md describes the method and records the figures.
  *
  * Options: --quick (small, CI smoke), --scale (adds the 10k / 1M list scenario), --runs N,
- * --seconds S, --warmup S, --only list,entities,install,publish,scale, --rate-limit-store
+ * --slices N and --slice S (measured time per scenario and run: N slices of S seconds), --warmup S, --only list,entities,install,publish,scale, --rate-limit-store
  * database|memory (default: the service's own default, database with PostgreSQL), --sql-log,
  * --profile (V8 CPU profiles into bench/results/profiles), --service-node-options "<flags>"
  * (experiments), --keep (keep the scale databases).
@@ -39,7 +39,8 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     scale: { type: 'boolean', default: false },
     runs: { type: 'string' },
-    seconds: { type: 'string' },
+    slices: { type: 'string' },
+    slice: { type: 'string' },
     warmup: { type: 'string' },
     only: { type: 'string' },
     'rate-limit-store': { type: 'string' },
@@ -53,10 +54,11 @@ const { values: flags } = parseArgs({
 const MODE = flags.quick ? 'quick' : flags.scale ? 'full-scale' : 'full';
 // autocannon stops on its 1 s sampling tick, so durations are whole seconds.
 const SETTINGS = flags.quick
-  ? { packages: 10_000, tenants: 100, maxVersions: 3, seconds: 1, warmup: 1, runs: 3, templates: 400, callers: 100, installs: 5, publishSet: 30, scale: { small: 1_000, large: 20_000, tenants: 100 }, entityBaselines: false }
-  : { packages: 100_000, tenants: 1_000, maxVersions: 5, seconds: 8, warmup: 2, runs: 3, templates: 2_000, callers: 300, installs: 40, publishSet: 300, scale: flags.scale ? { small: 10_000, large: 1_000_000, tenants: 1_000 } : null, entityBaselines: true };
+  ? { packages: 10_000, tenants: 100, maxVersions: 3, slices: 1, slice: 1, warmup: 1, warmupEveryRun: false, runs: 3, templates: 400, callers: 100, installs: 5, publishSet: 30, scale: { small: 1_000, large: 20_000, tenants: 100 }, entityBaselines: false }
+  : { packages: 100_000, tenants: 1_000, maxVersions: 5, slices: 4, slice: 2, warmup: 2, warmupEveryRun: true, runs: 3, templates: 2_000, callers: 300, installs: 40, publishSet: 300, scale: flags.scale ? { small: 10_000, large: 1_000_000, tenants: 1_000 } : null, entityBaselines: true };
 const RUNS = Number(flags.runs ?? SETTINGS.runs);
-const SECONDS = Number(flags.seconds ?? SETTINGS.seconds);
+const SLICES = Number(flags.slices ?? SETTINGS.slices);
+const SLICE = Number(flags.slice ?? SETTINGS.slice);
 const WARMUP = Number(flags.warmup ?? SETTINGS.warmup);
 const ONLY = new Set((flags.only ?? 'list,entities,install,publish,scale').split(','));
 const CONNECTIONS = 10;
@@ -193,7 +195,7 @@ async function main(): Promise<void> {
   let counter: SqlCounter | undefined;
   const scaleDbs: string[] = [];
   try {
-    log(`mode ${MODE}: ${shape.packages} packages, ${shape.tenants} tenants; ${RUNS} runs of ${SECONDS}s (after ${WARMUP}s warm-up) per scenario, ${CONNECTIONS} connections`);
+    log(`mode ${MODE}: ${shape.packages} packages, ${shape.tenants} tenants; ${RUNS} runs of ${SLICES} x ${SLICE}s per scenario (after ${WARMUP}s warm-up), ${CONNECTIONS} connections`);
 
     // Data, in parallel: the main database and the scale databases (packages only: a list never reads versions).
     let t = Date.now();
@@ -294,35 +296,35 @@ async function main(): Promise<void> {
     const gql = `${app.url}/graphql`;
     const pid = app.started.pid;
     const basePid = baseline.started.pid;
-    const pairs: ScenarioDef[][] = [];
+    const groups: ScenarioDef[][] = [];
     if (ONLY.has('list')) {
-      pairs.push([
+      groups.push([
         { name: 'list', url: gql, next: cycle(list), check: checkGraphql, pid, service: true },
         { name: 'list_baseline', url: `${baseline.url}/list`, next: cycle(list), check: checkBaseline, pid: basePid, service: false },
       ]);
     }
     if (ONLY.has('entities')) {
       for (const size of [1, 10, 100]) {
-        pairs.push([
+        entityGroup.push(...[
           { name: `entities_${size}`, url: gql, next: cycle(entities[size]!), check: checkGraphql, pid, service: true },
           ...(SETTINGS.entityBaselines ? [{ name: `entities_${size}_baseline`, url: `${baseline.url}/entities`, next: cycle(entities[size]!), check: checkBaseline, pid: basePid, service: false }] : []),
         ]);
       }
     }
     if (ONLY.has('install')) {
-      pairs.push([
+      groups.push([
         { name: 'install', url: gql, next: cycle(install), check: checkGraphql, pid, service: true },
         { name: 'install_baseline', url: `${baseline.url}/install`, next: cycle(install), check: checkBaseline, pid: basePid, service: false },
       ]);
     }
     if (ONLY.has('publish')) {
-      pairs.push([
+      groups.push([
         { name: 'publish', url: gql, next: publishApp.next, check: checkGraphql, pid, service: true },
         { name: 'publish_baseline', url: `${baseline.url}/publish`, next: publishBase.next, check: checkBaseline, pid: basePid, service: false },
       ]);
     }
     if (scaleShapes && scaleLists && scaleSmall && scaleLarge) {
-      pairs.push([
+      groups.push([
         { name: `list_at_${scaleShapes.small.packages}`, url: `${scaleSmall.url}/graphql`, next: cycle(scaleLists.small), check: checkGraphql, pid: scaleSmall.started.pid, service: true },
         { name: `list_at_${scaleShapes.large.packages}`, url: `${scaleLarge.url}/graphql`, next: cycle(scaleLists.large), check: checkGraphql, pid: scaleLarge.started.pid, service: true },
       ]);
@@ -354,7 +356,7 @@ async function main(): Promise<void> {
         rps: Math.round(median(measured.map((m) => m.rps))),
         p50_ms: median(measured.map((m) => m.p50_ms)),
         p99_ms: median(measured.map((m) => m.p99_ms)),
-        cpu_ms_per_request: measured[0]!.cpu_ms_per_request === null ? null : median(measured.map((m) => m.cpu_ms_per_request!)),
+        cpu_ms_per_request: measured[0]!.cpu_ms_per_request === null ? null : Math.round(median(measured.map((m) => m.cpu_ms_per_request!)) * 1000) / 1000,
         ...(peaks[name] !== undefined ? { peak_rss_mb: Math.round(peaks[name]!) } : {}),
       };
     }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { auditEventCount, catalogOps, flowContent, resetTables, type CatalogOps, type Outcome, type PackageView } from './support/catalog-ops';
+import { auditEventCount, catalogOps, flowContent, resetTables, type CatalogOps, type Outcome, type EntityKey, type PackageView } from './support/catalog-ops';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 /**
@@ -71,6 +71,8 @@ interface ModelPackage {
   authorId: string;
   authorEmail: string;
   version: string;
+  /** Start of the latest auto-bump chain: republishing any version from here to `version` bumps the patch. */
+  republishBase: string | null;
   versions: string[];
   visibility: 'TENANT' | 'GROUPS';
   groups: string[];
@@ -140,16 +142,24 @@ class CatalogModel {
     if (!existing) {
       const p: ModelPackage = {
         uuid: NEW_UUID, tenant: c.tenant, packageId, authorId: c.user, authorEmail: `${c.user}@example.test`, version: requested,
-        versions: [requested], visibility: 'TENANT', groups: [], deleted: false, auditEvents: 0,
+        republishBase: null, versions: [requested], visibility: 'TENANT', groups: [], deleted: false, auditEvents: 0,
       };
       this.packages.set(`${c.tenant}/${packageId}`, p);
       this.record(p);
       return ok(this.view(c, p));
     }
     if (!this.mayChange(c, existing)) return fail(this.visible(c, existing) ? 'FORBIDDEN' : 'NOT_FOUND');
+    const base = existing.republishBase;
     const order = compare(requested, existing.version);
-    if (order < 0) return fail('VERSION_REGRESSION');
-    existing.version = order === 0 ? bumpPatch(existing.version) : requested;
+    if (base !== null && compare(base, requested) <= 0 && order <= 0) {
+      existing.version = bumpPatch(existing.version); // a version of the latest auto-bump chain again
+    } else if (order > 0) {
+      [existing.version, existing.republishBase] = [requested, null];
+    } else if (order === 0) {
+      [existing.version, existing.republishBase] = [bumpPatch(existing.version), requested];
+    } else {
+      return fail('VERSION_REGRESSION');
+    }
     existing.versions.push(existing.version);
     existing.deleted = false;
     this.record(existing);
@@ -208,10 +218,10 @@ class CatalogModel {
     return ok([...this.packages.values()].filter((p) => this.visible(c, p)).map((p) => this.view(c, p)));
   }
 
-  entities(c: Caller, ids: string[]): Expected<(PackageView | null)[]> {
-    const byUuid = new Map([...this.packages.values()].map((p) => [p.uuid, p]));
-    return ok(ids.map((id) => {
-      const p = byUuid.get(id);
+  entities(c: Caller, keys: EntityKey[]): Expected<(PackageView | null)[]> {
+    const all = [...this.packages.values()];
+    return ok(keys.map((key) => {
+      const p = typeof key === 'string' ? all.find((q) => q.uuid === key) : this.find(key.tenantId, key.packageId);
       return c.view && p && this.visible(c, p) ? this.view(c, p) : null;
     }));
   }
@@ -394,22 +404,27 @@ class List extends Command {
   }
 }
 
-type EntityRef = { known: number } | 'unknown' | 'malformed';
+/** The id of a package ever created (deleted ones too), a natural key (existing or not), an unknown or a malformed id. */
+type EntityRef = { known: number } | { tenant: number; slot: number } | 'unknown' | 'malformed';
 
-/** Federation `_entities` for ids of packages ever created (deleted ones too), unknown and malformed ids. */
+/** Federation `_entities` with both key forms: one database query per key form used. */
 class Entities extends Command {
   constructor(who: Caller, readonly refs: EntityRef[]) {
     super(who);
   }
   async act(model: CatalogModel, { ops, t }: Real, { caller, token }: Step) {
     const uuids = [...model.packages.values()].map((p) => p.uuid);
-    const ids = this.refs.map((ref) =>
-      ref === 'unknown' ? randomUUID() : ref === 'malformed' ? 'not-a-uuid' : (uuids[ref.known % Math.max(uuids.length, 1)] ?? randomUUID()),
-    );
-    const expected = model.entities(caller, ids);
+    const keys = this.refs.map((ref): EntityKey => {
+      if (ref === 'unknown') return randomUUID();
+      if (ref === 'malformed') return 'not-a-uuid';
+      if ('slot' in ref) return { tenantId: TENANTS[ref.tenant]!, packageId: model.packageId(ref.slot) };
+      return uuids[ref.known % Math.max(uuids.length, 1)] ?? randomUUID();
+    });
+    const expected = model.entities(caller, keys);
     t.sqlLog.length = 0;
-    expect(errorOnly(await ops.entities(token, ids))).toEqual(expected);
-    expect(t.sqlLog.filter((sql) => /\bcatalog_package\b/.test(sql)).length).toBeLessThanOrEqual(1);
+    expect(errorOnly(await ops.entities(token, keys))).toEqual(expected);
+    const forms = new Set(keys.map((key) => typeof key));
+    expect(t.sqlLog.filter((sql) => /\bcatalog_package\b/.test(sql)).length).toBeLessThanOrEqual(forms.size);
     return expected.ok && expected.data.every((p) => p === null) ? fail('all null') : expected;
   }
   protected override details() {
@@ -440,6 +455,7 @@ const installVersion = fc.oneof(
 const groups = fc.array(fc.constantFrom(...GROUPS), { maxLength: 4 });
 const entityRef: fc.Arbitrary<EntityRef> = fc.oneof(
   { weight: 4, arbitrary: fc.nat(20).map((known) => ({ known })) },
+  { weight: 2, arbitrary: fc.record({ tenant: fc.nat(TENANTS.length - 1), slot }) },
   { weight: 1, arbitrary: fc.constantFrom('unknown' as const, 'malformed' as const) },
 );
 

@@ -369,8 +369,8 @@ describe('audit trail', () => {
       ['delete', () => ops.delete(author, PKG), 'ok'],
       ['delete again', () => ops.delete(author, PKG), 'NOT_FOUND'],
       ['install of a deleted package', () => ops.install(author, PKG), 'NOT_FOUND'],
-      ['revive at a lower version', () => ops.publish(author, { packageId: PKG, version: '1.0.0' }), 'VERSION_REGRESSION'],
-      ['revive', () => ops.publish(author, { packageId: PKG, version: '1.0.1' }), 'ok'],
+      ['revive at a lower version', () => ops.publish(author, { packageId: PKG, version: '0.9.9' }), 'VERSION_REGRESSION'],
+      ['revive with the last version', () => ops.publish(author, { packageId: PKG, version: '1.0.1' }), 'ok'],
     ];
     let expectedCount = 0;
     for (const [name, step, expected] of steps) {
@@ -428,9 +428,23 @@ describe('_entities', () => {
     const bySuperAdmin = await ops.entities(await tokenFor('superAdminElsewhere'), ids);
     expect(bySuperAdmin.ok && bySuperAdmin.data.map((p) => p?.packageId ?? null)).toEqual(['visible-1', 'group-only', null, 'elsewhere', null, null, 'visible-2', 'visible-1']);
 
+    // The natural key (`tenantId packageId`) follows the same rule: one more query for that key form.
+    const keys = [
+      { tenantId: A, packageId: 'visible-1' },
+      { tenantId: A, packageId: 'group-only' },
+      { tenantId: A, packageId: 'deleted' },
+      { tenantId: B, packageId: 'elsewhere' },
+      { tenantId: A, packageId: 'never-published' },
+      { tenantId: A, packageId: 'Not A Slug' },
+    ];
+    t.sqlLog.length = 0;
+    const mixed = await ops.entities(await tokenFor('member'), [...keys, ...ids]);
+    expect(mixed.ok && mixed.data.map((p) => p?.packageId ?? null)).toEqual(['visible-1', null, null, null, null, null, 'visible-1', null, null, null, null, null, 'visible-2', 'visible-1']);
+    expect(t.sqlLog.filter((sql) => /\bcatalog_package\b/.test(sql))).toHaveLength(2);
+
     // Without the view permission: every entity is null, and the database is not asked at all.
     t.sqlLog.length = 0;
-    expect(await ops.entities(await tokenFor('noView'), ids)).toEqual({ ok: true, data: ids.map(() => null) });
+    expect(await ops.entities(await tokenFor('noView'), [...keys, ...ids])).toEqual({ ok: true, data: [...keys, ...ids].map(() => null) });
     expect(t.sqlLog.filter((sql) => /\bcatalog_package\b/.test(sql))).toHaveLength(0);
   });
 });

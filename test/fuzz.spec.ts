@@ -26,13 +26,19 @@ interface Tally {
   cases: number;
   /** Answers with data: the case got past parsing, validation and authentication into resolvers. */
   executed: number;
+  /** How often each error code came back: where the cases ended up. */
+  codes: Record<string, number>;
 }
 const tallies: Record<string, Tally> = {};
 
 let current: Tally | undefined;
 
 function check(what: string, request: string, status: number, text: string): void {
-  if (current && status < 300 && (what.startsWith('REST') || /"data":\{/.test(text))) current.executed += 1;
+  if (current) {
+    if (status < 300 && (what.startsWith('REST') || /"data":\{/.test(text))) current.executed += 1;
+    const code = /"code":"([A-Z_]+)"/.exec(text)?.[1] ?? `HTTP ${status}`;
+    current.codes[code] = (current.codes[code] ?? 0) + 1;
+  }
   const problems: string[] = [];
   if (status >= 500) problems.push(`HTTP ${status}`);
   if (/INTERNAL_SERVER_ERROR/.test(text) && !request.includes('INTERNAL_SERVER_ERROR')) problems.push('masked internal error');
@@ -142,22 +148,31 @@ const flowArb = fc.oneof(
 const publishInputArb = fc
   .tuple(
     fc.record({
-      packageId: fc.oneof(fc.constantFrom('fuzz-a', 'fuzz-b', 'Bad Id', '', '-x-'), fc.stringMatching(/^[a-z0-9-]{0,70}$/), fc.string({ maxLength: 20 })),
-      name: fc.oneof(fc.string({ maxLength: 30 }), fc.constant('')),
-      version: fc.oneof(fc.constantFrom('0.1.0', '1.0.0', '0.0.1', '1.2', 'v1.0.0', '1.0.0-beta.1', '99999999999999999999.0.0'), fc.string({ maxLength: 12 })),
-      content: flowArb,
+      packageId: fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom('fuzz-a', 'fuzz-b', 'fuzz-c') },
+        fc.constantFrom('Bad Id', '', '-x-'),
+        fc.stringMatching(/^[a-z0-9-]{0,70}$/),
+        fc.string({ maxLength: 20 }),
+      ),
+      name: fc.oneof({ weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 30 }) }, fc.constant(''), fc.constant(' ')),
+      version: fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom('0.1.0', '1.0.0', '0.0.1', '2.3.4') },
+        fc.constantFrom('1.2', 'v1.0.0', '1.0.0-beta.1', '99999999999999999999.0.0', '0.0.0'),
+        fc.string({ maxLength: 12 }),
+      ),
+      content: fc.oneof({ weight: 3, arbitrary: fc.string({ maxLength: 20 }).map((name) => flowContent(name)) }, flowArb),
     }),
     fc.record(
       {
         description: fc.option(fc.string({ maxLength: 40 })),
         readme: fc.option(fc.string({ maxLength: 40 })),
-        flowId: fc.option(fc.string({ maxLength: 20 }), { freq: 4 }),
+        flowId: fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, fc.string({ maxLength: 20 })),
       },
       { requiredKeys: [] },
     ),
     // Now and then a field the input type does not have, or one of the required ones left out.
     fc.oneof({ weight: 8, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fc.record({ extra: fc.jsonValue({ maxDepth: 1 }) }) }),
-    fc.option(fc.constantFrom('packageId', 'name', 'version', 'content'), { freq: 8 }),
+    fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, fc.constantFrom('packageId', 'name', 'version', 'content')),
   )
   .map(([required, optional, extra, drop]) => {
     const input: Record<string, unknown> = { ...required, ...optional, ...extra };
@@ -280,6 +295,10 @@ describe('fuzz: nothing a caller sends gets a 5xx, a stack trace or SQL back', (
   afterAll(async () => {
     await t.close();
     const total = Object.values(tallies).reduce((sum, tally) => sum + tally.cases, 0);
+    for (const [name, tally] of Object.entries(tallies)) {
+      const codes = Object.entries(tally.codes).sort((a, b) => b[1] - a[1]);
+      console.log(`fuzz ${name}: ${codes.map(([code, n]) => `${code} ${n}`).join(', ')}`);
+    }
     console.log(
       `fuzz cases: ${total} in all (${Object.entries(tallies)
         .map(([name, tally]) => `${name}: ${tally.cases} (${tally.executed} executed)`)
@@ -297,7 +316,7 @@ describe('fuzz: nothing a caller sends gets a 5xx, a stack trace or SQL back', (
   }
 
   async function property<T>(name: string, runs: number, arb: fc.Arbitrary<T>, run: (value: T) => Promise<void>): Promise<void> {
-    tallies[name] = current = { cases: 0, executed: 0 };
+    tallies[name] = current = { cases: 0, executed: 0, codes: {} };
     await fc.assert(
       fc.asyncProperty(arb, async (value) => {
         tallies[name]!.cases += 1;
@@ -334,7 +353,7 @@ describe('fuzz: nothing a caller sends gets a 5xx, a stack trace or SQL back', (
   });
 
   it('random publish inputs through GraphQL variables', async () => {
-    await property('graphql publish inputs', 500, fc.tuple(publishInputArb, fc.option(fc.string({ maxLength: 30 }), { freq: 3 })), async ([input, key]) => {
+    await property('graphql publish inputs', 500, fc.tuple(publishInputArb, fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, fc.constantFrom('k1', 'k2'), fc.string({ maxLength: 30 }))), async ([input, key]) => {
       const body = JSON.stringify({ query: 'mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { id version } }', variables: { input } });
       const response = await fetch(`${t.url}/graphql`, {
         method: 'POST',

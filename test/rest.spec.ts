@@ -623,13 +623,15 @@ describe('the rest of the prefix', () => {
 
   it('masks an unexpected failure as a 500 with the request id (a tampered archive)', async () => {
     const alice = await tokenFor('alice');
-    await publish(alice);
+    // An archive of its own (the service caches verified archives by sha256), never installed before.
+    const packageId = `${tenant}-tampered`;
+    expect((await publish(alice, { ...BY_CONTENT_EXAMPLE, package_id: packageId })).status).toBe(201);
     const blob = BlobServiceClient.fromConnectionString(t.azurite.connectionString)
       .getContainerClient(t.container)
-      .getBlockBlobClient(`catalog/${tenant}/customer-support/v0.2.0.scaipkg`);
+      .getBlockBlobClient(`catalog/${tenant}/${packageId}/v0.2.0.scaipkg`);
     await blob.upload(Buffer.from('not the archive'), 15);
-    const res = await rest('GET', '/customer-support/install', { token: alice, headers: { 'x-request-id': 'tamper-1' } });
-    const problem = expectProblem(res, 500, 'INTERNAL_SERVER_ERROR', '/api/v1/catalog/customer-support/install');
+    const res = await rest('GET', `/${packageId}/install`, { token: alice, headers: { 'x-request-id': 'tamper-1' } });
+    const problem = expectProblem(res, 500, 'INTERNAL_SERVER_ERROR', `/api/v1/catalog/${packageId}/install`);
     expect(problem.request_id).toBe('tamper-1');
     expect(problem.detail).toBe('Internal server error (request id tamper-1)');
     expect(res.text).not.toContain('scaipkg');

@@ -37,6 +37,9 @@ export interface PublishArgs {
   content?: unknown;
 }
 
+/** A federation key of a `CatalogPackage`: its `id`, or its natural key. */
+export type EntityKey = string | { tenantId: string; packageId: string };
+
 export const PACKAGE_FIELDS = 'id tenantId packageId name version authorId authorEmail visibility visibilityGroupIds';
 
 /** The smallest flow that compiles. */
@@ -117,13 +120,16 @@ export function catalogOps(t: TestApp) {
         { packageId, tenantId },
       ),
 
-    /** Federation `_entities`: one entry per id, null where the package does not resolve. */
-    entities: (token: string, ids: readonly string[]) =>
+    /**
+     * Federation `_entities` by either key (`id`, or `tenantId packageId`): one entry per
+     * representation, null where the package does not resolve.
+     */
+    entities: (token: string, refs: readonly EntityKey[]) =>
       call<(PackageView | null)[]>(
         token,
         '_entities',
         `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on CatalogPackage { ${PACKAGE_FIELDS} } } }`,
-        { representations: ids.map((id) => ({ __typename: 'CatalogPackage', id })) },
+        { representations: refs.map((ref) => ({ __typename: 'CatalogPackage', ...(typeof ref === 'string' ? { id: ref } : ref) })) },
       ),
 
     /** Every page of the list, in order; fails on the first error. */
