@@ -44,7 +44,9 @@ const CONTENT_SECURITY_POLICY = [
 export function playgroundRouter(options: { assetsDir: string; devTokenUrl: string | null }): Router {
   const router = Router();
   const built = existsSync(path.join(options.assetsDir, 'graphiql.js'));
-  router.get('/graphql', (req, res, next) => {
+  // `use`, not `get`: a GET route would make Express answer OPTIONS /graphql itself, before CORS.
+  router.use('/graphql', (req, res, next) => {
+    if (req.method !== 'GET' || req.path !== '/') return next();
     const wantsHtml = req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html';
     if (!wantsHtml || req.query['query'] !== undefined) return next();
     if (!built) {

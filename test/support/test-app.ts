@@ -102,7 +102,7 @@ export async function startTestApp(
     },
     blobNames: (prefix) => listBlobNames(azurite.connectionString, container, prefix),
     async reset() {
-      const names = Object.values(tables).map((meta) => `"${meta.tableName}"`);
+      const names = [...tables.values()].map((meta) => `"${meta.tableName}"`);
       await app.orm.em.fork().getConnection().execute(`truncate ${names.join(', ')} cascade`);
     },
     async close() {

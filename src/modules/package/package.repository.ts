@@ -104,6 +104,15 @@ export class PackageRepository {
     return rows.map(toPackage);
   }
 
+  /** A live (not deleted) package, locked for the rest of the transaction; no visibility rule: for admins. */
+  async findLive(em: Em, tenantId: string, packageId: string): Promise<PackageRecord | null> {
+    const rows = await em.execute<Row[]>(
+      `select ${PACKAGE_COLUMNS} from catalog_package p where p.tenant_id = ? and p.package_id = ? and p.deleted_at is null for update`,
+      [tenantId, packageId],
+    );
+    return rows[0] ? toPackage(rows[0]) : null;
+  }
+
   /** The row whatever its state (deleted too), without any visibility rule: for publishing. */
   async findAny(em: Em, tenantId: string, packageId: string): Promise<PackageRecord | null> {
     const rows = await em.execute<Row[]>(

@@ -117,6 +117,12 @@ export class PackageService {
   async publishPackage(caller: Caller, rawInput: unknown, authorization: string): Promise<PackageRecord> {
     requirePermission(caller, PERMISSION_MANAGE);
     const input = parseInput(publishInputSchema, rawInput);
+    // Rights on an existing package first: a caller who may not republish it learns nothing from
+    // the flows service and costs it nothing.
+    await this.db.run(async (em) => {
+      const row = await this.repo.findAny(em, caller.tenantId, input.packageId);
+      if (row) await this.assertMayChange(em, caller, row);
+    });
     const content = input.flowId != null ? await this.flows.fetchFlowForDeploy(input.flowId, authorization) : input.content;
 
     // A version that lost a race (taken by a concurrent publish, or an orphaned blob) is a floor
@@ -352,7 +358,11 @@ export class PackageService {
   ): Promise<PackageRecord> {
     if (!packageIdSchema.safeParse(packageId).success) throw new NotFoundError(`Package ${packageId} not found`);
     return this.db.transaction(async (em) => {
-      const pkg = await this.repo.findVisible(em, caller, tenantId, packageId, true);
+      // Admins manage every live package of their tenant, also `groups` ones outside their groups;
+      // everyone else only reaches what they can see.
+      const pkg = isAdminOf(caller, tenantId)
+        ? await this.repo.findLive(em, tenantId, packageId)
+        : await this.repo.findVisible(em, caller, tenantId, packageId, true);
       if (!pkg) throw new NotFoundError(`Package ${packageId} not found`);
       if (!mayChange(caller, pkg)) throw new ForbiddenError('Only the author or an admin may change this package');
       return change(em, pkg, new Date());
