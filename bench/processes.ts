@@ -24,7 +24,8 @@ export interface Started {
   pid: number;
   /** The last lines the child wrote, for error messages. */
   output(): string;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (a CPU profile is written during a graceful stop). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export function startNode(name: string, script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Started {
@@ -55,10 +56,10 @@ export function startNode(name: string, script: string, env: NodeJS.ProcessEnv, 
     child,
     pid: child.pid,
     output: () => tail,
-    async stop() {
+    async stop(graceMs = 5_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5_000).unref());
+      const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
       if ((await Promise.race([exited, timer])) === 'timeout') {
         child.kill('SIGKILL');
         await exited;

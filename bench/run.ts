@@ -16,7 +16,7 @@ import { Client } from 'pg';
 import { findFreePort, startEmbeddedAzurite, type EmbeddedAzurite } from '../src/infra/blob/embedded-azurite';
 import { dropDatabase, loadPackages, recreateDatabase, type DatasetShape } from './dataset';
 import { startBenchIssuer, type BenchIssuer } from './issuer';
-import { drive, median, type BenchRequest, type Measurement } from './load';
+import { Tally, median, slice, type BenchRequest, type Measurement, type Target } from './load';
 import { installCleanupHandlers, killAll, peakRssMb, resetPeakRss, startNode, waitForHttp, type Started } from './processes';
 import { startSqlCounter, type SqlCounter } from './sql-counter';
 import {
@@ -47,6 +47,7 @@ const { values: flags } = parseArgs({
     'sql-log': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'service-node-options': { type: 'string' },
+    'service-env': { type: 'string', multiple: true },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -108,6 +109,7 @@ function serviceEnv(databaseUrl: string, azurite: EmbeddedAzurite, issuer: Bench
     ...(flags['rate-limit-store'] ? { RATE_LIMIT_STORE: flags['rate-limit-store'] } : {}),
     // Experiments only (V8 heap flags, say): the figures of record run the service as it ships.
     ...(flags['service-node-options'] ? { NODE_OPTIONS: flags['service-node-options'] } : {}),
+    ...Object.fromEntries((flags['service-env'] ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
     // Every request is still counted by the limiter (its statement is part of the measured cost),
     // but the production limits (600 reads a minute per tenant) would refuse most of a load test.
     RATE_LIMIT_TENANT_READS_PER_MINUTE: '1000000000',
@@ -150,13 +152,9 @@ async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promi
   );
 }
 
-interface ScenarioDef {
+interface ScenarioDef extends Target {
   name: string;
-  url: string;
-  next: () => BenchRequest;
-  check: (status: number, text: string) => string | null;
-  /** The server process: its CPU time is read around each run, and for the service its peak RSS. */
-  pid: number;
+  /** The service (its peak RSS is read around each slice), or a baseline. */
   service: boolean;
 }
 
@@ -165,7 +163,7 @@ interface ScenarioResult {
   rps: number;
   p50_ms: number;
   p99_ms: number;
-  cpu_ms_per_request: number | null;
+  cpu_ms_per_request: number;
   peak_rss_mb?: number;
 }
 
@@ -304,12 +302,12 @@ async function main(): Promise<void> {
       ]);
     }
     if (ONLY.has('entities')) {
-      for (const size of [1, 10, 100]) {
-        entityGroup.push(...[
+      groups.push(
+        [1, 10, 100].flatMap((size) => [
           { name: `entities_${size}`, url: gql, next: cycle(entities[size]!), check: checkGraphql, pid, service: true },
           ...(SETTINGS.entityBaselines ? [{ name: `entities_${size}_baseline`, url: `${baseline.url}/entities`, next: cycle(entities[size]!), check: checkBaseline, pid: basePid, service: false }] : []),
-        ]);
-      }
+        ]),
+      );
     }
     if (ONLY.has('install')) {
       groups.push([
@@ -330,20 +328,31 @@ async function main(): Promise<void> {
       ]);
     }
 
+    // Each run: every scenario of a group warmed up, then measured in slices taken in turn
+    // (A B A B …, the order rotating), so that both sides of a ratio see the same machine: other
+    // work on it comes and goes within seconds.
     const runs: Record<string, Measurement[]> = {};
     const phases: { name: string; run: number; startUs: number; endUs: number }[] = [];
     const peaks: Record<string, number> = {};
     const loadAverages: number[] = [os.loadavg()[0]!];
     for (let run = 1; run <= RUNS; run++) {
-      for (const pair of pairs) {
-        for (const scenario of run % 2 === 0 ? [...pair].reverse() : pair) {
-          if (scenario.service) resetPeakRss(scenario.pid);
-          const startUs = monotonicMicros();
-          const measured = await drive({ url: scenario.url, next: scenario.next, check: scenario.check, connections: CONNECTIONS, warmupSeconds: WARMUP, seconds: SECONDS, pid: scenario.pid });
-          if (scenario.service) peaks[scenario.name] = Math.max(peaks[scenario.name] ?? 0, peakRssMb(scenario.pid));
+      for (const group of groups) {
+        if (run === 1 || SETTINGS.warmupEveryRun) for (const scenario of group) await slice(scenario, CONNECTIONS, WARMUP);
+        const tallies = new Map(group.map((scenario) => [scenario.name, new Tally()]));
+        for (let k = 0; k < SLICES; k++) {
+          const offset = (run - 1 + k) % group.length;
+          for (const scenario of [...group.slice(offset), ...group.slice(0, offset)]) {
+            if (scenario.service) resetPeakRss(scenario.pid);
+            const startUs = monotonicMicros();
+            tallies.get(scenario.name)!.add(await slice(scenario, CONNECTIONS, SLICE));
+            phases.push({ name: scenario.name, run, startUs, endUs: monotonicMicros() });
+            if (scenario.service) peaks[scenario.name] = Math.max(peaks[scenario.name] ?? 0, peakRssMb(scenario.pid));
+          }
+        }
+        for (const scenario of group) {
+          const measured = tallies.get(scenario.name)!.measurement();
           (runs[scenario.name] ??= []).push(measured);
-          phases.push({ name: scenario.name, run, startUs, endUs: monotonicMicros() });
-          log(`run ${run}/${RUNS} ${scenario.name.padEnd(24)} ${measured.rps.toFixed(0).padStart(6)} rps  p50 ${measured.p50_ms.toFixed(2).padStart(7)} ms  p99 ${measured.p99_ms.toFixed(2).padStart(7)} ms  cpu ${String(measured.cpu_ms_per_request).padStart(5)} ms/req`);
+          log(`run ${run}/${RUNS} ${scenario.name.padEnd(24)} ${measured.rps.toFixed(0).padStart(6)} rps  p50 ${measured.p50_ms.toFixed(2).padStart(7)} ms  p99 ${measured.p99_ms.toFixed(2).padStart(7)} ms  cpu ${measured.cpu_ms_per_request.toFixed(3)} ms/req`);
         }
       }
       loadAverages.push(os.loadavg()[0]!);
@@ -356,12 +365,12 @@ async function main(): Promise<void> {
         rps: Math.round(median(measured.map((m) => m.rps))),
         p50_ms: median(measured.map((m) => m.p50_ms)),
         p99_ms: median(measured.map((m) => m.p99_ms)),
-        cpu_ms_per_request: measured[0]!.cpu_ms_per_request === null ? null : Math.round(median(measured.map((m) => m.cpu_ms_per_request!)) * 1000) / 1000,
+        cpu_ms_per_request: Math.round(median(measured.map((m) => m.cpu_ms_per_request)) * 1000) / 1000,
         ...(peaks[name] !== undefined ? { peak_rss_mb: Math.round(peaks[name]!) } : {}),
       };
     }
-    // A ratio is the median of the per-run ratios: the two sides of a run were measured back to
-    // back, under the same load from whatever else the machine was doing.
+    // A ratio is the median of the per-run ratios: within a run, its two sides were measured in
+    // alternating slices, under the same load from whatever else the machine was doing.
     const ratio = (a: string, b: string, figure: 'rps' | 'p50_ms'): number | null => {
       if (!runs[a] || !runs[b]) return null;
       return Math.round(median(runs[a].map((m, i) => m[figure] / runs[b]![i]![figure])) * 1000) / 1000;
@@ -414,9 +423,10 @@ async function main(): Promise<void> {
       method: {
         connections: CONNECTIONS,
         runs: RUNS,
-        seconds: SECONDS,
+        slices_per_run: SLICES,
+        slice_seconds: SLICE,
         warmup_seconds: WARMUP,
-        figures: 'median of the runs; ratios are the median of per-run ratios (both sides measured back to back)',
+        figures: 'median of the runs; ratios are the median of per-run ratios (the scenarios of a ratio measured in alternating slices)',
         rate_limit_store: flags['rate-limit-store'] ?? 'service default (database)',
         service_node_options: flags['service-node-options'] ?? null,
       },
@@ -445,7 +455,7 @@ async function main(): Promise<void> {
     }
     log(`wrote bench/results/latest.json and bench/results/${MODE}.json`);
   } finally {
-    await Promise.all(services.map((service) => service.started.stop().catch(() => undefined)));
+    await Promise.all(services.map((service) => service.started.stop(flags.profile ? 60_000 : 5_000).catch(() => undefined)));
     await azurite?.stop().catch(() => undefined);
     await counter?.close().catch(() => undefined);
     await issuer?.close().catch(() => undefined);

@@ -1,7 +1,7 @@
 // Bundles the playground (GraphiQL, React, Monaco and its workers) into dist/playground, so the
 // page served at GET /graphql needs nothing from outside the server. Run by `npm run build`.
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,15 @@ const common = {
   loader: { '.ttf': 'dataurl', '.woff': 'dataurl', '.woff2': 'dataurl', '.svg': 'dataurl', '.png': 'dataurl' },
 };
 
+// Skipped when nothing it is made from changed (`npm start` builds every time); --force rebuilds.
+const stamp = path.join(outdir, '.built');
+const inputs = ['index.jsx', 'examples.js', 'build.mjs'].map((file) => path.join(here, file)).concat(path.resolve(here, '..', 'package-lock.json'));
+const mtime = (file) => stat(file).then((s) => s.mtimeMs, () => null);
+const built = await mtime(stamp);
+if (!process.argv.includes('--force') && built !== null && (await Promise.all(inputs.map(mtime))).every((m) => m !== null && m <= built)) {
+  process.exit(0);
+}
+
 await rm(outdir, { recursive: true, force: true });
 await build({
   ...common,
@@ -39,4 +48,5 @@ await build({
   outdir,
   format: 'iife',
 });
+await writeFile(stamp, `${new Date().toISOString()}\n`);
 console.log(`playground bundled into ${path.relative(process.cwd(), outdir) || outdir}`);

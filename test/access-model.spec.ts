@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { auditEventCount, catalogOps, flowContent, resetTables, type CatalogOps, type Outcome, type EntityKey, type PackageView } from './support/catalog-ops';
+import { auditEventCount, catalogOps, flowContent, type CatalogOps, type Outcome, type EntityKey, type PackageView } from './support/catalog-ops';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 /**
@@ -12,7 +12,7 @@ import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
  * MODEL_RUNS (sequences), MODEL_STEPS (most commands per sequence) and MODEL_SEED tune a run.
  */
 
-const RUNS = Number(process.env.MODEL_RUNS ?? 100);
+const RUNS = Number(process.env.MODEL_RUNS ?? 120);
 const MAX_STEPS = Number(process.env.MODEL_STEPS ?? 60);
 const SEED = process.env.MODEL_SEED ? Number(process.env.MODEL_SEED) : undefined;
 
@@ -21,7 +21,11 @@ const GROUPS = ['g0', 'g1', 'g2', 'g3'];
 const PACKAGE_SLOTS = 3;
 
 // ---------------------------------------------------------------------------------------------
-// Callers: the same user names in every tenant (an author id alone must not grant anything).
+// Callers, in every tenant and with the same user names (an author id alone must not grant
+// anything across tenants): alice, a member in no group; bob, carol and dave, members of groups;
+// admin, a tenant admin in g0; viewer, view only; manager, manage only; root, a super admin
+// (in two of the three tenants). A command's caller may also be `author@N`: the author of its
+// package in tenant N, whoever that is when the command runs.
 
 interface Caller {
   name: string;
@@ -107,8 +111,17 @@ class CatalogModel {
     return p.visibility === 'TENANT' || p.authorId === c.user || (p.visibility === 'GROUPS' && p.groups.some((g) => c.groups.includes(g)));
   }
 
+  isAdminOf(c: Caller, tenant: string): boolean {
+    return c.superAdmin || (c.tenantAdmin && c.tenant === tenant);
+  }
+
   mayChange(c: Caller, p: ModelPackage): boolean {
-    return c.superAdmin || (c.tenant === p.tenant && (p.authorId === c.user || c.tenantAdmin));
+    return this.isAdminOf(c, p.tenant) || (c.tenant === p.tenant && p.authorId === c.user);
+  }
+
+  /** What a visibility change or delete can reach: what the caller sees, and every live package of a tenant they administer. */
+  reachable(c: Caller, p: ModelPackage | undefined): p is ModelPackage {
+    return !!p && !p.deleted && (this.visible(c, p) || this.isAdminOf(c, p.tenant));
   }
 
   view(c: Caller, p: ModelPackage): PackageView {
@@ -173,7 +186,7 @@ class CatalogModel {
     const unique = visibility === 'GROUPS' ? [...new Set(groups)] : [];
     if (visibility === 'GROUPS' && unique.length === 0) return fail('BAD_USER_INPUT');
     const p = this.find(tenant, packageId);
-    if (!p || !this.visible(c, p)) return fail('NOT_FOUND');
+    if (!this.reachable(c, p)) return fail('NOT_FOUND');
     if (!this.mayChange(c, p)) return fail('FORBIDDEN');
     p.visibility = visibility;
     p.groups = unique;
@@ -186,7 +199,7 @@ class CatalogModel {
     const tenant = this.target(c, tenantArg);
     if (tenant === null) return fail('FORBIDDEN');
     const p = this.find(tenant, packageId);
-    if (!p || !this.visible(c, p)) return fail('NOT_FOUND');
+    if (!this.reachable(c, p)) return fail('NOT_FOUND');
     if (!this.mayChange(c, p)) return fail('FORBIDDEN');
     p.deleted = true;
     this.record(p);
@@ -251,6 +264,7 @@ let sequences = 0;
 /** How often each command got each answer: shows that every path is exercised. */
 const outcomes = new Map<string, number>();
 
+const label = (expected: Expected<unknown>) => (expected.ok ? 'ok' : expected.code);
 const errorOnly = <T>(outcome: Outcome<T>): Expected<T> => (outcome.ok ? outcome : { ok: false, code: outcome.code });
 const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
 
@@ -269,8 +283,8 @@ abstract class Command implements fc.AsyncCommand<CatalogModel, Real> {
   constructor(readonly who: Who, readonly slot = 0, readonly tenantArg: number | null = null) {}
   check = () => true;
 
-  /** Runs the command on both sides, checks that the answers match, and returns the model's. */
-  abstract act(model: CatalogModel, real: Real, step: Step): Promise<Expected<unknown>>;
+  /** Runs the command on both sides, checks that the answers match, and names the outcome (for the histogram). */
+  abstract act(model: CatalogModel, real: Real, step: Step): Promise<string>;
 
   async run(model: CatalogModel, real: Real): Promise<void> {
     steps += 1;
@@ -278,8 +292,8 @@ abstract class Command implements fc.AsyncCommand<CatalogModel, Real> {
     const packageId = model.packageId(this.slot);
     const tenantId = this.tenantArg === null ? null : TENANTS[this.tenantArg]!;
     const auditBefore = model.auditEvents;
-    const expected = await this.act(model, real, { caller, token: real.tokens.get(caller.name)!, packageId, tenantId });
-    const key = `${this.constructor.name} ${expected.ok ? 'ok' : expected.code}`;
+    const outcome = await this.act(model, real, { caller, token: real.tokens.get(caller.name)!, packageId, tenantId });
+    const key = `${this.constructor.name} ${outcome}`;
     outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
     // Exactly one audit event per successful change or install, none for anything else.
     if (model.auditEvents !== auditBefore || steps % 10 === 0) expect(await auditEventCount(real.t)).toBe(model.auditEvents);
@@ -291,13 +305,14 @@ abstract class Command implements fc.AsyncCommand<CatalogModel, Real> {
     return CALLERS.find((c) => p && c.tenant === p.tenant && c.user === p.authorId) ?? CALLERS[0]!;
   }
 
+  /** What `toString` shows after the caller: by default the package slot and the tenant argument. */
   protected details(): unknown[] {
-    return [];
+    return [`p${this.slot}`, `tenantArg=${this.tenantArg}`];
   }
 
   toString(): string {
     const who = 'authorIn' in this.who ? `author@${this.who.authorIn}` : this.who.name;
-    return `${this.constructor.name}(${[who, `p${this.slot}`, `tenantArg=${this.tenantArg}`, ...this.details()].join(', ')})`;
+    return `${this.constructor.name}(${[who, ...this.details()].join(', ')})`;
   }
 }
 
@@ -308,7 +323,9 @@ class Publish extends Command {
     super(who, slot);
   }
   async act(model: CatalogModel, { ops }: Real, { caller, token, packageId }: Step) {
-    const latest = model.find(caller.tenant, packageId)?.version ?? null;
+    const before = model.find(caller.tenant, packageId);
+    const kind = !before ? 'new' : before.deleted ? 'revive' : 'republish';
+    const latest = before?.version ?? null;
     const [major, minor] = parse(latest ?? '1.0.0');
     const requested =
       this.choice === 'same' ? (latest ?? '1.0.0') : this.choice === 'higher' ? `${major}.${minor + 1}.0` : this.choice.join('.');
@@ -321,10 +338,10 @@ class Publish extends Command {
       expected.data.id = actual.data.id;
     }
     expect(actual).toEqual(expected);
-    return expected;
+    return expected.ok ? `ok ${kind}${expected.data.version === requested ? '' : ' (bumped)'}` : label(expected);
   }
   protected override details() {
-    return [this.choice];
+    return [`p${this.slot}`, this.choice];
   }
 }
 
@@ -335,10 +352,10 @@ class SetVisibility extends Command {
   async act(model: CatalogModel, { ops }: Real, { caller, token, packageId, tenantId }: Step) {
     const expected = model.setVisibility(caller, tenantId, packageId, this.visibility, this.groups);
     expect(errorOnly(await ops.setVisibility(token, packageId, this.visibility, this.groups, tenantId ?? undefined))).toEqual(expected);
-    return expected;
+    return label(expected);
   }
   protected override details() {
-    return [this.visibility, `[${this.groups}]`];
+    return [...super.details(), this.visibility, `[${this.groups}]`];
   }
 }
 
@@ -346,7 +363,7 @@ class Delete extends Command {
   async act(model: CatalogModel, { ops }: Real, { caller, token, packageId, tenantId }: Step) {
     const expected = model.delete(caller, tenantId, packageId);
     expect(errorOnly(await ops.delete(token, packageId, tenantId ?? undefined))).toEqual(expected);
-    return expected;
+    return label(expected);
   }
 }
 
@@ -362,10 +379,10 @@ class Install extends Command {
     const actual = errorOnly(await ops.install(token, packageId, { version: version ?? undefined, tenantId: tenantId ?? undefined }));
     expect(actual.ok ? { ok: true, data: actual.data.metadata } : actual).toEqual(expected);
     if (actual.ok) expect(actual.data.flow).toMatchObject({ name: `Copy of ${packageId}` });
-    return expected;
+    return label(expected);
   }
   protected override details() {
-    return [`version#${this.version}`];
+    return [...super.details(), `version#${this.version}`];
   }
 }
 
@@ -373,7 +390,7 @@ class Get extends Command {
   async act(model: CatalogModel, { ops }: Real, { caller, token, packageId, tenantId }: Step) {
     const expected = model.get(caller, tenantId, packageId);
     expect(errorOnly(await ops.get(token, packageId, tenantId ?? undefined))).toEqual(expected);
-    return expected.ok && expected.data === null ? fail('null') : expected;
+    return expected.ok && expected.data === null ? 'null' : label(expected);
   }
 }
 
@@ -382,7 +399,7 @@ class AuditTrail extends Command {
     const expected = model.auditTrail(caller, tenantId, packageId);
     const actual = errorOnly(await ops.auditEvents(token, packageId, tenantId ?? undefined));
     expect(actual.ok ? { ok: true, data: actual.data.edges.length } : actual).toEqual(expected);
-    return expected;
+    return label(expected);
   }
 }
 
@@ -397,7 +414,7 @@ class List extends Command {
     if (actual.ok) expect(new Set(actual.data.map((p) => p.id)).size).toBe(actual.data.length);
     const sorted = (r: Expected<PackageView[]>) => (r.ok ? { ok: true, data: [...r.data].sort(byId) } : r);
     expect(sorted(actual)).toEqual(sorted(expected));
-    return expected;
+    return label(expected);
   }
   protected override details() {
     return [`pages of ${this.pageSize}`];
@@ -425,7 +442,7 @@ class Entities extends Command {
     expect(errorOnly(await ops.entities(token, keys))).toEqual(expected);
     const forms = new Set(keys.map((key) => typeof key));
     expect(t.sqlLog.filter((sql) => /\bcatalog_package\b/.test(sql)).length).toBeLessThanOrEqual(forms.size);
-    return expected.ok && expected.data.every((p) => p === null) ? fail('all null') : expected;
+    return expected.ok && expected.data.every((p) => p === null) ? 'all null' : label(expected);
   }
   protected override details() {
     return [JSON.stringify(this.refs)];
@@ -433,8 +450,10 @@ class Entities extends Command {
 }
 
 const caller = fc.constantFrom(...CALLERS);
+/** Any caller; often an admin or the package's author, so that changes succeed often enough too. */
 const who: fc.Arbitrary<Who> = fc.oneof(
   { weight: 2, arbitrary: caller },
+  { weight: 1, arbitrary: fc.constantFrom(...CALLERS.filter((c) => c.tenantAdmin || c.superAdmin)) },
   { weight: 1, arbitrary: fc.nat(TENANTS.length - 1).map((authorIn) => ({ authorIn })) },
 );
 const slot = fc.nat(PACKAGE_SLOTS - 1);
@@ -483,7 +502,7 @@ test('the app answers every random sequence of operations exactly like the model
   await fc.assert(
     fc.asyncProperty(fc.commands(commands, { maxCommands: MAX_STEPS, size: 'max' }), async (cmds) => {
       sequences += 1;
-      await resetTables(t);
+      await t.reset();
       t.sqlLog.length = 0;
       // Tokens expire after 5 minutes; blobs survive the reset, hence a fresh package-id prefix.
       const tokens = new Map(await Promise.all(CALLERS.map(async (c) => [c.name, await tokenFor(c)] as const)));

@@ -1,4 +1,4 @@
-import { auditEventCount, catalogOps, flowContent, resetTables, type CatalogOps, type PackageView } from './support/catalog-ops';
+import { auditEventCount, catalogOps, flowContent, type CatalogOps, type PackageView } from './support/catalog-ops';
 import type { TokenSubject } from './support/oidc-issuer';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
@@ -49,9 +49,8 @@ type Operation = (typeof OPERATIONS)[number];
 type Row = [Expected, Expected, Expected, Expected, Expected, Expected, Expected, Expected];
 type Fixture = 'groups' | 'tenant' | 'deleted';
 
-// Tenant admins are not in g-red: the SQL visibility rule does not make them see GROUPS packages,
-// so delete/visibility answer NOT_FOUND while republish and the audit trail (checked by the rights
-// rule alone) are allowed. Encoded as implemented; see the report of issue 3.
+// Tenant admins are not in g-red: they do not see the GROUPS package (list, get, install,
+// _entities), but they manage every live package of their tenant (republish, visibility, delete, audit).
 const TABLE: Record<Fixture, Record<CallerName, Row>> = {
   groups: {
     //                     list         get          install      entities     republish    visibility   delete       audit
@@ -60,7 +59,7 @@ const TABLE: Record<Fixture, Record<CallerName, Row>> = {
     groupMember:         ['ok',        'ok',        'ok',        'ok',        'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
     nonMember:           ['hidden',    'null',      'NOT_FOUND', 'null',      'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
     otherTenant:         ['hidden',    'null',      'NOT_FOUND', 'null',      'own',       'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
-    tenantAdmin:         ['hidden',    'null',      'NOT_FOUND', 'null',      'ok',        'NOT_FOUND', 'NOT_FOUND', 'ok'],
+    tenantAdmin:         ['hidden',    'null',      'NOT_FOUND', 'null',      'ok',        'ok',        'ok',        'ok'],
     otherTenantAdmin:    ['hidden',    'null',      'NOT_FOUND', 'null',      'own',       'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
     superAdmin:          ['ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'],
     superAdminElsewhere: ['ok',        'ok',        'ok',        'ok',        'own',       'ok',        'ok',        'ok'],
@@ -149,7 +148,7 @@ afterAll(() => t?.close());
 let PKG = '';
 let testNumber = 0;
 beforeEach(async () => {
-  await resetTables(t);
+  await t.reset();
   testNumber += 1;
   PKG = `pkg-${testNumber}`;
 });

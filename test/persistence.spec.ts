@@ -130,12 +130,12 @@ describe('embedded defaults across a restart', () => {
       edges: FLOW.edges,
     });
 
-    // The version history survived too: republishing the latest continues from it, and an older
-    // version is still a regression.
+    // The version history survived too: republishing the latest continues from it, and a version
+    // below everything published is still a regression.
     const third = await gql(base, token, PUBLISH, { input: { ...input, version: '0.1.1' } });
     expect(third.body.errors).toBeUndefined();
     expect(third.body.data.publishCatalogPackage.version).toBe('0.1.2');
-    const older = await gql(base, token, PUBLISH, { input });
+    const older = await gql(base, token, PUBLISH, { input: { ...input, version: '0.0.9' } });
     expect(older.body.errors?.[0]?.extensions?.code).toBe('VERSION_REGRESSION');
 
     const readyAgain = await fetch(`${base}/readyz`);

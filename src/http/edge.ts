@@ -5,6 +5,7 @@ import type { ParseOptions, ValidationRule } from 'graphql';
 import { defaultEdgeConfig, DEV_ISSUER_PATH, type AppConfig, type EdgeConfig } from '../config';
 import type { Logger } from '../common/logger';
 import { currentRequestId } from '../common/request-context';
+import type { GraphQLContext } from '../graphql/context';
 import { graphqlProtection } from '../graphql/limits';
 import { entityRepresentationsGuard } from '../graphql/representations';
 import type { DevIssuer } from '../infra/auth/dev-issuer';
@@ -32,7 +33,7 @@ export interface Edge {
     persistedQueries: false;
     parseOptions: ParseOptions;
     validationRules: ValidationRule[];
-    plugins: ApolloServerPlugin<any>[];
+    plugins: ApolloServerPlugin<GraphQLContext>[];
   };
   /** CORS for /graphql and the REST shim; does nothing when no origin is allowed. */
   cors: RequestHandler;

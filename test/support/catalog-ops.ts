@@ -154,14 +154,3 @@ export async function auditEventCount(t: TestApp): Promise<number> {
   const rows = await t.app.orm.em.fork().getConnection().execute<{ count: string | number }[]>('select count(*) as count from catalog_audit_event');
   return Number(rows[0]!.count);
 }
-
-/**
- * Empties every entity table. `TestApp.reset()` does not work with MikroORM 7 (`getAll()` is a Map,
- * so `Object.values` yields nothing and the statement becomes `truncate  cascade`).
- */
-export async function resetTables(t: TestApp): Promise<void> {
-  const names = [...t.app.orm.getMetadata().getAll().values()]
-    .filter((meta) => meta.tableName && !meta.embeddable && !meta.virtual && !meta.abstract)
-    .map((meta) => `"${meta.tableName}"`);
-  await t.app.orm.em.fork().getConnection().execute(`truncate ${names.join(', ')} cascade`);
-}
