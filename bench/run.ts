@@ -8,7 +8,7 @@
  * --profile (V8 CPU profiles into bench/results/profiles), --service-node-options "<flags>"
  * (experiments), --keep (keep the scale databases).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -107,8 +107,8 @@ function serviceEnv(databaseUrl: string, azurite: EmbeddedAzurite, issuer: Bench
     OIDC_AUDIENCE: issuer.audience,
     MIGRATE: 'false',
     ...(flags['rate-limit-store'] ? { RATE_LIMIT_STORE: flags['rate-limit-store'] } : {}),
-    // Experiments only (V8 heap flags, say): the figures of record run the service as it ships.
-    ...(flags['service-node-options'] ? { NODE_OPTIONS: flags['service-node-options'] } : {}),
+    // The production image's Node flags (heap sizing); --service-node-options replaces them, for experiments.
+    NODE_OPTIONS: flags['service-node-options'] ?? PRODUCTION_NODE_OPTIONS,
     ...Object.fromEntries((flags['service-env'] ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
     // Every request is still counted by the limiter (its statement is part of the measured cost),
     // but the production limits (600 reads a minute per tenant) would refuse most of a load test.
@@ -118,6 +118,17 @@ function serviceEnv(databaseUrl: string, azurite: EmbeddedAzurite, issuer: Bench
     RATE_LIMIT_CALLER_WRITES_PER_MINUTE: '1000000000',
   };
 }
+
+/** NODE_OPTIONS of the Dockerfile's runtime stage: the service is measured as it ships. */
+function productionNodeOptions(): string {
+  const file = path.resolve(__dirname, '..', '..', 'Dockerfile');
+  if (!existsSync(file)) return '';
+  const text = readFileSync(file, 'utf8').replace(/\\\n/g, ' ');
+  const runtime = text.slice(text.lastIndexOf('\nFROM '));
+  const match = /NODE_OPTIONS=(?:"([^"]*)"|(\S+))/.exec(runtime);
+  return match ? (match[1] ?? match[2]!) : '';
+}
+const PRODUCTION_NODE_OPTIONS = productionNodeOptions();
 
 /** The URL of database `name` on the admin URL's server, or through a proxy on `port`. */
 function databaseUrl(name: string, port?: number): string {
@@ -428,7 +439,7 @@ async function main(): Promise<void> {
         warmup_seconds: WARMUP,
         figures: 'median of the runs; ratios are the median of per-run ratios (the scenarios of a ratio measured in alternating slices)',
         rate_limit_store: flags['rate-limit-store'] ?? 'service default (database)',
-        service_node_options: flags['service-node-options'] ?? null,
+        service_node_options: flags['service-node-options'] ?? PRODUCTION_NODE_OPTIONS,
       },
       dataset: {
         ...shape,

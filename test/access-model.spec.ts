@@ -316,7 +316,8 @@ abstract class Command implements fc.AsyncCommand<CatalogModel, Real> {
   }
 }
 
-type VersionChoice = 'same' | 'higher' | Version;
+/** The latest again, a higher one, an explicit one, or one the package had before (`ago` publishes back). */
+type VersionChoice = 'same' | 'higher' | Version | { ago: number };
 
 class Publish extends Command {
   constructor(who: Who, slot: number, readonly choice: VersionChoice) {
@@ -327,8 +328,12 @@ class Publish extends Command {
     const kind = !before ? 'new' : before.deleted ? 'revive' : 'republish';
     const latest = before?.version ?? null;
     const [major, minor] = parse(latest ?? '1.0.0');
+    const versions = before?.versions ?? ['1.0.0'];
     const requested =
-      this.choice === 'same' ? (latest ?? '1.0.0') : this.choice === 'higher' ? `${major}.${minor + 1}.0` : this.choice.join('.');
+      this.choice === 'same' ? (latest ?? '1.0.0')
+      : this.choice === 'higher' ? `${major}.${minor + 1}.0`
+      : 'ago' in this.choice ? versions[Math.max(0, versions.length - 1 - this.choice.ago)]!
+      : this.choice.join('.');
     const expected = model.publish(caller, packageId, requested);
     const actual = errorOnly(await ops.publish(token, { packageId, version: requested, content: flowContent(packageId) }));
     if (expected.ok && expected.data.id === NEW_UUID && actual.ok) {
@@ -341,7 +346,7 @@ class Publish extends Command {
     return expected.ok ? `ok ${kind}${expected.data.version === requested ? '' : ' (bumped)'}` : label(expected);
   }
   protected override details() {
-    return [`p${this.slot}`, this.choice];
+    return [`p${this.slot}`, JSON.stringify(this.choice)];
   }
 }
 
@@ -459,12 +464,15 @@ const who: fc.Arbitrary<Who> = fc.oneof(
 const slot = fc.nat(PACKAGE_SLOTS - 1);
 /** Mostly the caller's own tenant; sometimes a named one (another tenant: super admins only). */
 const tenantArg = fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat(TENANTS.length - 1) });
-/** The latest again (auto-bump), a higher one, or an explicit one that is often lower (VERSION_REGRESSION). */
+/**
+ * The latest again (auto-bump), a higher one, an explicit one that is often lower (VERSION_REGRESSION),
+ * or an earlier one of the package (in the latest auto-bump chain: bumped, else VERSION_REGRESSION).
+ */
 const versionChoice: fc.Arbitrary<VersionChoice> = fc.oneof(
   fc.constant('same' as const),
   fc.constant('higher' as const),
   fc.tuple(fc.nat(1), fc.nat(2), fc.nat(2)),
-  fc.tuple(fc.nat(1), fc.nat(2), fc.nat(2)),
+  fc.integer({ min: 1, max: 3 }).map((ago) => ({ ago })),
 );
 const installVersion = fc.oneof(
   { weight: 3, arbitrary: fc.constant(null) },

@@ -108,12 +108,16 @@ const cases = (Object.keys(TABLE) as Fixture[]).flatMap((fixture) =>
 
 let t: TestApp;
 let ops: CatalogOps;
-const tokens = new Map<string, string>();
+const tokens = new Map<string, { token: string; at: number }>();
 
+/** Tokens live 5 minutes: each is reused for one minute at most. */
 async function tokenOf(who: CallerKind): Promise<string> {
   const key = JSON.stringify(who);
-  if (!tokens.has(key)) tokens.set(key, await t.token({ groups: [], roles: [], ...who }));
-  return tokens.get(key)!;
+  const cached = tokens.get(key);
+  if (cached && Date.now() - cached.at < 60_000) return cached.token;
+  const token = await t.token({ groups: [], roles: [], ...who });
+  tokens.set(key, { token, at: Date.now() });
+  return token;
 }
 
 const tokenFor = (name: CallerName) => tokenOf(CALLERS[name]);

@@ -132,17 +132,21 @@ export function catalogOps(t: TestApp) {
         { representations: refs.map((ref) => ({ __typename: 'CatalogPackage', ...(typeof ref === 'string' ? { id: ref } : ref) })) },
       ),
 
-    /** Every page of the list, in order; fails on the first error. */
-    async listAll(token: string, pageSize = 20): Promise<Outcome<PackageView[]>> {
+    /** Every page of the list, in order; fails on the first error, and on a cursor that does not move on. */
+    async listAll(token: string, pageSize = 20, maxPages = 1_000): Promise<Outcome<PackageView[]>> {
       const all: PackageView[] = [];
       let after: string | null = null;
-      for (;;) {
+      for (let pages = 1; pages <= maxPages; pages += 1) {
         const page = await this.listPage(token, pageSize, after);
         if (!page.ok) return page;
         all.push(...page.data.edges.map((edge) => edge.node));
         if (!page.data.pageInfo.hasNextPage) return { ok: true, data: all };
+        if (!page.data.pageInfo.endCursor || page.data.pageInfo.endCursor === after) {
+          return { ok: false, code: 'PAGINATION_STUCK', message: `page ${pages} ends at the cursor it started from` };
+        }
         after = page.data.pageInfo.endCursor;
       }
+      return { ok: false, code: 'PAGINATION_STUCK', message: `more than ${maxPages} pages` };
     },
   };
 }

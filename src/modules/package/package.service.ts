@@ -119,9 +119,10 @@ export class PackageService {
     const input = parseInput(publishInputSchema, rawInput);
     // Rights on an existing package first: a caller who may not republish it learns nothing from
     // the flows service and costs it nothing.
-    await this.db.run(async (em) => {
+    const checked = await this.db.run(async (em) => {
       const row = await this.repo.findAny(em, caller.tenantId, input.packageId);
       if (row) await this.assertMayChange(em, caller, row);
+      return row;
     });
     const content = input.flowId != null ? await this.flows.fetchFlowForDeploy(input.flowId, authorization) : input.content;
 
@@ -129,11 +130,15 @@ export class PackageService {
     // the next attempt must climb above.
     let floor: string | null = null;
     for (let attempt = 1; attempt <= MAX_PUBLISH_ATTEMPTS; attempt += 1) {
-      const existing = await this.db.run(async (em) => {
-        const row = await this.repo.findAny(em, caller.tenantId, input.packageId);
-        if (row) await this.assertMayChange(em, caller, row);
-        return row;
-      });
+      // Inline content: the row just checked serves the first attempt (nothing slow came between).
+      const existing =
+        attempt === 1 && input.flowId == null
+          ? checked
+          : await this.db.run(async (em) => {
+              const row = await this.repo.findAny(em, caller.tenantId, input.packageId);
+              if (row) await this.assertMayChange(em, caller, row);
+              return row;
+            });
       // The first attempt applies the rules (auto-bump, VERSION_REGRESSION); after losing a race the
       // publish simply takes the next free version, so concurrent republishes never fail.
       const version: string = floor
