@@ -88,7 +88,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     }
 
     // Request limits, CORS, rate limits, idempotency and the playground (docs/API.md, "Limits").
-    const edge = createEdge({ config, db, logger, verifier, devIssuer });
+    const edge = createEdge({ config, db, logger, devIssuer });
     const idempotency = edge.idempotency;
 
     const app = express();
@@ -150,7 +150,11 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       }),
     );
     app.use('/graphql', graphqlEdgeErrors(logger));
-    app.use('/api/v1/catalog', edge.cors, edge.restRateLimit, createCatalogRouter({ packages, verifier, logger }));
+    app.use(
+      '/api/v1/catalog',
+      edge.cors,
+      createCatalogRouter({ packages, idempotency, verifier, logger, afterAuthentication: [edge.restRateLimit] }),
+    );
     app.use(...finalHandlers(logger));
 
     return { httpServer, orm, blobs, services: { packages, idempotency }, logger, devIssuer, close };

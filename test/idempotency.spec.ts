@@ -198,3 +198,53 @@ describe('Idempotency-Key on publishCatalogPackage', () => {
     expect(t.sqlLog.filter((sql) => /catalog_package/.test(sql))).toEqual([]);
   });
 });
+
+describe('Idempotency-Key on POST /api/v1/catalog/publish', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function restPublish(token: string, key: string, body: Record<string, unknown>) {
+    const response = await fetch(`${t.url}/api/v1/catalog/publish`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, contentType: response.headers.get('content-type'), body: (await response.json()) as Record<string, any> };
+  }
+
+  it('replays the first 201 summary, refuses a different body with 422, and shares keys with GraphQL', async () => {
+    const tenant = uniqueTenant();
+    const token = await t.token({ tenant, user: 'alice' });
+    const body = { package_id: 'rest-idem', name: 'Rest idem', version: '0.1.0', content: flowContent('Rest idem') };
+
+    const first = await restPublish(token, 'rest-key-1', body);
+    expect(first.status).toBe(201);
+    expect(first.body.version).toBe('0.1.0');
+    const replay = await restPublish(token, 'rest-key-1', body);
+    expect(replay.status).toBe(201);
+    expect(replay.body).toEqual(first.body);
+    expect(await t.blobNames(`catalog/${tenant}/rest-idem/`)).toEqual([`catalog/${tenant}/rest-idem/v0.1.0.scaipkg`]);
+
+    const reused = await restPublish(token, 'rest-key-1', { ...body, name: 'Another name' });
+    expect(reused.status).toBe(422);
+    expect(reused.contentType).toMatch(/^application\/problem\+json/);
+    expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+
+    // The same request through GraphQL with the same key is the same publish: no new version.
+    const viaGraphql = await t.gql(
+      token,
+      `mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { version } }`,
+      { input: { packageId: 'rest-idem', name: 'Rest idem', version: '0.1.0', content: flowContent('Rest idem') } },
+      { 'idempotency-key': 'rest-key-1' },
+    );
+    expect(viaGraphql.body.errors).toBeUndefined();
+    expect(viaGraphql.body.data.publishCatalogPackage.version).toBe('0.1.0');
+    expect(await t.blobNames(`catalog/${tenant}/rest-idem/`)).toHaveLength(1);
+  });
+});

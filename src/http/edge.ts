@@ -9,7 +9,6 @@ import type { GraphQLContext } from '../graphql/context';
 import { graphqlProtection } from '../graphql/limits';
 import { entityRepresentationsGuard } from '../graphql/representations';
 import type { DevIssuer } from '../infra/auth/dev-issuer';
-import type { OidcTokenVerifier } from '../infra/auth/oidc-verifier';
 import type { Database } from '../infra/db/database';
 import { IdempotencyService } from '../modules/idempotency/idempotency.service';
 import { graphqlRateLimitPlugin, restRateLimit } from '../modules/ratelimit/rate-limit.http';
@@ -47,10 +46,9 @@ export function createEdge(deps: {
   config: AppConfig;
   db: Database;
   logger: Logger;
-  verifier: OidcTokenVerifier;
   devIssuer: DevIssuer | null;
 }): Edge {
-  const { config, db, logger, verifier, devIssuer } = deps;
+  const { config, db, logger, devIssuer } = deps;
   const edge: EdgeConfig = { ...defaultEdgeConfig(config), ...config.edge };
   const store = edge.rateLimit.store === 'database' ? new DatabaseRateLimitStore(db) : new MemoryRateLimitStore();
   const rateLimiter = new RateLimiter(store, edge.rateLimit, logger);
@@ -88,7 +86,7 @@ export function createEdge(deps: {
             exposedHeaders: CORS_EXPOSED_HEADERS,
             maxAge: 600,
           }),
-    restRateLimit: restRateLimit(rateLimiter, verifier),
+    restRateLimit: restRateLimit(rateLimiter),
     browserRoutes,
   };
 }

@@ -1,11 +1,13 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Caller } from '../common/caller';
 import { BadUserInputError, CatalogError, NotFoundError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { MAX_PAGE_SIZE } from '../common/pagination';
 import { authenticate, callerOf } from '../http/authenticate';
+import { idempotencyKeyOf } from '../http/edge';
 import type { OidcTokenVerifier } from '../infra/auth/oidc-verifier';
 import type { PackageRecord } from '../modules/package/package.model';
+import type { IdempotencyService } from '../modules/idempotency/idempotency.service';
 import type { PackageService } from '../modules/package/package.service';
 import {
   installQuerySchema,
@@ -26,8 +28,11 @@ export const REST_BODY_LIMIT = '2mb';
 
 export interface CatalogRouterDeps {
   packages: PackageService;
+  idempotency: IdempotencyService;
   verifier: OidcTokenVerifier;
   logger: Logger;
+  /** Runs after authentication (the caller is known): the rate limiter. */
+  afterAuthentication?: RequestHandler[];
 }
 
 /**
@@ -35,7 +40,7 @@ export interface CatalogRouterDeps {
  * authentication and the same PackageService as GraphQL, snake_case on the wire, problem+json
  * errors. It maps shapes and nothing else; every rule lives in the service.
  */
-export function createCatalogRouter({ packages, verifier, logger }: CatalogRouterDeps): Router {
+export function createCatalogRouter({ packages, idempotency, verifier, logger, afterAuthentication = [] }: CatalogRouterDeps): Router {
   const router = Router();
   const parseJson = express.json({ limit: REST_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
 
@@ -44,7 +49,7 @@ export function createCatalogRouter({ packages, verifier, logger }: CatalogRoute
     res.setHeader('cache-control', 'no-store');
     next();
   });
-  router.use(authenticate(verifier));
+  router.use(authenticate(verifier), ...afterAuthentication);
 
   router.get('/', async (req, res) => {
     const { caller } = callerOf(res);
@@ -73,7 +78,10 @@ export function createCatalogRouter({ packages, verifier, logger }: CatalogRoute
       flowId: body.flow_id,
       content: body.content,
     };
-    const record = await restErrors(packages.publishPackage(caller, input, authorization));
+    // The same key means the same request on GraphQL and REST: both hash the service input.
+    const record = await restErrors(
+      idempotency.withIdempotency(caller, idempotencyKeyOf(req), input, () => packages.publishPackage(caller, input, authorization)),
+    );
     res.status(201).json(toSummary(caller, record));
   });
 

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Caller } from '../../common/caller';
-import type { OidcTokenVerifier } from '../../infra/auth/oidc-verifier';
+import { callerOf } from '../../http/authenticate';
 import { problemDocument, sendProblem } from '../../rest/problem';
 import { RateLimiter, TooManyRequestsError, rateLimitHeaders, type RequestKind } from './rate-limit.service';
 
@@ -31,19 +31,12 @@ export function graphqlRateLimitPlugin(limiter: RateLimiter): ApolloServerPlugin
 }
 
 /**
- * REST: GET and HEAD are reads, everything else writes. It runs in front of the shim's router and
- * checks the token itself; a request without a valid token passes on untouched, and the router
- * answers it with its own 401.
+ * REST: GET and HEAD are reads, everything else writes. It runs inside the shim's router right
+ * after authentication, so the token is verified once and the caller is known.
  */
-export function restRateLimit(limiter: RateLimiter, verifier: OidcTokenVerifier): RequestHandler {
+export function restRateLimit(limiter: RateLimiter): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    let caller: Caller;
-    try {
-      caller = await verifier.verify(req.headers.authorization);
-    } catch {
-      next();
-      return;
-    }
+    const { caller } = callerOf(res);
     const kind: RequestKind = req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'write';
     const decision = await limiter.check(caller, kind);
     if (decision) res.set(rateLimitHeaders(decision));
