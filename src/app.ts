@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createServer, type Server } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
@@ -100,7 +100,11 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       res.setHeader('x-request-id', requestId);
       runWithRequestId(requestId, next);
     });
-    app.use(pinoHttp({ logger, genReqId: () => currentRequestId() ?? randomUUID(), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+    // pino-http serializes each request into a child logger up front (headers, redaction): only
+    // worth it when request lines are logged (info); errors are logged with their request id anyway.
+    if (logger.isLevelEnabled('info')) {
+      app.use(pinoHttp({ logger, genReqId: () => currentRequestId() ?? randomUUID(), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+    }
     app.use(healthRouter(db, blobs));
     if (devIssuer) app.use(DEV_ISSUER_PATH, devIssuer.router());
     app.use(edge.browserRoutes);
@@ -167,9 +171,17 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
 /** CONTRACT §1: with ROUTER_SECRET set, only the router (which adds the header) reaches /graphql. */
 function requireRouterSecret(secret: string | null) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    if (secret === null || req.headers['router-secret'] === secret) return next();
+    if (secret === null || sameSecret(req.headers['router-secret'], secret)) return next();
     next(new UnauthenticatedError('This subgraph is only reachable through the router'));
   };
+}
+
+/** Constant-time comparison, so response timing does not reveal how much of a guess was right. */
+function sameSecret(given: string | string[] | undefined, secret: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(secret).digest();
+  return timingSafeEqual(a, b);
 }
 
 /** Errors raised before Apollo runs (auth, body parsing) in GraphQL's response shape. */
