@@ -24,6 +24,8 @@ export interface Measurement {
   requests: number;
   /** CPU time the server process spent per request (its own process only, not PostgreSQL's). */
   cpu_ms_per_request: number;
+  /** CPU time autocannon (this process) spent per request: it shares the machine with the server. */
+  loadgen_cpu_ms_per_request: number;
 }
 
 export class BadResponsesError extends Error {}
@@ -33,11 +35,13 @@ export class Tally {
   private readonly latencies: number[] = [];
   private seconds = 0;
   private cpu = 0;
+  private loadgenCpu = 0;
 
-  add(slice: { latencies: number[]; seconds: number; cpuMs: number }): void {
+  add(slice: { latencies: number[]; seconds: number; cpuMs: number; loadgenCpuMs: number }): void {
     for (const latency of slice.latencies) this.latencies.push(latency);
     this.seconds += slice.seconds;
     this.cpu += slice.cpuMs;
+    this.loadgenCpu += slice.loadgenCpuMs;
   }
 
   measurement(): Measurement {
@@ -49,6 +53,7 @@ export class Tally {
       p99_ms: round(at(0.99)),
       requests: sorted.length,
       cpu_ms_per_request: Math.round((this.cpu / sorted.length) * 1000) / 1000,
+      loadgen_cpu_ms_per_request: Math.round((this.loadgenCpu / sorted.length) * 1000) / 1000,
     };
   }
 }
@@ -58,7 +63,11 @@ export class Tally {
  * whole seconds). Latencies are kept at full precision here: autocannon's own histogram has 1 ms
  * buckets, too coarse for a 2 ms p50. Any non-2xx, socket error, timeout or wrong body throws.
  */
-export async function slice(target: Target, connections: number, seconds: number): Promise<{ latencies: number[]; seconds: number; cpuMs: number }> {
+export async function slice(
+  target: Target,
+  connections: number,
+  seconds: number,
+): Promise<{ latencies: number[]; seconds: number; cpuMs: number; loadgenCpuMs: number }> {
   const latencies: number[] = [];
   const bad: string[] = [];
   let badCount = 0;
@@ -69,6 +78,7 @@ export async function slice(target: Target, connections: number, seconds: number
     failed = reject;
   });
   const cpuBefore = cpuMs(target.pid);
+  const loadgenBefore = process.cpuUsage();
   const instance = autocannon(
     {
       url: target.url,
@@ -100,6 +110,7 @@ export async function slice(target: Target, connections: number, seconds: number
   });
   const result = await done;
   const cpu = cpuMs(target.pid) - cpuBefore;
+  const loadgen = process.cpuUsage(loadgenBefore);
   const failures = result.non2xx + result.errors + result.timeouts;
   if (failures > 0 || badCount > 0) {
     throw new BadResponsesError(
@@ -107,12 +118,18 @@ export async function slice(target: Target, connections: number, seconds: number
         (bad.length ? `:\n  ${bad.join('\n  ')}` : ''),
     );
   }
-  return { latencies, seconds: result.duration, cpuMs: cpu };
+  return { latencies, seconds: result.duration, cpuMs: cpu, loadgenCpuMs: (loadgen.user + loadgen.system) / 1000 };
 }
 
 /** Time the process has run on a CPU, from /proc/<pid>/schedstat (nanoseconds). */
 function cpuMs(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  let schedstat: string;
+  try {
+    schedstat = readFileSync(`/proc/${pid}/schedstat`, 'utf8');
+  } catch {
+    throw new Error(`server process ${pid} is gone`);
+  }
+  return Number(schedstat.split(' ')[0]) / 1e6;
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;

@@ -6,7 +6,8 @@
  * --slices N and --slice S (measured time per scenario and run: N slices of S seconds), --warmup S, --only list,entities,install,publish,scale, --rate-limit-store
  * database|memory (default: the service's own default, database with PostgreSQL), --sql-log,
  * --profile (V8 CPU profiles into bench/results/profiles), --service-node-options "<flags>"
- * (experiments), --keep (keep the scale databases).
+ * (experiments), --ab-env KEY=VALUE (a second service B with that environment, measured alongside
+ * as list_b and entities_*_b), --keep (keep the scale databases).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -48,15 +49,17 @@ const { values: flags } = parseArgs({
     profile: { type: 'boolean', default: false },
     'service-node-options': { type: 'string' },
     'service-env': { type: 'string', multiple: true },
+    'ab-env': { type: 'string', multiple: true },
     keep: { type: 'boolean', default: false },
   },
 });
 
 const MODE = flags.quick ? 'quick' : flags.scale ? 'full-scale' : 'full';
-// autocannon stops on its 1 s sampling tick, so durations are whole seconds.
+// autocannon stops on its 1 s sampling tick, so durations are whole seconds. The scale databases
+// keep the tenant count, so tenants grow with the catalog (100 packages each at 10k, 10,000 at 1M).
 const SETTINGS = flags.quick
-  ? { packages: 10_000, tenants: 100, maxVersions: 3, slices: 1, slice: 1, warmup: 1, warmupEveryRun: false, runs: 3, templates: 400, callers: 100, installs: 5, publishSet: 30, scale: { small: 1_000, large: 20_000, tenants: 100 }, entityBaselines: false }
-  : { packages: 100_000, tenants: 1_000, maxVersions: 5, slices: 4, slice: 2, warmup: 2, warmupEveryRun: true, runs: 3, templates: 2_000, callers: 300, installs: 40, publishSet: 300, scale: flags.scale ? { small: 10_000, large: 1_000_000, tenants: 1_000 } : null, entityBaselines: true };
+  ? { packages: 10_000, tenants: 100, maxVersions: 3, slices: 1, slice: 1, warmup: 1, warmupEveryRun: false, runs: 3, templates: 400, callers: 100, installs: 5, publishSet: 30, scale: { small: 1_000, large: 20_000, tenants: 10 }, entityBaselines: false }
+  : { packages: 100_000, tenants: 1_000, maxVersions: 5, slices: 4, slice: 2, warmup: 2, warmupEveryRun: true, runs: 3, templates: 2_000, callers: 300, installs: 40, publishSet: 300, scale: flags.scale ? { small: 10_000, large: 1_000_000, tenants: 100 } : null, entityBaselines: true };
 const RUNS = Number(flags.runs ?? SETTINGS.runs);
 const SLICES = Number(flags.slices ?? SETTINGS.slices);
 const SLICE = Number(flags.slice ?? SETTINGS.slice);
@@ -167,6 +170,7 @@ interface ScenarioDef extends Target {
   name: string;
   /** The service (its peak RSS is read around each slice), or a baseline. */
   service: boolean;
+  afterSlice?: () => void;
 }
 
 interface ScenarioResult {
@@ -175,6 +179,7 @@ interface ScenarioResult {
   p50_ms: number;
   p99_ms: number;
   cpu_ms_per_request: number;
+  loadgen_cpu_ms_per_request: number;
   peak_rss_mb?: number;
 }
 
@@ -232,7 +237,10 @@ async function main(): Promise<void> {
     counter = await startSqlCounter('127.0.0.1', Number(new URL(ADMIN_URL).port || 5432));
     const env = (url: string) => serviceEnv(url, azurite!, issuer!, dataDir);
     const countedUrl = databaseUrl(DB_MAIN, counter.port);
-    const [app, baseline, countedApp, countedBase, scaleSmall, scaleLarge] = await Promise.all([
+    // --ab-env KEY=VALUE: a second service with that environment, measured in the same groups as
+    // `<scenario>_b` (list and _entities): a paired comparison of one lever, on the same machine state.
+    const abEnv = Object.fromEntries((flags['ab-env'] ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+    const [app, baseline, countedApp, countedBase, scaleSmall, scaleLarge, serviceB] = await Promise.all([
       // --profile: V8 CPU profiles of the measured service and baseline, written when they stop.
       startService('service', APP_SCRIPT, env(main.url), '/readyz', flags.profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []),
       startService('baseline', BASELINE_SCRIPT, env(main.url), '/healthz', flags.profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(PROFILE_DIR, 'baseline')] : []),
@@ -240,6 +248,7 @@ async function main(): Promise<void> {
       startService('baseline (SQL counted)', BASELINE_SCRIPT, env(countedUrl), '/healthz'),
       scaleUrls ? startService('service (scale small)', APP_SCRIPT, env(scaleUrls[0]!), '/readyz') : null,
       scaleUrls ? startService('service (scale large)', APP_SCRIPT, env(scaleUrls[1]!), '/readyz') : null,
+      flags['ab-env'] ? startService('service B', APP_SCRIPT, { ...env(main.url), ...abEnv }, '/readyz') : null,
     ]);
     log(`service pid ${app.started.pid}, baseline pid ${baseline.started.pid}, ${services.length} processes started in ${seconds(t)}`);
 
@@ -277,10 +286,22 @@ async function main(): Promise<void> {
     await compareAnswers(app.url, baseline.url, '/list', list.slice(0, 40));
     for (const size of [1, 10, 100]) await compareAnswers(app.url, baseline.url, '/entities', entities[size]!.slice(0, 10));
     log('baseline answers equal the service answers (40 lists, 30 _entities calls)');
+    // Lists are only comparable on equal pages: the mean page size of each list workload.
+    const pageSizes: Record<string, number> = { list: await meanPageSize(app.url, list.slice(0, 30)) };
+    if (scaleShapes && scaleLists && scaleSmall && scaleLarge) {
+      pageSizes[`list_at_${scaleShapes.small.packages}`] = await meanPageSize(scaleSmall.url, scaleLists.small.slice(0, 30));
+      pageSizes[`list_at_${scaleShapes.large.packages}`] = await meanPageSize(scaleLarge.url, scaleLists.large.slice(0, 30));
+    }
+    log(`mean page size: ${Object.entries(pageSizes).map(([name, size]) => `${name} ${size}`).join(', ')}`);
 
     // Statements per call, counted on the wire (sql-counter.ts) for the second service and baseline.
     const sqlPerCall: Record<string, SqlCount> = {};
-    const count = async (name: string, next: () => BenchRequest, basePath: string, nextBase = next) => {
+    const count = async (
+      name: string,
+      next: () => BenchRequest,
+      basePath: string,
+      { nextBase = next, check = checkGraphql, checkBase = checkBaseline } = {},
+    ) => {
       const calls = 5;
       const measure = async (url: string, pick: () => BenchRequest, check: typeof checkGraphql) => {
         await postOk(url, pick(), check); // warm: pool connection, JWKS
@@ -289,14 +310,16 @@ async function main(): Promise<void> {
         if (flags['sql-log']) log(`${name} ${url}:\n  ${counter!.log().slice(0, Math.ceil(counter!.log().length / calls)).join('\n  ')}`);
         return { all: counter!.statements() / calls, rateLimit: counter!.log().filter((sql) => sql.includes('rate_limit_bucket')).length / calls };
       };
-      const ours = await measure(`${countedApp.url}/graphql`, next, checkGraphql);
-      const theirs = await measure(`${countedBase.url}${basePath}`, nextBase, checkBaseline);
+      const ours = await measure(`${countedApp.url}/graphql`, next, check);
+      const theirs = await measure(`${countedBase.url}${basePath}`, nextBase, checkBase);
       sqlPerCall[name] = { service: ours.all, service_rate_limit: ours.rateLimit, service_catalog: ours.all - ours.rateLimit, baseline: theirs.all };
     };
     await count('list', cycle(list), '/list');
     for (const size of [1, 10, 100]) await count(`entities_${size}`, cycle(entities[size]!), '/entities');
     await count('install', cycle(install), '/install');
-    await count('publish', publishApp.next, '/publish', publishBase.next);
+    const checkPublish = publishApp.checked(checkGraphql);
+    const checkPublishBase = publishBase.checked(checkBaseline);
+    await count('publish', publishApp.next, '/publish', { nextBase: publishBase.next, check: checkPublish, checkBase: checkPublishBase });
     await countedApp.started.stop();
     await countedBase.started.stop();
     log(`SQL per call (service catalog + rate limit / baseline): ${describeSql(sqlPerCall)}`);
@@ -310,6 +333,7 @@ async function main(): Promise<void> {
       groups.push([
         { name: 'list', url: gql, next: cycle(list), check: checkGraphql, pid, service: true },
         { name: 'list_baseline', url: `${baseline.url}/list`, next: cycle(list), check: checkBaseline, pid: basePid, service: false },
+        ...(serviceB ? [{ name: 'list_b', url: `${serviceB.url}/graphql`, next: cycle(list), check: checkGraphql, pid: serviceB.started.pid, service: true }] : []),
       ]);
     }
     if (ONLY.has('entities')) {
@@ -317,6 +341,7 @@ async function main(): Promise<void> {
         [1, 10, 100].flatMap((size) => [
           { name: `entities_${size}`, url: gql, next: cycle(entities[size]!), check: checkGraphql, pid, service: true },
           ...(SETTINGS.entityBaselines ? [{ name: `entities_${size}_baseline`, url: `${baseline.url}/entities`, next: cycle(entities[size]!), check: checkBaseline, pid: basePid, service: false }] : []),
+          ...(serviceB ? [{ name: `entities_${size}_b`, url: `${serviceB.url}/graphql`, next: cycle(entities[size]!), check: checkGraphql, pid: serviceB.started.pid, service: true }] : []),
         ]),
       );
     }
@@ -328,8 +353,16 @@ async function main(): Promise<void> {
     }
     if (ONLY.has('publish')) {
       groups.push([
-        { name: 'publish', url: gql, next: publishApp.next, check: checkGraphql, pid, service: true },
-        { name: 'publish_baseline', url: `${baseline.url}/publish`, next: publishBase.next, check: checkBaseline, pid: basePid, service: false },
+        { name: 'publish', url: gql, next: publishApp.next, check: checkPublish, pid, service: true, afterSlice: () => publishApp.releaseAll() },
+        {
+          name: 'publish_baseline',
+          url: `${baseline.url}/publish`,
+          next: publishBase.next,
+          check: checkPublishBase,
+          pid: basePid,
+          service: false,
+          afterSlice: () => publishBase.releaseAll(),
+        },
       ]);
     }
     if (scaleShapes && scaleLists && scaleSmall && scaleLarge) {
@@ -348,7 +381,12 @@ async function main(): Promise<void> {
     const loadAverages: number[] = [os.loadavg()[0]!];
     for (let run = 1; run <= RUNS; run++) {
       for (const group of groups) {
-        if (run === 1 || SETTINGS.warmupEveryRun) for (const scenario of group) await slice(scenario, CONNECTIONS, WARMUP);
+        if (run === 1 || SETTINGS.warmupEveryRun) {
+          for (const scenario of group) {
+            await slice(scenario, CONNECTIONS, WARMUP);
+            scenario.afterSlice?.();
+          }
+        }
         const tallies = new Map(group.map((scenario) => [scenario.name, new Tally()]));
         for (let k = 0; k < SLICES; k++) {
           const offset = (run - 1 + k) % group.length;
@@ -356,6 +394,7 @@ async function main(): Promise<void> {
             if (scenario.service) resetPeakRss(scenario.pid);
             const startUs = monotonicMicros();
             tallies.get(scenario.name)!.add(await slice(scenario, CONNECTIONS, SLICE));
+            scenario.afterSlice?.();
             phases.push({ name: scenario.name, run, startUs, endUs: monotonicMicros() });
             if (scenario.service) peaks[scenario.name] = Math.max(peaks[scenario.name] ?? 0, peakRssMb(scenario.pid));
           }
@@ -377,6 +416,7 @@ async function main(): Promise<void> {
         p50_ms: median(measured.map((m) => m.p50_ms)),
         p99_ms: median(measured.map((m) => m.p99_ms)),
         cpu_ms_per_request: Math.round(median(measured.map((m) => m.cpu_ms_per_request)) * 1000) / 1000,
+        loadgen_cpu_ms_per_request: Math.round(median(measured.map((m) => m.loadgen_cpu_ms_per_request)) * 1000) / 1000,
         ...(peaks[name] !== undefined ? { peak_rss_mb: Math.round(peaks[name]!) } : {}),
       };
     }
@@ -448,6 +488,7 @@ async function main(): Promise<void> {
       },
       scenarios,
       ratios,
+      mean_page_size: pageSizes,
       sql_per_entities_call: sqlPerEntitiesCall,
       sql_per_call: sqlPerCall,
       peak_rss_mb: peakRss,
@@ -491,6 +532,15 @@ function describeSql(sql: Record<string, SqlCount>): string {
     .join(', ');
 }
 
+async function meanPageSize(serviceUrl: string, requests: BenchRequest[]): Promise<number> {
+  let edges = 0;
+  for (const request of requests) {
+    const answer = JSON.parse(await postOk(`${serviceUrl}/graphql`, request, checkGraphql)) as { data: { catalogPackages: { edges: unknown[] } } };
+    edges += answer.data.catalogPackages.edges.length;
+  }
+  return Math.round((edges / requests.length) * 10) / 10;
+}
+
 /** The baseline must answer exactly what the service answers (parsed JSON, compared as text). */
 async function compareAnswers(appUrl: string, baselineUrl: string, basePath: string, requests: BenchRequest[]): Promise<void> {
   for (const request of requests) {
@@ -505,15 +555,20 @@ function printReport(
   targets: { name: string; value: number | null; goal: string; met: boolean | null }[],
   sql: Record<string, SqlCount>,
 ): void {
-  const lines = ['', `${'scenario'.padEnd(26)} ${'rps'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'cpu ms'.padStart(7)} ${'peak MiB'.padStart(9)}   rps of each run`];
+  const lines = ['', `${'scenario'.padEnd(26)} ${'rps'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'cpu ms'.padStart(7)} ${'gen ms'.padStart(7)} ${'peak MiB'.padStart(9)}   rps of each run`];
   for (const [name, r] of Object.entries(scenarios)) {
     lines.push(
-      `${name.padEnd(26)} ${String(r.rps).padStart(7)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${String(r.cpu_ms_per_request ?? '').padStart(7)} ${(r.peak_rss_mb === undefined ? '' : String(r.peak_rss_mb)).padStart(9)}   ${r.runs.map((m) => m.rps.toFixed(0)).join(' / ')}`,
+      `${name.padEnd(26)} ${String(r.rps).padStart(7)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${String(r.cpu_ms_per_request).padStart(7)} ${String(r.loadgen_cpu_ms_per_request).padStart(7)} ${(r.peak_rss_mb === undefined ? '' : String(r.peak_rss_mb)).padStart(9)}   ${r.runs.map((m) => m.rps.toFixed(0)).join(' / ')}`,
     );
   }
   lines.push('', `${'target'.padEnd(26)} ${'value'.padStart(8)}  ${'goal'.padEnd(8)} met`);
   for (const t of targets) lines.push(`${t.name.padEnd(26)} ${String(t.value ?? 'n/a').padStart(8)}  ${t.goal.padEnd(8)} ${t.met === null ? 'not measured' : t.met ? 'yes' : 'NO'}`);
-  lines.push('', `SQL statements per call, service catalog + rate limit / baseline: ${describeSql(sql)}`, '');
+  lines.push(
+    '',
+    'cpu ms: CPU time of the server process per request; gen ms: of the load generator (same machine)',
+    `SQL statements per call, service catalog + rate limit / baseline: ${describeSql(sql)}`,
+    '',
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

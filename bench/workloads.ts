@@ -79,12 +79,21 @@ function randomCaller(next: () => number, shape: DatasetShape, callers: number):
 }
 
 /** Index of a random package of `tenant` (packages are dealt to tenants round-robin). */
-function packageOfTenant(next: () => number, shape: DatasetShape, tenant: number): number {
+function packageOfTenant(next: () => number, shape: DatasetShape, tenant: number, olderAtLeast = 0): number {
   const perTenant = Math.floor((shape.packages - 1 - tenant) / shape.tenants) + 1;
-  return tenant + shape.tenants * Math.floor(next() * perTenant);
+  // Packages are dealt in index order and created in index order: the k-th of a tenant has k older.
+  const from = Math.min(olderAtLeast, perTenant - 1);
+  return tenant + shape.tenants * (from + Math.floor(next() * (perTenant - from)));
 }
 
-/** `catalogPackages(first: 20)` for random callers, a quarter on the first page, the rest at a random cursor. */
+/** Older packages a cursor leaves behind it, so that pages are full (a third are hidden from a given caller at most). */
+const ROOM_FOR_A_PAGE = 40;
+
+/**
+ * `catalogPackages(first: 20)` for random callers, a quarter on the first page, the rest at a
+ * random cursor with room for a full page after it: page size stays the same whatever the size of
+ * the catalog (the scale scenario compares 10k and 1M packages on equal pages).
+ */
 export async function listRequests(shape: DatasetShape, tokens: Tokens, count: number, callers: number): Promise<BenchRequest[]> {
   const next = rng(shape.seed + 1);
   const out: BenchRequest[] = [];
@@ -92,7 +101,9 @@ export async function listRequests(shape: DatasetShape, tokens: Tokens, count: n
     const caller = randomCaller(next, shape, callers);
     let after: string | null = null;
     if (next() >= 0.25) {
-      const i = caller.roles.includes('super_admin') ? Math.floor(next() * shape.packages) : packageOfTenant(next, shape, caller.tenant);
+      const i = caller.roles.includes('super_admin')
+        ? ROOM_FOR_A_PAGE + Math.floor(next() * (shape.packages - ROOM_FOR_A_PAGE))
+        : packageOfTenant(next, shape, caller.tenant, ROOM_FOR_A_PAGE);
       const row = packageRow(shape, i);
       after = encodeCursor({ createdAt: new Date(row.createdAtMs), id: row.id });
     }
@@ -141,20 +152,27 @@ export async function installRequests(shape: DatasetShape, tokens: Tokens, targe
 }
 
 /**
- * Publishes of new versions: request n goes to package n mod P of the arm's own set, with the
- * next version of that package. P is far above the connection count, so two publishes of one
- * package never overlap and versions always arrive in order.
+ * Publishes of new versions, to the arm's own set of packages: each request takes a package with
+ * no publish in flight (round robin) and its next version, and `check` frees the package when the
+ * answer (which names it) arrives. So versions of one package always arrive in order, whatever the
+ * tail latency, and every publish is a new version.
  */
 export class PublishWorkload {
-  private n = 0;
+  private cursor = 0;
+  private readonly inFlight = new Set<number>();
+  private readonly versions: number[];
   private readonly flow = benchFlow('Bench publish');
+  private readonly answerNames: RegExp;
 
   constructor(
     readonly arm: string,
     readonly packages: number,
     private readonly tenantOf: (k: number) => number,
     private readonly tokenOf: (tenant: number) => string,
-  ) {}
+  ) {
+    this.versions = new Array<number>(packages).fill(0);
+    this.answerNames = new RegExp(`"packageId":"bench-pub-${arm}-(\\d+)"`);
+  }
 
   packageId(k: number): string {
     return `bench-pub-${this.arm}-${k}`;
@@ -166,10 +184,35 @@ export class PublishWorkload {
   }
 
   next = (): BenchRequest => {
-    const n = this.n++;
-    const k = n % this.packages;
-    return this.request(k, `1.0.${1 + Math.floor(n / this.packages)}`);
+    for (let tries = 0; tries < this.packages; tries++) {
+      const k = this.cursor;
+      this.cursor = (this.cursor + 1) % this.packages;
+      if (this.inFlight.has(k)) continue;
+      this.inFlight.add(k);
+      this.versions[k]! += 1;
+      return this.request(k, `1.0.${this.versions[k]}`);
+    }
+    throw new Error(`every one of the ${this.packages} ${this.arm} publish packages has a publish in flight`);
   };
+
+  /**
+   * After a slice: autocannon drops the requests still in flight when it stops, so their answers
+   * never come. Their packages are free again; a dropped publish still running in the service has a
+   * lower version than any later one, and its own answer (even a VERSION_REGRESSION) goes nowhere.
+   */
+  releaseAll(): void {
+    this.inFlight.clear();
+  }
+
+  /** Wraps an answer check: a right answer frees its package for the next publish. */
+  checked(check: (status: number, text: string) => string | null): (status: number, text: string) => string | null {
+    return (status, text) => {
+      const problem = check(status, text);
+      const named = this.answerNames.exec(text);
+      if (problem === null && named) this.inFlight.delete(Number(named[1]));
+      return problem ?? (named ? null : `no package named in the answer: ${text.slice(0, 200)}`);
+    };
+  }
 
   private request(k: number, version: string): BenchRequest {
     const input = { packageId: this.packageId(k), name: `Bench publish ${k}`, description: 'Published by the bench', version, content: this.flow };
