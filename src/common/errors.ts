@@ -14,6 +14,12 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'TOO_MANY_REQUESTS'
   | 'IDEMPOTENCY_KEY_REUSED'
+  | 'ILLEGAL_STATE'
+  | 'VERSION_WITHDRAWN'
+  | 'FLOW_CONTAINS_SECRETS'
+  | 'QUOTA_EXCEEDED'
+  | 'COST_LIMIT_EXCEEDED'
+  | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
 /** One problem with the input, located by a JSON path such as `$.nodes[2].id`. */
@@ -35,6 +41,12 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,
   IDEMPOTENCY_KEY_REUSED: 422,
+  ILLEGAL_STATE: 409,
+  VERSION_WITHDRAWN: 410,
+  FLOW_CONTAINS_SECRETS: 422,
+  QUOTA_EXCEEDED: 409,
+  COST_LIMIT_EXCEEDED: 400,
+  SERVICE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
 };
 
@@ -115,4 +127,22 @@ export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
     (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`),
     '$',
   );
+}
+
+/** The outside parts a request can wait on; `/readyz` and SERVICE_UNAVAILABLE name them. */
+export type Dependency = 'database' | 'blob-storage' | 'issuer' | 'rate-limit-store';
+
+/**
+ * A dependency is down, stalled or refused: the request is fine and can be retried (REST adds
+ * `Retry-After`). Not for bugs: those are masked INTERNAL_SERVER_ERRORs.
+ */
+export class ServiceUnavailableError extends CatalogError {
+  constructor(
+    readonly dependency: Dependency,
+    message = `The ${dependency} is unavailable; try again shortly`,
+    readonly retryAfterSeconds = 5,
+  ) {
+    super('SERVICE_UNAVAILABLE', message);
+    this.extensions['dependency'] = dependency;
+  }
 }

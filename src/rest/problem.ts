@@ -31,6 +31,12 @@ const TITLE_BY_CODE: Record<ErrorCode, string> = {
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
   TOO_MANY_REQUESTS: 'Too many requests',
   IDEMPOTENCY_KEY_REUSED: 'Idempotency key reused with another request',
+  ILLEGAL_STATE: 'Already in that state',
+  VERSION_WITHDRAWN: 'Version withdrawn',
+  FLOW_CONTAINS_SECRETS: 'The flow contains credentials',
+  QUOTA_EXCEEDED: 'Quota exceeded',
+  COST_LIMIT_EXCEEDED: 'Query too expensive',
+  SERVICE_UNAVAILABLE: 'A dependency is unavailable',
   INTERNAL_SERVER_ERROR: 'Internal server error',
 };
 
