@@ -22,7 +22,7 @@ import { AzureBlobStorage } from '../src/infra/blob/blob-storage';
 import { AuditRepository } from '../src/modules/audit/audit.repository';
 import { buildPackageArchive, packageJsonFor } from '../src/modules/package/package-archive';
 import type { PackageRecord } from '../src/modules/package/package.model';
-import { mayReadAuthorEmail, mayReadGroupIds } from '../src/modules/package/package.policy';
+import { mayPerform } from '../src/modules/access/policy';
 import { PackageRepository } from '../src/modules/package/package.repository';
 import { pgEm } from './pg-em';
 
@@ -111,9 +111,9 @@ function packageNode(caller: Caller, pkg: PackageRecord) {
     description: pkg.description,
     version: pkg.latestVersion,
     authorId: pkg.authorId,
-    authorEmail: mayReadAuthorEmail(caller, pkg) ? pkg.authorEmail : null,
+    authorEmail: mayPerform(caller, 'package:readAuthorEmail', { pkg }) ? pkg.authorEmail : null,
     visibility: pkg.visibility.toUpperCase(),
-    visibilityGroupIds: mayReadGroupIds(caller, pkg) ? pkg.visibilityGroupIds : null,
+    visibilityGroupIds: mayPerform(caller, 'package:readGroupIds', { pkg }) ? pkg.visibilityGroupIds : null,
     createdAt: pkg.createdAt.toISOString(),
     updatedAt: pkg.updatedAt.toISOString(),
   };

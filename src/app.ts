@@ -12,14 +12,15 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import { DEV_ISSUER_PATH, type AppConfig } from './config';
-import { CatalogError, HTTP_STATUS_BY_CODE, UnauthenticatedError } from './common/errors';
+import { UnauthenticatedError } from './common/errors';
 import { createLogger, type Logger } from './common/logger';
 import { currentRequestId, runWithRequestId } from './common/request-context';
-import type { GraphQLContext } from './graphql/context';
+import { createContext, type GraphQLContext } from './graphql/context';
 import { createFormatError } from './graphql/format-error';
 import { buildCatalogSubgraphSchema } from './graphql/schema';
-import { authenticate, callerOf, graphqlErrorBody } from './http/authenticate';
-import { createEdge, finalHandlers, idempotencyKeyOf } from './http/edge';
+import { authenticate, callerOf, requestMetaOf } from './http/authenticate';
+import { createEdge } from './http/edge';
+import { toEdgeError } from './http/errors';
 import { GRAPHQL_LIMITS } from './graphql/limits';
 import { healthRouter } from './http/health';
 import { DevIssuer, devIssuerUrl } from './infra/auth/dev-issuer';
@@ -30,10 +31,13 @@ import { Database } from './infra/db/database';
 import { createOrm, migrate, type Orm } from './infra/db/orm';
 import type { FlowSource } from './infra/flows/flow-source';
 import { createFlowSource } from './infra/flows/http-flow-source';
-import type { IdempotencyService } from './modules/idempotency/idempotency.service';
-import { createPackageLoader } from './modules/package/package.reference';
-import { PackageService } from './modules/package/package.service';
+import { AuditRepository } from './modules/audit/audit.repository';
+import { IdempotencyService } from './modules/idempotency/idempotency.service';
+import { ArchiveCache } from './modules/package/archive-cache';
+import { createCatalog, type Catalog } from './modules/package/catalog';
+import { PackageRepository } from './modules/package/package.repository';
 import { createCatalogRouter } from './rest/catalog.router';
+import { problemErrorHandler } from './rest/problem';
 
 export interface AppOptions {
   logger?: Logger;
@@ -47,7 +51,7 @@ export interface App {
   httpServer: Server;
   orm: Orm;
   blobs: BlobStorage;
-  services: { packages: PackageService; idempotency: IdempotencyService };
+  catalog: Catalog;
   logger: Logger;
   /** Present when the local development issuer is in use. */
   devIssuer: DevIssuer | null;
@@ -56,7 +60,10 @@ export interface App {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Builds everything (database, blob storage, auth, GraphQL, REST) without listening. */
+/**
+ * The composition root: builds the parts (database, blob storage, auth), the use cases over them,
+ * and hands the same use cases to both edges (GraphQL and REST), without listening.
+ */
 export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const cleanups: (() => Promise<void>)[] = [];
@@ -74,8 +81,19 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     cleanups.push(() => blobHandle.stop());
     const blobs = blobHandle.storage;
 
-    const flows = options.flowSource ?? createFlowSource(config.flowsApiUrl, { logger });
-    const packages = new PackageService(db, blobs, flows, logger);
+    const flows = options.flowSource ?? createFlowSource(config.flowsApiUrl, { logger, timeoutMs: config.tuning.flowsTimeoutMs });
+    const { tuning } = config;
+    const catalog = createCatalog({
+      db,
+      packages: new PackageRepository(),
+      audit: new AuditRepository(),
+      blobs,
+      flows,
+      idempotency: new IdempotencyService(db, logger, { ttlMs: tuning.idempotencyTtlMs, lockMs: tuning.idempotencyLockMs }),
+      archives: new ArchiveCache(tuning.archiveCacheBytes),
+      logger,
+      tuning,
+    });
 
     let devIssuer: DevIssuer | null = null;
     let verifier: OidcTokenVerifier;
@@ -87,9 +105,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       verifier = new OidcTokenVerifier({ issuer: config.auth.issuer, audience: config.auth.audience });
     }
 
-    // Request limits, CORS, rate limits, idempotency and the playground (docs/API.md, "Limits").
+    // Request limits, CORS, rate limits and the playground (docs/API.md, "Limits").
     const edge = createEdge({ config, db, logger, devIssuer });
-    const idempotency = edge.idempotency;
 
     const app = express();
     const httpServer = createServer(app);
@@ -139,29 +156,19 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       express.json({ limit: GRAPHQL_LIMITS.bodyBytes }),
       authenticate(verifier),
       expressMiddleware(apollo, {
-        context: async ({ req, res }) => {
-          const { caller, authorization } = callerOf(res);
-          return {
-            caller,
-            authorization,
-            requestId: currentRequestId() ?? randomUUID(),
-            idempotencyKey: idempotencyKeyOf(req),
-            logger,
-            services: { packages, idempotency },
-            loaders: { packageById: createPackageLoader(packages, caller) },
-          };
-        },
+        context: async ({ req, res }) =>
+          createContext(catalog, callerOf(res).caller, currentRequestId() ?? randomUUID(), requestMetaOf(req, res)),
       }),
     );
     app.use('/graphql', graphqlEdgeErrors(logger));
-    app.use(
-      '/api/v1/catalog',
-      edge.cors,
-      createCatalogRouter({ packages, idempotency, verifier, logger, afterAuthentication: [edge.restRateLimit] }),
-    );
-    app.use(...finalHandlers(logger));
+    app.use('/api/v1/catalog', edge.cors, createCatalogRouter({ catalog, verifier, logger, afterAuthentication: [edge.restRateLimit] }));
+    // Last: an unknown path is a plain 404; an error no route handled, a problem document.
+    app.use((_req: Request, res: Response) => {
+      res.status(404).json({ error: 'Not found' });
+    });
+    app.use(problemErrorHandler(logger, 'the HTTP edge'));
 
-    return { httpServer, orm, blobs, services: { packages, idempotency }, logger, devIssuer, close };
+    return { httpServer, orm, blobs, catalog, logger, devIssuer, close };
   } catch (error) {
     await close();
     throw error;
@@ -184,21 +191,13 @@ function sameSecret(given: string | string[] | undefined, secret: string): boole
   return timingSafeEqual(a, b);
 }
 
-/** Errors raised before Apollo runs (auth, body parsing) in GraphQL's response shape. */
+/** Errors raised before Apollo runs (router secret, body parsing, auth) in GraphQL's response shape. */
 function graphqlEdgeErrors(logger: Logger) {
   return (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
-    if (error instanceof CatalogError) {
-      res.status(HTTP_STATUS_BY_CODE[error.code]).json(graphqlErrorBody(error));
-      return;
-    }
-    const status = (error as { status?: number }).status;
-    if (status === 413 || status === 400) {
-      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
-      res.status(status).json({ errors: [{ message: status === 413 ? 'Request body too large' : 'Malformed JSON body', extensions: { code } }] });
-      return;
-    }
-    const requestId = currentRequestId();
-    logger.error({ err: error, requestId }, 'unexpected error at the GraphQL edge');
-    res.status(500).json({ errors: [{ message: `Internal server error (request id ${requestId})`, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+    const edgeError = toEdgeError(error, logger, 'the GraphQL edge');
+    if (edgeError.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(edgeError.retryAfterSeconds));
+    res.status(edgeError.status).json({
+      errors: [{ message: edgeError.message, extensions: { code: edgeError.code, ...edgeError.extensions, ...(edgeError.problems ? { problems: edgeError.problems } : {}) } }],
+    });
   };
 }

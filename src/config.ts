@@ -17,9 +17,32 @@ export interface AppConfig {
   flowsApiUrl: string | null;
   routerSecret: string | null;
   migrate: boolean;
-  /** Hardening of the HTTP edge (docs/API.md, "Limits"); unset fields take `defaultEdgeConfig`. */
-  edge?: Partial<EdgeConfig>;
+  /** Hardening of the HTTP edge (docs/API.md, "Limits"). */
+  edge: EdgeConfig;
+  /** Values that trade resources for speed or patience; see `DEFAULT_TUNING`. */
+  tuning: Tuning;
 }
+
+export interface Tuning {
+  /** Rounds a publish may lose to concurrent publishers before it answers CONFLICT. */
+  publishAttempts: number;
+  /** Verified archive bytes kept in memory for installs. */
+  archiveCacheBytes: number;
+  /** How long an Idempotency-Key is remembered, and how long a claim of one may stay in progress. */
+  idempotencyTtlMs: number;
+  idempotencyLockMs: number;
+  /** Deadline of a call to the flows service. */
+  flowsTimeoutMs: number;
+}
+
+/** Bounded so that each publish round lets at least one concurrent publisher through. */
+export const DEFAULT_TUNING: Tuning = {
+  publishAttempts: 40,
+  archiveCacheBytes: 16 * 1_048_576,
+  idempotencyTtlMs: 24 * 60 * 60_000,
+  idempotencyLockMs: 2 * 60_000,
+  flowsTimeoutMs: 5_000,
+};
 
 export interface EdgeConfig {
   /** Origins allowed by CORS; empty means no CORS headers at all. */
@@ -43,17 +66,6 @@ export interface RateLimitConfig {
 }
 
 export const DEFAULT_RATE_LIMITS = { windowSeconds: 60, tenantReads: 600, tenantWrites: 60, callerReads: 300, callerWrites: 30 } as const;
-
-/** Defaults for a config built without `loadConfig` (tests): production-safe where it matters. */
-export function defaultEdgeConfig(config: Pick<AppConfig, 'nodeEnv' | 'database'>): EdgeConfig {
-  const production = config.nodeEnv === 'production';
-  return {
-    corsOrigins: [],
-    introspection: !production,
-    playground: !production,
-    rateLimit: { store: config.database.kind === 'postgres' ? 'database' : 'memory', ...DEFAULT_RATE_LIMITS },
-  };
-}
 
 export type DatabaseConfig =
   | { kind: 'postgres'; url: string }
@@ -171,7 +183,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         callerWrites: e.RATE_LIMIT_CALLER_WRITES_PER_MINUTE,
       },
     },
+    tuning: { ...DEFAULT_TUNING },
   };
+}
+
+/**
+ * For code that builds the app itself (tests, scripts): the defaults of an empty environment,
+ * then explicit choices. Defaults are resolved in `loadConfig` only.
+ */
+export function configWith(overrides: Partial<AppConfig>): AppConfig {
+  return { ...loadConfig({}), ...overrides };
 }
 
 /** `CORS_ORIGINS=https://a.example,https://b.example`: exact origins, no wildcards. */

@@ -104,9 +104,10 @@ class CatalogModel {
     return this.packages.get(`${tenant}/${packageId}`);
   }
 
+  /** Admins of a tenant see every live package of it, whatever its groups. */
   visible(c: Caller, p: ModelPackage): boolean {
     if (p.deleted) return false;
-    if (c.superAdmin) return true;
+    if (this.isAdminOf(c, p.tenant)) return true;
     if (c.tenant !== p.tenant) return false;
     return p.visibility === 'TENANT' || p.authorId === c.user || (p.visibility === 'GROUPS' && p.groups.some((g) => c.groups.includes(g)));
   }

@@ -3,7 +3,8 @@ import { Client } from 'pg';
 import { PERMISSION_VIEW, ROLE_SUPER_ADMIN, type Caller } from '../src/common/caller';
 import type { Em } from '../src/infra/db/database';
 import { createOrm, migrate } from '../src/infra/db/orm';
-import { PackageRepository, type KeysetCursor } from '../src/modules/package/package.repository';
+import type { Cursor } from '../src/common/pagination';
+import { PackageRepository } from '../src/modules/package/package.repository';
 
 /**
  * The list query must stay an index walk at scale: with 100,000 packages, the plan of the very SQL
@@ -40,7 +41,7 @@ function caller(overrides: Partial<Caller> = {}): Caller {
 }
 
 /** The SQL and parameters `listVisible` sends, captured instead of run. */
-async function listSql(who: Caller, after: KeysetCursor | null): Promise<{ sql: string; params: unknown[] }> {
+async function listSql(who: Caller, after: Cursor | null): Promise<{ sql: string; params: unknown[] }> {
   let captured: { sql: string; params: unknown[] } | undefined;
   const em = {
     async execute(sql: string, params: unknown[] = []) {
@@ -98,7 +99,7 @@ onPostgres('list query plan at 100,000 packages', () => {
     await admin(`drop database if exists "${name}" with (force)`);
   }, 60_000);
 
-  async function plan(who: Caller, after: KeysetCursor | null): Promise<PlanNode[]> {
+  async function plan(who: Caller, after: Cursor | null): Promise<PlanNode[]> {
     const { sql, params } = await listSql(who, after);
     let n = 0;
     const positional = sql.replace(/\?/g, () => `$${++n}`);
@@ -108,7 +109,7 @@ onPostgres('list query plan at 100,000 packages', () => {
   }
 
   // A cursor in the middle of tenant-42's packages (created_at of package 50,042).
-  const middle: KeysetCursor = { createdAt: new Date(Date.UTC(2024, 0, 1) + 50_042 * 5 * 60_000), id: 'ffffffff-ffff-4fff-bfff-ffffffffffff' };
+  const middle: Cursor = { createdAt: new Date(Date.UTC(2024, 0, 1) + 50_042 * 5 * 60_000), id: 'ffffffff-ffff-4fff-bfff-ffffffffffff' };
 
   test.each([
     ['a tenant member, first page', caller(), null, 'catalog_package_tenant_list_idx'],

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { IDEMPOTENCY_KEY_TTL_MS } from '../src/modules/idempotency/idempotency.service';
+import { DEFAULT_TUNING } from '../src/config';
+
+const IDEMPOTENCY_KEY_TTL_MS = DEFAULT_TUNING.idempotencyTtlMs;
 import { flowContent } from './support/catalog-ops';
 import { startTestApp, uniqueTenant, type GqlResponse, type TestApp } from './support/test-app';
 

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createApp, type App } from '../src/app';
-import { DEV_ISSUER_AUDIENCE, type AppConfig } from '../src/config';
+import { configWith, DEV_ISSUER_AUDIENCE, type AppConfig } from '../src/config';
 import { createLogger } from '../src/common/logger';
 import { playgroundAssetsDir } from '../src/http/playground';
 import { startTestAzurite, uniqueContainerName } from './support/azurite';
@@ -211,7 +211,7 @@ inBrowser('playground in Chromium', () => {
       const port = await freePort();
       azurite = await startTestAzurite();
       dataDir = await mkdtemp(path.join(os.tmpdir(), 'playground-dev-'));
-      const config: AppConfig = {
+      const config: AppConfig = configWith({
         port,
         host: '127.0.0.1',
         dataDir,
@@ -223,7 +223,7 @@ inBrowser('playground in Chromium', () => {
         flowsApiUrl: null,
         routerSecret: null,
         migrate: true,
-      };
+      });
       app = await createApp(config, { logger: createLogger('silent') });
       await new Promise<void>((resolve) => app.httpServer.listen(port, '127.0.0.1', resolve));
       url = `http://127.0.0.1:${port}`;

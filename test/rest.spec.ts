@@ -45,6 +45,7 @@ const SUMMARY_FIELDS = [
   'description',
   'name',
   'package_id',
+  'tenant_id',
   'updated_at',
   'version',
   'visibility',
@@ -179,6 +180,7 @@ describe('GET /api/v1/catalog (list)', () => {
     expect(Object.keys(summary).sort()).toEqual(SUMMARY_FIELDS);
     expect(summary).toEqual({
       package_id: 'customer-support',
+      tenant_id: tenant,
       name: 'Customer Support',
       description: 'Triage + KB + HITL',
       version: '0.2.0',
@@ -207,17 +209,18 @@ describe('GET /api/v1/catalog (list)', () => {
     const member = await tokenFor('carol', { groups: ['group_acme_ops'] });
     const seenByMember = (await rest('GET', '/', { token: member })).body;
     expect(seenByMember.map((s: any) => s.package_id)).toEqual([secret, open]);
-    expect(seenByMember[0]).toMatchObject({ visibility: 'groups', visibility_group_ids: null, author_email: 'alice@example.test' });
-    expect(seenByMember[1]).toMatchObject({ visibility: 'tenant', visibility_group_ids: null });
+    // Hidden group ids are an empty array on REST, never null; every summary names its tenant.
+    expect(seenByMember[0]).toMatchObject({ visibility: 'groups', visibility_group_ids: [], author_email: 'alice@example.test', tenant_id: tenant });
+    expect(seenByMember[1]).toMatchObject({ visibility: 'tenant', visibility_group_ids: [], tenant_id: tenant });
 
-    // CONTRACT §3: a tenant admin lists like everyone else (groups packages only as a member), but reads the group ids.
+    // A tenant admin sees every live package of their tenant, in any group, with its group ids.
     const admin = await tokenFor('dave', { roles: ['tenant_admin'], groups: ['group_acme_eng'] });
     const seenByAdmin = (await rest('GET', '/', { token: admin })).body;
     expect(seenByAdmin.map((s: any) => [s.package_id, s.visibility_group_ids])).toEqual([
       [secret, ['group_acme_eng', 'group_acme_ops']],
       [open, []],
     ]);
-    expect(ids(await rest('GET', '/', { token: await tokenFor('dave', { roles: ['tenant_admin'] }) }))).toEqual([open]);
+    expect(ids(await rest('GET', '/', { token: await tokenFor('dave', { roles: ['tenant_admin'] }) }))).toEqual([secret, open]);
 
     const otherTenant = await t.token({ tenant: uniqueTenant(), user: 'erin' });
     expect((await rest('GET', '/', { token: otherTenant })).body).toEqual([]);
@@ -290,6 +293,7 @@ describe('POST /api/v1/catalog/publish', () => {
     expect(Object.keys(res.body).sort()).toEqual(SUMMARY_FIELDS);
     expect(res.body).toEqual({
       package_id: 'customer-support',
+      tenant_id: tenant,
       name: 'Customer Support',
       description: null,
       version: '0.2.0',
@@ -359,12 +363,12 @@ describe('POST /api/v1/catalog/publish', () => {
     ]);
     const both = await publish(alice, { ...BY_CONTENT_EXAMPLE, flow_id: 'flow_abc123' });
     expect(expectProblem(both, 400, 'BAD_USER_INPUT', '/api/v1/catalog/publish').problems).toEqual([
-      { path: '$.content', message: 'give exactly one of flow_id or content' },
+      { path: '$.content', message: 'give exactly one of a flow id or inline content' },
     ]);
     const { content: _content, ...neither } = BY_CONTENT_EXAMPLE;
     const none = await publish(alice, neither);
     expect(expectProblem(none, 400, 'BAD_USER_INPUT', '/api/v1/catalog/publish').problems).toEqual([
-      { path: '$.flow_id', message: 'give exactly one of flow_id or content' },
+      { path: '$.flow_id', message: 'give exactly one of a flow id or inline content' },
     ]);
   });
 

@@ -3,10 +3,14 @@ import { BadUserInputError } from './errors';
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
+/** The one cursor type: the sort key (a timestamp) and the id that breaks its ties. */
 export interface Cursor {
   createdAt: Date;
   id: string;
 }
+
+/** Timestamps PostgreSQL and ISO 8601 both take: a cursor outside them was not made by us. */
+const CURSOR_YEARS = { min: 1970, max: 9999 };
 
 /** A canonical UUID (what ids and cursors carry). */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -23,7 +27,7 @@ export function decodeCursor(value: string | null | undefined): Cursor | null {
     if (parsed && typeof parsed === 'object' && 't' in parsed && 'i' in parsed) {
       const { t, i } = parsed as { t: unknown; i: unknown };
       const createdAt = new Date(String(t));
-      if (typeof t === 'string' && typeof i === 'string' && UUID.test(i) && !Number.isNaN(createdAt.getTime())) {
+      if (typeof t === 'string' && typeof i === 'string' && UUID.test(i) && inRange(createdAt)) {
         return { createdAt, id: i };
       }
     }
@@ -31,6 +35,11 @@ export function decodeCursor(value: string | null | undefined): Cursor | null {
     // fall through to the error below
   }
   throw new BadUserInputError('Invalid cursor', [{ path: '$.after', message: 'is not a cursor returned by this API' }]);
+}
+
+function inRange(date: Date): boolean {
+  const year = date.getUTCFullYear();
+  return !Number.isNaN(date.getTime()) && year >= CURSOR_YEARS.min && year <= CURSOR_YEARS.max;
 }
 
 export function pageSize(first: number | null | undefined): number {
@@ -41,6 +50,12 @@ export function pageSize(first: number | null | undefined): number {
     ]);
   }
   return first;
+}
+
+/** One page of rows, as repositories return it. */
+export interface Page<T> {
+  items: T[];
+  hasNextPage: boolean;
 }
 
 export interface Connection<T> {

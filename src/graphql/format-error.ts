@@ -2,7 +2,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { CatalogError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { currentRequestId } from '../common/request-context';
+import { toEdgeError } from '../http/errors';
 import { rewriteLimitError } from './limits';
 
 /** Codes Apollo itself produces for bad requests; they describe the request, not our internals. */
@@ -33,13 +33,8 @@ export function createFormatError(logger: Logger) {
       // Apollo refuses some malformed requests with a bare GraphQLError and an HTTP 4xx.
       return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
     }
-    const requestId = currentRequestId();
-    logger.error({ err: original, requestId, path: formatted.path }, 'unexpected error in GraphQL request');
-    return {
-      message: `Internal server error (request id ${requestId ?? 'unknown'})`,
-      path: formatted.path,
-      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
-    };
+    const masked = toEdgeError(original, logger, `GraphQL field ${formatted.path?.join('.') ?? '(none)'}`);
+    return { message: masked.message, path: formatted.path, extensions: { code: masked.code, ...masked.extensions } };
   };
 }
 

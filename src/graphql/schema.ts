@@ -4,10 +4,10 @@ import { printSchemaWithDirectives, type IResolvers } from '@graphql-tools/utils
 import type { GraphQLSchema } from 'graphql';
 import gql from 'graphql-tag';
 import { buildSchema, createResolversMap } from 'type-graphql';
-import { CatalogPackageSourceFlowResolver, FlowCatalogResolver } from '../modules/flow-link/flow-link.resolver';
-import { FlowRef } from '../modules/flow-link/flow-link.types';
-import { catalogPackageReference } from '../modules/package/package.reference';
-import { CatalogPackageResolver } from '../modules/package/package.resolver';
+import { CatalogPackageSourceFlowResolver, FlowCatalogResolver } from './flow-link/flow-link.resolver';
+import { FlowRef } from './flow-link/flow-link.types';
+import { catalogPackageReference } from './package/package.reference';
+import { CatalogPackageResolver } from './package/package.resolver';
 
 /** Pinned: composition behaviour changes between federation versions. */
 export const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])`;

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Caller } from '../common/caller';
-import { CatalogError } from '../common/errors';
 import type { OidcTokenVerifier } from '../infra/auth/oidc-verifier';
+import type { RequestMeta } from '../modules/package/catalog';
 
 /** What the edge learnt about the request, for the GraphQL context and the REST shim. */
 export interface AuthenticatedLocals {
@@ -11,7 +11,7 @@ export interface AuthenticatedLocals {
 
 /**
  * Verifies the bearer token before any catalog work. A failure goes to `next(error)`, where the
- * GraphQL and REST edges each render it in their own error format.
+ * GraphQL and REST edges render it from the same `EdgeError` (http/errors.ts).
  */
 export function authenticate(verifier: OidcTokenVerifier) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
@@ -31,7 +31,8 @@ export function callerOf(res: Response): AuthenticatedLocals {
   return res.locals as AuthenticatedLocals;
 }
 
-/** Status and body for the GraphQL edge: the same `extensions.code` as errors from resolvers. */
-export function graphqlErrorBody(error: CatalogError): { errors: unknown[] } {
-  return { errors: [{ message: error.message, extensions: { code: error.code } }] };
+/** What use cases need of the request besides the caller: the same from both edges. */
+export function requestMetaOf(req: Request, res: Response): RequestMeta {
+  const key = req.headers['idempotency-key'];
+  return { authorization: callerOf(res).authorization, idempotencyKey: typeof key === 'string' ? key : null };
 }

@@ -1,16 +1,14 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import cors from 'cors';
-import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import type { ParseOptions, ValidationRule } from 'graphql';
-import { defaultEdgeConfig, DEV_ISSUER_PATH, type AppConfig, type EdgeConfig } from '../config';
+import { DEV_ISSUER_PATH, type AppConfig, type EdgeConfig } from '../config';
 import type { Logger } from '../common/logger';
-import { currentRequestId } from '../common/request-context';
 import type { GraphQLContext } from '../graphql/context';
 import { graphqlProtection } from '../graphql/limits';
 import { entityRepresentationsGuard } from '../graphql/representations';
 import type { DevIssuer } from '../infra/auth/dev-issuer';
 import type { Database } from '../infra/db/database';
-import { IdempotencyService } from '../modules/idempotency/idempotency.service';
 import { graphqlRateLimitPlugin, restRateLimit } from '../modules/ratelimit/rate-limit.http';
 import { RateLimiter } from '../modules/ratelimit/rate-limit.service';
 import { DatabaseRateLimitStore, MemoryRateLimitStore } from '../modules/ratelimit/rate-limit.store';
@@ -20,10 +18,9 @@ import { DEV_TOKEN_SUBPATH, devTokenHandler, playgroundAssetsDir, playgroundRout
 const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'x-request-id', 'apollo-require-preflight', 'x-apollo-operation-name'];
 const CORS_EXPOSED_HEADERS = ['x-request-id', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after', 'link', 'location'];
 
-/** What `createApp` mounts at the edge: request limits, CORS, rate limits, idempotency, playground. */
+/** What `createApp` mounts at the edge: request limits, CORS, rate limits, playground. */
 export interface Edge {
   config: EdgeConfig;
-  idempotency: IdempotencyService;
   rateLimiter: RateLimiter;
   /** Spread into the ApolloServer options. */
   apollo: {
@@ -49,7 +46,7 @@ export function createEdge(deps: {
   devIssuer: DevIssuer | null;
 }): Edge {
   const { config, db, logger, devIssuer } = deps;
-  const edge: EdgeConfig = { ...defaultEdgeConfig(config), ...config.edge };
+  const edge = config.edge;
   const store = edge.rateLimit.store === 'database' ? new DatabaseRateLimitStore(db) : new MemoryRateLimitStore();
   const rateLimiter = new RateLimiter(store, edge.rateLimit, logger);
   const protection = graphqlProtection({ blockFieldSuggestions: !edge.introspection });
@@ -67,7 +64,6 @@ export function createEdge(deps: {
 
   return {
     config: edge,
-    idempotency: new IdempotencyService(db, logger),
     rateLimiter,
     apollo: {
       introspection: edge.introspection,
@@ -89,32 +85,4 @@ export function createEdge(deps: {
     restRateLimit: restRateLimit(rateLimiter),
     browserRoutes,
   };
-}
-
-/** The `Idempotency-Key` request header, or null. */
-export function idempotencyKeyOf(req: Request): string | null {
-  const value = req.headers['idempotency-key'];
-  return typeof value === 'string' ? value : null;
-}
-
-/**
- * Last in the chain: an unknown path is a plain 404, and an error no route handled is a masked
- * 500. Express's own handler would print the stack trace outside production.
- */
-export function finalHandlers(logger: Logger): [RequestHandler, (error: unknown, req: Request, res: Response, next: NextFunction) => void] {
-  return [
-    (_req, res) => {
-      res.status(404).json({ error: 'Not found' });
-    },
-    (error, req, res, _next) => {
-      const status = (error as { status?: unknown }).status;
-      if (typeof status === 'number' && status >= 400 && status < 500) {
-        res.status(status).json({ error: 'Bad request' });
-        return;
-      }
-      const requestId = currentRequestId();
-      logger.error({ err: error, requestId, method: req.method, path: req.path }, 'unhandled error');
-      if (!res.headersSent) res.status(500).json({ error: `Internal server error (request id ${requestId ?? 'unknown'})` });
-    },
-  ];
 }

@@ -1,14 +1,12 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Caller } from '../common/caller';
-import { BadUserInputError, CatalogError, NotFoundError } from '../common/errors';
+import { CatalogError, NotFoundError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { MAX_PAGE_SIZE } from '../common/pagination';
-import { authenticate, callerOf } from '../http/authenticate';
-import { idempotencyKeyOf } from '../http/edge';
+import { authenticate, callerOf, requestMetaOf } from '../http/authenticate';
 import type { OidcTokenVerifier } from '../infra/auth/oidc-verifier';
-import type { PackageRecord } from '../modules/package/package.model';
-import type { IdempotencyService } from '../modules/idempotency/idempotency.service';
-import type { PackageService } from '../modules/package/package.service';
+import type { Catalog } from '../modules/package/catalog';
+import type { PackageView } from '../modules/package/package.view';
 import {
   installQuerySchema,
   listQuerySchema,
@@ -16,19 +14,17 @@ import {
   publishBodySchema,
   tenantQuerySchema,
   toInstallBody,
-  toRestProblems,
-  toSnakeCase,
   toSummary,
   visibilityBodySchema,
 } from './catalog.schemas';
+import { inRestNames } from './field-names';
 import { problemErrorHandler } from './problem';
 
 /** Largest accepted JSON body: a 1 MiB flow (docs/FLOW-FORMAT.md) with room for a readme and the rest. */
 export const REST_BODY_LIMIT = '2mb';
 
 export interface CatalogRouterDeps {
-  packages: PackageService;
-  idempotency: IdempotencyService;
+  catalog: Catalog;
   verifier: OidcTokenVerifier;
   logger: Logger;
   /** Runs after authentication (the caller is known): the rate limiter. */
@@ -36,11 +32,11 @@ export interface CatalogRouterDeps {
 }
 
 /**
- * The legacy `/api/v1/catalog` REST shim (reference/000-scaicore-catalog-rest-api.md): the same
- * authentication and the same PackageService as GraphQL, snake_case on the wire, problem+json
- * errors. It maps shapes and nothing else; every rule lives in the service.
+ * The legacy `/api/v1/catalog` REST shim: the same authentication and the same use cases as
+ * GraphQL, snake_case on the wire, problem+json errors. It maps names and shapes and nothing
+ * else; every rule lives in the use cases.
  */
-export function createCatalogRouter({ packages, idempotency, verifier, logger, afterAuthentication = [] }: CatalogRouterDeps): Router {
+export function createCatalogRouter({ catalog, verifier, logger, afterAuthentication = [] }: CatalogRouterDeps): Router {
   const router = Router();
   const parseJson = express.json({ limit: REST_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
 
@@ -55,19 +51,19 @@ export function createCatalogRouter({ packages, idempotency, verifier, logger, a
     const { caller } = callerOf(res);
     const query = parseRest(listQuerySchema, req.query, 'query');
     if (query.limit === undefined && query.cursor === undefined) {
-      res.json((await listAll(packages, caller)).map((pkg) => toSummary(caller, pkg)));
+      res.json((await listAll(catalog, caller)).map(toSummary));
       return;
     }
-    const page = await restErrors(packages.listPackages(caller, { first: query.limit ?? MAX_PAGE_SIZE, after: query.cursor ?? null }));
+    const page = await inRest(catalog.listPackages(caller, { first: query.limit ?? MAX_PAGE_SIZE, after: query.cursor ?? null }));
     if (page.pageInfo.hasNextPage && page.pageInfo.endCursor) {
       const next = new URLSearchParams({ limit: String(query.limit ?? MAX_PAGE_SIZE), cursor: page.pageInfo.endCursor });
       res.setHeader('link', `<${req.baseUrl}?${next.toString()}>; rel="next"`);
     }
-    res.json(page.edges.map((edge) => toSummary(caller, edge.node)));
+    res.json(page.edges.map((edge) => toSummary(edge.node)));
   });
 
   router.post('/publish', requireJsonBody, parseJson, async (req, res) => {
-    const { caller, authorization } = callerOf(res);
+    const { caller } = callerOf(res);
     const body = parseRest(publishBodySchema, req.body, 'body');
     const input = {
       packageId: body.package_id,
@@ -78,18 +74,15 @@ export function createCatalogRouter({ packages, idempotency, verifier, logger, a
       flowId: body.flow_id,
       content: body.content,
     };
-    // The same key means the same request on GraphQL and REST: both hash the service input.
-    const record = await restErrors(
-      idempotency.withIdempotency(caller, idempotencyKeyOf(req), input, () => packages.publishPackage(caller, input, authorization)),
-    );
-    res.status(201).json(toSummary(caller, record));
+    const pkg = await inRest(catalog.publishPackage(caller, input, requestMetaOf(req, res)));
+    res.status(201).json(toSummary(pkg));
   });
 
   router.get('/:package_id/install', async (req, res) => {
     const { caller } = callerOf(res);
     const query = parseRest(installQuerySchema, req.query, 'query');
-    const result = await restErrors(
-      packages.installPackage(caller, packageIdOf(req), { version: query.version ?? null, tenantId: query.tenant_id ?? null }),
+    const result = await inRest(
+      catalog.installPackage(caller, packageIdOf(req), { version: query.version ?? null, tenantId: query.tenant_id ?? null }),
     );
     res.json(toInstallBody(result));
   });
@@ -98,20 +91,20 @@ export function createCatalogRouter({ packages, idempotency, verifier, logger, a
     const { caller } = callerOf(res);
     const query = parseRest(tenantQuerySchema, req.query, 'query');
     const body = parseRest(visibilityBodySchema, req.body, 'body');
-    const record = await restErrors(
-      packages.setVisibility(caller, packageIdOf(req), {
+    const pkg = await inRest(
+      catalog.setVisibility(caller, packageIdOf(req), {
         visibility: body.visibility,
         visibilityGroupIds: body.visibility_group_ids ?? null,
         tenantId: query.tenant_id ?? null,
       }),
     );
-    res.json(toSummary(caller, record));
+    res.json(toSummary(pkg));
   });
 
   router.delete('/:package_id', async (req, res) => {
     const { caller } = callerOf(res);
     const query = parseRest(tenantQuerySchema, req.query, 'query');
-    await restErrors(packages.deletePackage(caller, packageIdOf(req), { tenantId: query.tenant_id ?? null }));
+    await inRest(catalog.deletePackage(caller, packageIdOf(req), { tenantId: query.tenant_id ?? null }));
     res.status(204).end();
   });
 
@@ -123,11 +116,11 @@ export function createCatalogRouter({ packages, idempotency, verifier, logger, a
 }
 
 /** The legacy list has no pagination: every visible package, read page by page. */
-async function listAll(packages: PackageService, caller: Caller): Promise<PackageRecord[]> {
-  const all: PackageRecord[] = [];
+async function listAll(catalog: Catalog, caller: Caller): Promise<PackageView[]> {
+  const all: PackageView[] = [];
   let after: string | null = null;
   do {
-    const page = await packages.listPackages(caller, { first: MAX_PAGE_SIZE, after });
+    const page = await catalog.listPackages(caller, { first: MAX_PAGE_SIZE, after });
     all.push(...page.edges.map((edge) => edge.node));
     after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
   } while (after);
@@ -148,12 +141,11 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction): void
   next();
 }
 
-/** The service's input problems name GraphQL's camelCase fields; REST callers sent snake_case. */
-async function restErrors<T>(work: Promise<T>): Promise<T> {
+/** A use case's input problems name GraphQL's fields; REST callers sent snake_case. */
+async function inRest<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
-    if (error instanceof BadUserInputError) throw new BadUserInputError(toSnakeCase(error.message), toRestProblems(error.problems ?? []));
-    throw error;
+    throw inRestNames(error);
   }
 }

@@ -1,15 +1,13 @@
 import { z } from 'zod';
-import type { Caller } from '../common/caller';
 import { BadUserInputError, toProblems, type Problem } from '../common/errors';
 import { MAX_PAGE_SIZE } from '../common/pagination';
-import type { PackageRecord } from '../modules/package/package.model';
-import { mayReadAuthorEmail, mayReadGroupIds } from '../modules/package/package.policy';
-import type { InstallResult } from '../modules/package/package.service';
+import type { PackageView } from '../modules/package/package.view';
+import type { InstallResult } from '../modules/package/use-cases/install-package';
 
 /*
- * The legacy snake_case shapes (reference/000-scaicore-catalog-rest-api.md). These schemas only
- * check shape and types and refuse unknown fields; the rules (slugs, versions, limits, "exactly
- * one of") stay in the service, whose problem paths are renamed to snake_case on the way out.
+ * The legacy snake_case shapes (docs/API.md, "REST"). These schemas only check shape and types
+ * and refuse unknown fields; the rules (slugs, versions, limits, "exactly one of") stay in the use
+ * cases, whose problem paths are renamed to snake_case on the way out (field-names.ts).
  */
 
 const nullableText = z.string().nullish();
@@ -60,34 +58,11 @@ export function parseRest<T>(schema: z.ZodType<T>, value: unknown, what: 'body' 
   throw new BadUserInputError(message, problems);
 }
 
-/** The service speaks GraphQL's camelCase; REST callers sent snake_case, so their problems say so. */
-const SNAKE_BY_CAMEL: Record<string, string> = {
-  packageId: 'package_id',
-  flowId: 'flow_id',
-  visibilityGroupIds: 'visibility_group_ids',
-  tenantId: 'tenant_id',
-  authorEmail: 'author_email',
-};
-/** Pagination arguments have other names in REST; only renamed in paths, where they cannot be prose. */
-const REST_NAME_BY_ARGUMENT: Record<string, string> = { ...SNAKE_BY_CAMEL, first: 'limit', after: 'cursor' };
-const CAMEL_WORDS = new RegExp(`\\b(${Object.keys(SNAKE_BY_CAMEL).join('|')})\\b`, 'g');
-
-export function toSnakeCase(text: string): string {
-  return text.replace(CAMEL_WORDS, (word) => SNAKE_BY_CAMEL[word] ?? word);
-}
-
-/** `$.visibilityGroupIds[0]` → `$.visibility_group_ids[0]`. */
-export function toRestPath(path: string): string {
-  return path.replace(/\.([A-Za-z]+)/g, (segment, name: string) => (REST_NAME_BY_ARGUMENT[name] ? `.${REST_NAME_BY_ARGUMENT[name]}` : segment));
-}
-
-export function toRestProblems(problems: readonly Problem[]): Problem[] {
-  return problems.map((problem) => ({ path: toRestPath(problem.path), message: toSnakeCase(problem.message) }));
-}
-
-/** CatalogPackageSummary. Field rules of package.policy.ts: unreadable fields are null. */
+/** CatalogPackageSummary: the use case already redacted what this caller may not read. */
 export interface PackageSummary {
   package_id: string;
+  /** Super admins see several tenants: every summary says which one it belongs to. */
+  tenant_id: string;
   name: string;
   description: string | null;
   version: string;
@@ -95,22 +70,23 @@ export interface PackageSummary {
   /** null unless the caller is in the package's tenant or a super admin. */
   author_email: string | null;
   visibility: 'tenant' | 'groups';
-  /** null unless the caller is the author, an admin of the package's tenant or a super admin. */
-  visibility_group_ids: string[] | null;
+  /** Empty unless the caller is the author, an admin of the package's tenant or a super admin. */
+  visibility_group_ids: string[];
   created_at: string;
   updated_at: string;
 }
 
-export function toSummary(caller: Caller, pkg: PackageRecord): PackageSummary {
+export function toSummary(pkg: PackageView): PackageSummary {
   return {
     package_id: pkg.packageId,
+    tenant_id: pkg.tenantId,
     name: pkg.name,
     description: pkg.description,
-    version: pkg.latestVersion,
+    version: pkg.version,
     author_id: pkg.authorId,
-    author_email: mayReadAuthorEmail(caller, pkg) ? pkg.authorEmail : null,
+    author_email: pkg.authorEmail,
     visibility: pkg.visibility,
-    visibility_group_ids: mayReadGroupIds(caller, pkg) ? [...pkg.visibilityGroupIds] : null,
+    visibility_group_ids: pkg.visibilityGroupIds ?? [],
     created_at: pkg.createdAt.toISOString(),
     updated_at: pkg.updatedAt.toISOString(),
   };

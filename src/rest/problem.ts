@@ -1,7 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
-import { CatalogError, HTTP_STATUS_BY_CODE, type ErrorCode, type Problem } from '../common/errors';
+import type { ErrorCode, Problem } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { currentRequestId } from '../common/request-context';
+import { toEdgeError, type EdgeError } from '../http/errors';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const PROBLEM_TYPE_BASE = 'https://errors.flow-catalog.dev/';
@@ -45,57 +46,35 @@ export function problemType(code: ErrorCode): string {
   return `${PROBLEM_TYPE_BASE}${code.toLowerCase().replace(/_/g, '-')}`;
 }
 
-export function problemDocument(req: Request, code: ErrorCode, detail: string, problems?: Problem[]): ProblemDocument {
+export function problemDocument(req: Request, error: EdgeError): ProblemDocument {
+  const withProblems = error.code === 'BAD_USER_INPUT' || error.code === 'FLOW_COMPILE_FAILED' || error.code === 'FLOW_CONTAINS_SECRETS';
   return {
-    type: problemType(code),
-    title: TITLE_BY_CODE[code],
-    status: HTTP_STATUS_BY_CODE[code],
-    detail,
-    code,
+    type: problemType(error.code),
+    title: TITLE_BY_CODE[error.code],
+    status: error.status,
+    detail: error.message,
+    code: error.code,
     instance: req.originalUrl.split('?')[0] ?? req.originalUrl,
     request_id: currentRequestId() ?? null,
-    ...(problems ? { problems } : {}),
+    ...(withProblems ? { problems: error.problems ?? [] } : {}),
   };
 }
 
-export function sendProblem(res: Response, doc: ProblemDocument): void {
+export function sendProblem(res: Response, error: EdgeError, doc: ProblemDocument): void {
   if (doc.code === 'UNAUTHENTICATED') res.setHeader('www-authenticate', 'Bearer realm="flow-catalog"');
+  if (error.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(error.retryAfterSeconds));
   res.status(doc.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(doc));
 }
 
-/** body-parser failures (they carry `type`), each mapped to its own code: never a blanket 400. */
-const BODY_PARSER_CODES: Record<string, { code: ErrorCode; detail: string }> = {
-  'entity.too.large': { code: 'PAYLOAD_TOO_LARGE', detail: 'The request body is larger than the limit' },
-  'entity.parse.failed': { code: 'BAD_USER_INPUT', detail: 'The request body is not valid JSON' },
-  'charset.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'The request body must be UTF-8 JSON' },
-  'encoding.unsupported': { code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Unsupported Content-Encoding' },
-  'request.aborted': { code: 'BAD_USER_INPUT', detail: 'The request body was not sent completely' },
-  'request.size.invalid': { code: 'BAD_USER_INPUT', detail: 'The request body is shorter or longer than its Content-Length' },
-};
-
 /**
- * The shim's one error handler: our errors keep their code and message, body-parser failures get
- * their own status, and anything else is a masked 500 logged with the request id.
+ * The one problem+json renderer (the REST shim and the app's final handler): our errors keep
+ * their code and message, request failures get their own status, anything else is a masked 500.
  */
-export function problemErrorHandler(logger: Logger) {
+export function problemErrorHandler(logger: Logger, where = 'the REST shim') {
   return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
     // Too late for a problem document: Express closes the connection.
     if (res.headersSent) return next(error);
-    if (error instanceof CatalogError) {
-      const withProblems = error.code === 'BAD_USER_INPUT' || error.code === 'FLOW_COMPILE_FAILED';
-      sendProblem(res, problemDocument(req, error.code, error.message, withProblems ? (error.problems ?? []) : undefined));
-      return;
-    }
-    const parserType = (error as { type?: unknown } | null)?.type;
-    const known = typeof parserType === 'string' ? BODY_PARSER_CODES[parserType] : undefined;
-    if (known) {
-      const problems =
-        known.code === 'BAD_USER_INPUT' ? [{ path: '$', message: (error as Error).message.slice(0, 200) }] : undefined;
-      sendProblem(res, problemDocument(req, known.code, known.detail, problems));
-      return;
-    }
-    const requestId = currentRequestId();
-    logger.error({ err: error, requestId, method: req.method, path: req.path }, 'unexpected error in the REST shim');
-    sendProblem(res, problemDocument(req, 'INTERNAL_SERVER_ERROR', `Internal server error (request id ${requestId ?? 'unknown'})`));
+    const edgeError = toEdgeError(error, logger, where);
+    sendProblem(res, edgeError, problemDocument(req, edgeError));
   };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App, type AppOptions } from '../../src/app';
-import { defaultEdgeConfig, type AppConfig, type DatabaseConfig, type EdgeConfig, type RateLimitConfig } from '../../src/config';
+import { configWith, type AppConfig, type DatabaseConfig, type EdgeConfig, type RateLimitConfig } from '../../src/config';
 import { createLogger } from '../../src/common/logger';
 import { createOrm } from '../../src/infra/db/orm';
 import type { EmbeddedAzurite } from '../../src/infra/blob/embedded-azurite';
@@ -58,7 +58,9 @@ export async function startTestApp(
   const container = uniqueContainerName();
   const { database, dropDatabase } = await testDatabase();
   const sqlLog: string[] = [];
+  const defaults = configWith({ nodeEnv: 'test', database });
   const config: AppConfig = {
+    ...defaults,
     port: 0,
     host: '127.0.0.1',
     dataDir: '/nonexistent',
@@ -71,7 +73,7 @@ export async function startTestApp(
     routerSecret: null,
     migrate: true,
     ...overrides,
-    edge: { ...overrides.edge, rateLimit: { ...defaultEdgeConfig({ nodeEnv: 'test', database }).rateLimit, ...TEST_RATE_LIMITS, ...overrides.edge?.rateLimit } },
+    edge: { ...defaults.edge, ...overrides.edge, rateLimit: { ...defaults.edge.rateLimit, ...TEST_RATE_LIMITS, ...overrides.edge?.rateLimit } },
   };
   const app = await createApp(config, {
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * MikroORM's raw `execute` expands JS arrays into `?, ?` lists, so arrays travel as PostgreSQL
  * array literals and are cast with `?::text[]` in the SQL. Every element is quoted and escaped.
@@ -9,4 +11,28 @@ export function toPgTextArray(values: readonly string[]): string {
 /** PGlite returns timestamps as text, node-postgres as Date: accept both. */
 export function toDate(value: unknown): Date {
   return value instanceof Date ? value : new Date(String(value));
+}
+
+/** Column types as PGlite and node-postgres hand them over, parsed at the boundary with zod. */
+export const column = {
+  text: z.string(),
+  nullableText: z.string().nullable(),
+  textArray: z.array(z.string()).nullable().transform((value) => value ?? []),
+  timestamp: z.union([z.date(), z.string()]).transform(toDate),
+  nullableTimestamp: z.union([z.date(), z.string()]).nullable().transform((value) => (value === null ? null : toDate(value))),
+  /** `bigint` arrives as a string from node-postgres, as a number from PGlite. */
+  integer: z.union([z.number(), z.string()]).transform(Number).pipe(z.number().int()),
+  json: z.unknown().transform((value) => (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>),
+};
+
+/**
+ * A table's row schema and what comes with it: the column list for `select` (so the columns are
+ * written once) and a parser that turns raw rows into typed records.
+ */
+export function rowMapper<Shape extends z.ZodRawShape, Out>(shape: Shape, toRecord: (row: z.infer<z.ZodObject<Shape>>) => Out) {
+  const schema = z.object(shape);
+  return {
+    columns: (alias: string) => Object.keys(shape).map((name) => `${alias}.${name}`).join(', '),
+    parse: (row: unknown): Out => toRecord(schema.parse(row)),
+  };
 }

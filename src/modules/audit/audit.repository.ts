@@ -1,22 +1,40 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Caller } from '../../common/caller';
+import type { Cursor, Page } from '../../common/pagination';
 import type { Em } from '../../infra/db/database';
-import { toDate } from '../../infra/db/sql';
-import type { Page } from '../package/package.model';
-import type { AuditAction } from './audit.entity';
+import { keysetAfter, toPage } from '../../infra/db/keyset';
+import { column, rowMapper } from '../../infra/db/sql';
+import { AUDIT_ACTIONS, type AuditAction } from './audit.entity';
 
-export interface AuditEventRecord {
-  id: string;
-  tenantId: string;
-  packageId: string;
-  version: string | null;
-  actorId: string;
-  actorEmail: string | null;
-  actorTenantId: string;
-  action: AuditAction;
-  changes: Record<string, unknown>;
-  occurredAt: Date;
-}
+const auditRows = rowMapper(
+  {
+    id: column.text,
+    tenant_id: column.text,
+    package_id: column.text,
+    version: column.nullableText,
+    actor_id: column.text,
+    actor_email: column.nullableText,
+    actor_tenant_id: column.text,
+    action: z.enum(AUDIT_ACTIONS),
+    changes: column.json,
+    occurred_at: column.timestamp,
+  },
+  (row) => ({
+    id: row.id,
+    tenantId: row.tenant_id,
+    packageId: row.package_id,
+    version: row.version,
+    actorId: row.actor_id,
+    actorEmail: row.actor_email,
+    actorTenantId: row.actor_tenant_id,
+    action: row.action as AuditAction,
+    changes: row.changes,
+    occurredAt: row.occurred_at,
+  }),
+);
+
+export type AuditEventRecord = ReturnType<typeof auditRows.parse>;
 
 export interface AuditEntry {
   tenantId: string;
@@ -27,8 +45,6 @@ export interface AuditEntry {
   changes: Record<string, unknown>;
   at: Date;
 }
-
-type Row = Record<string, unknown>;
 
 export class AuditRepository {
   /** Call inside the transaction of the change it records. */
@@ -43,28 +59,13 @@ export class AuditRepository {
     );
   }
 
-  async list(em: Em, packageUuid: string, limit: number, after: { createdAt: Date; id: string } | null): Promise<Page<AuditEventRecord>> {
-    const keyset = after ? 'and (a.occurred_at, a.id) < (?::timestamptz, ?::uuid)' : '';
-    const rows = await em.execute<Row[]>(
-      `select a.* from catalog_audit_event a where a.catalog_package_id = ? ${keyset}
+  async list(em: Em, packageUuid: string, limit: number, after: Cursor | null): Promise<Page<AuditEventRecord>> {
+    const keyset = keysetAfter(after, 'a.occurred_at', 'a.id');
+    const rows = await em.execute<unknown[]>(
+      `select ${auditRows.columns('a')} from catalog_audit_event a where a.catalog_package_id = ? ${keyset.sql}
        order by a.occurred_at desc, a.id desc limit ?`,
-      [packageUuid, ...(after ? [after.createdAt.toISOString(), after.id] : []), limit + 1],
+      [packageUuid, ...keyset.params, limit + 1],
     );
-    return { items: rows.slice(0, limit).map(toAuditEvent), hasNextPage: rows.length > limit };
+    return toPage(rows, limit, auditRows.parse);
   }
-}
-
-function toAuditEvent(row: Row): AuditEventRecord {
-  return {
-    id: String(row.id),
-    tenantId: String(row.tenant_id),
-    packageId: String(row.package_id),
-    version: (row.version as string | null) ?? null,
-    actorId: String(row.actor_id),
-    actorEmail: (row.actor_email as string | null) ?? null,
-    actorTenantId: String(row.actor_tenant_id),
-    action: row.action as AuditAction,
-    changes: (typeof row.changes === 'string' ? JSON.parse(row.changes) : row.changes) as Record<string, unknown>,
-    occurredAt: toDate(row.occurred_at),
-  };
 }

@@ -5,10 +5,6 @@ import type { Logger } from '../../common/logger';
 import type { Database } from '../../infra/db/database';
 import { IdempotencyRepository, type IdempotencyScope } from './idempotency.repository';
 
-/** How long a key is remembered after its first use (docs/API.md). */
-export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60_000;
-/** A key still in progress after this is taken to belong to a request that died; a retry takes it over. */
-export const IDEMPOTENCY_LOCK_MS = 2 * 60_000;
 const SWEEP_EVERY_MS = 60 * 60_000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -30,9 +26,14 @@ export class IdempotencyService {
   private readonly repo = new IdempotencyRepository();
   private lastSweep = 0;
 
+  /**
+   * `ttlMs`: how long a key is remembered after its first use (docs/API.md). `lockMs`: a key still
+   * in progress after this is taken to belong to a request that died; a retry takes it over.
+   */
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
+    private readonly limits: { ttlMs: number; lockMs: number },
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -65,8 +66,8 @@ export class IdempotencyService {
         requestHash,
         claimToken,
         now,
-        lockedUntil: new Date(now.getTime() + IDEMPOTENCY_LOCK_MS),
-        expiresAt: new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS),
+        lockedUntil: new Date(now.getTime() + this.limits.lockMs),
+        expiresAt: new Date(now.getTime() + this.limits.ttlMs),
       });
       return claimed ? null : this.repo.find(em, scope);
     });

@@ -1,38 +1,73 @@
-import type { Visibility } from './package.entity';
+import { z } from 'zod';
+import { column, rowMapper } from '../../infra/db/sql';
+import { VISIBILITIES, type Visibility } from './package.entity';
 
-/** A package as services and resolvers see it: a plain, read-only snapshot of its row. */
-export interface PackageRecord {
-  id: string;
-  tenantId: string;
-  packageId: string;
-  name: string;
-  description: string | null;
-  readme: string | null;
-  latestVersion: string;
-  republishBase: string | null;
-  authorId: string;
-  authorEmail: string | null;
-  visibility: Visibility;
-  visibilityGroupIds: string[];
-  sourceFlowId: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  deletedAt: Date | null;
-}
+/** A `catalog_package` row as use cases see it: a plain, read-only snapshot. */
+export const packageRows = rowMapper(
+  {
+    id: column.text,
+    tenant_id: column.text,
+    package_id: column.text,
+    name: column.text,
+    description: column.nullableText,
+    readme: column.nullableText,
+    latest_version: column.text,
+    republish_base: column.nullableText,
+    author_id: column.text,
+    author_email: column.nullableText,
+    visibility: z.enum(VISIBILITIES),
+    visibility_group_ids: column.textArray,
+    source_flow_id: column.nullableText,
+    created_at: column.timestamp,
+    updated_at: column.timestamp,
+    deleted_at: column.nullableTimestamp,
+  },
+  (row) => ({
+    id: row.id,
+    tenantId: row.tenant_id,
+    packageId: row.package_id,
+    name: row.name,
+    description: row.description,
+    readme: row.readme,
+    latestVersion: row.latest_version,
+    republishBase: row.republish_base,
+    authorId: row.author_id,
+    authorEmail: row.author_email,
+    visibility: row.visibility as Visibility,
+    visibilityGroupIds: row.visibility_group_ids,
+    sourceFlowId: row.source_flow_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
+  }),
+);
 
-export interface VersionRecord {
-  id: string;
-  packageUuid: string;
-  version: string;
-  sha256: string;
-  sizeBytes: number;
-  blobName: string;
-  publisherId: string;
-  publisherEmail: string | null;
-  publishedAt: Date;
-}
+export type PackageRecord = ReturnType<typeof packageRows.parse>;
 
-export interface Page<T> {
-  items: T[];
-  hasNextPage: boolean;
-}
+/** A `catalog_package_version` row: one published version, never overwritten. */
+export const versionRows = rowMapper(
+  {
+    id: column.text,
+    catalog_package_id: column.text,
+    version: column.text,
+    sha256: column.text,
+    size_bytes: column.integer,
+    blob_name: column.text,
+    publisher_id: column.text,
+    publisher_email: column.nullableText,
+    published_at: column.timestamp,
+  },
+  (row) => ({
+    id: row.id,
+    packageUuid: row.catalog_package_id,
+    version: row.version,
+    sha256: row.sha256,
+    sizeBytes: row.size_bytes,
+    blobName: row.blob_name,
+    publisherId: row.publisher_id,
+    publisherEmail: row.publisher_email,
+    publishedAt: row.published_at,
+  }),
+);
+
+export type VersionRecord = ReturnType<typeof versionRows.parse>;

@@ -46,7 +46,7 @@ export const publishInputSchema = z
     const hasFlowId = input.flowId != null;
     const hasContent = input.content !== undefined && input.content !== null;
     if (hasFlowId === hasContent) {
-      ctx.addIssue({ code: 'custom', path: [hasFlowId ? 'content' : 'flowId'], message: 'give exactly one of flowId or content' });
+      ctx.addIssue({ code: 'custom', path: [hasFlowId ? 'content' : 'flowId'], message: 'give exactly one of a flow id or inline content' });
     }
   });
 

@@ -2,7 +2,11 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Caller } from '../../common/caller';
 import { callerOf } from '../../http/authenticate';
+import { toEdgeError } from '../../http/errors';
 import { problemDocument, sendProblem } from '../../rest/problem';
+import pino from 'pino';
+
+const silent = pino({ level: 'silent' });
 import { RateLimiter, TooManyRequestsError, rateLimitHeaders, type RequestKind } from './rate-limit.service';
 
 /**
@@ -44,8 +48,8 @@ export function restRateLimit(limiter: RateLimiter): RequestHandler {
       next();
       return;
     }
-    const error = new TooManyRequestsError(kind, decision);
+    const error = toEdgeError(new TooManyRequestsError(kind, decision), silent, 'rate limiter');
     res.setHeader('cache-control', 'no-store');
-    sendProblem(res, problemDocument(req, error.code, error.message));
+    sendProblem(res, error, problemDocument(req, error));
   };
 }

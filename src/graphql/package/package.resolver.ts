@@ -1,9 +1,10 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { GraphQLContext } from '../../graphql/context';
-import type { AuditEventRecord } from '../audit/audit.repository';
-import type { PackageRecord, VersionRecord } from './package.model';
-import { mayReadAuthorEmail, mayReadGroupIds } from './package.policy';
-import type { Connection, InstallResult } from './package.service';
+import type { Connection } from '../../common/pagination';
+import type { AuditEventRecord } from '../../modules/audit/audit.repository';
+import type { VersionRecord } from '../../modules/package/package.model';
+import type { PackageView } from '../../modules/package/package.view';
+import type { InstallResult } from '../../modules/package/use-cases/install-package';
+import type { GraphQLContext } from '../context';
 import {
   CatalogAuditEventConnectionType,
   CatalogInstallResultType,
@@ -17,7 +18,7 @@ import {
 
 const TENANT_ARG = { nullable: true, description: 'Another tenant: super admins only' } as const;
 
-/** Thin: maps arguments to the service and returns what it gives. */
+/** Thin: maps arguments to the use cases and returns what they give (already redacted). */
 @Resolver(() => CatalogPackageType)
 export class CatalogPackageResolver {
   @Query(() => CatalogPackageConnectionType, { description: 'Packages the caller may see, newest first' })
@@ -25,8 +26,8 @@ export class CatalogPackageResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
-  ): Promise<Connection<PackageRecord>> {
-    return ctx.services.packages.listPackages(ctx.caller, { first, after });
+  ): Promise<Connection<PackageView>> {
+    return ctx.catalog.listPackages(ctx.caller, { first, after });
   }
 
   @Query(() => CatalogPackageType, { nullable: true })
@@ -34,8 +35,8 @@ export class CatalogPackageResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('packageId', () => String) packageId: string,
     @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
-  ): Promise<PackageRecord | null> {
-    return ctx.services.packages.getPackage(ctx.caller, packageId, { tenantId });
+  ): Promise<PackageView | null> {
+    return ctx.catalog.getPackage(ctx.caller, packageId, { tenantId });
   }
 
   @Query(() => CatalogAuditEventConnectionType, { description: 'For the author, tenant admins and super admins' })
@@ -46,19 +47,15 @@ export class CatalogPackageResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
   ): Promise<Connection<AuditEventRecord>> {
-    return ctx.services.packages.listAuditEvents(ctx.caller, packageId, { first, after, tenantId });
+    return ctx.catalog.listAuditEvents(ctx.caller, packageId, { first, after, tenantId });
   }
 
   @Mutation(() => CatalogPackageType)
   publishCatalogPackage(
     @Ctx() ctx: GraphQLContext,
     @Arg('input', () => PublishCatalogPackageInput) input: PublishCatalogPackageInput,
-  ): Promise<PackageRecord> {
-    const body = { ...input };
-    // With an Idempotency-Key header, a retry gets the first result instead of a second publish.
-    return ctx.services.idempotency.withIdempotency(ctx.caller, ctx.idempotencyKey, body, () =>
-      ctx.services.packages.publishPackage(ctx.caller, body, ctx.authorization),
-    );
+  ): Promise<PackageView> {
+    return ctx.catalog.publishPackage(ctx.caller, { ...input }, ctx.request);
   }
 
   @Mutation(() => CatalogInstallResultType)
@@ -68,7 +65,7 @@ export class CatalogPackageResolver {
     @Arg('version', () => String, { nullable: true, description: 'Default: the latest version' }) version?: string,
     @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
   ): Promise<InstallResult> {
-    return ctx.services.packages.installPackage(ctx.caller, packageId, { version, tenantId });
+    return ctx.catalog.installPackage(ctx.caller, packageId, { version, tenantId });
   }
 
   @Mutation(() => CatalogPackageType)
@@ -78,8 +75,8 @@ export class CatalogPackageResolver {
     @Arg('visibility', () => CatalogVisibility) visibility: CatalogVisibility,
     @Arg('visibilityGroupIds', () => [ID], { nullable: true }) visibilityGroupIds?: string[],
     @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
-  ): Promise<PackageRecord> {
-    return ctx.services.packages.setVisibility(ctx.caller, packageId, { visibility, visibilityGroupIds, tenantId });
+  ): Promise<PackageView> {
+    return ctx.catalog.setVisibility(ctx.caller, packageId, { visibility, visibilityGroupIds, tenantId });
   }
 
   @Mutation(() => Boolean)
@@ -88,37 +85,22 @@ export class CatalogPackageResolver {
     @Arg('packageId', () => String) packageId: string,
     @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
   ): Promise<boolean> {
-    await ctx.services.packages.deletePackage(ctx.caller, packageId, { tenantId });
+    await ctx.catalog.deletePackage(ctx.caller, packageId, { tenantId });
     return true;
   }
 
-  @FieldResolver(() => String)
-  version(@Root() pkg: PackageRecord): string {
-    return pkg.latestVersion;
-  }
-
   @FieldResolver(() => UserRef, { description: 'The author, resolved by the users subgraph' })
-  author(@Root() pkg: PackageRecord): UserRef {
+  author(@Root() pkg: PackageView): UserRef {
     return { id: pkg.authorId };
   }
 
   @FieldResolver(() => CatalogPackageVersionConnectionType, { description: 'Every published version, newest first' })
   versions(
-    @Root() pkg: PackageRecord,
+    @Root() pkg: PackageView,
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ): Promise<Connection<VersionRecord>> {
-    return ctx.services.packages.listVersions(pkg, { first, after });
-  }
-
-  @FieldResolver(() => [ID], { nullable: true })
-  visibilityGroupIds(@Root() pkg: PackageRecord, @Ctx() ctx: GraphQLContext): string[] | null {
-    return mayReadGroupIds(ctx.caller, pkg) ? pkg.visibilityGroupIds : null;
-  }
-
-  @FieldResolver(() => String, { nullable: true })
-  authorEmail(@Root() pkg: PackageRecord, @Ctx() ctx: GraphQLContext): string | null {
-    return mayReadAuthorEmail(ctx.caller, pkg) ? pkg.authorEmail : null;
+    return ctx.catalog.listVersions(pkg, { first, after });
   }
 }

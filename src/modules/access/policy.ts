@@ -1,0 +1,128 @@
+import { PERMISSION_MANAGE, PERMISSION_VIEW, isAdminOf, isSuperAdmin, type Caller } from '../../common/caller';
+import { ForbiddenError, NotFoundError } from '../../common/errors';
+import { toPgTextArray } from '../../infra/db/sql';
+
+/**
+ * The one place that says who may do what. Use cases call `assertMayPerform` with a named action
+ * before they act; edges never call it (a test checks). A new operation is one entry in `RULES`.
+ */
+
+/** What the policy needs to know of a package: its tenant, author, visibility and state. */
+export interface PackageSubject {
+  tenantId: string;
+  packageId: string;
+  authorId: string;
+  visibility: 'tenant' | 'groups';
+  visibilityGroupIds: readonly string[];
+  deletedAt: Date | null;
+}
+
+interface Rule {
+  /** The token permission the action needs. */
+  permission?: string;
+  /** Who may act on this package; without one, every holder of the permission may. */
+  onPackage?: (caller: Caller, pkg: PackageSubject) => boolean;
+  /** For actions that are not about a package (acting in another tenant). */
+  onTenant?: (caller: Caller, tenantId: string) => boolean;
+  denied: string;
+}
+
+const authorOrAdmin = (caller: Caller, pkg: PackageSubject): boolean => isAuthor(caller, pkg) || isAdminOf(caller, pkg.tenantId);
+
+const RULES = {
+  /** List, get, versions, `_entities`: the visibility rule applies on top (`visibleToSql`). */
+  'package:read': { permission: PERMISSION_VIEW, denied: `This needs the ${PERMISSION_VIEW} permission` },
+  'package:install': { permission: PERMISSION_VIEW, denied: `This needs the ${PERMISSION_VIEW} permission` },
+  'package:publish': { permission: PERMISSION_MANAGE, denied: `This needs the ${PERMISSION_MANAGE} permission` },
+  /** Publishing a package that exists already (deleted ones too: a republish revives them). */
+  'package:republish': {
+    permission: PERMISSION_MANAGE,
+    onPackage: authorOrAdmin,
+    denied: 'Only the author or an admin may republish this package',
+  },
+  'package:changeVisibility': {
+    permission: PERMISSION_MANAGE,
+    onPackage: authorOrAdmin,
+    denied: 'Only the author or an admin may change this package',
+  },
+  'package:delete': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: 'Only the author or an admin may change this package' },
+  'package:readAudit': { permission: PERMISSION_VIEW, onPackage: authorOrAdmin, denied: 'Only the author or an admin may read this audit trail' },
+  /** Field rules: `visibilityGroupIds` and `authorEmail` are redacted for everyone else. */
+  'package:readGroupIds': { onPackage: authorOrAdmin, denied: 'Only the author or an admin may see the groups' },
+  'package:readAuthorEmail': {
+    onPackage: (caller, pkg) => caller.tenantId === pkg.tenantId || isSuperAdmin(caller),
+    denied: 'Only callers in the package tenant may see its author email',
+  },
+  /** Naming another tenant than one's own (`tenantId` arguments). */
+  'tenant:actIn': {
+    onTenant: (caller, tenantId) => tenantId === caller.tenantId || isSuperAdmin(caller),
+    denied: 'Only a super admin may act in another tenant',
+  },
+} satisfies Record<string, Rule>;
+
+export type Action = keyof typeof RULES;
+
+export type Target = { pkg: PackageSubject } | { tenantId: string } | undefined;
+
+/** Whether the caller may perform the action (on the package or in the tenant, when it needs one). */
+export function mayPerform(caller: Caller, action: Action, target?: Target): boolean {
+  const rule: Rule = RULES[action];
+  if (rule.permission && !caller.permissions.has(rule.permission)) return false;
+  if (rule.onPackage) return target !== undefined && 'pkg' in target && rule.onPackage(caller, target.pkg);
+  if (rule.onTenant) return target !== undefined && 'tenantId' in target && rule.onTenant(caller, target.tenantId);
+  return true;
+}
+
+/**
+ * Throws unless the caller may perform the action. On a package the caller cannot see, the
+ * refusal is NOT_FOUND, exactly like a package that does not exist; on one they see, FORBIDDEN.
+ */
+export function assertMayPerform(caller: Caller, action: Action, target?: Target): void {
+  if (mayPerform(caller, action, target)) return;
+  if (target && 'pkg' in target && !canSee(caller, target.pkg)) throw new NotFoundError(`Package ${target.pkg.packageId} not found`);
+  throw new ForbiddenError(RULES[action].denied);
+}
+
+/**
+ * The checks that need no package yet (the token's permission): run first, so a caller without
+ * the permission is refused before anything is looked up or validated.
+ */
+export function assertMayAttempt(caller: Caller, action: Action): void {
+  const rule: Rule = RULES[action];
+  if (rule.permission && !caller.permissions.has(rule.permission)) throw new ForbiddenError(`This needs the ${rule.permission} permission`);
+}
+
+/** The tenant an operation acts in: the caller's own, or another one named by a super admin. */
+export function actingTenant(caller: Caller, tenantId: string | null | undefined): string {
+  const tenant = tenantId ?? caller.tenantId;
+  assertMayPerform(caller, 'tenant:actIn', { tenantId: tenant });
+  return tenant;
+}
+
+export function isAuthor(caller: Caller, pkg: Pick<PackageSubject, 'authorId' | 'tenantId'>): boolean {
+  return pkg.authorId === caller.userId && pkg.tenantId === caller.tenantId;
+}
+
+/**
+ * Who sees a package: a live package of the caller's tenant with visibility `tenant`, or
+ * `groups` sharing one of the caller's groups, or authored by the caller; every live package of
+ * a tenant they administer; every live package for a super admin. `visibleToSql` is the same rule.
+ */
+export function canSee(caller: Caller, pkg: PackageSubject): boolean {
+  if (pkg.deletedAt !== null) return false;
+  if (isAdminOf(caller, pkg.tenantId)) return true;
+  if (pkg.tenantId !== caller.tenantId) return false;
+  if (pkg.visibility === 'tenant' || pkg.authorId === caller.userId) return true;
+  return pkg.visibilityGroupIds.some((group) => caller.groups.includes(group));
+}
+
+/** `canSee` as an SQL condition on `catalog_package {alias}`, so lists are filtered by the database. */
+export function visibleToSql(caller: Caller, alias = 'p'): { sql: string; params: unknown[] } {
+  if (isSuperAdmin(caller)) return { sql: `${alias}.deleted_at is null`, params: [] };
+  if (isAdminOf(caller, caller.tenantId)) return { sql: `${alias}.deleted_at is null and ${alias}.tenant_id = ?`, params: [caller.tenantId] };
+  return {
+    sql: `${alias}.deleted_at is null and ${alias}.tenant_id = ? and (${alias}.visibility = 'tenant'
+      or ${alias}.author_id = ? or (${alias}.visibility = 'groups' and ${alias}.visibility_group_ids && ?::text[]))`,
+    params: [caller.tenantId, caller.userId, toPgTextArray(caller.groups)],
+  };
+}

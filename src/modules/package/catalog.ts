@@ -1,0 +1,65 @@
+import type { Logger } from '../../common/logger';
+import type { BlobStorage } from '../../infra/blob/blob-storage';
+import type { Database } from '../../infra/db/database';
+import type { FlowSource } from '../../infra/flows/flow-source';
+import type { AuditRepository } from '../audit/audit.repository';
+import type { IdempotencyService } from '../idempotency/idempotency.service';
+import type { ArchiveCache } from './archive-cache';
+import type { PackageRepository } from './package.repository';
+import { installPackage } from './use-cases/install-package';
+import { deletePackage, listAuditEvents, setVisibility } from './use-cases/manage-package';
+import { publishPackage } from './use-cases/publish-package';
+import { getPackage, getPackagesByIds, getPackagesByKeys, listPackages, listPackagesFromFlows, listVersions } from './use-cases/read-packages';
+
+/** What the catalog's use cases are built from; `app.ts` (the composition root) provides it. */
+export interface CatalogDeps {
+  db: Database;
+  packages: PackageRepository;
+  audit: AuditRepository;
+  blobs: BlobStorage;
+  flows: FlowSource;
+  idempotency: IdempotencyService;
+  /** Verified archives by sha256 (immutable): installs of a popular package skip blob storage. */
+  archives: ArchiveCache;
+  logger: Logger;
+  tuning: { publishAttempts: number };
+}
+
+/** What an edge knows of the request besides the caller. */
+export interface RequestMeta {
+  /** The caller's own `Authorization` header, forwarded to the flows service. */
+  authorization: string;
+  /** The `Idempotency-Key` header, for publish. */
+  idempotencyKey: string | null;
+}
+
+/** Tenant-scoped operations take this: only super admins may name another tenant. */
+export interface TenantOption {
+  tenantId?: string | null;
+}
+
+/**
+ * Every catalog operation, bound to its dependencies: the one surface GraphQL and REST call.
+ * Each takes the caller and plain input, checks the policy itself, and returns records already
+ * redacted for that caller.
+ */
+export function createCatalog(deps: CatalogDeps) {
+  type Rest<F> = F extends (deps: CatalogDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
+  const bind = <F extends (deps: CatalogDeps, ...args: never[]) => unknown>(useCase: F): Rest<F> =>
+    ((...args: never[]) => useCase(deps, ...args)) as Rest<F>;
+  return {
+    listPackages: bind(listPackages),
+    getPackage: bind(getPackage),
+    getPackagesByIds: bind(getPackagesByIds),
+    getPackagesByKeys: bind(getPackagesByKeys),
+    listPackagesFromFlows: bind(listPackagesFromFlows),
+    listVersions: bind(listVersions),
+    publishPackage: bind(publishPackage),
+    installPackage: bind(installPackage),
+    setVisibility: bind(setVisibility),
+    deletePackage: bind(deletePackage),
+    listAuditEvents: bind(listAuditEvents),
+  };
+}
+
+export type Catalog = ReturnType<typeof createCatalog>;

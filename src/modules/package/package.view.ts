@@ -1,0 +1,48 @@
+import type { Caller } from '../../common/caller';
+import { mayPerform } from '../access/policy';
+import type { Visibility } from './package.entity';
+import type { PackageRecord } from './package.model';
+
+/**
+ * A package as one caller may read it: what use cases return to both edges. Fields the caller may
+ * not read are already null here, so no edge can forget a rule.
+ */
+export interface PackageView {
+  id: string;
+  tenantId: string;
+  packageId: string;
+  name: string;
+  description: string | null;
+  readme: string | null;
+  /** The default version (what install gives without a version). */
+  version: string;
+  authorId: string;
+  /** null unless the caller is in the package's tenant or a super admin. */
+  authorEmail: string | null;
+  visibility: Visibility;
+  /** null unless the caller is the author, an admin of the package's tenant or a super admin. */
+  visibilityGroupIds: string[] | null;
+  sourceFlowId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function toPackageView(caller: Caller, pkg: PackageRecord): PackageView {
+  const target = { pkg };
+  return {
+    id: pkg.id,
+    tenantId: pkg.tenantId,
+    packageId: pkg.packageId,
+    name: pkg.name,
+    description: pkg.description,
+    readme: pkg.readme,
+    version: pkg.latestVersion,
+    authorId: pkg.authorId,
+    authorEmail: mayPerform(caller, 'package:readAuthorEmail', target) ? pkg.authorEmail : null,
+    visibility: pkg.visibility,
+    visibilityGroupIds: mayPerform(caller, 'package:readGroupIds', target) ? [...pkg.visibilityGroupIds] : null,
+    sourceFlowId: pkg.sourceFlowId,
+    createdAt: pkg.createdAt,
+    updatedAt: pkg.updatedAt,
+  };
+}

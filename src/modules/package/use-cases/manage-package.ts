@@ -1,0 +1,113 @@
+import type { Caller } from '../../../common/caller';
+import { BadUserInputError, NotFoundError } from '../../../common/errors';
+import { decodeCursor, pageSize, toConnection, type Connection } from '../../../common/pagination';
+import type { Em } from '../../../infra/db/database';
+import { actingTenant, assertMayAttempt, assertMayPerform, type Action } from '../../access/policy';
+import type { AuditEventRecord } from '../../audit/audit.repository';
+import type { CatalogDeps, TenantOption } from '../catalog';
+import type { Visibility } from '../package.entity';
+import type { PackageRecord } from '../package.model';
+import { groupIdsSchema, packageIdSchema, parseInput } from '../package.validation';
+import { toPackageView, type PackageView } from '../package.view';
+
+export async function setVisibility(
+  deps: CatalogDeps,
+  caller: Caller,
+  packageId: string,
+  input: TenantOption & { visibility: Visibility; visibilityGroupIds?: readonly string[] | null },
+): Promise<PackageView> {
+  const tenantId = prepareChange(caller, 'package:changeVisibility', input.tenantId);
+  const groupIds = input.visibility === 'groups' ? parseGroupIds(input.visibilityGroupIds) : [];
+  const changed = await changePackage(deps, caller, 'package:changeVisibility', { packageId, tenantId }, async (em, pkg, now) => {
+    await deps.packages.updateVisibility(em, pkg.id, input.visibility, groupIds, now);
+    await deps.audit.record(em, caller, {
+      tenantId: pkg.tenantId,
+      packageUuid: pkg.id,
+      packageId: pkg.packageId,
+      version: pkg.latestVersion,
+      action: 'visibility',
+      changes: {
+        from: { visibility: pkg.visibility, visibilityGroupIds: pkg.visibilityGroupIds },
+        to: { visibility: input.visibility, visibilityGroupIds: groupIds },
+      },
+      at: now,
+    });
+    return { ...pkg, visibility: input.visibility, visibilityGroupIds: groupIds, updatedAt: now };
+  });
+  return toPackageView(caller, changed);
+}
+
+/** Soft delete: the row is marked, every version row and blob stays for audit. */
+export async function deletePackage(deps: CatalogDeps, caller: Caller, packageId: string, options: TenantOption = {}): Promise<void> {
+  const tenantId = prepareChange(caller, 'package:delete', options.tenantId);
+  await changePackage(deps, caller, 'package:delete', { packageId, tenantId }, async (em, pkg, now) => {
+    await deps.packages.markDeleted(em, pkg.id, now);
+    await deps.audit.record(em, caller, {
+      tenantId: pkg.tenantId,
+      packageUuid: pkg.id,
+      packageId: pkg.packageId,
+      version: pkg.latestVersion,
+      action: 'delete',
+      changes: {},
+      at: now,
+    });
+    return pkg;
+  });
+}
+
+/** The audit trail of a package, for its author and admins (deleted packages included). */
+export async function listAuditEvents(
+  { db, packages, audit }: CatalogDeps,
+  caller: Caller,
+  packageId: string,
+  args: TenantOption & { first?: number | null; after?: string | null },
+): Promise<Connection<AuditEventRecord>> {
+  assertMayAttempt(caller, 'package:readAudit');
+  const tenantId = actingTenant(caller, args.tenantId);
+  const limit = pageSize(args.first);
+  const after = decodeCursor(args.after);
+  const page = await db.run(async (em) => {
+    const pkg = packageIdSchema.safeParse(packageId).success ? await packages.findAny(em, tenantId, packageId) : null;
+    if (!pkg) throw new NotFoundError(`Package ${packageId} not found`);
+    assertMayPerform(caller, 'package:readAudit', { pkg });
+    return audit.list(em, pkg.id, limit, after);
+  });
+  return toConnection(page, (event) => ({ createdAt: event.occurredAt, id: event.id }));
+}
+
+/** The checks before any input is read: the permission, then the tenant acted in. */
+function prepareChange(caller: Caller, action: Action, tenantId: string | null | undefined): string {
+  assertMayAttempt(caller, action);
+  return actingTenant(caller, tenantId);
+}
+
+/**
+ * Runs a change on a package the caller sees, under its row lock, after the policy check:
+ * NOT_FOUND when the caller cannot see the package, FORBIDDEN when they can but may not act.
+ */
+async function changePackage(
+  { db, packages }: CatalogDeps,
+  caller: Caller,
+  action: Action,
+  target: { packageId: string; tenantId: string },
+  change: (em: Em, pkg: PackageRecord, now: Date) => Promise<PackageRecord>,
+): Promise<PackageRecord> {
+  const { tenantId } = target;
+  if (!packageIdSchema.safeParse(target.packageId).success) throw new NotFoundError(`Package ${target.packageId} not found`);
+  return db.transaction(async (em) => {
+    const pkg = await packages.findVisible(em, caller, tenantId, target.packageId, true);
+    if (!pkg) throw new NotFoundError(`Package ${target.packageId} not found`);
+    assertMayPerform(caller, action, { pkg });
+    return change(em, pkg, new Date());
+  });
+}
+
+function parseGroupIds(groupIds: readonly string[] | null | undefined): string[] {
+  const unique = [...new Set(parseInput(groupIdsSchema, groupIds ?? [], 'Invalid visibility group ids'))];
+  if (unique.length === 0) {
+    throw new BadUserInputError('Groups visibility needs at least one group', [
+      { path: '$.visibilityGroupIds', message: 'must list at least one group id' },
+    ]);
+  }
+  return unique;
+}

@@ -1,0 +1,74 @@
+import type { Caller } from '../../../common/caller';
+import { decodeCursor, pageSize, toConnection, UUID, type Connection } from '../../../common/pagination';
+import { actingTenant, assertMayPerform, mayPerform } from '../../access/policy';
+import type { CatalogDeps, TenantOption } from '../catalog';
+import type { VersionRecord } from '../package.model';
+import type { PackageKey } from '../package.repository';
+import { packageIdSchema } from '../package.validation';
+import { toPackageView, type PackageView } from '../package.view';
+
+/** The packages the caller may see, newest first. */
+export async function listPackages(
+  { db, packages }: CatalogDeps,
+  caller: Caller,
+  args: { first?: number | null; after?: string | null },
+): Promise<Connection<PackageView>> {
+  assertMayPerform(caller, 'package:read');
+  const limit = pageSize(args.first);
+  const after = decodeCursor(args.after);
+  const page = await db.run((em) => packages.listVisible(em, caller, limit, after));
+  return toConnection({ items: page.items.map((pkg) => toPackageView(caller, pkg)), hasNextPage: page.hasNextPage }, (pkg) => pkg);
+}
+
+/** One package by its id, or null when it does not exist or the caller may not see it. */
+export async function getPackage({ db, packages }: CatalogDeps, caller: Caller, packageId: string, options: TenantOption = {}): Promise<PackageView | null> {
+  assertMayPerform(caller, 'package:read');
+  const tenantId = actingTenant(caller, options.tenantId);
+  if (!packageIdSchema.safeParse(packageId).success) return null;
+  const pkg = await db.run((em) => packages.findVisible(em, caller, tenantId, packageId));
+  return pkg && toPackageView(caller, pkg);
+}
+
+/** Every version of a package the caller already sees (a view they were given), newest first. */
+export async function listVersions(
+  { db, packages }: CatalogDeps,
+  pkg: Pick<PackageView, 'id'>,
+  args: { first?: number | null; after?: string | null },
+): Promise<Connection<VersionRecord>> {
+  const limit = pageSize(args.first);
+  const after = decodeCursor(args.after);
+  const page = await db.run((em) => packages.listVersions(em, pkg.id, limit, after));
+  return toConnection(page, (v) => ({ createdAt: v.publishedAt, id: v.id }));
+}
+
+/** Batched lookup for federation `_entities`: one query, invisible ids simply absent. */
+export async function getPackagesByIds({ db, packages }: CatalogDeps, caller: Caller, ids: readonly string[]): Promise<PackageView[]> {
+  if (!mayPerform(caller, 'package:read')) return [];
+  const valid = ids.filter((id) => UUID.test(id));
+  const found = await db.run((em) => packages.findVisibleByIds(em, caller, valid));
+  return found.map((pkg) => toPackageView(caller, pkg));
+}
+
+/** Batched lookup by natural key, for the `tenantId packageId` federation key: one query. */
+export async function getPackagesByKeys({ db, packages }: CatalogDeps, caller: Caller, keys: readonly PackageKey[]): Promise<PackageView[]> {
+  if (!mayPerform(caller, 'package:read')) return [];
+  const valid = keys.filter((key) => typeof key.tenantId === 'string' && packageIdSchema.safeParse(key.packageId).success);
+  const found = await db.run((em) => packages.findVisibleByKeys(em, caller, valid));
+  return found.map((pkg) => toPackageView(caller, pkg));
+}
+
+/**
+ * The visible packages last published from each of the given flows (`Flow.catalogPackages`),
+ * newest first, at most `perFlow` per flow: one query for every flow of the batch.
+ */
+export async function listPackagesFromFlows(
+  { db, packages }: CatalogDeps,
+  caller: Caller,
+  flowIds: readonly string[],
+  perFlow: number,
+): Promise<PackageView[]> {
+  if (!mayPerform(caller, 'package:read')) return [];
+  const valid = flowIds.filter((id) => typeof id === 'string' && id.length > 0 && id.length <= 128);
+  const found = await db.run((em) => packages.findVisibleBySourceFlowIds(em, caller, valid, perFlow));
+  return found.map((pkg) => toPackageView(caller, pkg));
+}
