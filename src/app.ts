@@ -11,8 +11,8 @@ import {
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
-import { DEV_ISSUER_PATH, type AppConfig } from './config';
-import { CatalogError, HTTP_STATUS_BY_CODE, UnauthenticatedError } from './common/errors';
+import { DEV_ISSUER_PATH, tuningOf, type AppConfig } from './config';
+import { CatalogError, HTTP_STATUS_BY_CODE, ServiceUnavailableError, UnauthenticatedError } from './common/errors';
 import { createLogger, type Logger } from './common/logger';
 import { currentRequestId, runWithRequestId } from './common/request-context';
 import type { GraphQLContext } from './graphql/context';
@@ -64,13 +64,16 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
   };
 
+  const tuning = tuningOf(config);
   try {
-    const orm = await createOrm(config.database, { logger, onQuery: options.onQuery });
+    const orm = await createOrm(config.database, { logger, onQuery: options.onQuery, tuning });
     cleanups.push(() => orm.close());
     if (config.migrate) await migrate(orm);
-    const db = new Database(orm, config.database.kind === 'pglite');
+    const pglite = config.database.kind === 'pglite';
+    // PostgreSQL's deadlines live in its pool (orm.ts); the in-process PGlite gets one per unit of work.
+    const db = new Database(orm, pglite, { logger, unitDeadlineMs: pglite ? tuning.statementTimeoutMs + tuning.connectTimeoutMs : undefined });
 
-    const blobHandle = await createBlobStorage(config.blob, logger);
+    const blobHandle = await createBlobStorage(config.blob, logger, { operationTimeoutMs: tuning.blobTimeoutMs });
     cleanups.push(() => blobHandle.stop());
     const blobs = blobHandle.storage;
 
@@ -79,12 +82,13 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
 
     let devIssuer: DevIssuer | null = null;
     let verifier: OidcTokenVerifier;
+    const issuerDeadlines = { fetchTimeoutMs: tuning.issuerTimeoutMs, jwksCooldownMs: tuning.jwksCooldownMs, logger };
     if (config.auth.kind === 'dev-issuer') {
       devIssuer = await DevIssuer.loadOrCreate(config.auth.keyDir, devIssuerUrl(config.host, config.port));
       // The development issuer is checked through the very same OIDC path as a real one.
-      verifier = new OidcTokenVerifier({ issuer: devIssuer.issuerUrl, audience: config.auth.audience });
+      verifier = new OidcTokenVerifier({ issuer: devIssuer.issuerUrl, audience: config.auth.audience, ...issuerDeadlines });
     } else {
-      verifier = new OidcTokenVerifier({ issuer: config.auth.issuer, audience: config.auth.audience });
+      verifier = new OidcTokenVerifier({ issuer: config.auth.issuer, audience: config.auth.audience, ...issuerDeadlines });
     }
 
     // Request limits, CORS, rate limits, idempotency and the playground (docs/API.md, "Limits").
@@ -187,6 +191,12 @@ function sameSecret(given: string | string[] | undefined, secret: string): boole
 /** Errors raised before Apollo runs (auth, body parsing) in GraphQL's response shape. */
 function graphqlEdgeErrors(logger: Logger) {
   return (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+    if (error instanceof ServiceUnavailableError) {
+      // The issuer is down: the same code and `dependency` as from a resolver, not a masked 500.
+      res.setHeader('retry-after', String(error.retryAfterSeconds));
+      res.status(503).json({ errors: [{ message: error.message, extensions: { code: error.code, dependency: error.dependency } }] });
+      return;
+    }
     if (error instanceof CatalogError) {
       res.status(HTTP_STATUS_BY_CODE[error.code]).json(graphqlErrorBody(error));
       return;

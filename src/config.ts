@@ -19,6 +19,36 @@ export interface AppConfig {
   migrate: boolean;
   /** Hardening of the HTTP edge (docs/API.md, "Limits"); unset fields take `defaultEdgeConfig`. */
   edge?: Partial<EdgeConfig>;
+  /** Deadlines and pool size (docs/ARCHITECTURE.md, "Deadlines and failures"); unset fields take `DEFAULT_TUNING`. */
+  tuning?: Partial<TuningConfig>;
+}
+
+/** How long the app waits on each dependency before answering SERVICE_UNAVAILABLE. */
+export interface TuningConfig {
+  /** PostgreSQL `statement_timeout`; also the deadline of one PGlite unit of work. */
+  statementTimeoutMs: number;
+  /** Waiting for a pooled connection, or for a new one to open. */
+  connectTimeoutMs: number;
+  poolMax: number;
+  /** One blob call, retries included. */
+  blobTimeoutMs: number;
+  /** One OIDC discovery or JWKS fetch. */
+  issuerTimeoutMs: number;
+  /** How soon a token with an unknown `kid` may trigger another JWKS fetch. */
+  jwksCooldownMs: number;
+}
+
+export const DEFAULT_TUNING: TuningConfig = {
+  statementTimeoutMs: 5_000,
+  connectTimeoutMs: 3_000,
+  poolMax: 10,
+  blobTimeoutMs: 10_000,
+  issuerTimeoutMs: 5_000,
+  jwksCooldownMs: 3_000,
+};
+
+export function tuningOf(config: Pick<AppConfig, 'tuning'>): TuningConfig {
+  return { ...DEFAULT_TUNING, ...config.tuning };
 }
 
 export interface EdgeConfig {
@@ -118,6 +148,8 @@ const envSchema = z.object({
   RATE_LIMIT_TENANT_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.tenantWrites),
   RATE_LIMIT_CALLER_READS_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.callerReads),
   RATE_LIMIT_CALLER_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.callerWrites),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(DEFAULT_TUNING.statementTimeoutMs),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(DEFAULT_TUNING.poolMax),
 });
 
 /**
@@ -171,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         callerWrites: e.RATE_LIMIT_CALLER_WRITES_PER_MINUTE,
       },
     },
+    tuning: { statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, poolMax: e.DB_POOL_MAX },
   };
 }
 

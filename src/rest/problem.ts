@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { CatalogError, HTTP_STATUS_BY_CODE, type ErrorCode, type Problem } from '../common/errors';
+import { CatalogError, HTTP_STATUS_BY_CODE, ServiceUnavailableError, type ErrorCode, type Problem } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { currentRequestId } from '../common/request-context';
 
@@ -58,8 +58,10 @@ export function problemDocument(req: Request, code: ErrorCode, detail: string, p
   };
 }
 
-export function sendProblem(res: Response, doc: ProblemDocument): void {
+/** `retryAfterSeconds` becomes `Retry-After` (503s: when a dependency is worth asking again). */
+export function sendProblem(res: Response, doc: ProblemDocument, retryAfterSeconds?: number): void {
   if (doc.code === 'UNAUTHENTICATED') res.setHeader('www-authenticate', 'Bearer realm="flow-catalog"');
+  if (retryAfterSeconds !== undefined) res.setHeader('retry-after', String(retryAfterSeconds));
   res.status(doc.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(doc));
 }
 
@@ -83,7 +85,8 @@ export function problemErrorHandler(logger: Logger) {
     if (res.headersSent) return next(error);
     if (error instanceof CatalogError) {
       const withProblems = error.code === 'BAD_USER_INPUT' || error.code === 'FLOW_COMPILE_FAILED';
-      sendProblem(res, problemDocument(req, error.code, error.message, withProblems ? (error.problems ?? []) : undefined));
+      const retryAfter = error instanceof ServiceUnavailableError ? error.retryAfterSeconds : undefined;
+      sendProblem(res, problemDocument(req, error.code, error.message, withProblems ? (error.problems ?? []) : undefined), retryAfter);
       return;
     }
     const parserType = (error as { type?: unknown } | null)?.type;
