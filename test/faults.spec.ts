@@ -1,3 +1,5 @@
+import { ServiceUnavailableError } from '../src/common/errors';
+import { Database } from '../src/infra/db/database';
 import { catalogOps, type CatalogOps, type Outcome } from './support/catalog-ops';
 import type { ProxyMode, TcpProxy } from './support/tcp-proxy';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
@@ -134,6 +136,16 @@ describe('a dependency that stalls or refuses', () => {
       for (const name of rows) expect(blobs).toContain(name);
     });
   }
+
+  (onPostgres ? it : it.skip)('a statement over its timeout is SERVICE_UNAVAILABLE; an SQL error stays what it is', async () => {
+    const db = new Database(t.app.orm, false);
+    const slow = await timed(db.run((em) => em.execute('select pg_sleep(30)')).catch((error: unknown) => error));
+    expect(slow.value).toBeInstanceOf(ServiceUnavailableError);
+    expect(slow.ms).toBeLessThan(TUNING.statementTimeoutMs + 2_000);
+    const wrong = await db.run((em) => em.execute('select * from no_such_table')).catch((error: unknown) => error);
+    expect(wrong).not.toBeInstanceOf(ServiceUnavailableError);
+    expect((wrong as { code?: string }).code).toBe('42P01');
+  });
 
   it('connections cut in flight are replaced without a restart', async () => {
     const token = await t.token({ tenant: uniqueTenant() });
