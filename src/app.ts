@@ -71,18 +71,20 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
   };
 
+  const { tuning } = config;
   try {
-    const orm = await createOrm(config.database, { logger, onQuery: options.onQuery });
+    const orm = await createOrm(config.database, { logger, onQuery: options.onQuery, tuning });
     cleanups.push(() => orm.close());
     if (config.migrate) await migrate(orm);
-    const db = new Database(orm, config.database.kind === 'pglite');
+    const pglite = config.database.kind === 'pglite';
+    // PostgreSQL's deadlines live in its pool (orm.ts); the in-process PGlite gets one per unit of work.
+    const db = new Database(orm, pglite, { logger, unitDeadlineMs: pglite ? tuning.statementTimeoutMs + tuning.connectTimeoutMs : undefined });
 
-    const blobHandle = await createBlobStorage(config.blob, logger);
+    const blobHandle = await createBlobStorage(config.blob, logger, { operationTimeoutMs: tuning.blobTimeoutMs });
     cleanups.push(() => blobHandle.stop());
     const blobs = blobHandle.storage;
 
-    const flows = options.flowSource ?? createFlowSource(config.flowsApiUrl, { logger, timeoutMs: config.tuning.flowsTimeoutMs });
-    const { tuning } = config;
+    const flows = options.flowSource ?? createFlowSource(config.flowsApiUrl, { logger, timeoutMs: tuning.flowsTimeoutMs });
     const catalog = createCatalog({
       db,
       packages: new PackageRepository(),
@@ -97,12 +99,13 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
 
     let devIssuer: DevIssuer | null = null;
     let verifier: OidcTokenVerifier;
+    const issuerDeadlines = { fetchTimeoutMs: tuning.issuerTimeoutMs, jwksCooldownMs: tuning.jwksCooldownMs, logger };
     if (config.auth.kind === 'dev-issuer') {
       devIssuer = await DevIssuer.loadOrCreate(config.auth.keyDir, devIssuerUrl(config.host, config.port));
       // The development issuer is checked through the very same OIDC path as a real one.
-      verifier = new OidcTokenVerifier({ issuer: devIssuer.issuerUrl, audience: config.auth.audience });
+      verifier = new OidcTokenVerifier({ issuer: devIssuer.issuerUrl, audience: config.auth.audience, ...issuerDeadlines });
     } else {
-      verifier = new OidcTokenVerifier({ issuer: config.auth.issuer, audience: config.auth.audience });
+      verifier = new OidcTokenVerifier({ issuer: config.auth.issuer, audience: config.auth.audience, ...issuerDeadlines });
     }
 
     // Request limits, CORS, rate limits and the playground (docs/API.md, "Limits").

@@ -24,6 +24,17 @@ export interface AppConfig {
 }
 
 export interface Tuning {
+  /** PostgreSQL `statement_timeout`; also the deadline of one PGlite unit of work. */
+  statementTimeoutMs: number;
+  /** Waiting for a pooled connection, or for a new one to open. */
+  connectTimeoutMs: number;
+  poolMax: number;
+  /** One blob call, retries included. */
+  blobTimeoutMs: number;
+  /** One OIDC discovery or JWKS fetch. */
+  issuerTimeoutMs: number;
+  /** How soon a token with an unknown `kid` may trigger another JWKS fetch. */
+  jwksCooldownMs: number;
   /** Rounds a publish may lose to concurrent publishers before it answers CONFLICT. */
   publishAttempts: number;
   /** Verified archive bytes kept in memory for installs. */
@@ -35,8 +46,15 @@ export interface Tuning {
   flowsTimeoutMs: number;
 }
 
-/** Bounded so that each publish round lets at least one concurrent publisher through. */
+/** Deadlines: docs/ARCHITECTURE.md, "Deadlines and failures". */
 export const DEFAULT_TUNING: Tuning = {
+  statementTimeoutMs: 5_000,
+  connectTimeoutMs: 3_000,
+  poolMax: 10,
+  blobTimeoutMs: 10_000,
+  issuerTimeoutMs: 5_000,
+  jwksCooldownMs: 3_000,
+  // Bounded so that each publish round lets at least one concurrent publisher through.
   publishAttempts: 40,
   archiveCacheBytes: 16 * 1_048_576,
   idempotencyTtlMs: 24 * 60 * 60_000,
@@ -130,6 +148,8 @@ const envSchema = z.object({
   RATE_LIMIT_TENANT_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.tenantWrites),
   RATE_LIMIT_CALLER_READS_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.callerReads),
   RATE_LIMIT_CALLER_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.callerWrites),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(DEFAULT_TUNING.statementTimeoutMs),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(DEFAULT_TUNING.poolMax),
 });
 
 /**
@@ -183,7 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         callerWrites: e.RATE_LIMIT_CALLER_WRITES_PER_MINUTE,
       },
     },
-    tuning: { ...DEFAULT_TUNING },
+    tuning: { ...DEFAULT_TUNING, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, poolMax: e.DB_POOL_MAX },
   };
 }
 

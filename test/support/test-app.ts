@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App, type AppOptions } from '../../src/app';
-import { configWith, type AppConfig, type DatabaseConfig, type EdgeConfig, type RateLimitConfig } from '../../src/config';
+import { configWith, type Tuning, type AppConfig, type DatabaseConfig, type EdgeConfig, type RateLimitConfig } from '../../src/config';
 import { createLogger } from '../../src/common/logger';
 import { createOrm } from '../../src/infra/db/orm';
 import type { EmbeddedAzurite } from '../../src/infra/blob/embedded-azurite';
 import { listBlobNames, startTestAzurite, uniqueContainerName } from './azurite';
 import { startTestIssuer, type TestIssuer, type TokenSubject } from './oidc-issuer';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
 /**
  * The real app for integration tests, built exactly like production: PGlite in memory (or a fresh
@@ -20,6 +21,8 @@ export interface TestApp {
   azurite: EmbeddedAzurite;
   container: string;
   config: AppConfig;
+  /** With `viaProxies`: the proxies in front of PostgreSQL (null on PGlite) and Azurite. */
+  proxies: { database: TcpProxy | null; blob: TcpProxy } | null;
   /** SQL statements seen since the last `sqlLog.length = 0`. */
   sqlLog: string[];
   token(who: Partial<TokenSubject>): Promise<string>;
@@ -50,13 +53,23 @@ export type TestEdgeOverrides = Omit<Partial<EdgeConfig>, 'rateLimit'> & { rateL
 export const TEST_RATE_LIMITS = { tenantReads: 1_000_000, tenantWrites: 1_000_000, callerReads: 1_000_000, callerWrites: 1_000_000 };
 
 export async function startTestApp(
-  overrides: Partial<Pick<AppConfig, 'routerSecret' | 'flowsApiUrl' | 'nodeEnv'>> & { edge?: TestEdgeOverrides } = {},
+  overrides: Partial<Pick<AppConfig, 'routerSecret' | 'flowsApiUrl' | 'nodeEnv'>> & {
+    tuning?: Partial<Tuning>;
+    edge?: TestEdgeOverrides;
+    /** Puts a TCP proxy (test/support/tcp-proxy.ts) between the app and PostgreSQL and Azurite. */
+    viaProxies?: boolean;
+  } = {},
   options: AppOptions = {},
 ): Promise<TestApp> {
+  const { viaProxies, ...configOverrides } = overrides;
   const issuer = await startTestIssuer();
   const azurite = await startTestAzurite();
   const container = uniqueContainerName();
-  const { database, dropDatabase } = await testDatabase();
+  const { database: direct, dropDatabase } = await testDatabase();
+  const proxies = viaProxies ? await startProxies(direct, azurite.connectionString) : null;
+  const database: DatabaseConfig =
+    proxies?.database && direct.kind === 'postgres' ? { kind: 'postgres', url: throughProxy(direct.url, proxies.database) } : direct;
+  const blobConnectionString = proxies ? azurite.connectionString.replace(/:\d+\//, `:${proxies.blob.port}/`) : azurite.connectionString;
   const sqlLog: string[] = [];
   const defaults = configWith({ nodeEnv: 'test', database });
   const config: AppConfig = {
@@ -67,12 +80,13 @@ export async function startTestApp(
     nodeEnv: 'test',
     logLevel: 'silent',
     database,
-    blob: { kind: 'connection-string', connectionString: azurite.connectionString, container },
+    blob: { kind: 'connection-string', connectionString: blobConnectionString, container },
     auth: { kind: 'oidc', issuer: issuer.issuer, audience: issuer.audience },
     flowsApiUrl: null,
     routerSecret: null,
     migrate: true,
-    ...overrides,
+    ...configOverrides,
+    tuning: { ...defaults.tuning, ...configOverrides.tuning },
     edge: { ...defaults.edge, ...overrides.edge, rateLimit: { ...defaults.edge.rateLimit, ...TEST_RATE_LIMITS, ...overrides.edge?.rateLimit } },
   };
   const app = await createApp(config, {
@@ -91,6 +105,7 @@ export async function startTestApp(
     azurite,
     container,
     config,
+    proxies,
     sqlLog,
     token: (who) =>
       issuer.tokenFor({ tenant: 'acme', user: 'alice', email: `${who.user ?? 'alice'}@example.test`, scopes: ALL_SCOPES, ...who }),
@@ -109,11 +124,29 @@ export async function startTestApp(
     },
     async close() {
       await app.close();
+      await proxies?.database?.close();
+      await proxies?.blob.close();
       await dropDatabase();
       await azurite.stop();
       await issuer.close();
     },
   };
+}
+
+/** A proxy in front of Azurite, and one in front of PostgreSQL when there is a server (PGlite is in-process). */
+async function startProxies(database: DatabaseConfig, azuriteConnectionString: string) {
+  const blobPort = Number(/:(\d+)\//.exec(azuriteConnectionString)![1]);
+  const server = database.kind === 'postgres' ? new URL(database.url) : null;
+  return {
+    database: server ? await startTcpProxy(server.hostname, Number(server.port || 5432)) : null,
+    blob: await startTcpProxy('127.0.0.1', blobPort),
+  };
+}
+
+function throughProxy(databaseUrl: string, proxy: TcpProxy): string {
+  const url = new URL(databaseUrl);
+  url.host = proxy.address;
+  return url.toString();
 }
 
 /** PGlite in memory, or a database of its own on the server named by TEST_DATABASE_URL. */

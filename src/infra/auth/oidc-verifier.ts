@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Caller } from '../../common/caller';
-import { UnauthenticatedError } from '../../common/errors';
+import { ServiceUnavailableError, UnauthenticatedError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
 
 export interface OidcTokenVerifierOptions {
   issuer: string;
@@ -8,20 +9,27 @@ export interface OidcTokenVerifierOptions {
   /** Pinned signature algorithms; anything else (including `none` and HS*) is refused. */
   algorithms?: string[];
   clockToleranceSeconds?: number;
+  /** Deadline of one discovery or JWKS fetch. */
   fetchTimeoutMs?: number;
-  /** How soon an unknown `kid` may trigger another JWKS fetch (tests shorten it). */
+  /** How soon an unknown `kid` may trigger another JWKS fetch, so a rotated key works within it. */
   jwksCooldownMs?: number;
   jwksCacheMaxAgeMs?: number;
+  logger?: Logger;
 }
 
 /**
  * The issuer could not be asked (discovery or JWKS unreachable, or misconfigured). Not a 401:
- * the caller's token may be fine, so this surfaces as a masked 500 and is logged with its cause.
+ * the caller's token may be fine, so this is SERVICE_UNAVAILABLE (`dependency: issuer`); the
+ * client sees a generic message, the log gets `detail` and the cause.
  */
-export class TokenIssuerUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+export class TokenIssuerUnavailableError extends ServiceUnavailableError {
+  constructor(
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super('issuer', 'The token issuer is unavailable; try again shortly');
     this.name = 'TokenIssuerUnavailableError';
+    if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
 
@@ -40,6 +48,7 @@ export class OidcTokenVerifier {
   private readonly fetchTimeoutMs: number;
   private readonly jwksCooldownMs: number;
   private readonly jwksCacheMaxAgeMs: number;
+  private readonly logger: Logger | undefined;
   /** Discovery result; dropped again when it fails so that the next request retries. */
   private keySet: Promise<JWTVerifyGetKey> | undefined;
 
@@ -49,12 +58,23 @@ export class OidcTokenVerifier {
     this.algorithms = options.algorithms ?? ['RS256', 'ES256'];
     this.clockTolerance = options.clockToleranceSeconds ?? 30;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? 5_000;
-    this.jwksCooldownMs = options.jwksCooldownMs ?? 30_000;
+    this.jwksCooldownMs = options.jwksCooldownMs ?? 3_000;
     this.jwksCacheMaxAgeMs = options.jwksCacheMaxAgeMs ?? 10 * 60_000;
+    this.logger = options.logger;
   }
 
   async verify(authorizationHeader: string | undefined): Promise<Caller> {
-    const token = bearerToken(authorizationHeader);
+    try {
+      return await this.verifyToken(bearerToken(authorizationHeader));
+    } catch (error) {
+      if (error instanceof TokenIssuerUnavailableError) {
+        this.logger?.warn({ dependency: 'issuer', detail: error.detail, err: error.cause }, 'token issuer unavailable');
+      }
+      throw error;
+    }
+  }
+
+  private async verifyToken(token: string): Promise<Caller> {
     const getKey = await this.getKeySet();
     let payload: JWTPayload;
     try {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BlobServiceClient, isRestError, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
+import { ServiceUnavailableError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
 
 /** Write-once blob storage for package bundles: a name, once written, never changes. */
 export interface BlobStorage {
@@ -38,37 +40,55 @@ export interface AzureBlobStorageOptions {
   operationTimeoutMs?: number;
   /** Deadline for `ping`, kept short so /readyz answers promptly. */
   pingTimeoutMs?: number;
+  logger?: Logger;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
 
-// Few, quick retries: callers (publish, readiness) would rather fail fast than wait minutes.
-// tryTimeoutInMs only becomes the server-side `timeout` parameter; the abort signals below bound
-// the client side.
-const PIPELINE_OPTIONS: StoragePipelineOptions = {
-  retryOptions: { maxTries: 3, tryTimeoutInMs: 10_000, retryDelayInMs: 500, maxRetryDelayInMs: 4_000 },
-};
+/**
+ * Few, quick retries, so that a refused or failing service is given up on well within the deadline.
+ * tryTimeoutInMs only becomes the server-side `timeout` parameter; the abort signal of each call
+ * bounds the client side, retries included.
+ */
+function pipelineOptions(operationTimeoutMs: number): StoragePipelineOptions {
+  return {
+    retryOptions: {
+      maxTries: 3,
+      tryTimeoutInMs: Math.max(1_000, operationTimeoutMs),
+      retryDelayInMs: 200,
+      maxRetryDelayInMs: 1_000,
+    },
+  };
+}
 // Readiness must reflect the present: one try, no backoff.
 const PING_PIPELINE_OPTIONS: StoragePipelineOptions = {
   retryOptions: { maxTries: 1, tryTimeoutInMs: 5_000 },
 };
 
+/**
+ * Blob storage on Azure (or Azurite). Every call has a deadline; a service that is down, stalled
+ * or failing (network errors, timeouts, 5xx) surfaces as `ServiceUnavailableError('blob-storage')`.
+ */
 export class AzureBlobStorage implements BlobStorage {
   private readonly container: ContainerClient;
   private readonly pingContainer: ContainerClient;
   private readonly operationTimeoutMs: number;
   private readonly pingTimeoutMs: number;
+  private readonly logger: Logger | undefined;
 
   constructor(connectionString: string, containerName: string, options: AzureBlobStorageOptions = {}) {
-    this.container = BlobServiceClient.fromConnectionString(connectionString, PIPELINE_OPTIONS).getContainerClient(
-      containerName,
-    );
+    this.operationTimeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+    this.pingTimeoutMs = options.pingTimeoutMs ?? 5_000;
+    this.logger = options.logger;
+    this.container = BlobServiceClient.fromConnectionString(
+      connectionString,
+      pipelineOptions(this.operationTimeoutMs),
+    ).getContainerClient(containerName);
     this.pingContainer = BlobServiceClient.fromConnectionString(
       connectionString,
       PING_PIPELINE_OPTIONS,
     ).getContainerClient(containerName);
-    this.operationTimeoutMs = options.operationTimeoutMs ?? 60_000;
-    this.pingTimeoutMs = options.pingTimeoutMs ?? 5_000;
   }
 
   get containerName(): string {
@@ -80,7 +100,23 @@ export class AzureBlobStorage implements BlobStorage {
     await this.container.createIfNotExists({ abortSignal: this.deadline() });
   }
 
-  async uploadIfAbsent(name: string, bytes: Buffer, sha256Hex: string): Promise<'created' | 'identical'> {
+  uploadIfAbsent(name: string, bytes: Buffer, sha256Hex: string): Promise<'created' | 'identical'> {
+    return this.guarded(() => this.writeIfAbsent(name, bytes, sha256Hex));
+  }
+
+  download(name: string): Promise<Buffer> {
+    return this.guarded(() => this.read(name));
+  }
+
+  exists(name: string): Promise<boolean> {
+    return this.guarded(() => this.container.getBlobClient(name).exists({ abortSignal: this.deadline() }));
+  }
+
+  async ping(): Promise<void> {
+    await this.pingContainer.getProperties({ abortSignal: AbortSignal.timeout(this.pingTimeoutMs) });
+  }
+
+  private async writeIfAbsent(name: string, bytes: Buffer, sha256Hex: string): Promise<'created' | 'identical'> {
     const sha256 = sha256Hex.toLowerCase();
     // The stored sha256 decides later whether a re-upload is identical, so it must be the truth.
     if (!SHA256_HEX.test(sha256) || sha256 !== sha256Of(bytes)) {
@@ -107,7 +143,7 @@ export class AzureBlobStorage implements BlobStorage {
     throw new BlobAlreadyExistsError(name, existing, sha256);
   }
 
-  async download(name: string): Promise<Buffer> {
+  private async read(name: string): Promise<Buffer> {
     try {
       return await this.container.getBlobClient(name).downloadToBuffer(undefined, undefined, {
         abortSignal: this.deadline(),
@@ -117,25 +153,34 @@ export class AzureBlobStorage implements BlobStorage {
     }
   }
 
-  async exists(name: string): Promise<boolean> {
-    return this.container.getBlobClient(name).exists({ abortSignal: this.deadline() });
-  }
-
-  async ping(): Promise<void> {
-    await this.pingContainer.getProperties({ abortSignal: AbortSignal.timeout(this.pingTimeoutMs) });
-  }
-
   /** The sha256 recorded at upload, or computed from the bytes for blobs written without it. */
   private async storedSha256(name: string): Promise<string> {
     const properties = await this.container.getBlobClient(name).getProperties({ abortSignal: this.deadline() });
     const recorded = properties.metadata?.sha256?.toLowerCase();
     if (recorded && SHA256_HEX.test(recorded)) return recorded;
-    return sha256Of(await this.download(name));
+    return sha256Of(await this.read(name));
   }
 
   private deadline(): AbortSignal {
     return AbortSignal.timeout(this.operationTimeoutMs);
   }
+
+  private async guarded<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      this.logger?.warn({ dependency: 'blob-storage', err: error }, 'blob storage unavailable');
+      throw new ServiceUnavailableError('blob-storage');
+    }
+  }
+}
+
+/** Timeouts, aborts, network failures and 5xx: the service, not the request, is at fault. */
+function isUnavailable(error: unknown): boolean {
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) return true;
+  if (!isRestError(error)) return false;
+  return error.statusCode === undefined || error.statusCode >= 500;
 }
 
 function sha256Of(bytes: Buffer): string {

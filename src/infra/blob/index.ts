@@ -1,6 +1,6 @@
 import type { Logger } from '../../common/logger';
 import type { BlobConfig } from '../../config';
-import { AzureBlobStorage } from './blob-storage';
+import { AzureBlobStorage, type AzureBlobStorageOptions } from './blob-storage';
 import { startEmbeddedAzurite } from './embedded-azurite';
 
 export { AzureBlobStorage, BlobAlreadyExistsError, BlobNotFoundError, type BlobStorage } from './blob-storage';
@@ -16,15 +16,19 @@ export interface BlobStorageHandle {
  * The blob storage the config asks for, with its container created: the configured account, or
  * an Azurite server started for this process (CONTRACT §1, no AZURE_STORAGE_CONNECTION_STRING).
  */
-export async function createBlobStorage(config: BlobConfig, logger: Logger): Promise<BlobStorageHandle> {
+export async function createBlobStorage(
+  config: BlobConfig,
+  logger: Logger,
+  options: AzureBlobStorageOptions = {},
+): Promise<BlobStorageHandle> {
   if (config.kind === 'connection-string') {
-    const storage = new AzureBlobStorage(config.connectionString, config.container);
+    const storage = new AzureBlobStorage(config.connectionString, config.container, { logger, ...options });
     await storage.ensureContainer();
     return { storage, stop: async () => {} };
   }
   const azurite = await startEmbeddedAzurite({ location: config.location, logger });
   try {
-    const storage = new AzureBlobStorage(azurite.connectionString, config.container);
+    const storage = new AzureBlobStorage(azurite.connectionString, config.container, { logger, ...options });
     await storage.ensureContainer();
     return { storage, stop: () => azurite.stop() };
   } catch (error) {

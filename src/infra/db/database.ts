@@ -1,4 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
+import { ServiceUnavailableError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
 import type { Orm } from './orm';
 
 /**
@@ -8,9 +10,21 @@ import type { Orm } from './orm';
  * whichever transaction is open, so two requests interleaving would run inside each other's
  * transactions. For PGlite every unit of work therefore runs one at a time behind a queue;
  * PostgreSQL runs them concurrently on its pool.
+ *
+ * A database that is down, stalled or refusing surfaces here, and only here, as
+ * `ServiceUnavailableError('database')`; SQL errors (constraints, syntax) pass through as they are.
  */
 /** The EntityManager services get: the SQL flavour, for raw queries through MikroORM. */
 export type Em = SqlEntityManager;
+
+export interface DatabaseOptions {
+  logger?: Logger;
+  /**
+   * Deadline of one unit of work, queue wait included, for PGlite (PostgreSQL's deadlines are in
+   * the pool options, see orm.ts). Absent: no deadline.
+   */
+  unitDeadlineMs?: number;
+}
 
 export class Database {
   private queue: Promise<unknown> = Promise.resolve();
@@ -18,16 +32,37 @@ export class Database {
   constructor(
     readonly orm: Orm,
     private readonly serialize: boolean,
+    private readonly options: DatabaseOptions = {},
   ) {}
 
   /** Runs `work` with a fresh EntityManager (no transaction). */
   run<T>(work: (em: Em) => Promise<T>): Promise<T> {
-    return this.exclusive(() => work(this.orm.em.fork() as Em));
+    return this.guarded(() => work(this.orm.em.fork() as Em));
   }
 
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (em: Em) => Promise<T>): Promise<T> {
-    return this.exclusive(() => (this.orm.em.fork() as Em).transactional((em) => work(em)));
+    return this.guarded(() => (this.orm.em.fork() as Em).transactional((em) => work(em)));
+  }
+
+  private async guarded<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.withDeadline(this.exclusive(work));
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      this.options.logger?.warn({ dependency: 'database', err: error }, 'database unavailable');
+      throw new ServiceUnavailableError('database');
+    }
+  }
+
+  private withDeadline<T>(work: Promise<T>): Promise<T> {
+    const ms = this.options.unitDeadlineMs;
+    if (ms === undefined) return work;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeadlineExceededError(ms)), ms);
+    });
+    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -36,4 +71,36 @@ export class Database {
     this.queue = result.catch(() => undefined);
     return result;
   }
+}
+
+class DeadlineExceededError extends Error {
+  constructor(ms: number) {
+    super(`database work did not finish within ${ms} ms`);
+    this.name = 'DeadlineExceededError';
+  }
+}
+
+// SQLSTATE classes and codes meaning "the database could not do it now", not "the SQL is wrong":
+// 08 connection exception, 57014 statement timeout (query_canceled), 57P0x shutdown/cannot connect,
+// 53300 too many connections.
+const UNAVAILABLE_SQLSTATE = /^(08...|57014|57P0[1-3]|53300)$/;
+const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+// pg and pg-pool report their own timeouts and drops with plain messages.
+const UNAVAILABLE_MESSAGES = [
+  /^Connection terminated/,
+  /^timeout exceeded when trying to connect/,
+  /^Query read timeout/,
+  /is not queryable/,
+];
+
+/** True for driver and connection failures, anywhere in the `cause` chain (MikroORM wraps them). */
+function isUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current instanceof DeadlineExceededError) return true;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_NODE_CODES.has(code))) return true;
+    const message = current.message;
+    if (UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return true;
+  }
+  return false;
 }

@@ -3,7 +3,7 @@ import { MikroORM, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PgliteDriver } from '@mikro-orm/pglite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import type { DatabaseConfig } from '../../config';
+import { DEFAULT_TUNING, type DatabaseConfig, type Tuning } from '../../config';
 import type { Logger } from '../../common/logger';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
@@ -14,6 +14,53 @@ export interface OrmOptions {
   logger?: Logger;
   /** Called with every SQL statement, e.g. to count statements in tests and benchmarks. */
   onQuery?: (sql: string) => void;
+  /** Statement and connect timeouts, pool size; `DEFAULT_TUNING` when absent. */
+  tuning?: Pick<Tuning, 'statementTimeoutMs' | 'connectTimeoutMs' | 'poolMax'>;
+}
+
+/** The bits of a `pg` pool and client used here (the driver owns the `pg` package). */
+interface PgClient {
+  query(...args: unknown[]): unknown;
+  end(): Promise<void>;
+}
+interface PgPool {
+  on(event: 'connect', listener: (client: PgClient) => void): unknown;
+}
+
+/** Margin over `statement_timeout` before the client gives up on an answer that never comes. */
+const READ_TIMEOUT_MARGIN_MS = 1_000;
+
+/**
+ * pg options that bound every database call (MikroORM passes `driverOptions` to `new pg.Pool`):
+ * the server cancels a slow statement (57014), the client stops waiting for a server that no
+ * longer answers, and both a pool checkout and a new connection give up after `connectTimeoutMs`.
+ */
+function pgDeadlines(tuning: NonNullable<OrmOptions['tuning']>) {
+  return {
+    statement_timeout: tuning.statementTimeoutMs,
+    query_timeout: tuning.statementTimeoutMs + READ_TIMEOUT_MARGIN_MS,
+    connectionTimeoutMillis: tuning.connectTimeoutMs,
+    keepAlive: true,
+    onPoolCreated: (pool: PgPool) => pool.on('connect', endAfterReadTimeout),
+  };
+}
+
+/**
+ * pg's client-side `query_timeout` rejects the query but leaves it on the wire, so the client would
+ * go back to the pool wedged behind it. Ending it there (before the release, since this handler is
+ * registered first) makes the pool discard it, and the next checkout opens a fresh connection.
+ */
+function endAfterReadTimeout(client: PgClient): void {
+  const query = client.query.bind(client);
+  client.query = (...args: unknown[]) => {
+    const result = query(...args);
+    if (result instanceof Promise) {
+      result.catch((error: unknown) => {
+        if ((error as Error | undefined)?.message === 'Query read timeout') void client.end().catch(() => undefined);
+      });
+    }
+    return result;
+  };
 }
 
 function baseOptions(options: OrmOptions): Partial<Options> {
@@ -35,11 +82,13 @@ function baseOptions(options: OrmOptions): Partial<Options> {
 /** Opens PostgreSQL or the embedded PGlite with the same entities and migrations. */
 export async function createOrm(config: DatabaseConfig, options: OrmOptions = {}): Promise<Orm> {
   if (config.kind === 'postgres') {
+    const tuning = options.tuning ?? DEFAULT_TUNING;
     return MikroORM.init({
       ...baseOptions(options),
       driver: PostgreSqlDriver,
       clientUrl: config.url,
-      pool: { min: 0, max: 10 },
+      pool: { min: 0, max: tuning.poolMax },
+      driverOptions: pgDeadlines(tuning),
     } as Options);
   }
   if (config.dataDir !== ':memory:') mkdirSync(config.dataDir, { recursive: true });
