@@ -63,6 +63,13 @@ export const PLANTED_CASES: PlantedCase[] = [
   inFlow('Key with a slash in its name', '/nodes/3/config/auth~1token', randomText(39, 32), 'flow/sensitive-key'),
   inFlow('Key with a tilde in its name', '/nodes/3/config/~0secret', randomText(41, 32), 'flow/sensitive-key'),
   inFlow('Credential thirty levels deep', '/nodes/1/config/deep', deepConfig(30, fake.npmToken()), 'secretlint/npm', `/nodes/1/config/deep${Array.from({ length: 30 }, (_, i) => `/level${i + 1}`).join('')}`),
+  inFlow(
+    'GCP service account as a config object',
+    '/nodes/2/config/gcp',
+    { type: 'service_account', project_id: 'support-prod', private_key_id: randomText(52, 40, '0123456789abcdef'), private_key: fake.privateKeyPem(53) },
+    'secretlint/privatekey',
+    '/nodes/2/config/gcp/private_key',
+  ),
   inText('AWS secret key in the readme', 'readme', `## Setup\n\n\`\`\`ini\naws_secret_access_key = ${fake.awsSecretAccessKey()}\n\`\`\`\n`, 'secretlint/aws'),
   inText('PEM private key in the readme', 'readme', `Install the key:\n\n${fake.privateKeyPem(42)}\n`, 'secretlint/privatekey'),
   inText('GitHub fine-grained token in the readme', 'readme', `Clone with ${fake.gitHubFineGrainedToken()}`, 'secretlint/github'),
