@@ -1,0 +1,61 @@
+/** One string found in a JSON value: a string value, or an object key (then `key` is absent). */
+export interface StringAt {
+  /** RFC 6901 pointer to the value, or to the member whose name this is. */
+  pointer: string;
+  text: string;
+  /** The property name the value sits under (inherited through arrays), for key-based rules. */
+  key?: string;
+}
+
+/** RFC 6901: `~` becomes `~0`, `/` becomes `~1`. */
+export function pointerSegment(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+// Header lists are often `[{ "name": "Authorization", "value": "Bearer …" }]` (n8n, Postman):
+// the value then sits under the name given beside it.
+const PAIR_NAME_FIELDS = ['name', 'key', 'header'];
+
+function pairName(object: Record<string, unknown>): string | undefined {
+  if (typeof object.value !== 'string') return undefined;
+  for (const field of PAIR_NAME_FIELDS) if (typeof object[field] === 'string') return object[field];
+  return undefined;
+}
+
+interface Pending {
+  value: unknown;
+  pointer: string;
+  key: string | undefined;
+}
+
+/**
+ * Every string in `root` with its pointer, without serialising it. Iterative, so no depth can
+ * overflow the stack; a value met twice (shared or cyclic, which JSON never has) is walked once.
+ */
+export function collectStrings(root: unknown, rootPointer = ''): StringAt[] {
+  const found: StringAt[] = [];
+  const seen = new Set<object>();
+  const stack: Pending[] = [{ value: root, pointer: rootPointer, key: undefined }];
+  while (stack.length > 0) {
+    const { value, pointer, key } = stack.pop()!;
+    if (typeof value === 'string') {
+      found.push({ pointer, text: value, key });
+      continue;
+    }
+    if (value === null || typeof value !== 'object' || seen.has(value)) continue;
+    seen.add(value);
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => stack.push({ value: item, pointer: `${pointer}/${index}`, key }));
+      continue;
+    }
+    const object = value as Record<string, unknown>;
+    const valueKey = pairName(object);
+    for (const name of Object.keys(object)) {
+      const memberPointer = `${pointer}/${pointerSegment(name)}`;
+      found.push({ pointer: memberPointer, text: name });
+      const memberKey = name === 'value' && valueKey !== undefined ? valueKey : name;
+      stack.push({ value: object[name], pointer: memberPointer, key: memberKey });
+    }
+  }
+  return found;
+}
