@@ -117,7 +117,7 @@ describe('diffFlows properties', () => {
         for (const removed of diff.edgesRemoved) edges.splice(edges.findIndex((e) => canonicalJson(e) === canonicalJson(removed)), 1);
         expect(sortedKeys([...edges, ...diff.edgesAdded])).toEqual(sortedKeys(to.edges));
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 
