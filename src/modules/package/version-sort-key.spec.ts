@@ -1,25 +1,12 @@
 import fc from 'fast-check';
 import semver from 'semver';
-import { parseVersion } from './versioning';
+import { strictVersion } from '../../../test/support/version-arbitraries';
 import { versionSortKey } from './version-sort-key';
 
 const byKey = (a: string, b: string) => {
   const [x, y] = [versionSortKey(a), versionSortKey(b)];
   return x < y ? -1 : x > y ? 1 : 0;
 };
-
-/** Numbers semver compares exactly (below 2^53), small ones often so that versions tie. */
-const safeNumber = fc.oneof(fc.nat({ max: 12 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })).map(String);
-const alphanumeric = fc.oneof(
-  fc.constantFrom('a', 'b', 'rc', 'alpha', 'beta', 'A', 'Z', '-', 'a-1', 'alpha-', '1a', '0a', 'rc1', 'x0', '--'),
-  fc.stringMatching(/^[0-9A-Za-z-]{0,6}[A-Za-z-][0-9A-Za-z-]{0,6}$/),
-);
-const versionFrom = (number: fc.Arbitrary<string>) =>
-  fc
-    .tuple(number, number, number, fc.option(fc.array(fc.oneof(number, alphanumeric), { minLength: 1, maxLength: 4 })))
-    .map(([major, minor, patch, pre]) => `${major}.${minor}.${patch}${pre ? `-${pre.join('.')}` : ''}`)
-    .filter((v) => parseVersion(v) !== null);
-const version = versionFrom(safeNumber);
 
 describe('versionSortKey', () => {
   it.each([
@@ -41,7 +28,7 @@ describe('versionSortKey', () => {
 
   it('orders any two versions as semver.compare does, and only equal versions share a key', () => {
     fc.assert(
-      fc.property(version, version, (a, b) => {
+      fc.property(strictVersion, strictVersion, (a, b) => {
         expect(byKey(a, b)).toBe(semver.compare(a, b));
         expect(versionSortKey(a) === versionSortKey(b)).toBe(a === b);
       }),
@@ -51,7 +38,7 @@ describe('versionSortKey', () => {
 
   it('sorts lists of versions as semver does, with printable ASCII keys (byte order = string order)', () => {
     fc.assert(
-      fc.property(fc.array(version, { maxLength: 30 }), (versions) => {
+      fc.property(fc.array(strictVersion, { maxLength: 30 }), (versions) => {
         expect([...versions].sort(byKey)).toEqual([...versions].sort(semver.compare));
         for (const v of versions) expect(versionSortKey(v)).toMatch(/^[!-~]+$/);
       }),
