@@ -1,0 +1,171 @@
+import { canonicalJson } from './package-archive';
+
+/**
+ * What changed between two versions of a flow (`catalogPackageDiff`). Nodes are matched by id;
+ * edges have no stable identity across edits, so an edge is its whole value (source, target,
+ * handles, id, any other field) and duplicates count as many times as they occur.
+ *
+ * Not jsondiffpatch, although it loads here (jest and the CommonJS build): its JSON Patch formatter
+ * gives a sequence of operations, with array indices from a longest-common-subsequence match that
+ * are only valid after the operations before them, `move` operations, and a whole added object as
+ * one operation. We want the set of changed fields of a node, each array compared position by
+ * position, which a short walk gives exactly.
+ */
+
+export interface FlowLike {
+  nodes: readonly unknown[];
+  edges: readonly unknown[];
+}
+
+export interface NodeChange {
+  nodeId: string;
+  before: unknown;
+  after: unknown;
+  /** RFC 6901 JSON pointers relative to the node, in document order (keys sorted, indices ascending). */
+  changedPaths: string[];
+}
+
+export interface FlowDiff {
+  /** Sorted by node id. */
+  nodesAdded: unknown[];
+  nodesRemoved: unknown[];
+  nodesChanged: NodeChange[];
+  /** In the order they appear in `to` (added) or `from` (removed). */
+  edgesAdded: unknown[];
+  edgesRemoved: unknown[];
+}
+
+export function diffFlows(from: FlowLike, to: FlowLike): FlowDiff {
+  const before = nodesById(from.nodes);
+  const after = nodesById(to.nodes);
+  const nodesChanged: NodeChange[] = [];
+  for (const [nodeId, node] of after) {
+    const old = before.get(nodeId);
+    if (old === undefined) continue;
+    const changedPaths = changedPointers(old, node);
+    if (changedPaths.length > 0) nodesChanged.push({ nodeId, before: old, after: node, changedPaths });
+  }
+  return {
+    nodesAdded: [...after].filter(([nodeId]) => !before.has(nodeId)).map(([, node]) => node),
+    nodesRemoved: [...before].filter(([nodeId]) => !after.has(nodeId)).map(([, node]) => node),
+    nodesChanged,
+    edgesAdded: multisetMinus(to.edges, from.edges),
+    edgesRemoved: multisetMinus(from.edges, to.edges),
+  };
+}
+
+/** Nodes sorted by id. A compiled flow has unique node ids; a repeated one here is a bug. */
+function nodesById(nodes: readonly unknown[]): Map<string, unknown> {
+  const byId = new Map<string, unknown>();
+  for (const node of nodes) {
+    const id = (node as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') throw new Error('A flow node has no string id');
+    if (byId.has(id)) throw new Error(`Duplicate node id ${JSON.stringify(id)}`);
+    byId.set(id, node);
+  }
+  return new Map([...byId].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The items of `items` left after taking out, one for one, those equal to an item of `minus`. */
+function multisetMinus(items: readonly unknown[], minus: readonly unknown[]): unknown[] {
+  const available = new Map<string, number>();
+  for (const item of minus) {
+    const key = canonicalJson(item);
+    available.set(key, (available.get(key) ?? 0) + 1);
+  }
+  return items.filter((item) => {
+    const key = canonicalJson(item);
+    const left = available.get(key) ?? 0;
+    if (left > 0) available.set(key, left - 1);
+    return left === 0;
+  });
+}
+
+type Kind = 'absent' | 'primitive' | 'object' | 'array';
+
+function kindOf(value: unknown): Kind {
+  if (value === undefined) return 'absent';
+  if (Array.isArray(value)) return 'array';
+  return value !== null && typeof value === 'object' ? 'object' : 'primitive';
+}
+
+/**
+ * Pointers of every value that differs, down to the leaves. Where the kind of a value changes
+ * (added, removed, or object/array/primitive replaced by another kind) its own pointer is listed
+ * and so is every member below it on either side; objects and arrays kept as such are listed only
+ * through their changed members. Arrays are compared index by index. Sorted by `comparePointers`.
+ */
+export function changedPointers(before: unknown, after: unknown): string[] {
+  const found = new Set<string>();
+  collectChanges(before, after, '', found);
+  return [...found].sort(comparePointers);
+}
+
+function collectChanges(before: unknown, after: unknown, pointer: string, found: Set<string>): void {
+  const kind = kindOf(before);
+  if (kind !== kindOf(after)) {
+    found.add(pointer);
+    collectMembers(before, pointer, found);
+    collectMembers(after, pointer, found);
+  } else if (kind === 'primitive') {
+    if (before !== after) found.add(pointer);
+  } else if (kind !== 'absent') {
+    for (const key of memberKeys(before, after)) {
+      collectChanges(memberOf(before, key), memberOf(after, key), `${pointer}/${escapeToken(key)}`, found);
+    }
+  }
+}
+
+/** Every pointer strictly below `value`. */
+function collectMembers(value: unknown, pointer: string, found: Set<string>): void {
+  const kind = kindOf(value);
+  if (kind !== 'object' && kind !== 'array') return;
+  for (const key of memberKeys(value)) {
+    const below = `${pointer}/${escapeToken(key)}`;
+    found.add(below);
+    collectMembers(memberOf(value, key), below, found);
+  }
+}
+
+/** Keys of the given objects, or the indices of the longest of the given arrays. */
+function memberKeys(...values: unknown[]): string[] {
+  if (Array.isArray(values[0])) {
+    const length = Math.max(...values.map((value) => (value as unknown[]).length));
+    return Array.from({ length }, (_, index) => String(index));
+  }
+  return [...new Set(values.flatMap((value) => Object.keys(value as object)))];
+}
+
+function memberOf(container: unknown, key: string): unknown {
+  return Object.hasOwn(container as object, key) ? (container as Record<string, unknown>)[key] : undefined;
+}
+
+function escapeToken(key: string): string {
+  return key.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function unescapeToken(token: string): string {
+  return token.replaceAll('~1', '/').replaceAll('~0', '~');
+}
+
+/**
+ * Document order: token by token, a parent before its children. Within one parent, as
+ * `Object.keys` lists an object: decimal tokens (array indices) first, numerically, then the
+ * other keys by UTF-16 code unit.
+ */
+export function comparePointers(a: string, b: string): number {
+  const left = a.split('/').map(unescapeToken);
+  const right = b.split('/').map(unescapeToken);
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const order = compareTokens(left[i]!, right[i]!);
+    if (order !== 0) return order;
+  }
+  return left.length - right.length;
+}
+
+function compareTokens(x: string, y: string): number {
+  const [xIndex, yIndex] = [/^\d+$/.test(x), /^\d+$/.test(y)];
+  if (xIndex !== yIndex) return xIndex ? -1 : 1;
+  if (xIndex && x.length !== y.length) return x.length - y.length;
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -1,0 +1,56 @@
+import { BadUserInputError, CatalogError } from '../../common/errors';
+
+/** The life of a published version (stored lowercase in `catalog_package_version.status`). */
+export type VersionStatus = 'active' | 'deprecated' | 'withdrawn';
+export type VersionStatusAction = 'deprecate' | 'withdraw' | 'restore';
+
+export const VERSION_STATUSES: readonly VersionStatus[] = ['active', 'deprecated', 'withdrawn'];
+export const VERSION_STATUS_ACTIONS: readonly VersionStatusAction[] = ['deprecate', 'withdraw', 'restore'];
+
+/** The audit action of each change. */
+export const AUDIT_ACTION_BY_STATUS_ACTION: Record<VersionStatusAction, 'DEPRECATE' | 'WITHDRAW' | 'RESTORE'> = {
+  deprecate: 'DEPRECATE',
+  withdraw: 'WITHDRAW',
+  restore: 'RESTORE',
+};
+
+/**
+ * Where each action leads; a missing entry is `ILLEGAL_STATE`. Deprecating a withdrawn version is
+ * refused rather than quietly making it installable again: bringing it back is a decision of its
+ * own (restore, then deprecate). Restore always goes back to active; the state before a
+ * withdrawal is not remembered, so a deprecated-then-withdrawn version is deprecated again by hand.
+ */
+const NEXT: Record<VersionStatus, Partial<Record<VersionStatusAction, VersionStatus>>> = {
+  active: { deprecate: 'deprecated', withdraw: 'withdrawn' },
+  deprecated: { withdraw: 'withdrawn', restore: 'active' },
+  withdrawn: { restore: 'active' },
+};
+
+export function transition(current: VersionStatus, action: VersionStatusAction): VersionStatus {
+  const next = NEXT[current][action];
+  if (next === undefined) {
+    const message = current === 'withdrawn' && action === 'deprecate' ? 'The version is withdrawn: restore it first' : `The version is already ${current}`;
+    throw new CatalogError('ILLEGAL_STATE', message);
+  }
+  return next;
+}
+
+/** A withdrawn version is never served; deprecated ones still are. */
+export function isInstallable(status: VersionStatus): boolean {
+  return status !== 'withdrawn';
+}
+
+export const MAX_STATUS_REASON_LENGTH = 500;
+
+/**
+ * The reason of a deprecation or withdrawal, trimmed: 1 to 500 characters (code points, so an
+ * emoji counts once). Blank is refused: the reason is what readers and the audit log see.
+ */
+export function requireStatusReason(reason: string): string {
+  const trimmed = reason.trim();
+  const length = [...trimmed].length;
+  if (length === 0 || length > MAX_STATUS_REASON_LENGTH) {
+    throw new BadUserInputError('Invalid reason', [{ path: '$.reason', message: `A reason needs 1 to ${MAX_STATUS_REASON_LENGTH} characters` }]);
+  }
+  return trimmed;
+}
