@@ -22,6 +22,7 @@ import { authenticate, callerOf, graphqlErrorBody } from './http/authenticate';
 import { createEdge, finalHandlers, idempotencyKeyOf } from './http/edge';
 import { GRAPHQL_LIMITS } from './graphql/limits';
 import { healthRouter } from './http/health';
+import { graphqlOperationMetrics, requestDurationMetrics } from './http/request-metrics';
 import { DevIssuer, devIssuerUrl } from './infra/auth/dev-issuer';
 import { OidcTokenVerifier } from './infra/auth/oidc-verifier';
 import { createBlobStorage } from './infra/blob';
@@ -29,6 +30,7 @@ import type { BlobStorage } from './infra/blob/blob-storage';
 import { Database } from './infra/db/database';
 import { createOrm, migrate, type Orm } from './infra/db/orm';
 import type { FlowSource } from './infra/flows/flow-source';
+import { startMetrics, timedBlobStorage } from './infra/metrics';
 import { createFlowSource } from './infra/flows/http-flow-source';
 import type { IdempotencyService } from './modules/idempotency/idempotency.service';
 import { createPackageLoader } from './modules/package/package.reference';
@@ -51,6 +53,8 @@ export interface App {
   logger: Logger;
   /** Present when the local development issuer is in use. */
   devIssuer: DevIssuer | null;
+  /** `http://host:port` of the metrics server (`GET /metrics`), null when it is off. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -69,10 +73,12 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     cleanups.push(() => orm.close());
     if (config.migrate) await migrate(orm);
     const db = new Database(orm, config.database.kind === 'pglite');
+    const metricsServer = await startMetrics(config, orm, logger);
+    cleanups.push(() => metricsServer.close());
 
     const blobHandle = await createBlobStorage(config.blob, logger);
     cleanups.push(() => blobHandle.stop());
-    const blobs = blobHandle.storage;
+    const blobs = timedBlobStorage(blobHandle.storage);
 
     const flows = options.flowSource ?? createFlowSource(config.flowsApiUrl, { logger });
     const packages = new PackageService(db, blobs, flows, logger);
@@ -88,7 +94,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     }
 
     // Request limits, CORS, rate limits, idempotency and the playground (docs/API.md, "Limits").
-    const edge = createEdge({ config, db, logger, devIssuer });
+    const edge = await createEdge({ config, db, logger, devIssuer });
+    cleanups.push(() => edge.rateLimiter.close());
     const idempotency = edge.idempotency;
 
     const app = express();
@@ -100,6 +107,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       res.setHeader('x-request-id', requestId);
       runWithRequestId(requestId, next);
     });
+    app.use(requestDurationMetrics());
     // pino-http serializes each request into a child logger up front (headers, redaction): only
     // worth it when request lines are logged (info); errors are logged with their request id anyway.
     if (logger.isLevelEnabled('info')) {
@@ -120,6 +128,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       validationRules: edge.apollo.validationRules,
       plugins: [
         ...edge.apollo.plugins,
+        graphqlOperationMetrics(),
         ApolloServerPluginDrainHttpServer({ httpServer }),
         ApolloServerPluginLandingPageDisabled(),
         // Federated tracing costs time on every request; nothing here reads the traces.
@@ -161,7 +170,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     );
     app.use(...finalHandlers(logger));
 
-    return { httpServer, orm, blobs, services: { packages, idempotency }, logger, devIssuer, close };
+    return { httpServer, orm, blobs, services: { packages, idempotency }, logger, devIssuer, metricsUrl: metricsServer.url, close };
   } catch (error) {
     await close();
     throw error;

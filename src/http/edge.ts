@@ -11,10 +11,9 @@ import { entityRepresentationsGuard } from '../graphql/representations';
 import type { DevIssuer } from '../infra/auth/dev-issuer';
 import type { Database } from '../infra/db/database';
 import { IdempotencyService } from '../modules/idempotency/idempotency.service';
-import { graphqlRateLimitPlugin, restRateLimit } from '../modules/ratelimit/rate-limit.http';
 import { RateLimiter } from '../modules/ratelimit/rate-limit.service';
-import { DatabaseRateLimitStore, MemoryRateLimitStore } from '../modules/ratelimit/rate-limit.store';
 import { DEV_TOKEN_SUBPATH, devTokenHandler, playgroundAssetsDir, playgroundRouter } from './playground';
+import { graphqlRateLimitPlugin, restRateLimit } from './rate-limit';
 
 /** Headers a browser on an allowed origin may send, and may read back. */
 const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'x-request-id', 'apollo-require-preflight', 'x-apollo-operation-name'];
@@ -24,6 +23,7 @@ const CORS_EXPOSED_HEADERS = ['x-request-id', 'x-ratelimit-limit', 'x-ratelimit-
 export interface Edge {
   config: EdgeConfig;
   idempotency: IdempotencyService;
+  /** `close()` it on shutdown (the Redis connection). */
   rateLimiter: RateLimiter;
   /** Spread into the ApolloServer options. */
   apollo: {
@@ -42,16 +42,15 @@ export interface Edge {
   browserRoutes: Router;
 }
 
-export function createEdge(deps: {
+export async function createEdge(deps: {
   config: AppConfig;
   db: Database;
   logger: Logger;
   devIssuer: DevIssuer | null;
-}): Edge {
+}): Promise<Edge> {
   const { config, db, logger, devIssuer } = deps;
   const edge: EdgeConfig = { ...defaultEdgeConfig(config), ...config.edge };
-  const store = edge.rateLimit.store === 'database' ? new DatabaseRateLimitStore(db) : new MemoryRateLimitStore();
-  const rateLimiter = new RateLimiter(store, edge.rateLimit, logger);
+  const rateLimiter = await RateLimiter.create(edge.rateLimit, { db, logger });
   const protection = graphqlProtection({ blockFieldSuggestions: !edge.introspection });
 
   const browserRoutes = Router();

@@ -1,9 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Caller } from '../../common/caller';
-import { callerOf } from '../../http/authenticate';
-import { problemDocument, sendProblem } from '../../rest/problem';
-import { RateLimiter, TooManyRequestsError, rateLimitHeaders, type RequestKind } from './rate-limit.service';
+import type { Caller } from '../common/caller';
+import { RateLimiter, TooManyRequestsError, rateLimitHeaders, type RequestKind } from '../modules/ratelimit/rate-limit.service';
+import { problemDocument, sendProblem } from '../rest/problem';
+import { callerOf } from './authenticate';
 
 /**
  * GraphQL: counted once the operation is known (a mutation is a write, anything else a read), so
