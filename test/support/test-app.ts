@@ -50,7 +50,7 @@ export type TestEdgeOverrides = Omit<Partial<EdgeConfig>, 'rateLimit'> & { rateL
 export const TEST_RATE_LIMITS = { tenantReads: 1_000_000, tenantWrites: 1_000_000, callerReads: 1_000_000, callerWrites: 1_000_000 };
 
 export async function startTestApp(
-  overrides: Partial<Pick<AppConfig, 'routerSecret' | 'flowsApiUrl' | 'nodeEnv'>> & { edge?: TestEdgeOverrides } = {},
+  overrides: Partial<Pick<AppConfig, 'routerSecret' | 'flowsApiUrl' | 'nodeEnv' | 'metricsPort'>> & { edge?: TestEdgeOverrides } = {},
   options: AppOptions = {},
 ): Promise<TestApp> {
   const issuer = await startTestIssuer();
