@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createApp } from '../src/app';
@@ -9,6 +8,7 @@ import type { Caller } from '../src/common/caller';
 import { Database } from '../src/infra/db/database';
 import { registry } from '../src/infra/metrics/metrics';
 import { RateLimiter } from '../src/modules/ratelimit/rate-limit.service';
+import { closedPort } from './support/closed-port';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 // Some tests start two apps; on a busy machine each start takes tens of seconds.
@@ -249,15 +249,6 @@ describe('the redis store', () => {
     }
   });
 });
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function storeFailures(): Promise<number> {
   const metric = await registry.getSingleMetric('catalog_rate_limit_store_failures_total')!.get();
