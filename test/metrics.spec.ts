@@ -1,3 +1,4 @@
+import { loadConfig } from '../src/config';
 import { boundedOperationName } from '../src/infra/metrics/metrics';
 import { catalogOps } from './support/catalog-ops';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
@@ -93,5 +94,15 @@ describe('the metrics server', () => {
     expect((await fetch(url)).status).toBe(200);
     await on.close();
     await expect(fetch(url)).rejects.toThrow();
+  });
+});
+
+describe('METRICS_PORT', () => {
+  it('defaults to 9464, takes a port, and `off` disables the server', () => {
+    expect(loadConfig({}).metricsPort).toBe(9464);
+    expect(loadConfig({ METRICS_PORT: '9100' }).metricsPort).toBe(9100);
+    expect(loadConfig({ METRICS_PORT: 'off' }).metricsPort).toBeNull();
+    expect(() => loadConfig({ METRICS_PORT: 'on' })).toThrow(/METRICS_PORT/);
+    expect(() => loadConfig({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT/);
   });
 });
