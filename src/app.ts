@@ -23,6 +23,7 @@ import { createEdge } from './http/edge';
 import { toEdgeError } from './http/errors';
 import { GRAPHQL_LIMITS } from './graphql/limits';
 import { healthRouter } from './http/health';
+import { graphqlOperationMetrics, requestDurationMetrics } from './http/request-metrics';
 import { DevIssuer, devIssuerUrl } from './infra/auth/dev-issuer';
 import { OidcTokenVerifier } from './infra/auth/oidc-verifier';
 import { createBlobStorage } from './infra/blob';
@@ -30,6 +31,7 @@ import type { BlobStorage } from './infra/blob/blob-storage';
 import { Database } from './infra/db/database';
 import { createOrm, migrate, type Orm } from './infra/db/orm';
 import type { FlowSource } from './infra/flows/flow-source';
+import { startMetrics, timedBlobStorage } from './infra/metrics';
 import { createFlowSource } from './infra/flows/http-flow-source';
 import { AuditRepository } from './modules/audit/audit.repository';
 import { IdempotencyService } from './modules/idempotency/idempotency.service';
@@ -55,6 +57,8 @@ export interface App {
   logger: Logger;
   /** Present when the local development issuer is in use. */
   devIssuer: DevIssuer | null;
+  /** `http://host:port` of the metrics server (`GET /metrics`), null when it is off. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -79,10 +83,12 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     const pglite = config.database.kind === 'pglite';
     // PostgreSQL's deadlines live in its pool (orm.ts); the in-process PGlite gets one per unit of work.
     const db = new Database(orm, pglite, { logger, unitDeadlineMs: pglite ? tuning.statementTimeoutMs + tuning.connectTimeoutMs : undefined });
+    const metricsServer = await startMetrics(config, orm, logger);
+    cleanups.push(() => metricsServer.close());
 
     const blobHandle = await createBlobStorage(config.blob, logger, { operationTimeoutMs: tuning.blobTimeoutMs });
     cleanups.push(() => blobHandle.stop());
-    const blobs = blobHandle.storage;
+    const blobs = timedBlobStorage(blobHandle.storage);
 
     const flows = options.flowSource ?? createFlowSource(config.flowsApiUrl, { logger, timeoutMs: tuning.flowsTimeoutMs });
     const catalog = createCatalog({
@@ -109,7 +115,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     }
 
     // Request limits, CORS, rate limits and the playground (docs/API.md, "Limits").
-    const edge = createEdge({ config, db, logger, devIssuer });
+    const edge = await createEdge({ config, db, logger, devIssuer });
+    cleanups.push(() => edge.rateLimiter.close());
 
     const app = express();
     const httpServer = createServer(app);
@@ -120,6 +127,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       res.setHeader('x-request-id', requestId);
       runWithRequestId(requestId, next);
     });
+    app.use(requestDurationMetrics());
     // pino-http serializes each request into a child logger up front (headers, redaction): only
     // worth it when request lines are logged (info); errors are logged with their request id anyway.
     if (logger.isLevelEnabled('info')) {
@@ -140,6 +148,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       validationRules: edge.apollo.validationRules,
       plugins: [
         ...edge.apollo.plugins,
+        graphqlOperationMetrics(),
         ApolloServerPluginDrainHttpServer({ httpServer }),
         ApolloServerPluginLandingPageDisabled(),
         // Federated tracing costs time on every request; nothing here reads the traces.
@@ -171,7 +180,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     });
     app.use(problemErrorHandler(logger, 'the HTTP edge'));
 
-    return { httpServer, orm, blobs, catalog, logger, devIssuer, close };
+    return { httpServer, orm, blobs, catalog, logger, devIssuer, metricsUrl: metricsServer.url, close };
   } catch (error) {
     await close();
     throw error;

@@ -17,6 +17,8 @@ export interface AppConfig {
   flowsApiUrl: string | null;
   routerSecret: string | null;
   migrate: boolean;
+  /** Port of the Prometheus `GET /metrics` server (on `host`); null: no metrics server. */
+  metricsPort: number | null;
   /** Hardening of the HTTP edge (docs/API.md, "Limits"). */
   edge: EdgeConfig;
   /** Values that trade resources for speed or patience; see `DEFAULT_TUNING`. */
@@ -74,14 +76,21 @@ export interface EdgeConfig {
 
 /** Requests per window, per tenant and per caller, for reads and for writes. */
 export interface RateLimitConfig {
-  /** `database`: shared by every instance (PostgreSQL); `memory`: this process only. */
-  store: 'database' | 'memory';
+  /** `redis` and `database`: shared by every instance; `memory`: this process only. */
+  store: 'database' | 'memory' | 'redis';
+  /** With the `redis` store: where Redis answers. */
+  redisUrl?: string;
+  /** Prefix of every counter's key; instances sharing one budget use the same one. */
+  keyPrefix?: string;
   windowSeconds: number;
   tenantReads: number;
   tenantWrites: number;
   callerReads: number;
   callerWrites: number;
 }
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_METRICS_PORT = 9464;
 
 export const DEFAULT_RATE_LIMITS = { windowSeconds: 60, tenantReads: 600, tenantWrites: 60, callerReads: 300, callerWrites: 30 } as const;
 
@@ -143,7 +152,11 @@ const envSchema = z.object({
   CORS_ORIGINS: optionalString,
   GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
   PLAYGROUND: z.enum(['true', 'false']).optional(),
-  RATE_LIMIT_STORE: z.enum(['database', 'memory']).optional(),
+  RATE_LIMIT_STORE: z.enum(['database', 'memory', 'redis']).optional(),
+  REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
+  METRICS_PORT: z
+    .union([z.literal('off'), z.coerce.number().int().min(0).max(65535)])
+    .default(DEFAULT_METRICS_PORT),
   RATE_LIMIT_TENANT_READS_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.tenantReads),
   RATE_LIMIT_TENANT_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.tenantWrites),
   RATE_LIMIT_CALLER_READS_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.callerReads),
@@ -190,12 +203,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     flowsApiUrl: e.FLOWS_API_URL ?? null,
     routerSecret: e.ROUTER_SECRET ?? null,
     migrate: e.MIGRATE === 'true',
+    metricsPort: e.METRICS_PORT === 'off' ? null : e.METRICS_PORT,
     edge: {
       corsOrigins,
       introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : !production,
       playground: e.PLAYGROUND ? e.PLAYGROUND === 'true' : !production,
       rateLimit: {
         store: e.RATE_LIMIT_STORE ?? (e.DATABASE_URL ? 'database' : 'memory'),
+        ...(e.RATE_LIMIT_STORE === 'redis' ? { redisUrl: e.REDIS_URL ?? DEFAULT_REDIS_URL } : {}),
         windowSeconds: DEFAULT_RATE_LIMITS.windowSeconds,
         tenantReads: e.RATE_LIMIT_TENANT_READS_PER_MINUTE,
         tenantWrites: e.RATE_LIMIT_TENANT_WRITES_PER_MINUTE,
@@ -212,7 +227,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
  * then explicit choices. Defaults are resolved in `loadConfig` only.
  */
 export function configWith(overrides: Partial<AppConfig>): AppConfig {
-  return { ...loadConfig({}), ...overrides };
+  // No metrics server unless asked for: several test apps run side by side.
+  return { ...loadConfig({}), metricsPort: null, ...overrides };
 }
 
 /** `CORS_ORIGINS=https://a.example,https://b.example`: exact origins, no wildcards. */

@@ -5,6 +5,7 @@ import { FlowSourceUnavailableError, ForbiddenError, NotFoundError } from '../sr
 import { UnconfiguredFlowSource } from '../src/infra/flows/flow-source';
 import { createFlowSource, HttpFlowSource } from '../src/infra/flows/http-flow-source';
 import { readPackageArchive } from '../src/modules/package/package-archive';
+import { closedPort } from './support/closed-port';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 /**
@@ -100,15 +101,6 @@ class FakeFlowsService {
     if (!behaviour) return json(404, { error: 'no such route' })(res);
     await behaviour(res);
   }
-}
-
-/** A port nothing listens on: taken, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const BY_FLOW_ID = {

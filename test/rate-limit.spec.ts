@@ -1,12 +1,18 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/common/logger';
 import type { Caller } from '../src/common/caller';
 import { Database } from '../src/infra/db/database';
+import { registry } from '../src/infra/metrics/metrics';
 import { RateLimiter } from '../src/modules/ratelimit/rate-limit.service';
-import { DatabaseRateLimitStore } from '../src/modules/ratelimit/rate-limit.store';
+import { closedPort } from './support/closed-port';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
-jest.setTimeout(60_000);
+// Some tests start two apps; on a busy machine each start takes tens of seconds.
+jest.setTimeout(180_000);
 
 const LIST = '{ catalogPackages(first: 1) { edges { node { id } } } }';
 const DELETE = 'mutation { deleteCatalogPackage(packageId: "nothing-here") }';
@@ -14,6 +20,9 @@ const DELETE = 'mutation { deleteCatalogPackage(packageId: "nothing-here") }';
 /** Long windows, so that a test never straddles two of them (and `waitForFreshWindow` makes sure). */
 const WINDOW_SECONDS = 3600;
 const LIMITS = { windowSeconds: WINDOW_SECONDS, tenantReads: 4, callerReads: 2, tenantWrites: 3, callerWrites: 1 };
+
+/** Keys of this run only, so that runs sharing the Redis server never share a budget. */
+const redisStore = () => ({ store: 'redis' as const, keyPrefix: `catalog-rl-test-${randomBytes(6).toString('hex')}` });
 
 async function waitForFreshWindow(windowSeconds: number, margin = 10): Promise<void> {
   const intoWindow = (Date.now() / 1000) % windowSeconds;
@@ -44,11 +53,11 @@ function limitHeaders(answer: Answer) {
   };
 }
 
-describe.each([['memory'], ['database']] as const)('rate limits (%s store)', (store) => {
+describe.each([['memory'], ['database'], ['redis']] as const)('rate limits (%s store)', (store) => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ edge: { rateLimit: { store, ...LIMITS } } });
+    t = await startTestApp({ edge: { rateLimit: { ...(store === 'redis' ? redisStore() : { store }), ...LIMITS } } });
   });
   afterAll(() => t.close());
   beforeEach(() => waitForFreshWindow(WINDOW_SECONDS));
@@ -179,19 +188,72 @@ describe('rate limit windows and stores', () => {
       const config = { store: 'database' as const, ...LIMITS };
       const logger = createLogger('silent');
       // Two limiters, as two instances of the service would have: they see each other's hits.
-      const one = new RateLimiter(new DatabaseRateLimitStore(db), config, logger);
-      const two = new RateLimiter(new DatabaseRateLimitStore(db), config, logger);
+      const one = await RateLimiter.create(config, { db, logger });
+      const two = await RateLimiter.create(config, { db, logger });
       await waitForFreshWindow(WINDOW_SECONDS);
       expect(await one.check(caller, 'read')).toMatchObject({ allowed: true, remaining: 1 });
       expect(await two.check(caller, 'read')).toMatchObject({ allowed: true, remaining: 0 });
       expect(await one.check(caller, 'read')).toMatchObject({ allowed: false, remaining: 0 });
-      const rows = await t.app.orm.em.fork().getConnection().execute<{ hits: number }[]>('select hits from rate_limit_bucket order by bucket');
-      expect(rows.map((row: { hits: number }) => Number(row.hits))).toEqual([3, 3]);
+      const rows = await t.app.orm.em.fork().getConnection().execute<{ points: number }[]>('select points from rate_limit_counter order by key');
+      expect(rows.map((row: { points: number }) => Number(row.points))).toEqual([3, 3]);
     } finally {
       await t.close();
     }
   });
 });
+
+describe('the redis store', () => {
+  it('gives two app instances one shared budget', async () => {
+    const t = await startTestApp({ edge: { rateLimit: { ...redisStore(), ...LIMITS } } });
+    // A second instance of the service: same config (so same Redis and key prefix), its own process state.
+    const second = await createApp(t.config, { logger: createLogger('silent') });
+    try {
+      await new Promise<void>((resolve) => second.httpServer.listen(0, '127.0.0.1', resolve));
+      const other = { ...t, url: `http://127.0.0.1:${(second.httpServer.address() as AddressInfo).port}` };
+      const token = await t.token({ tenant: uniqueTenant(), user: 'alice' });
+      expect(limitHeaders(await post(t, token, LIST))).toMatchObject({ limit: '2', remaining: '1' });
+      expect(limitHeaders(await post(other, token, LIST))).toMatchObject({ limit: '2', remaining: '0' });
+      expect((await post(t, token, LIST)).status).toBe(429);
+      expect((await post(other, token, LIST)).status).toBe(429);
+    } finally {
+      await second.close();
+      await t.close();
+    }
+  });
+
+  it('lets requests through uncounted when Redis is down, with one warning and a metric', async () => {
+    const lines: { level: number; msg: string; store?: string }[] = [];
+    const logs = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const failuresBefore = await storeFailures();
+    const t = await startTestApp(
+      { edge: { rateLimit: { ...redisStore(), redisUrl: `redis://127.0.0.1:${await closedPort()}`, ...LIMITS } } },
+      { logger: createLogger('warn', logs) },
+    );
+    try {
+      const token = await t.token({ tenant: uniqueTenant(), user: 'alice' });
+      for (let i = 0; i < 4; i += 1) {
+        const answer = await post(t, token, LIST);
+        expect(answer.status).toBe(200);
+        expect(answer.headers.get('x-ratelimit-limit')).toBeNull();
+      }
+      const warnings = lines.filter((line) => line.msg === 'rate limit store unavailable; requests pass uncounted');
+      expect(warnings).toEqual([expect.objectContaining({ level: 40, store: 'redis' })]);
+      expect(await storeFailures()).toBeGreaterThanOrEqual(failuresBefore + 4);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+async function storeFailures(): Promise<number> {
+  const metric = await registry.getSingleMetric('catalog_rate_limit_store_failures_total')!.get();
+  return metric.values.find((value) => value.labels.store === 'redis')?.value ?? 0;
+}
 
 describe('rate limit configuration', () => {
   it('uses the database when DATABASE_URL is set, memory otherwise, and generous defaults', () => {
@@ -204,6 +266,12 @@ describe('rate limit configuration', () => {
       callerWrites: 30,
     });
     expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x' }).edge?.rateLimit?.store).toBe('database');
+  });
+
+  it('takes Redis from REDIS_URL, or the local one, with RATE_LIMIT_STORE=redis', () => {
+    expect(loadConfig({ RATE_LIMIT_STORE: 'redis' }).edge?.rateLimit).toMatchObject({ store: 'redis', redisUrl: 'redis://127.0.0.1:6379' });
+    expect(loadConfig({ RATE_LIMIT_STORE: 'redis', REDIS_URL: 'redis://cache:6380/2' }).edge?.rateLimit?.redisUrl).toBe('redis://cache:6380/2');
+    expect(() => loadConfig({ RATE_LIMIT_STORE: 'redis', REDIS_URL: 'http://cache' })).toThrow(/REDIS_URL/);
   });
 
   it('reads the limits from the environment', () => {

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Caller } from '../common/caller';
+import { setRequestCaller } from '../common/request-context';
 import type { OidcTokenVerifier } from '../infra/auth/oidc-verifier';
 import type { RequestMeta } from '../modules/package/catalog';
 
@@ -20,6 +21,7 @@ export function authenticate(verifier: OidcTokenVerifier) {
       const caller = await verifier.verify(req.headers.authorization);
       (res.locals as AuthenticatedLocals).caller = caller;
       (res.locals as AuthenticatedLocals).authorization = authorization;
+      setRequestCaller(caller);
       next();
     } catch (error) {
       next(error);

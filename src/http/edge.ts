@@ -9,10 +9,9 @@ import { graphqlProtection } from '../graphql/limits';
 import { entityRepresentationsGuard } from '../graphql/representations';
 import type { DevIssuer } from '../infra/auth/dev-issuer';
 import type { Database } from '../infra/db/database';
-import { graphqlRateLimitPlugin, restRateLimit } from '../modules/ratelimit/rate-limit.http';
 import { RateLimiter } from '../modules/ratelimit/rate-limit.service';
-import { DatabaseRateLimitStore, MemoryRateLimitStore } from '../modules/ratelimit/rate-limit.store';
 import { DEV_TOKEN_SUBPATH, devTokenHandler, playgroundAssetsDir, playgroundRouter } from './playground';
+import { graphqlRateLimitPlugin, restRateLimit } from './rate-limit';
 
 /** Headers a browser on an allowed origin may send, and may read back. */
 const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'x-request-id', 'apollo-require-preflight', 'x-apollo-operation-name'];
@@ -21,6 +20,7 @@ const CORS_EXPOSED_HEADERS = ['x-request-id', 'x-ratelimit-limit', 'x-ratelimit-
 /** What `createApp` mounts at the edge: request limits, CORS, rate limits, playground. */
 export interface Edge {
   config: EdgeConfig;
+  /** `close()` it on shutdown (the Redis connection). */
   rateLimiter: RateLimiter;
   /** Spread into the ApolloServer options. */
   apollo: {
@@ -39,16 +39,15 @@ export interface Edge {
   browserRoutes: Router;
 }
 
-export function createEdge(deps: {
+export async function createEdge(deps: {
   config: AppConfig;
   db: Database;
   logger: Logger;
   devIssuer: DevIssuer | null;
-}): Edge {
+}): Promise<Edge> {
   const { config, db, logger, devIssuer } = deps;
   const edge = config.edge;
-  const store = edge.rateLimit.store === 'database' ? new DatabaseRateLimitStore(db) : new MemoryRateLimitStore();
-  const rateLimiter = new RateLimiter(store, edge.rateLimit, logger);
+  const rateLimiter = await RateLimiter.create(edge.rateLimit, { db, logger });
   const protection = graphqlProtection({ blockFieldSuggestions: !edge.introspection });
 
   const browserRoutes = Router();
@@ -82,7 +81,7 @@ export function createEdge(deps: {
             exposedHeaders: CORS_EXPOSED_HEADERS,
             maxAge: 600,
           }),
-    restRateLimit: restRateLimit(rateLimiter),
+    restRateLimit: restRateLimit(rateLimiter, logger),
     browserRoutes,
   };
 }

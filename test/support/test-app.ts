@@ -53,7 +53,7 @@ export type TestEdgeOverrides = Omit<Partial<EdgeConfig>, 'rateLimit'> & { rateL
 export const TEST_RATE_LIMITS = { tenantReads: 1_000_000, tenantWrites: 1_000_000, callerReads: 1_000_000, callerWrites: 1_000_000 };
 
 export async function startTestApp(
-  overrides: Partial<Pick<AppConfig, 'routerSecret' | 'flowsApiUrl' | 'nodeEnv'>> & {
+  overrides: Partial<Pick<AppConfig, 'routerSecret' | 'flowsApiUrl' | 'nodeEnv' | 'metricsPort'>> & {
     tuning?: Partial<Tuning>;
     edge?: TestEdgeOverrides;
     /** Puts a TCP proxy (test/support/tcp-proxy.ts) between the app and PostgreSQL and Azurite. */

@@ -1,8 +1,9 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
 /**
- * One fixed-window counter per bucket (a tenant's or a caller's reads or writes), shared by every
- * instance of the service. Rows of past windows are swept now and then.
+ * The old limiter's counters, no longer read or written: the limiter now keeps its counters in
+ * rate-limiter-flexible's `rate_limit_counter` table. Kept only so that the schema still matches
+ * the migrations until one drops `rate_limit_bucket` (and this entity with it).
  */
 export const RateLimitBucketSchema = defineEntity({
   name: 'RateLimitBucket',

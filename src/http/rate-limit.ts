@@ -1,13 +1,11 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Caller } from '../../common/caller';
-import { callerOf } from '../../http/authenticate';
-import { toEdgeError } from '../../http/errors';
-import { problemDocument, sendProblem } from '../../rest/problem';
-import pino from 'pino';
-
-const silent = pino({ level: 'silent' });
-import { RateLimiter, TooManyRequestsError, rateLimitHeaders, type RequestKind } from './rate-limit.service';
+import type { Caller } from '../common/caller';
+import type { Logger } from '../common/logger';
+import { RateLimiter, TooManyRequestsError, rateLimitHeaders, type RequestKind } from '../modules/ratelimit/rate-limit.service';
+import { problemDocument, sendProblem } from '../rest/problem';
+import { callerOf } from './authenticate';
+import { toEdgeError } from './errors';
 
 /**
  * GraphQL: counted once the operation is known (a mutation is a write, anything else a read), so
@@ -38,7 +36,7 @@ export function graphqlRateLimitPlugin(limiter: RateLimiter): ApolloServerPlugin
  * REST: GET and HEAD are reads, everything else writes. It runs inside the shim's router right
  * after authentication, so the token is verified once and the caller is known.
  */
-export function restRateLimit(limiter: RateLimiter): RequestHandler {
+export function restRateLimit(limiter: RateLimiter, logger: Logger): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const { caller } = callerOf(res);
     const kind: RequestKind = req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'write';
@@ -48,7 +46,7 @@ export function restRateLimit(limiter: RateLimiter): RequestHandler {
       next();
       return;
     }
-    const error = toEdgeError(new TooManyRequestsError(kind, decision), silent, 'rate limiter');
+    const error = toEdgeError(new TooManyRequestsError(kind, decision), logger, 'the rate limiter');
     res.setHeader('cache-control', 'no-store');
     sendProblem(res, error, problemDocument(req, error));
   };

@@ -1,0 +1,99 @@
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimitConfig } from '../../config';
+import type { Database } from '../../infra/db/database';
+
+/** Where counters live; `limiter` makes one fixed-window bucket family there. */
+export interface CounterStore {
+  limiter(options: { keyPrefix: string; points: number; durationSeconds: number }): Promise<RateLimiterAbstract>;
+  close(): Promise<void>;
+}
+
+/** The table rate-limiter-flexible creates (if absent) and keeps its counters in. */
+export const RATE_LIMIT_TABLE = 'rate_limit_counter';
+
+/** A Redis call that takes longer than this counts as a failure (the request is let through). */
+const REDIS_COMMAND_TIMEOUT_MS = 1_000;
+/** At start, how long to wait for Redis before serving uncounted (fail open). */
+const REDIS_READY_TIMEOUT_MS = 2_000;
+
+export async function openCounterStore(
+  config: RateLimitConfig,
+  deps: { db: Database; onStoreError: (error: unknown) => void },
+): Promise<CounterStore> {
+  switch (config.store) {
+    case 'memory':
+      return {
+        limiter: async ({ keyPrefix, points, durationSeconds }) => new RateLimiterMemory({ keyPrefix, points, duration: durationSeconds }),
+        close: async () => {},
+      };
+    case 'redis':
+      return openRedisStore(config.redisUrl ?? 'redis://127.0.0.1:6379', deps.onStoreError);
+    case 'database':
+      return openDatabaseStore(deps.db);
+  }
+}
+
+async function openRedisStore(url: string, onStoreError: (error: unknown) => void): Promise<CounterStore> {
+  // No offline queue and one try: while Redis is away, a check fails at once instead of holding
+  // the request until a reconnect.
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
+  redis.on('error', onStoreError);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, REDIS_READY_TIMEOUT_MS);
+    redis.once('ready', done);
+    redis.once('error', done);
+    function done(): void {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      redis.off('error', done);
+      resolve();
+    }
+  });
+  return {
+    limiter: async ({ keyPrefix, points, durationSeconds }) =>
+      new RateLimiterRedis({ storeClient: redis, rejectIfRedisNotReady: true, keyPrefix, points, duration: durationSeconds }),
+    close: async () => redis.disconnect(),
+  };
+}
+
+/**
+ * rate-limiter-flexible's PostgreSQL limiter, speaking through our `Database` rather than a pool of
+ * its own: PGlite has no `pg` pool, and its single connection must be shared through the queue.
+ */
+async function openDatabaseStore(db: Database): Promise<CounterStore> {
+  const client = {
+    async query(query: { text: string; values?: unknown[] }) {
+      const { sql, params } = toQuestionMarks(query.text, query.values ?? []);
+      const rows = await db.run((em) => em.execute<Record<string, unknown>[]>(sql, params));
+      return { rows, rowCount: rows.length };
+    },
+  };
+  let tableReady = false;
+  return {
+    async limiter({ keyPrefix, points, durationSeconds }) {
+      const options = { storeClient: client, storeType: 'client', tableName: RATE_LIMIT_TABLE, keyPrefix, points, duration: durationSeconds };
+      // The first limiter creates the table and sweeps old rows now and then; the others reuse both.
+      if (tableReady) return new RateLimiterPostgres({ ...options, tableCreated: true, clearExpiredByTimeout: false } as PostgresOptions);
+      const limiter = await new Promise<RateLimiterPostgres>((resolve, reject) => {
+        const created: RateLimiterPostgres = new RateLimiterPostgres(options, (error?: unknown) => (error ? reject(error) : resolve(created)));
+      });
+      tableReady = true;
+      return limiter;
+    },
+    close: async () => {},
+  };
+}
+
+/** Its typings leave out an option the implementation reads. */
+type PostgresOptions = ConstructorParameters<typeof RateLimiterPostgres>[0] & { clearExpiredByTimeout: boolean };
+
+/** rate-limiter-flexible writes `$1`-style parameters; MikroORM's `execute` takes `?`. */
+export function toQuestionMarks(text: string, values: readonly unknown[]): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const sql = text.replace(/\$(\d+)/g, (_match, index: string) => {
+    params.push(values[Number(index) - 1]);
+    return '?';
+  });
+  return { sql, params };
+}
