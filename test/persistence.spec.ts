@@ -71,7 +71,7 @@ describe('embedded defaults across a restart', () => {
 
   it('keeps packages, archives and the development signing key', async () => {
     // The development issuer's URL includes the port, so the restart must use the same one.
-    const config = loadConfig({ DATA_DIR: dataDir, PORT: String(await findFreePort()), LOG_LEVEL: 'silent' });
+    const config = loadConfig({ DATA_DIR: dataDir, PORT: String(await findFreePort()), LOG_LEVEL: 'silent', METRICS_PORT: 'off' });
     expect(config.database).toEqual({ kind: 'pglite', dataDir: path.join(dataDir, 'pglite') });
     expect(config.blob).toMatchObject({ kind: 'embedded-azurite', location: path.join(dataDir, 'azurite'), container: 'catalog' });
     expect(config.auth.kind).toBe('dev-issuer');
@@ -106,7 +106,7 @@ describe('embedded defaults across a restart', () => {
     for (const dir of ['pglite', 'azurite', 'dev-issuer']) expect((await stat(path.join(dataDir, dir))).isDirectory()).toBe(true);
 
     // Second run, same DATA_DIR: the token minted before the restart still verifies.
-    ({ app, base } = await listen(loadConfig({ DATA_DIR: dataDir, PORT: String(config.port), LOG_LEVEL: 'silent' })));
+    ({ app, base } = await listen(loadConfig({ DATA_DIR: dataDir, PORT: String(config.port), LOG_LEVEL: 'silent', METRICS_PORT: 'off' })));
     running = app;
 
     const listed = await gql(base, token, LIST);
