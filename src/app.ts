@@ -100,7 +100,6 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       idempotency: new IdempotencyService(db, logger, { ttlMs: tuning.idempotencyTtlMs, lockMs: tuning.idempotencyLockMs }),
       archives: new ArchiveCache(tuning.archiveCacheBytes),
       logger,
-      tuning,
     });
 
     let devIssuer: DevIssuer | null = null;

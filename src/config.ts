@@ -37,8 +37,6 @@ export interface Tuning {
   issuerTimeoutMs: number;
   /** How soon a token with an unknown `kid` may trigger another JWKS fetch. */
   jwksCooldownMs: number;
-  /** Rounds a publish may lose to concurrent publishers before it answers CONFLICT. */
-  publishAttempts: number;
   /** Verified archive bytes kept in memory for installs. */
   archiveCacheBytes: number;
   /** How long an Idempotency-Key is remembered, and how long a claim of one may stay in progress. */
@@ -56,8 +54,6 @@ export const DEFAULT_TUNING: Tuning = {
   blobTimeoutMs: 10_000,
   issuerTimeoutMs: 5_000,
   jwksCooldownMs: 3_000,
-  // Bounded so that each publish round lets at least one concurrent publisher through.
-  publishAttempts: 40,
   archiveCacheBytes: 16 * 1_048_576,
   idempotencyTtlMs: 24 * 60 * 60_000,
   idempotencyLockMs: 2 * 60_000,

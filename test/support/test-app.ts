@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App, type AppOptions } from '../../src/app';
-import { configWith, type Tuning, type AppConfig, type DatabaseConfig, type EdgeConfig, type RateLimitConfig } from '../../src/config';
+import { loadConfig, type Tuning, type AppConfig, type DatabaseConfig, type EdgeConfig, type RateLimitConfig } from '../../src/config';
 import { createLogger } from '../../src/common/logger';
 import { createOrm } from '../../src/infra/db/orm';
 import type { EmbeddedAzurite } from '../../src/infra/blob/embedded-azurite';
@@ -71,7 +71,14 @@ export async function startTestApp(
     proxies?.database && direct.kind === 'postgres' ? { kind: 'postgres', url: throughProxy(direct.url, proxies.database) } : direct;
   const blobConnectionString = proxies ? azurite.connectionString.replace(/:\d+\//, `:${proxies.blob.port}/`) : azurite.connectionString;
   const sqlLog: string[] = [];
-  const defaults = configWith({ nodeEnv: 'test', database });
+  // The defaults `npm start` would take for this NODE_ENV (production turns playground and introspection off).
+  const defaults = loadConfig({
+    NODE_ENV: overrides.nodeEnv ?? 'test',
+    OIDC_ISSUER: issuer.issuer,
+    OIDC_AUDIENCE: issuer.audience,
+    METRICS_PORT: 'off',
+    ...(database.kind === 'postgres' ? { DATABASE_URL: database.url } : {}),
+  });
   const config: AppConfig = {
     ...defaults,
     port: 0,

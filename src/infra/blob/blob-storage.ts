@@ -10,6 +10,12 @@ export interface BlobStorage {
    * has the same sha256 (a retried or repeated write); BlobAlreadyExistsError when it differs.
    */
   uploadIfAbsent(name: string, bytes: Buffer, sha256Hex: string): Promise<'created' | 'identical'>;
+  /**
+   * Overwrites a blob that no version row points at (left by a publish that died between its
+   * upload and its commit). Conditional on the blob being the one just looked at (its ETag), so a
+   * writer that slipped in between makes this fail instead of being overwritten.
+   */
+  replaceOrphan(name: string, bytes: Buffer, sha256Hex: string): Promise<void>;
   /** The blob's bytes; BlobNotFoundError when there is none. */
   download(name: string): Promise<Buffer>;
   exists(name: string): Promise<boolean>;
@@ -102,6 +108,21 @@ export class AzureBlobStorage implements BlobStorage {
 
   uploadIfAbsent(name: string, bytes: Buffer, sha256Hex: string): Promise<'created' | 'identical'> {
     return this.guarded(() => this.writeIfAbsent(name, bytes, sha256Hex));
+  }
+
+  replaceOrphan(name: string, bytes: Buffer, sha256Hex: string): Promise<void> {
+    return this.guarded(async () => {
+      const blob = this.container.getBlockBlobClient(name);
+      const { etag } = await blob.getProperties({ abortSignal: this.deadline() });
+      const md5 = createHash('md5').update(bytes).digest();
+      await blob.upload(bytes, bytes.length, {
+        conditions: { ifMatch: etag },
+        metadata: { sha256: sha256Hex.toLowerCase() },
+        blobHTTPHeaders: { blobContentType: 'application/zip', blobContentMD5: md5 },
+        transactionalContentMD5: md5,
+        abortSignal: this.deadline(),
+      });
+    });
   }
 
   download(name: string): Promise<Buffer> {

@@ -22,7 +22,6 @@ export interface CatalogDeps {
   /** Verified archives by sha256 (immutable): installs of a popular package skip blob storage. */
   archives: ArchiveCache;
   logger: Logger;
-  tuning: { publishAttempts: number };
 }
 
 /** What an edge knows of the request besides the caller. */

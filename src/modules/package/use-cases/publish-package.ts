@@ -1,24 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../../common/caller';
-import { ConflictError } from '../../../common/errors';
+import type { Em } from '../../../infra/db/database';
 import { BlobAlreadyExistsError } from '../../../infra/blob/blob-storage';
 import { assertMayPerform } from '../../access/policy';
-import { assertCompiles } from '../../flow/flow-compiler';
+import { assertCompiles, renderManifest } from '../../flow/flow-compiler';
 import type { CatalogDeps, RequestMeta } from '../catalog';
 import { buildPackageArchive, packageJsonFor } from '../package-archive';
 import type { PackageRecord } from '../package.model';
 import { parseInput, publishInputSchema, type PublishInput } from '../package.validation';
 import { toPackageView, type PackageView } from '../package.view';
-import { compareVersions, nextAfterConflict, planPublishVersion, republishBaseAfter } from '../versioning';
-
-type PublishOutcome = { kind: 'published'; record: PackageRecord } | { kind: 'lost-race'; latest: string };
+import { planPublishVersion, republishBaseAfter } from '../versioning';
 
 export function blobNameFor(tenantId: string, packageId: string, version: string): string {
   return `catalog/${tenantId}/${packageId}/v${version}.scaipkg`;
-}
-
-function maxVersion(a: string, b: string): string {
-  return compareVersions(a, b) >= 0 ? a : b;
 }
 
 /**
@@ -35,122 +29,133 @@ export async function publishPackage(deps: CatalogDeps, caller: Caller, rawInput
 }
 
 async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInput, authorization: string): Promise<PackageRecord> {
-  const { db, packages, audit, blobs, flows, logger, tuning } = deps;
-  const findChecked = () =>
-    db.run(async (em) => {
-      const row = await packages.findAny(em, caller.tenantId, input.packageId);
-      if (row) assertMayPerform(caller, 'package:republish', { pkg: row });
-      return row;
-    });
+  const { db, packages, flows, logger } = deps;
   // Rights on an existing package first: a caller who may not republish it learns nothing from
   // the flows service and costs it nothing.
-  const checked = await findChecked();
+  await db.run(async (em) => {
+    const row = await packages.findAny(em, caller.tenantId, input.packageId);
+    if (row) assertMayPerform(caller, 'package:republish', { pkg: row });
+  });
   const content = input.flowId != null ? await flows.fetchFlowForDeploy(input.flowId, authorization) : input.content;
+  // Everything that can refuse the input runs before the package is locked or anything written.
+  const compiled = assertCompiles(content, manifestMeta(input, input.version));
 
-  // A version that lost a race (taken by a concurrent publish, or an orphaned blob) is a floor
-  // the next attempt must climb above.
-  let floor: string | null = null;
-  for (let attempt = 1; attempt <= tuning.publishAttempts; attempt += 1) {
-    // Inline content: the row just checked serves the first attempt (nothing slow came between).
-    const existing = attempt === 1 && input.flowId == null ? checked : await findChecked();
-    // The first attempt applies the rules (auto-bump, VERSION_REGRESSION); after losing a race the
-    // publish simply takes the next free version, so concurrent republishes never fail.
-    const version: string = floor
-      ? nextAfterConflict(maxVersion(floor, existing?.latestVersion ?? floor))
-      : planPublishVersion(input.version, existing?.latestVersion ?? null, existing?.republishBase ?? null).version;
-
-    // Compiling before any write: a failure leaves no blob and no row.
-    const { flow, manifestYaml } = assertCompiles(content, {
-      packageId: input.packageId,
-      name: input.name,
-      version,
-      description: input.description ?? null,
-    });
-    const author = existing ?? { authorId: caller.userId, authorEmail: caller.email };
-    const { bytes, sha256 } = buildPackageArchive({
-      flow,
+  const record = await db.transaction(async (em) => {
+    const now = new Date();
+    const { row, created } = await packages.lockOrCreate(em, newPackageRow(caller, input, now));
+    // Created by a concurrent publish since we looked: the same rights check, on its row.
+    if (!created) assertMayPerform(caller, 'package:republish', { pkg: row });
+    // Planned under the row lock from the committed history: the outcome of concurrent publishes
+    // is the outcome of some serial order of them (a lower version is VERSION_REGRESSION).
+    const latest = created ? null : row.latestVersion;
+    const { version } = planPublishVersion(input.version, latest, created ? null : row.republishBase);
+    const manifestYaml = version === input.version ? compiled.manifestYaml : renderManifest(compiled.flow, manifestMeta(input, version));
+    const archive = buildPackageArchive({
+      flow: compiled.flow,
       manifestYaml,
       readme: input.readme ?? null,
       packageJson: packageJsonFor({
-        packageId: input.packageId,
-        name: input.name,
-        version,
-        description: input.description ?? null,
-        authorId: author.authorId,
-        authorEmail: author.authorEmail,
+        ...manifestMeta(input, version),
+        authorId: row.authorId,
+        authorEmail: row.authorEmail,
         sourceFlowId: input.flowId ?? null,
       }),
     });
     const blobName = blobNameFor(caller.tenantId, input.packageId, version);
-    try {
-      await blobs.uploadIfAbsent(blobName, bytes, sha256);
-    } catch (error) {
-      if (!(error instanceof BlobAlreadyExistsError)) throw error;
-      logger.warn({ blobName, attempt }, 'blob exists with other content; trying the next version');
-      floor = version;
-      continue;
-    }
+    await writeArchive(deps, blobName, archive);
+    return commitVersion(deps, em, caller, input, { row, created, version, archive, blobName, now });
+  });
+  logger.info({ tenantId: caller.tenantId, packageId: input.packageId, version: record.latestVersion }, 'package published');
+  return record;
+}
 
-    const now = new Date();
-    const outcome = await db.transaction(async (em): Promise<PublishOutcome> => {
-      const { row, created } = await packages.lockOrCreate(em, {
-        id: randomUUID(),
-        tenantId: caller.tenantId,
-        packageId: input.packageId,
-        name: input.name,
-        description: input.description ?? null,
-        readme: input.readme ?? null,
-        latestVersion: version,
-        republishBase: null,
-        authorId: caller.userId,
-        authorEmail: caller.email,
-        visibility: 'tenant',
-        visibilityGroupIds: [],
-        sourceFlowId: input.flowId ?? null,
-        createdAt: now,
-        updatedAt: now,
-        deletedAt: null,
-      });
-      if (!created && compareVersions(version, row.latestVersion) <= 0) return { kind: 'lost-race', latest: row.latestVersion };
-      // Created by a concurrent publish since we looked: the same rights check, on its row.
-      if (!created && !existing) assertMayPerform(caller, 'package:republish', { pkg: row });
-      await packages.insertVersion(em, {
-        id: randomUUID(),
-        packageUuid: row.id,
-        version,
-        sha256,
-        sizeBytes: bytes.length,
-        blobName,
-        publisherId: caller.userId,
-        publisherEmail: caller.email,
-        publishedAt: now,
-      });
-      const fields = {
-        name: input.name,
-        description: input.description ?? null,
-        readme: input.readme ?? null,
-        latestVersion: version,
-        republishBase: created ? null : republishBaseAfter(input.version, version, row.latestVersion, row.republishBase),
-        sourceFlowId: input.flowId ?? null,
-        updatedAt: now,
-      };
-      await packages.updateAfterPublish(em, row.id, fields);
-      await audit.record(em, caller, {
-        tenantId: row.tenantId,
-        packageUuid: row.id,
-        packageId: row.packageId,
-        version,
-        action: 'publish',
-        changes: { version, sha256, sizeBytes: bytes.length, sourceFlowId: input.flowId ?? null, revived: row.deletedAt !== null },
-        at: now,
-      });
-      return { kind: 'published', record: { ...row, ...fields, deletedAt: null } };
-    });
-    if (outcome.kind === 'published') {
-      logger.info({ tenantId: caller.tenantId, packageId: input.packageId, version, sha256 }, 'package published');
-      return outcome.record;
-    }
-    floor = maxVersion(outcome.latest, version);
+/**
+ * Writes the archive, never overwriting a version that exists. Called under the package row lock,
+ * for a version above every committed one: a blob already at that name with other bytes was left
+ * by a publish that died between its upload and its commit (no row points at it, and no live
+ * publisher can be writing it, since they all upload under this lock). It is replaced, on the
+ * condition that it is still the blob just read, so the failed publish never moves later versions.
+ */
+async function writeArchive({ blobs, logger }: CatalogDeps, blobName: string, archive: { bytes: Buffer; sha256: string }): Promise<void> {
+  try {
+    await blobs.uploadIfAbsent(blobName, archive.bytes, archive.sha256);
+  } catch (error) {
+    if (!(error instanceof BlobAlreadyExistsError)) throw error;
+    logger.warn({ blobName }, 'reclaiming an orphaned archive (a publish died before its commit)');
+    await blobs.replaceOrphan(blobName, archive.bytes, archive.sha256);
   }
-  throw new ConflictError('Too many concurrent publishes of this package; try again');
+}
+
+/** The version row, the package row and the audit event, in the transaction that holds the lock. */
+async function commitVersion(
+  { packages, audit }: CatalogDeps,
+  em: Em,
+  caller: Caller,
+  input: PublishInput,
+  step: { row: PackageRecord; created: boolean; version: string; archive: { bytes: Buffer; sha256: string }; blobName: string; now: Date },
+): Promise<PackageRecord> {
+  const { row, created, version, archive, blobName, now } = step;
+  await packages.insertVersion(em, {
+    id: randomUUID(),
+    packageUuid: row.id,
+    version,
+    sha256: archive.sha256,
+    sizeBytes: archive.bytes.length,
+    blobName,
+    publisherId: caller.userId,
+    publisherEmail: caller.email,
+    publishedAt: now,
+  });
+  const fields = {
+    name: input.name,
+    description: input.description ?? null,
+    readme: input.readme ?? null,
+    latestVersion: version,
+    republishBase: created ? null : republishBaseAfter(input.version, version, row.latestVersion, row.republishBase),
+    sourceFlowId: input.flowId ?? null,
+    updatedAt: now,
+  };
+  await packages.updateAfterPublish(em, row.id, fields);
+  await audit.record(em, caller, {
+    tenantId: row.tenantId,
+    packageUuid: row.id,
+    packageId: row.packageId,
+    version,
+    action: 'publish',
+    changes: {
+      version,
+      sha256: archive.sha256,
+      sizeBytes: archive.bytes.length,
+      sourceFlowId: input.flowId ?? null,
+      revived: row.deletedAt !== null,
+    },
+    at: now,
+  });
+  return { ...row, ...fields, deletedAt: null };
+}
+
+function manifestMeta(input: PublishInput, version: string) {
+  return { packageId: input.packageId, name: input.name, version, description: input.description ?? null };
+}
+
+/** The row a first publish creates (its fields are set again by `commitVersion`). */
+function newPackageRow(caller: Caller, input: PublishInput, now: Date): PackageRecord {
+  return {
+    id: randomUUID(),
+    tenantId: caller.tenantId,
+    packageId: input.packageId,
+    name: input.name,
+    description: input.description ?? null,
+    readme: input.readme ?? null,
+    latestVersion: input.version,
+    republishBase: null,
+    authorId: caller.userId,
+    authorEmail: caller.email,
+    visibility: 'tenant',
+    visibilityGroupIds: [],
+    sourceFlowId: input.flowId ?? null,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+  };
 }
