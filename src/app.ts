@@ -11,7 +11,7 @@ import {
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
-import { DEV_ISSUER_PATH, type AppConfig } from './config';
+import { DEFAULT_SHUTDOWN_GRACE_SECONDS, DEV_ISSUER_PATH, type AppConfig } from './config';
 import { CatalogError, HTTP_STATUS_BY_CODE, UnauthenticatedError } from './common/errors';
 import { createLogger, type Logger } from './common/logger';
 import { currentRequestId, runWithRequestId } from './common/request-context';
@@ -19,6 +19,7 @@ import type { GraphQLContext } from './graphql/context';
 import { createFormatError } from './graphql/format-error';
 import { buildCatalogSubgraphSchema } from './graphql/schema';
 import { authenticate, callerOf, graphqlErrorBody } from './http/authenticate';
+import { drainingGate } from './http/draining';
 import { createEdge, finalHandlers, idempotencyKeyOf } from './http/edge';
 import { GRAPHQL_LIMITS } from './graphql/limits';
 import { healthRouter } from './http/health';
@@ -51,6 +52,9 @@ export interface App {
   logger: Logger;
   /** Present when the local development issuer is in use. */
   devIssuer: DevIssuer | null;
+  /** From now on /readyz answers 503 and new requests are refused; call before `close()`. */
+  markDraining(): void;
+  /** Lets requests in flight finish (up to the shutdown grace), then stops every part. */
   close(): Promise<void>;
 }
 
@@ -105,6 +109,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     if (logger.isLevelEnabled('info')) {
       app.use(pinoHttp({ logger, genReqId: () => currentRequestId() ?? randomUUID(), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
     }
+    let draining = false;
+    app.use(drainingGate(() => draining));
     app.use(healthRouter(db, blobs));
     if (devIssuer) app.use(DEV_ISSUER_PATH, devIssuer.router());
     app.use(edge.browserRoutes);
@@ -118,9 +124,15 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       persistedQueries: edge.apollo.persistedQueries,
       parseOptions: edge.apollo.parseOptions,
       validationRules: edge.apollo.validationRules,
+      // main.ts owns SIGINT/SIGTERM. Apollo's own handlers would race it, and Apollo Server 5
+      // never resolves a concurrent second stop() call, so our close() hung behind it.
+      stopOnTerminationSignals: false,
       plugins: [
         ...edge.apollo.plugins,
-        ApolloServerPluginDrainHttpServer({ httpServer }),
+        ApolloServerPluginDrainHttpServer({
+          httpServer,
+          stopGracePeriodMillis: (config.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS) * 1000,
+        }),
         ApolloServerPluginLandingPageDisabled(),
         // Federated tracing costs time on every request; nothing here reads the traces.
         ApolloServerPluginInlineTraceDisabled(),
@@ -161,7 +173,10 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     );
     app.use(...finalHandlers(logger));
 
-    return { httpServer, orm, blobs, services: { packages, idempotency }, logger, devIssuer, close };
+    const markDraining = () => {
+      draining = true;
+    };
+    return { httpServer, orm, blobs, services: { packages, idempotency }, logger, devIssuer, markDraining, close };
   } catch (error) {
     await close();
     throw error;

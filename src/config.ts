@@ -17,6 +17,8 @@ export interface AppConfig {
   flowsApiUrl: string | null;
   routerSecret: string | null;
   migrate: boolean;
+  /** How long requests in flight may take to finish after SIGTERM/SIGINT (default 10). */
+  shutdownGraceSeconds?: number;
   /** Hardening of the HTTP edge (docs/API.md, "Limits"); unset fields take `defaultEdgeConfig`. */
   edge?: Partial<EdgeConfig>;
 }
@@ -71,6 +73,8 @@ export type AuthConfig =
   /** The local development issuer; its key lives in `keyDir`, it is served by the app itself. */
   | { kind: 'dev-issuer'; keyDir: string; audience: string };
 
+export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
+
 export const DEV_ISSUER_AUDIENCE = 'flow-package-catalog';
 export const DEV_ISSUER_PATH = '/.dev-issuer';
 
@@ -110,6 +114,7 @@ const envSchema = z.object({
   FLOWS_API_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   ROUTER_SECRET: optionalString,
   MIGRATE: z.enum(['true', 'false']).default('true'),
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(DEFAULT_SHUTDOWN_GRACE_SECONDS),
   CORS_ORIGINS: optionalString,
   GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
   PLAYGROUND: z.enum(['true', 'false']).optional(),
@@ -158,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     flowsApiUrl: e.FLOWS_API_URL ?? null,
     routerSecret: e.ROUTER_SECRET ?? null,
     migrate: e.MIGRATE === 'true',
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     edge: {
       corsOrigins,
       introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : !production,

@@ -14,7 +14,7 @@ export interface BlobStorageHandle {
 
 /**
  * The blob storage the config asks for, with its container created: the configured account, or
- * an Azurite server started for this process (CONTRACT §1, no AZURE_STORAGE_CONNECTION_STRING).
+ * a supervised Azurite server started for this process (no AZURE_STORAGE_CONNECTION_STRING).
  */
 export async function createBlobStorage(config: BlobConfig, logger: Logger): Promise<BlobStorageHandle> {
   if (config.kind === 'connection-string') {
@@ -22,9 +22,15 @@ export async function createBlobStorage(config: BlobConfig, logger: Logger): Pro
     await storage.ensureContainer();
     return { storage, stop: async () => {} };
   }
-  const azurite = await startEmbeddedAzurite({ location: config.location, logger });
+  let storage: AzureBlobStorage | undefined;
+  const azurite = await startEmbeddedAzurite({
+    location: config.location,
+    logger,
+    // An in-memory Azurite comes back empty: the container must exist again before it is ready.
+    onRestarted: async () => storage?.ensureContainer(),
+  });
   try {
-    const storage = new AzureBlobStorage(azurite.connectionString, config.container);
+    storage = new AzureBlobStorage(azurite.connectionString, config.container);
     await storage.ensureContainer();
     return { storage, stop: () => azurite.stop() };
   } catch (error) {
