@@ -69,14 +69,19 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   };
 
   try {
-    const orm = await createOrm(config.database, { logger, onQuery: options.onQuery });
-    cleanups.push(() => orm.close());
+    // The database and the embedded Azurite take seconds each to start: start them together.
+    const [ormStart, blobStart] = await Promise.allSettled([
+      createOrm(config.database, { logger, onQuery: options.onQuery }),
+      createBlobStorage(config.blob, logger),
+    ]);
+    if (ormStart.status === 'fulfilled') cleanups.push(() => ormStart.value.close());
+    if (blobStart.status === 'fulfilled') cleanups.push(() => blobStart.value.stop());
+    if (ormStart.status === 'rejected') throw ormStart.reason;
+    if (blobStart.status === 'rejected') throw blobStart.reason;
+    const orm = ormStart.value;
     if (config.migrate) await migrate(orm);
     const db = new Database(orm, config.database.kind === 'pglite');
-
-    const blobHandle = await createBlobStorage(config.blob, logger);
-    cleanups.push(() => blobHandle.stop());
-    const blobs = blobHandle.storage;
+    const blobs = blobStart.value.storage;
 
     const flows = options.flowSource ?? createFlowSource(config.flowsApiUrl, { logger });
     const packages = new PackageService(db, blobs, flows, logger);
