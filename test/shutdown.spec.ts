@@ -337,6 +337,13 @@ describe('stopping the service (node dist/src/main.js on one DATA_DIR)', () => {
     expect(await slowPublish).toBe('cut off');
     await expectGone(catalog.azuritePids());
   });
+
+  it('SIGKILL of the app: the re-parented Azurite notices and stops by itself', async () => {
+    const catalog = await RunningCatalog.start(dataDir);
+    catalog.child.kill('SIGKILL');
+    expect((await catalog.exit).signal).toBe('SIGKILL');
+    await expectGone(catalog.azuritePids(), 15_000);
+  });
 });
 
 describe('draining (the app in process)', () => {
