@@ -21,6 +21,7 @@ import { buildCatalogSubgraphSchema } from './graphql/schema';
 import { authenticate, callerOf, requestMetaOf } from './http/authenticate';
 import { createEdge } from './http/edge';
 import { toEdgeError } from './http/errors';
+import { drainingGate } from './http/draining';
 import { GRAPHQL_LIMITS } from './graphql/limits';
 import { healthRouter } from './http/health';
 import { graphqlOperationMetrics, requestDurationMetrics } from './http/request-metrics';
@@ -59,6 +60,9 @@ export interface App {
   devIssuer: DevIssuer | null;
   /** `http://host:port` of the metrics server (`GET /metrics`), null when it is off. */
   metricsUrl: string | null;
+  /** From now on /readyz answers 503 and new requests are refused; call before `close()`. */
+  markDraining(): void;
+  /** Lets requests in flight finish (up to the shutdown grace), then stops every part. */
   close(): Promise<void>;
 }
 
@@ -77,18 +81,23 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
 
   const { tuning } = config;
   try {
-    const orm = await createOrm(config.database, { logger, onQuery: options.onQuery, tuning });
-    cleanups.push(() => orm.close());
+    // The database and the embedded Azurite take seconds each to start: start them together.
+    const [ormStart, blobStart] = await Promise.allSettled([
+      createOrm(config.database, { logger, onQuery: options.onQuery, tuning }),
+      createBlobStorage(config.blob, logger, { operationTimeoutMs: tuning.blobTimeoutMs }),
+    ]);
+    if (ormStart.status === 'fulfilled') cleanups.push(() => ormStart.value.close());
+    if (blobStart.status === 'fulfilled') cleanups.push(() => blobStart.value.stop());
+    if (ormStart.status === 'rejected') throw ormStart.reason;
+    if (blobStart.status === 'rejected') throw blobStart.reason;
+    const orm = ormStart.value;
     if (config.migrate) await migrate(orm);
     const pglite = config.database.kind === 'pglite';
     // PostgreSQL's deadlines live in its pool (orm.ts); the in-process PGlite gets one per unit of work.
     const db = new Database(orm, pglite, { logger, unitDeadlineMs: pglite ? tuning.statementTimeoutMs + tuning.connectTimeoutMs : undefined });
     const metricsServer = await startMetrics(config, orm, logger);
     cleanups.push(() => metricsServer.close());
-
-    const blobHandle = await createBlobStorage(config.blob, logger, { operationTimeoutMs: tuning.blobTimeoutMs });
-    cleanups.push(() => blobHandle.stop());
-    const blobs = timedBlobStorage(blobHandle.storage);
+    const blobs = timedBlobStorage(blobStart.value.storage);
 
     const flows = options.flowSource ?? createFlowSource(config.flowsApiUrl, { logger, timeoutMs: tuning.flowsTimeoutMs });
     const catalog = createCatalog({
@@ -132,6 +141,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     if (logger.isLevelEnabled('info')) {
       app.use(pinoHttp({ logger, genReqId: () => currentRequestId() ?? randomUUID(), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
     }
+    let draining = false;
+    app.use(drainingGate(() => draining));
     app.use(healthRouter(db, blobs));
     if (devIssuer) app.use(DEV_ISSUER_PATH, devIssuer.router());
     app.use(edge.browserRoutes);
@@ -145,10 +156,16 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       persistedQueries: edge.apollo.persistedQueries,
       parseOptions: edge.apollo.parseOptions,
       validationRules: edge.apollo.validationRules,
+      // main.ts owns SIGINT/SIGTERM. Apollo's own handlers would race it, and Apollo Server 5
+      // never resolves a concurrent second stop() call, so our close() hung behind it.
+      stopOnTerminationSignals: false,
       plugins: [
         ...edge.apollo.plugins,
         graphqlOperationMetrics(),
-        ApolloServerPluginDrainHttpServer({ httpServer }),
+        ApolloServerPluginDrainHttpServer({
+          httpServer,
+          stopGracePeriodMillis: config.shutdownGraceSeconds * 1000,
+        }),
         ApolloServerPluginLandingPageDisabled(),
         // Federated tracing costs time on every request; nothing here reads the traces.
         ApolloServerPluginInlineTraceDisabled(),
@@ -179,7 +196,10 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     });
     app.use(problemErrorHandler(logger, 'the HTTP edge'));
 
-    return { httpServer, orm, blobs, catalog, logger, devIssuer, metricsUrl: metricsServer.url, close };
+    const markDraining = () => {
+      draining = true;
+    };
+    return { httpServer, orm, blobs, catalog, logger, devIssuer, metricsUrl: metricsServer.url, markDraining, close };
   } catch (error) {
     await close();
     throw error;

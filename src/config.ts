@@ -19,6 +19,8 @@ export interface AppConfig {
   migrate: boolean;
   /** Port of the Prometheus `GET /metrics` server (on `host`); null: no metrics server. */
   metricsPort: number | null;
+  /** How long requests in flight may take to finish after SIGTERM/SIGINT. */
+  shutdownGraceSeconds: number;
   /** Hardening of the HTTP edge (docs/API.md, "Limits"). */
   edge: EdgeConfig;
   /** Values that trade resources for speed or patience; see `DEFAULT_TUNING`. */
@@ -106,6 +108,8 @@ export type AuthConfig =
   /** The local development issuer; its key lives in `keyDir`, it is served by the app itself. */
   | { kind: 'dev-issuer'; keyDir: string; audience: string };
 
+export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
+
 export const DEV_ISSUER_AUDIENCE = 'flow-package-catalog';
 export const DEV_ISSUER_PATH = '/.dev-issuer';
 
@@ -145,6 +149,7 @@ const envSchema = z.object({
   FLOWS_API_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   ROUTER_SECRET: optionalString,
   MIGRATE: z.enum(['true', 'false']).default('true'),
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(DEFAULT_SHUTDOWN_GRACE_SECONDS),
   CORS_ORIGINS: optionalString,
   GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
   PLAYGROUND: z.enum(['true', 'false']).optional(),
@@ -200,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     routerSecret: e.ROUTER_SECRET ?? null,
     migrate: e.MIGRATE === 'true',
     metricsPort: e.METRICS_PORT === 'off' ? null : e.METRICS_PORT,
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     edge: {
       corsOrigins,
       introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : !production,

@@ -1,5 +1,9 @@
-import { createApp } from './app';
-import { ConfigError, DEV_ISSUER_PATH, loadConfig } from './config';
+import { createApp, type App } from './app';
+import { createLogger, type Logger } from './common/logger';
+import { ConfigError, DEFAULT_SHUTDOWN_GRACE_SECONDS, DEV_ISSUER_PATH, loadConfig } from './config';
+
+/** Closing the parts (Azurite, the database) after the requests: seconds beyond the grace. */
+const CLOSE_MARGIN_SECONDS = 10;
 
 async function main(): Promise<void> {
   let config;
@@ -12,7 +16,11 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await createApp(config);
+  const logger = createLogger(config.logLevel);
+  // Listening for signals from the very start: a Ctrl-C while Azurite and the database start up
+  // must still stop them, not leave them to be found later.
+  const signals = stopOnSignals(logger, config.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS);
+  const app = await createApp(config, { logger });
   await new Promise<void>((resolve, reject) => {
     app.httpServer.once('error', reject);
     app.httpServer.listen(config.port, config.host, resolve);
@@ -28,19 +36,52 @@ async function main(): Promise<void> {
       'development issuer active: get a token with npm run token -- --tenant acme --user alice --email alice@acme.example',
     );
   }
+  signals.started(app);
+}
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    app.logger.info({ signal }, 'shutting down');
-    app
+/**
+ * SIGTERM/SIGINT: /readyz turns 503 at once, requests in flight get `graceSeconds` to finish, the
+ * parts close, exit 0. A second signal, or the whole stop running past its deadline, exits 1
+ * (the 'exit' hook in azurite-process.ts still takes the embedded Azurite down with us).
+ */
+function stopOnSignals(logger: Logger, graceSeconds: number): { started(app: App): void } {
+  let app: App | null = null;
+  let requested = false;
+  const shutdown = (running: App) => {
+    running.markDraining();
+    running
       .close()
-      .then(() => process.exit(0))
-      .catch(() => process.exit(1));
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (requested) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    requested = true;
+    logger.info({ signal, graceSeconds }, 'shutting down: finishing requests in flight');
+    const deadlineSeconds = graceSeconds + CLOSE_MARGIN_SECONDS;
+    setTimeout(() => {
+      logger.error({ deadlineSeconds }, 'shutdown did not finish in time: exiting');
+      process.exit(1);
+    }, deadlineSeconds * 1000);
+    if (app) shutdown(app);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    started(running) {
+      app = running;
+      if (requested) shutdown(running);
+    },
+  };
 }
 
 main().catch((error: unknown) => {

@@ -14,7 +14,7 @@ export interface BlobStorageHandle {
 
 /**
  * The blob storage the config asks for, with its container created: the configured account, or
- * an Azurite server started for this process (CONTRACT §1, no AZURE_STORAGE_CONNECTION_STRING).
+ * a supervised Azurite server started for this process (no AZURE_STORAGE_CONNECTION_STRING).
  */
 export async function createBlobStorage(
   config: BlobConfig,
@@ -26,9 +26,15 @@ export async function createBlobStorage(
     await storage.ensureContainer();
     return { storage, stop: async () => {} };
   }
-  const azurite = await startEmbeddedAzurite({ location: config.location, logger });
+  let storage: AzureBlobStorage | undefined;
+  const azurite = await startEmbeddedAzurite({
+    location: config.location,
+    logger,
+    // An in-memory Azurite comes back empty: the container must exist again before it is ready.
+    onRestarted: async () => storage?.ensureContainer(),
+  });
   try {
-    const storage = new AzureBlobStorage(azurite.connectionString, config.container, { logger, ...options });
+    storage = new AzureBlobStorage(azurite.connectionString, config.container, { logger, ...options });
     await storage.ensureContainer();
     return { storage, stop: () => azurite.stop() };
   } catch (error) {
