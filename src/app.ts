@@ -16,6 +16,7 @@ import type { GraphQLContext } from './graphql/context';
 import { createFormatError } from './graphql/format-error';
 import { buildCatalogSubgraphSchema } from './graphql/schema';
 import { authenticate, callerOf, graphqlErrorBody } from './http/authenticate';
+import { isServiceSdlRequest } from './http/service-sdl-request';
 import { createEdge, finalHandlers, idempotencyKeyOf } from './http/edge';
 import { GRAPHQL_LIMITS } from './graphql/limits';
 import { healthRouter } from './http/health';
@@ -135,7 +136,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       edge.cors,
       requireRouterSecret(config.routerSecret),
       express.json({ limit: GRAPHQL_LIMITS.bodyBytes }),
-      authenticate(verifier),
+      authenticate(verifier, isServiceSdlRequest),
       expressMiddleware(apollo, {
         context: async ({ req, res }) => {
           const { caller, authorization } = callerOf(res);
