@@ -1,5 +1,5 @@
-import { createApp } from './app';
 import { ConfigError, DEV_ISSUER_PATH, loadConfig } from './config';
+import { startTelemetry } from './infra/telemetry';
 
 async function main(): Promise<void> {
   let config;
@@ -12,6 +12,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // Tracing starts before the app's modules load, so that its instrumentations see them load.
+  const telemetry = await startTelemetry();
+  const { createApp } = await import('./app.js');
   const app = await createApp(config);
   await new Promise<void>((resolve, reject) => {
     app.httpServer.once('error', reject);
@@ -36,6 +39,7 @@ async function main(): Promise<void> {
     app.logger.info({ signal }, 'shutting down');
     app
       .close()
+      .then(() => telemetry?.shutdown())
       .then(() => process.exit(0))
       .catch(() => process.exit(1));
   };

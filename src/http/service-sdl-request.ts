@@ -11,7 +11,7 @@ import type { Caller } from '../common/caller';
 export function isServiceSdlRequest(req: Request): boolean {
   const query = req.method === 'POST' ? (req.body as { query?: unknown } | undefined)?.query : undefined;
   // Short by nature: anything longer is not it, and is not parsed for a caller without a token.
-  if (typeof query !== 'string' || query.length > 1_000) return false;
+  if (typeof query !== 'string' || query.length > 1_000 || !query.includes('_service')) return false;
   let document: DocumentNode;
   try {
     document = parse(query, { noLocation: true });
