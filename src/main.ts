@@ -1,6 +1,7 @@
-import { createApp, type App } from './app';
+import type { App } from './app';
 import { createLogger, type Logger } from './common/logger';
-import { ConfigError, DEFAULT_SHUTDOWN_GRACE_SECONDS, DEV_ISSUER_PATH, loadConfig } from './config';
+import { ConfigError, DEV_ISSUER_PATH, loadConfig } from './config';
+import { startTelemetry } from './infra/telemetry';
 
 /** Closing the parts (Azurite, the database) after the requests: seconds beyond the grace. */
 const CLOSE_MARGIN_SECONDS = 10;
@@ -17,9 +18,14 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  // Tracing starts before the app's modules load, so that its instrumentations see them load.
+  const telemetry = await startTelemetry();
   // Listening for signals from the very start: a Ctrl-C while Azurite and the database start up
   // must still stop them, not leave them to be found later.
-  const signals = stopOnSignals(logger, config.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS);
+  const signals = stopOnSignals(logger, config.shutdownGraceSeconds, async () => {
+    await telemetry?.shutdown();
+  });
+  const { createApp } = await import('./app.js');
   const app = await createApp(config, { logger });
   await new Promise<void>((resolve, reject) => {
     app.httpServer.once('error', reject);
@@ -44,13 +50,14 @@ async function main(): Promise<void> {
  * parts close, exit 0. A second signal, or the whole stop running past its deadline, exits 1
  * (the 'exit' hook in azurite-process.ts still takes the embedded Azurite down with us).
  */
-function stopOnSignals(logger: Logger, graceSeconds: number): { started(app: App): void } {
+function stopOnSignals(logger: Logger, graceSeconds: number, afterClose: () => Promise<void>): { started(app: App): void } {
   let app: App | null = null;
   let requested = false;
   const shutdown = (running: App) => {
     running.markDraining();
     running
       .close()
+      .then(afterClose)
       .then(() => {
         logger.info('stopped');
         process.exit(0);

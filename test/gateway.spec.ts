@@ -6,17 +6,17 @@ import {
   bearer,
   postTyped,
   startFlowsSubgraph,
-  startGateway,
+  startHiveGateway,
   startUsersSubgraph,
   type FlowFixture,
+  type RunningGateway,
   type RunningServer,
-  type TestGateway,
 } from './support/federation';
 import type { TokenSubject } from './support/oidc-issuer';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 /**
- * End to end through a real @apollo/gateway running the committed supergraph.graphql, in front of
+ * End to end through a real Hive Gateway (what `npm run supergraph` runs) on the committed supergraph.graphql, in front of
  * the real catalog subgraph (behind ROUTER_SECRET, like in production) and small real flows and
  * users subgraphs. Two tenants; every query crosses subgraphs.
  */
@@ -48,11 +48,11 @@ const who = {
   carl: { tenant: C, user: 'carl' },
 } satisfies Record<string, Partial<TokenSubject>>;
 
-describe('the catalog behind @apollo/gateway', () => {
+describe('the catalog behind Hive Gateway', () => {
   let t: TestApp;
   let flows: RunningServer;
   let users: RunningServer;
-  let gateway: TestGateway;
+  let gateway: RunningGateway;
   const tokens = {} as Record<keyof typeof who, string>;
 
   const viaGateway = <TData, TVariables>(document: Parameters<typeof postTyped<TData, TVariables>>[1], variables: TVariables, token?: string) =>
@@ -63,7 +63,7 @@ describe('the catalog behind @apollo/gateway', () => {
     users = await startUsersSubgraph(() => t.issuer, USERS);
     t = await startTestApp({ flowsApiUrl: flows.url.replace(/\/graphql$/, ''), routerSecret: ROUTER_SECRET });
     for (const [name, subject] of Object.entries(who)) tokens[name as keyof typeof who] = await t.token(subject);
-    gateway = await startGateway({
+    gateway = await startHiveGateway({
       supergraphSdl: readFileSync(path.resolve(__dirname, '../supergraph.graphql'), 'utf8'),
       subgraphUrls: { catalog: `${t.url}/graphql`, flows: flows.url, users: users.url },
       routerSecret: ROUTER_SECRET,
@@ -152,15 +152,18 @@ describe('the catalog behind @apollo/gateway', () => {
     expect(seen).toEqual(['invoice-sync', 'lead-scoring']);
   });
 
-  it('forwards the Authorization header to every subgraph and the router secret to the catalog only', async () => {
+  it('forwards Authorization, traceparent and x-request-id to every subgraph and the router secret to the catalog only', async () => {
     flows.seenHeaders.length = 0;
     users.seenHeaders.length = 0;
-    const result = await viaGateway(FlowWithPackagesDocument, { id: `${A}-invoice` }, tokens.alice);
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const result = await postTyped(gateway.url, FlowWithPackagesDocument, { id: `${A}-invoice` }, { ...bearer(tokens.alice), traceparent, 'x-request-id': 'gw-req-1' });
     expect(result.errors).toBeUndefined();
     for (const server of [flows, users]) {
       expect(server.seenHeaders.length).toBeGreaterThan(0);
-      expect(server.seenHeaders.every((headers) => headers.authorization === `Bearer ${tokens.alice}`)).toBe(true);
-      expect(server.seenHeaders.some((headers) => 'router-secret' in headers)).toBe(false);
+      for (const headers of server.seenHeaders) {
+        expect(headers).toMatchObject({ authorization: `Bearer ${tokens.alice}`, traceparent, 'x-request-id': 'gw-req-1' });
+        expect(headers).not.toHaveProperty('router-secret');
+      }
     }
 
     // Without the caller's token the catalog (and the other subgraphs) refuse.

@@ -1,6 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { ServiceUnavailableError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Orm } from './orm';
 
 /**
@@ -26,6 +27,10 @@ export interface DatabaseOptions {
   unitDeadlineMs?: number;
 }
 
+// A no-op until the OpenTelemetry SDK is started (src/infra/telemetry). PGlite has no driver
+// instrumentation, so this span is what shows database work in a trace on both databases.
+const tracer = trace.getTracer('flow-package-catalog/database');
+
 export class Database {
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -37,12 +42,12 @@ export class Database {
 
   /** Runs `work` with a fresh EntityManager (no transaction). */
   run<T>(work: (em: Em) => Promise<T>): Promise<T> {
-    return this.guarded(() => work(this.orm.em.fork() as Em));
+    return this.traced('db.run', () => this.guarded(() => work(this.orm.em.fork() as Em)));
   }
 
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (em: Em) => Promise<T>): Promise<T> {
-    return this.guarded(() => (this.orm.em.fork() as Em).transactional((em) => work(em)));
+    return this.traced('db.transaction', () => this.guarded(() => (this.orm.em.fork() as Em).transactional((em) => work(em))));
   }
 
   private async guarded<T>(work: () => Promise<T>): Promise<T> {
@@ -63,6 +68,21 @@ export class Database {
       timer = setTimeout(() => reject(new DeadlineExceededError(ms)), ms);
     });
     return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  /** The span covers the wait behind PGlite's queue too: that is what the caller waits for. */
+  private traced<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return tracer.startActiveSpan(name, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, async (span) => {
+      try {
+        return await work();
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
