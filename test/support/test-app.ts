@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App, type AppOptions } from '../../src/app';
-import { defaultEdgeConfig, type AppConfig, type DatabaseConfig, type EdgeConfig, type RateLimitConfig } from '../../src/config';
+import { defaultEdgeConfig, type AppConfig, type EdgeConfig, type RateLimitConfig } from '../../src/config';
 import { createLogger } from '../../src/common/logger';
-import { createOrm } from '../../src/infra/db/orm';
 import type { EmbeddedAzurite } from '../../src/infra/blob/embedded-azurite';
 import { listBlobNames, startTestAzurite, uniqueContainerName } from './azurite';
+import { createTestDatabase } from './database';
 import { startTestIssuer, type TestIssuer, type TokenSubject } from './oidc-issuer';
 
 /**
@@ -56,7 +56,8 @@ export async function startTestApp(
   const issuer = await startTestIssuer();
   const azurite = await startTestAzurite();
   const container = uniqueContainerName();
-  const { database, dropDatabase } = await testDatabase();
+  const testDatabase = await createTestDatabase();
+  const database = testDatabase.config;
   const sqlLog: string[] = [];
   const config: AppConfig = {
     port: 0,
@@ -107,35 +108,9 @@ export async function startTestApp(
     },
     async close() {
       await app.close();
-      await dropDatabase();
+      await testDatabase.drop();
       await azurite.stop();
       await issuer.close();
-    },
-  };
-}
-
-/** PGlite in memory, or a database of its own on the server named by TEST_DATABASE_URL. */
-async function testDatabase(): Promise<{ database: DatabaseConfig; dropDatabase: () => Promise<void> }> {
-  const serverUrl = process.env.TEST_DATABASE_URL;
-  if (!serverUrl) return { database: { kind: 'pglite', dataDir: ':memory:' }, dropDatabase: async () => {} };
-  const name = `catalog_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = await createOrm({ kind: 'postgres', url: serverUrl });
-  try {
-    await admin.em.fork().getConnection().execute(`create database "${name}"`);
-  } finally {
-    await admin.close();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    database: { kind: 'postgres', url: url.toString() },
-    async dropDatabase() {
-      const again = await createOrm({ kind: 'postgres', url: serverUrl });
-      try {
-        await again.em.fork().getConnection().execute(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await again.close();
-      }
     },
   };
 }
