@@ -10,7 +10,7 @@ import { DEV_ISSUER_AUDIENCE, type AppConfig } from '../src/config';
 import { createLogger } from '../src/common/logger';
 import { playgroundAssetsDir } from '../src/http/playground';
 import { startTestAzurite, uniqueContainerName } from './support/azurite';
-import { flowContent } from './support/catalog-ops';
+import { flowContent } from './support/flows';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 import type { EmbeddedAzurite } from '../src/infra/blob/embedded-azurite';
 
