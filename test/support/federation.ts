@@ -8,11 +8,11 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { expressMiddleware } from '@as-integrations/express5';
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import express, { type Request } from 'express';
-import { GraphQLError, parse, print } from 'graphql';
+import { GraphQLError, parse } from 'graphql';
 import { OidcTokenVerifier } from '../../src/infra/auth/oidc-verifier';
 import type { Caller } from '../../src/common/caller';
+import { flowContent } from './flows';
 import type { TestIssuer } from './oidc-issuer';
 
 /**
@@ -43,30 +43,6 @@ export interface RunningServer {
   seenHeaders: Record<string, string | undefined>[];
   close(): Promise<void>;
 }
-
-export interface GqlResult<TData> {
-  status: number;
-  data?: TData | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
-}
-
-/** POSTs a typed document: the result is typed by the operation, the variables checked by it. */
-export async function postTyped<TData, TVariables>(
-  url: string,
-  document: TypedDocumentNode<TData, TVariables>,
-  variables: TVariables,
-  headers: Record<string, string> = {},
-): Promise<GqlResult<TData>> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ query: print(document), variables }),
-  });
-  const body = (await response.json()) as Omit<GqlResult<TData>, 'status'>;
-  return { status: response.status, ...body };
-}
-
-export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
 interface SubgraphContext {
   caller: Caller;
@@ -167,7 +143,7 @@ export async function startFlowsSubgraph(issuer: () => TestIssuer, flows: FlowFi
       if (!caller) return void res.status(401).json({ error: 'unauthenticated' });
       const flow = visible(caller, req.params.id);
       if (!flow) return void res.status(404).json({ error: 'not found' });
-      res.json({ flow: { name: flow.name, nodes: [{ id: 'start', type: 'start' }], edges: [] }, permissions: ['read', 'deploy'] });
+      res.json({ flow: flowContent(flow.name), permissions: ['read', 'deploy'] });
     });
   });
 }

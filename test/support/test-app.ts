@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createApp, type App, type AppOptions } from '../../src/app';
 import { defaultEdgeConfig, type AppConfig, type EdgeConfig, type RateLimitConfig } from '../../src/config';
 import { createLogger } from '../../src/common/logger';
 import type { EmbeddedAzurite } from '../../src/infra/blob/embedded-azurite';
 import { listBlobNames, startTestAzurite, uniqueContainerName } from './azurite';
 import { createTestDatabase } from './database';
+import { bearer, postQuery, request, type GqlResponse } from './graphql-client';
 import { startTestIssuer, type TestIssuer, type TokenSubject } from './oidc-issuer';
 
 /**
@@ -23,15 +25,13 @@ export interface TestApp {
   /** SQL statements seen since the last `sqlLog.length = 0`. */
   sqlLog: string[];
   token(who: Partial<TokenSubject>): Promise<string>;
+  /** A typed document from test/generated, as `token` (see graphql-client.ts). */
+  request<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables, token: string | null, headers?: Record<string, string>): Promise<GqlResponse<TData>>;
+  /** A raw query string: for tests whose point is the query itself (malformed, hostile, too big). */
   gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResponse<T>>;
   blobNames(prefix?: string): Promise<string[]>;
   reset(): Promise<void>;
   close(): Promise<void>;
-}
-
-export interface GqlResponse<T> {
-  status: number;
-  body: { data?: T | null; errors?: { message: string; path?: string[]; extensions?: Record<string, any> }[] };
 }
 
 export const ALL_SCOPES = 'scaicore:view scaicore:manage';
@@ -93,14 +93,8 @@ export async function startTestApp(
     sqlLog,
     token: (who) =>
       issuer.tokenFor({ tenant: 'acme', user: 'alice', email: `${who.user ?? 'alice'}@example.test`, scopes: ALL_SCOPES, ...who }),
-    async gql(token, query, variables, headers = {}) {
-      const response = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { status: response.status, body: (await response.json()) as GqlResponse<any>['body'] };
-    },
+    request: (document, variables, token, headers) => request(`${url}/graphql`, document, variables, token, headers),
+    gql: (token, query, variables, headers = {}) => postQuery(`${url}/graphql`, query, variables, { ...(token ? bearer(token) : {}), ...headers }),
     blobNames: (prefix) => listBlobNames(azurite.connectionString, container, prefix),
     async reset() {
       const names = [...tables.values()].map((meta) => `"${meta.tableName}"`);
