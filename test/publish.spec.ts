@@ -5,9 +5,9 @@ import type { GqlResponse } from './support/graphql-client';
 import {
   ChangeVisibilityDocument,
   InstallPackageDocument,
-  ListPackagePageDocument,
+  ListPackagesDocument,
   PublishPackageDetailsDocument,
-  type ListPackagePageQuery,
+  type ListPackagesQuery,
   type PublishCatalogPackageInput,
 } from './generated/graphql';
 
@@ -81,7 +81,7 @@ describe('publish, list and install over HTTP', () => {
   }
 
   async function list(token: string, variables: { first?: number; after?: string | null } = {}) {
-    const response = await t.request(ListPackagePageDocument, variables, token);
+    const response = await t.request(ListPackagesDocument, variables, token);
     expect(response.body.errors).toBeUndefined();
     return response.body.data!.catalogPackages;
   }
@@ -185,7 +185,7 @@ describe('publish, list and install over HTTP', () => {
       let after: string | null = null;
       const pages: boolean[] = [];
       do {
-        const page: ListPackagePageQuery['catalogPackages'] = await list(token, { first: 2, after });
+        const page: ListPackagesQuery['catalogPackages'] = await list(token, { first: 2, after });
         expect(page.edges.length).toBeLessThanOrEqual(2);
         seen.push(...page.edges.map((e) => e.node.packageId));
         pages.push(page.pageInfo.hasNextPage);
@@ -206,7 +206,7 @@ describe('publish, list and install over HTTP', () => {
       ['a bad id', Buffer.from('{"t":"2024-01-01T00:00:00.000Z","i":"1; drop table x"}').toString('base64url')],
     ])('refuses an invalid cursor (%s) as BAD_USER_INPUT', async (_name, after) => {
       const token = await tokenFor(uniqueTenant());
-      const response = await t.request(ListPackagePageDocument, { first: 2, after }, token);
+      const response = await t.request(ListPackagesDocument, { first: 2, after }, token);
       const error = errorOf(response);
       expect(error.extensions?.code).toBe('BAD_USER_INPUT');
       expect(error.extensions?.problems).toEqual([expect.objectContaining({ path: '$.after' })]);
@@ -215,7 +215,7 @@ describe('publish, list and install over HTTP', () => {
 
     it.each([[101], [0], [-1]])('refuses first = %d as BAD_USER_INPUT', async (first) => {
       const token = await tokenFor(uniqueTenant());
-      const error = errorOf(await t.request(ListPackagePageDocument, { first }, token));
+      const error = errorOf(await t.request(ListPackagesDocument, { first }, token));
       expect(error.extensions?.code).toBe('BAD_USER_INPUT');
       expect(error.extensions?.problems).toEqual([expect.objectContaining({ path: '$.first' })]);
     });
@@ -488,7 +488,7 @@ describe('publish, list and install over HTTP', () => {
 
   describe('tokens and permissions at the HTTP edge', () => {
     async function expect401(token: string | null, headers: Record<string, string> = {}): Promise<void> {
-      const response = await t.request(ListPackagePageDocument, {}, token, headers);
+      const response = await t.request(ListPackagesDocument, {}, token, headers);
       expect(response.status).toBe(401);
       expect(response.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       expect(response.body.data ?? null).toBeNull();
@@ -527,7 +527,7 @@ describe('publish, list and install over HTTP', () => {
       const tenant = uniqueTenant();
       await publish(await tokenFor(tenant), publishInput('hidden'));
       const manager = await tokenFor(tenant, 'mona', { scopes: 'scaicore:manage' });
-      expect(errorOf(await t.request(ListPackagePageDocument, {}, manager)).extensions?.code).toBe('FORBIDDEN');
+      expect(errorOf(await t.request(ListPackagesDocument, {}, manager)).extensions?.code).toBe('FORBIDDEN');
       expect(errorOf(await t.request(InstallPackageDocument, { packageId: 'hidden' }, manager)).extensions?.code).toBe('FORBIDDEN');
     });
   });
