@@ -1,4 +1,13 @@
 import { BlobServiceClient } from '@azure/storage-blob';
+import {
+  ChangeVisibilityDocument,
+  InstallPackageDocument,
+  OpsDeleteDocument,
+  OpsGetDocument,
+  PackageAuditTrailDocument,
+  PackageStateDocument,
+  PublishPackageVersionDocument,
+} from './generated/graphql';
 import { CUSTOMER_SUPPORT_BY_FLOW_ID, CUSTOMER_SUPPORT_FLOW } from './support/flows';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
@@ -614,19 +623,6 @@ describe('the rest of the prefix', () => {
 });
 
 describe('REST and GraphQL leave the same state', () => {
-  const PUBLISH = `mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { version } }`;
-  const VISIBILITY = `mutation($id: String!, $ids: [ID!]) { setCatalogPackageVisibility(packageId: $id, visibility: GROUPS, visibilityGroupIds: $ids) { visibility } }`;
-  const INSTALL = `mutation($id: String!) { installCatalogPackage(packageId: $id) { flow metadata { packageId name version authorEmail } } }`;
-  const DELETE = `mutation($id: String!) { deleteCatalogPackage(packageId: $id) }`;
-  const STATE = `query($id: String!) {
-    catalogPackage(packageId: $id) {
-      packageId name description version readme authorId authorEmail visibility visibilityGroupIds sourceFlowId
-      versions(first: 50) { edges { node { version sha256 sizeBytes publisherId } } }
-    }
-    catalogAuditEvents(packageId: $id, first: 50) { edges { node { action version actorId actorEmail actorTenantId changes } } }
-  }`;
-  const AUDIT = `query($id: String!) { catalogAuditEvents(packageId: $id, first: 50) { edges { node { action version actorId changes } } } }`;
-
   const steps = [
     { package_id: 'support', name: 'Support', description: 'first', version: '0.1.0', content: CUSTOMER_SUPPORT_FLOW },
     { package_id: 'support', name: 'Support', description: 'again', version: '0.1.0', readme: '# Support', content: CUSTOMER_SUPPORT_FLOW },
@@ -646,15 +642,15 @@ describe('REST and GraphQL leave the same state', () => {
   async function viaGraphql(token: string): Promise<unknown[]> {
     const seen: unknown[] = [];
     for (const { package_id, ...step } of steps) {
-      const res = await t.gql(token, PUBLISH, { input: { ...step, packageId: package_id } });
+      const res = await t.request(PublishPackageVersionDocument, { input: { ...step, packageId: package_id } }, token);
       seen.push(res.body.data?.publishCatalogPackage.version);
     }
     const { package_id: _packageId, ...first } = steps[0]!;
-    const regression = await t.gql(token, PUBLISH, { input: { ...first, packageId: 'support', version: '0.2.0' } });
+    const regression = await t.request(PublishPackageVersionDocument, { input: { ...first, packageId: 'support', version: '0.2.0' } }, token);
     expect(regression.body.errors?.[0]?.extensions?.code).toBe('VERSION_REGRESSION');
-    const vis = await t.gql(token, VISIBILITY, { id: 'support', ids: ['g2', 'g1', 'g2'] });
+    const vis = await t.request(ChangeVisibilityDocument, { packageId: 'support', visibility: 'GROUPS', groups: ['g2', 'g1', 'g2'] }, token);
     seen.push(vis.body.data?.setCatalogPackageVisibility.visibility.toLowerCase());
-    const { flow, metadata } = (await t.gql(token, INSTALL, { id: 'support' })).body.data.installCatalogPackage;
+    const { flow, metadata } = (await t.request(InstallPackageDocument, { packageId: 'support' }, token)).body.data!.installCatalogPackage;
     seen.push({
       flow: { ...flow, id: 'fresh' },
       metadata: { package_id: metadata.packageId, name: metadata.name, version: metadata.version, author_email: metadata.authorEmail },
@@ -673,14 +669,14 @@ describe('REST and GraphQL leave the same state', () => {
     expect(restSeen).toEqual(['0.1.0', '0.1.1', '0.3.0', 'groups', expect.anything()]);
     expect(gqlSeen).toEqual(restSeen);
 
-    const restState = (await t.gql(restToken, STATE, { id: 'support' })).body.data;
-    const gqlState = (await t.gql(gqlToken, STATE, { id: 'support' })).body.data;
+    const restState = (await t.request(PackageStateDocument, { packageId: 'support' }, restToken)).body.data!;
+    const gqlState = (await t.request(PackageStateDocument, { packageId: 'support' }, gqlToken)).body.data!;
     const normalize = (state: any) => ({
       ...state,
       catalogAuditEvents: state.catalogAuditEvents.edges.map((e: any) => ({ ...e.node, actorTenantId: 'T' })),
     });
     expect(restState.catalogPackage).toMatchObject({ version: '0.3.0', visibility: 'GROUPS', visibilityGroupIds: ['g2', 'g1'] });
-    expect(restState.catalogPackage.versions.edges.map((e: any) => e.node.version)).toEqual(['0.3.0', '0.1.1', '0.1.0']);
+    expect(restState.catalogPackage!.versions.edges.map((e: any) => e.node.version)).toEqual(['0.3.0', '0.1.1', '0.1.0']);
     expect(normalize(gqlState)).toEqual(normalize(restState));
     expect(normalize(restState).catalogAuditEvents.map((e: any) => e.action)).toEqual(['INSTALL', 'VISIBILITY', 'PUBLISH', 'PUBLISH', 'PUBLISH']);
     // Identical archives: same sha256 for every version, stored under each tenant.
@@ -688,12 +684,12 @@ describe('REST and GraphQL leave the same state', () => {
     expect(await blobsOf(gqlTenant)).toEqual(await blobsOf(restTenant));
 
     expect((await rest('DELETE', '/support', { token: restToken })).status).toBe(204);
-    expect((await t.gql(gqlToken, DELETE, { id: 'support' })).body.data).toEqual({ deleteCatalogPackage: true });
-    const restAfter = (await t.gql(restToken, AUDIT, { id: 'support' })).body;
-    const gqlAfter = (await t.gql(gqlToken, AUDIT, { id: 'support' })).body;
-    expect(restAfter.data.catalogAuditEvents.edges[0].node.action).toBe('DELETE');
+    expect((await t.request(OpsDeleteDocument, { packageId: 'support' }, gqlToken)).body.data).toEqual({ deleteCatalogPackage: true });
+    const restAfter = (await t.request(PackageAuditTrailDocument, { packageId: 'support' }, restToken)).body;
+    const gqlAfter = (await t.request(PackageAuditTrailDocument, { packageId: 'support' }, gqlToken)).body;
+    expect(restAfter.data!.catalogAuditEvents.edges[0].node.action).toBe('DELETE');
     expect(gqlAfter).toEqual(restAfter);
-    expect((await t.gql(restToken, `{ catalogPackage(packageId: "support") { id } }`)).body.data).toEqual({ catalogPackage: null });
-    expect((await t.gql(gqlToken, `{ catalogPackage(packageId: "support") { id } }`)).body.data).toEqual({ catalogPackage: null });
+    expect((await t.request(OpsGetDocument, { packageId: 'support' }, restToken)).body.data).toEqual({ catalogPackage: null });
+    expect((await t.request(OpsGetDocument, { packageId: 'support' }, gqlToken)).body.data).toEqual({ catalogPackage: null });
   });
 });
