@@ -1,5 +1,7 @@
 import { Client } from 'pg';
-import { createOrm, migrate } from '../src/infra/db/orm';
+import { createTestDatabase } from '../test/support/database';
+
+export { dropDatabase } from '../test/support/database';
 
 /**
  * The bench dataset: deterministic (every row is a pure function of the seed and its index, so
@@ -101,33 +103,9 @@ export function packageRow(shape: DatasetShape, i: number): PackageRow {
 
 /** Drops and creates `name` on the server of `adminUrl`, then runs the app's migrations in it. */
 export async function recreateDatabase(adminUrl: string, name: string): Promise<string> {
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists "${name}" with (force)`);
-    await admin.query(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const orm = await createOrm({ kind: 'postgres', url: url.toString() });
-  try {
-    await migrate(orm);
-  } finally {
-    await orm.close();
-  }
-  return url.toString();
-}
-
-export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists "${name}" with (force)`);
-  } finally {
-    await admin.end();
-  }
+  const database = await createTestDatabase({ serverUrl: adminUrl, name });
+  await (await database.openMigrated()).close();
+  return database.url!;
 }
 
 const pgArray = (values: string[]): string => `{${values.map((v) => `"${v}"`).join(',')}}`;

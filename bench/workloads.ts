@@ -2,6 +2,7 @@ import { encodeCursor } from '../src/common/pagination';
 import { GROUPS_PER_TENANT, USERS_PER_TENANT, groupName, packageRow, rng, tenantName, userName, type DatasetShape } from './dataset';
 import type { BenchIssuer } from './issuer';
 import type { BenchRequest } from './load';
+import { flowOfTypes } from '../test/support/flows';
 
 /** The operations, as a client (or the router) sends them. The baseline reads the same bodies. */
 export const LIST_QUERY = `query List($first: Int, $after: String) { catalogPackages(first: $first, after: $after) {
@@ -18,16 +19,19 @@ export const body = (query: string, variables: Record<string, unknown>): string 
 
 /** A flow of realistic size (12 nodes, 13 edges, about 3 KB of JSON) for publish. */
 export function benchFlow(name: string): Record<string, unknown> {
-  const nodes = Array.from({ length: 12 }, (_, n) => ({
-    id: n === 0 ? 'start' : `node-${n}`,
-    type: n === 0 ? 'trigger.webhook' : n % 3 === 0 ? 'kb:search' : 'llm.chat',
-    name: `Step ${n}`,
-    config: { prompt: `Handle step ${n} of the request and pass a short summary on.`, temperature: 0.2, maxTokens: 512 },
-    position: { x: n * 180, y: (n % 4) * 120 },
-  }));
-  const edges = nodes.slice(1).map((node, n) => ({ id: `e${n}`, source: nodes[n]!.id, target: node.id, sourceHandle: 'out', targetHandle: 'in' }));
-  edges.push({ id: 'e-loop', source: 'node-11', target: 'node-2', sourceHandle: 'retry', targetHandle: 'in' });
-  return { name, description: 'Bench flow', version: 1, nodes, edges, config: { timeoutSeconds: 60 } };
+  const types = Array.from({ length: 12 }, (_, n) => (n === 0 ? 'trigger.webhook' : n % 3 === 0 ? 'kb:search' : 'llm.chat'));
+  const flow = flowOfTypes(types, {
+    name,
+    node: (n) => ({
+      name: `Step ${n}`,
+      config: { prompt: `Handle step ${n} of the request and pass a short summary on.`, temperature: 0.2, maxTokens: 512 },
+      position: { x: n * 180, y: (n % 4) * 120 },
+    }),
+    edge: () => ({ sourceHandle: 'out', targetHandle: 'in' }),
+    config: { timeoutSeconds: 60 },
+  });
+  const edges = [...(flow['edges'] as object[]), { id: 'e-loop', source: 'node-11', target: 'node-2', sourceHandle: 'retry', targetHandle: 'in' }];
+  return { ...flow, description: 'Bench flow', version: 1, edges };
 }
 
 interface CallerSpec {

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { auditEventCount, catalogOps, flowContent, type CatalogOps, type Outcome, type EntityKey, type PackageView } from './support/catalog-ops';
+import { flowContent } from './support/flows';
+import { auditEventCount, catalogOps, type CatalogOps, type Outcome, type EntityKey, type PackageView } from './support/catalog-ops';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 /**

@@ -1,4 +1,5 @@
-import { auditEventCount, catalogOps, flowContent, type CatalogOps, type PackageView } from './support/catalog-ops';
+import { flowContent } from './support/flows';
+import { auditEventCount, catalogOps, type CatalogOps, type PackageView } from './support/catalog-ops';
 import type { TokenSubject } from './support/oidc-issuer';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 

@@ -146,6 +146,14 @@ describe('OidcTokenVerifier against a real issuer', () => {
     await expect(verifier.verify(`Bearer ${rotated}`)).resolves.toMatchObject({ userId: 'alice-after-rotation' });
   });
 
+  it('accepts tokens of a key published beside the current one, signed with its kid', async () => {
+    const kid = await issuer.addKey();
+    const token = await issuer.tokenFor({ ...alice, user: 'alice-new-key' }, { kid });
+    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid).toBe(kid);
+    await expect(verifier.verify(`Bearer ${token}`)).resolves.toMatchObject({ userId: 'alice-new-key' });
+    await expect(verifier.verify(`Bearer ${await issuer.tokenFor(alice)}`)).resolves.toMatchObject({ userId: 'alice' });
+  });
+
   it('reports an issuer outage as unavailable (not 401) and retries discovery on the next request', async () => {
     const token = await issuer.tokenFor(alice);
     issuer.setAvailable(false);

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { PERMISSION_VIEW, ROLE_SUPER_ADMIN, type Caller } from '../src/common/caller';
 import type { Em } from '../src/infra/db/database';
-import { createOrm, migrate } from '../src/infra/db/orm';
 import type { Cursor } from '../src/common/pagination';
 import { PackageRepository } from '../src/modules/package/package.repository';
+import { createTestDatabase, type TestDatabase } from './support/database';
 
 /**
  * The list query must stay an index walk at scale: with 100,000 packages, the plan of the very SQL
@@ -54,30 +53,13 @@ async function listSql(who: Caller, after: Cursor | null): Promise<{ sql: string
 }
 
 onPostgres('list query plan at 100,000 packages', () => {
-  const name = `catalog_explain_${process.pid}_${randomBytes(4).toString('hex')}`;
+  let database: TestDatabase;
   let db: Client;
 
-  async function admin(sql: string): Promise<void> {
-    const client = new Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  }
-
   beforeAll(async () => {
-    await admin(`create database "${name}"`);
-    const url = new URL(serverUrl!);
-    url.pathname = `/${name}`;
-    const orm = await createOrm({ kind: 'postgres', url: url.toString() });
-    try {
-      await migrate(orm);
-    } finally {
-      await orm.close();
-    }
-    db = new Client({ connectionString: url.toString() });
+    database = await createTestDatabase({ serverUrl });
+    await (await database.openMigrated()).close();
+    db = new Client({ connectionString: database.url! });
     await db.connect();
     // A third of the packages visible to groups, 2% deleted, 100 per tenant, one every five minutes.
     await db.query(
@@ -96,7 +78,7 @@ onPostgres('list query plan at 100,000 packages', () => {
 
   afterAll(async () => {
     await db?.end();
-    await admin(`drop database if exists "${name}" with (force)`);
+    await database?.drop();
   }, 60_000);
 
   async function plan(who: Caller, after: Cursor | null): Promise<PlanNode[]> {

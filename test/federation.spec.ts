@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FlowEntitiesDocument, PackageEntitiesDocument, PublishPackageDocument, SetPackageVisibilityDocument } from './generated/graphql';
-import { bearer, postTyped, startFlowsSubgraph, type FlowFixture, type RunningServer } from './support/federation';
+import { startFlowsSubgraph, type FlowFixture, type RunningServer } from './support/federation';
+import { bearer, postTyped } from './support/graphql-client';
 import type { TokenSubject } from './support/oidc-issuer';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 

@@ -6,6 +6,7 @@ import { UnconfiguredFlowSource } from '../src/infra/flows/flow-source';
 import { createFlowSource, HttpFlowSource } from '../src/infra/flows/http-flow-source';
 import { readPackageArchive } from '../src/modules/package/package-archive';
 import { closedPort } from './support/closed-port';
+import { CUSTOMER_SUPPORT_BY_FLOW_ID, CUSTOMER_SUPPORT_FLOW } from './support/flows';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 /**
@@ -15,25 +16,15 @@ import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 jest.setTimeout(60_000);
 
-const FLOW = {
-  id: 'flow_abc123',
-  name: 'Customer Support',
-  nodes: [
-    { id: 'start', type: 'trigger.webhook', name: 'Webhook', config: { path: '/support' } },
-    { id: 'triage', type: 'llm.chat', config: { model: 'small' } },
-  ],
-  edges: [{ id: 'e1', source: 'start', target: 'triage' }],
-};
-
 /** How the flows service answers each flow id. */
 type Behaviour = (res: ServerResponse) => void | Promise<void>;
 const json = (status: number, body: unknown, type = 'application/json') => (res: ServerResponse) => {
   res.writeHead(status, { 'content-type': type }).end(typeof body === 'string' ? body : JSON.stringify(body));
 };
 const BEHAVIOURS: Record<string, Behaviour> = {
-  flow_abc123: json(200, { flow: FLOW, permissions: ['view', 'edit', 'deploy'], etag: 'ignored' }),
-  'team:flow.v2': json(200, { flow: { ...FLOW, id: 'team:flow.v2' }, permissions: ['deploy'] }),
-  flow_view_only: json(200, { flow: FLOW, permissions: ['view', 'edit'] }),
+  flow_abc123: json(200, { flow: CUSTOMER_SUPPORT_FLOW, permissions: ['view', 'edit', 'deploy'], etag: 'ignored' }),
+  'team:flow.v2': json(200, { flow: { ...CUSTOMER_SUPPORT_FLOW, id: 'team:flow.v2' }, permissions: ['deploy'] }),
+  flow_view_only: json(200, { flow: CUSTOMER_SUPPORT_FLOW, permissions: ['view', 'edit'] }),
   flow_missing: json(404, { error: 'not found' }),
   flow_401: json(401, { error: 'unauthorized' }),
   flow_403: json(403, { error: 'forbidden' }),
@@ -42,23 +33,23 @@ const BEHAVIOURS: Record<string, Behaviour> = {
   flow_html: json(200, '<html>login page</html>', 'text/html'),
   flow_bad_json: json(200, '{"flow": {', 'application/json'),
   flow_wrong_shape: json(200, { flow: 'not an object', permissions: 'deploy' }),
-  flow_no_permissions: json(200, { flow: FLOW }),
-  flow_array: json(200, [FLOW]),
+  flow_no_permissions: json(200, { flow: CUSTOMER_SUPPORT_FLOW }),
+  flow_array: json(200, [CUSTOMER_SUPPORT_FLOW]),
   flow_redirect: (res) => {
     res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end();
   },
-  flow_huge: json(200, { flow: { ...FLOW, config: { padding: 'x'.repeat(5 * 1024 * 1024) } }, permissions: ['deploy'] }),
-  flow_broken: json(200, { flow: { ...FLOW, edges: [{ id: 'e1', source: 'start', target: 'nowhere' }] }, permissions: ['deploy'] }),
+  flow_huge: json(200, { flow: { ...CUSTOMER_SUPPORT_FLOW, config: { padding: 'x'.repeat(5 * 1024 * 1024) } }, permissions: ['deploy'] }),
+  flow_broken: json(200, { flow: { ...CUSTOMER_SUPPORT_FLOW, edges: [{ id: 'e1', source: 'start', target: 'nowhere' }] }, permissions: ['deploy'] }),
   flow_slow: async (res) => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    if (!res.destroyed) json(200, { flow: FLOW, permissions: ['deploy'] })(res);
+    if (!res.destroyed) json(200, { flow: CUSTOMER_SUPPORT_FLOW, permissions: ['deploy'] })(res);
   },
   flow_slow_body: async (res) => {
     // Headers at once, then the body stalls: the timeout must cover reading the answer too.
     res.writeHead(200, { 'content-type': 'application/json' });
     res.write('{"flow": ');
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    if (!res.destroyed) res.end(`${JSON.stringify(FLOW)}, "permissions": ["deploy"]}`);
+    if (!res.destroyed) res.end(`${JSON.stringify(CUSTOMER_SUPPORT_FLOW)}, "permissions": ["deploy"]}`);
   },
 };
 
@@ -103,14 +94,6 @@ class FakeFlowsService {
   }
 }
 
-const BY_FLOW_ID = {
-  package_id: 'customer-support',
-  name: 'Customer Support',
-  description: 'Triage + KB + HITL',
-  version: '0.2.0',
-  readme: '# Customer Support\n\n...',
-  flow_id: 'flow_abc123',
-};
 
 const PUBLISH_GQL = `mutation($input: PublishCatalogPackageInput!) {
   publishCatalogPackage(input: $input) { packageId version sourceFlowId authorId }
@@ -163,7 +146,7 @@ describe('publishing by flow_id (HttpFlowSource, timeout 300 ms)', () => {
   }
 
   it('publishes the reference by-flow_id body over REST, forwarding the caller\'s Authorization, and records the source flow', async () => {
-    const res = await publishRest(BY_FLOW_ID);
+    const res = await publishRest(CUSTOMER_SUPPORT_BY_FLOW_ID);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ package_id: 'customer-support', version: '0.2.0', author_id: 'alice', description: 'Triage + KB + HITL' });
 
@@ -187,11 +170,11 @@ describe('publishing by flow_id (HttpFlowSource, timeout 300 ms)', () => {
       .getBlobClient(blobName!)
       .downloadToBuffer();
     const archive = readPackageArchive(bytes);
-    expect(archive.flow).toMatchObject({ id: 'flow_abc123', nodes: FLOW.nodes, edges: FLOW.edges });
+    expect(archive.flow).toMatchObject({ id: 'flow_abc123', nodes: CUSTOMER_SUPPORT_FLOW.nodes, edges: CUSTOMER_SUPPORT_FLOW.edges });
     expect(archive.packageJson).toMatchObject({ scaicore: { sourceFlowId: 'flow_abc123' } });
 
     const installed = await fetch(`${t.url}/api/v1/catalog/customer-support/install`, { headers: { authorization: `Bearer ${token}` } });
-    expect(((await installed.json()) as any).flow).toMatchObject({ name: 'Copy of Customer Support', nodes: FLOW.nodes });
+    expect(((await installed.json()) as any).flow).toMatchObject({ name: 'Copy of Customer Support', nodes: CUSTOMER_SUPPORT_FLOW.nodes });
   });
 
   it('publishes by flowId through GraphQL the same way', async () => {
@@ -207,15 +190,15 @@ describe('publishing by flow_id (HttpFlowSource, timeout 300 ms)', () => {
   });
 
   it('escapes the flow id in the URL', async () => {
-    const res = await publishRest({ ...BY_FLOW_ID, flow_id: 'team:flow.v2' });
+    const res = await publishRest({ ...CUSTOMER_SUPPORT_BY_FLOW_ID, flow_id: 'team:flow.v2' });
     expect(res.status).toBe(201);
     expect(flows.seen.map((r) => r.url)).toEqual(['/api/v1/flows/team%3Aflow.v2']);
   });
 
   it('a republish from inline content clears the source flow', async () => {
-    expect((await publishRest(BY_FLOW_ID)).status).toBe(201);
-    const { flow_id: _flowId, ...inline } = BY_FLOW_ID;
-    const again = await publishRest({ ...inline, content: FLOW });
+    expect((await publishRest(CUSTOMER_SUPPORT_BY_FLOW_ID)).status).toBe(201);
+    const { flow_id: _flowId, ...inline } = CUSTOMER_SUPPORT_BY_FLOW_ID;
+    const again = await publishRest({ ...inline, content: CUSTOMER_SUPPORT_FLOW });
     expect(again.status).toBe(201);
     expect(again.body.version).toBe('0.2.1');
     const state = await t.gql(token, `{ catalogPackage(packageId: "customer-support") { sourceFlowId } }`);
@@ -223,7 +206,7 @@ describe('publishing by flow_id (HttpFlowSource, timeout 300 ms)', () => {
   });
 
   it('reports a flow that does not compile as FLOW_COMPILE_FAILED, writing nothing', async () => {
-    const res = await publishRest({ ...BY_FLOW_ID, flow_id: 'flow_broken' });
+    const res = await publishRest({ ...CUSTOMER_SUPPORT_BY_FLOW_ID, flow_id: 'flow_broken' });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: 'FLOW_COMPILE_FAILED', problems: [{ path: '$.edges[0].target' }] });
     await expectNothingWritten();
@@ -247,7 +230,7 @@ describe('publishing by flow_id (HttpFlowSource, timeout 300 ms)', () => {
     ['an oversized answer', 'flow_huge', 502, 'FLOW_SOURCE_UNAVAILABLE', /larger than 4194304 bytes/],
   ])('%s', (_name, flowId, status, code, detail) => {
     it(`REST: ${status} ${code}, nothing written`, async () => {
-      const res = await publishRest({ ...BY_FLOW_ID, flow_id: flowId });
+      const res = await publishRest({ ...CUSTOMER_SUPPORT_BY_FLOW_ID, flow_id: flowId });
       expect(res.status).toBe(status);
       expect(res.contentType).toMatch(/^application\/problem\+json/);
       expect(res.body).toMatchObject({ code, status, instance: '/api/v1/catalog/publish' });
@@ -269,9 +252,9 @@ describe('publishing by flow_id (HttpFlowSource, timeout 300 ms)', () => {
   });
 
   it('does not touch an existing package when the flows service fails', async () => {
-    expect((await publishRest(BY_FLOW_ID)).status).toBe(201);
+    expect((await publishRest(CUSTOMER_SUPPORT_BY_FLOW_ID)).status).toBe(201);
     const before = await t.app.orm.em.fork().getConnection().execute(`select * from catalog_package where tenant_id = ?`, [tenant]);
-    const failed = await publishRest({ ...BY_FLOW_ID, flow_id: 'flow_500' });
+    const failed = await publishRest({ ...CUSTOMER_SUPPORT_BY_FLOW_ID, flow_id: 'flow_500' });
     expect(failed.status).toBe(502);
     expect(await t.app.orm.em.fork().getConnection().execute(`select * from catalog_package where tenant_id = ?`, [tenant])).toEqual(before);
     expect(await t.blobNames(`catalog/${tenant}/`)).toHaveLength(1);
@@ -279,7 +262,7 @@ describe('publishing by flow_id (HttpFlowSource, timeout 300 ms)', () => {
 
   it('needs scaicore:manage before asking the flows service', async () => {
     const viewer = await t.token({ tenant, user: 'alice', scopes: 'scaicore:view' });
-    const res = await publishRest(BY_FLOW_ID, viewer);
+    const res = await publishRest(CUSTOMER_SUPPORT_BY_FLOW_ID, viewer);
     expect(res.status).toBe(403);
     expect(flows.seen).toEqual([]);
   });
@@ -288,7 +271,7 @@ describe('publishing by flow_id (HttpFlowSource, timeout 300 ms)', () => {
     const port = flows.port;
     await flows.stop();
     try {
-      const res = await publishRest(BY_FLOW_ID);
+      const res = await publishRest(CUSTOMER_SUPPORT_BY_FLOW_ID);
       expect(res.status).toBe(502);
       expect(res.contentType).toMatch(/^application\/problem\+json/);
       expect(res.body).toMatchObject({ code: 'FLOW_SOURCE_UNAVAILABLE', status: 502 });
@@ -299,7 +282,7 @@ describe('publishing by flow_id (HttpFlowSource, timeout 300 ms)', () => {
     } finally {
       await flows.start(port);
     }
-    expect((await publishRest(BY_FLOW_ID)).status).toBe(201);
+    expect((await publishRest(CUSTOMER_SUPPORT_BY_FLOW_ID)).status).toBe(201);
   });
 });
 
@@ -310,7 +293,7 @@ describe('HttpFlowSource on its own', () => {
 
   it('returns the flow document only', async () => {
     const source = new HttpFlowSource({ baseUrl: `${flows.baseUrl}/` });
-    await expect(source.fetchFlowForDeploy('flow_abc123', 'Bearer x')).resolves.toEqual(FLOW);
+    await expect(source.fetchFlowForDeploy('flow_abc123', 'Bearer x')).resolves.toEqual(CUSTOMER_SUPPORT_FLOW);
   });
 
   it('keeps a path prefix of the base URL', async () => {
@@ -354,7 +337,7 @@ describe('FLOWS_API_URL wiring', () => {
     const response = await fetch(`${t.url}/api/v1/catalog/publish`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(BY_FLOW_ID),
+      body: JSON.stringify(CUSTOMER_SUPPORT_BY_FLOW_ID),
     });
     expect(response.status).toBe(201);
     expect(flows.seen.map((r) => [r.url, r.authorization])).toEqual([['/api/v1/flows/flow_abc123', `Bearer ${token}`]]);

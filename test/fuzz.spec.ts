@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { flowContent } from './support/catalog-ops';
+import { flowContent } from './support/flows';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 /**

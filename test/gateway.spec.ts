@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FlowsPageDocument, FlowWithPackagesDocument, GatewayPackageDocument, GatewayPackagesDocument } from './generated/gateway/graphql';
 import { PublishPackageDocument, SetPackageVisibilityDocument } from './generated/graphql';
+import { bearer, postTyped } from './support/graphql-client';
 import {
-  bearer,
-  postTyped,
   startFlowsSubgraph,
   startHiveGateway,
   startUsersSubgraph,

@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_TUNING } from '../src/config';
 
 const IDEMPOTENCY_KEY_TTL_MS = DEFAULT_TUNING.idempotencyTtlMs;
-import { flowContent } from './support/catalog-ops';
-import { startTestApp, uniqueTenant, type GqlResponse, type TestApp } from './support/test-app';
+import { flowContent } from './support/flows';
+import type { GqlResponse } from './support/graphql-client';
+import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 jest.setTimeout(60_000);
 

@@ -1,16 +1,17 @@
-import { createOrm, migrate, type Orm } from '../src/infra/db/orm';
+import type { Orm } from '../src/infra/db/orm';
+import { migratedDatabase } from './support/database';
 
 /** The committed migrations and the entities must describe the same schema. */
 describe('migrations', () => {
   let orm: Orm;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    orm = await createOrm({ kind: 'pglite', dataDir: ':memory:' });
-    await migrate(orm);
+    ({ orm, close } = await migratedDatabase());
   }, 60_000);
 
   afterAll(async () => {
-    await orm?.close();
+    await close?.();
   });
 
   test('leave nothing for the schema generator to change', async () => {

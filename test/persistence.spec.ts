@@ -4,6 +4,8 @@ import path from 'node:path';
 import { createApp, type App } from '../src/app';
 import { ConfigError, loadConfig, type AppConfig } from '../src/config';
 import { findFreePort } from '../src/infra/blob/embedded-azurite';
+import { InstallPackageDocument, ListPackageNodesDocument, PublishPackageStampDocument } from './generated/graphql';
+import { request } from './support/graphql-client';
 
 /**
  * The embedded defaults (no DATABASE_URL, no AZURE_STORAGE_CONNECTION_STRING, no OIDC_ISSUER):
@@ -12,14 +14,6 @@ import { findFreePort } from '../src/infra/blob/embedded-azurite';
  */
 
 jest.setTimeout(120_000);
-
-const PUBLISH = `mutation Publish($input: PublishCatalogPackageInput!) {
-  publishCatalogPackage(input: $input) { id packageId version }
-}`;
-const LIST = `{ catalogPackages { edges { node { id packageId name version } } } }`;
-const INSTALL = `mutation Install($packageId: String!) {
-  installCatalogPackage(packageId: $packageId) { flow metadata { packageId name version authorEmail } }
-}`;
 
 const FLOW = {
   id: 'flow-1',
@@ -43,15 +37,6 @@ async function listen(config: AppConfig): Promise<{ app: App; base: string }> {
     throw error;
   }
   return { app, base: `http://${config.host}:${config.port}` };
-}
-
-async function gql(base: string, token: string, query: string, variables?: Record<string, unknown>) {
-  const response = await fetch(`${base}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
 }
 
 describe('embedded defaults across a restart', () => {
@@ -92,12 +77,12 @@ describe('embedded defaults across a restart', () => {
     expect(await readyz.json()).toMatchObject({ database: 'ok', blobStorage: 'ok' });
 
     const input = { packageId: 'persisted', name: 'Persisted', version: '0.1.0', readme: '# hi', content: FLOW };
-    const first = await gql(base, token, PUBLISH, { input });
+    const first = await request(`${base}/graphql`, PublishPackageStampDocument, { input }, token);
     expect(first.body.errors).toBeUndefined();
-    expect(first.body.data.publishCatalogPackage.version).toBe('0.1.0');
-    const second = await gql(base, token, PUBLISH, { input });
-    expect(second.body.data.publishCatalogPackage.version).toBe('0.1.1');
-    const id = first.body.data.publishCatalogPackage.id as string;
+    expect(first.body.data!.publishCatalogPackage.version).toBe('0.1.0');
+    const second = await request(`${base}/graphql`, PublishPackageStampDocument, { input }, token);
+    expect(second.body.data!.publishCatalogPackage.version).toBe('0.1.1');
+    const id = first.body.data!.publishCatalogPackage.id as string;
 
     await app.close();
     running = null;
@@ -109,22 +94,22 @@ describe('embedded defaults across a restart', () => {
     ({ app, base } = await listen(loadConfig({ DATA_DIR: dataDir, PORT: String(config.port), LOG_LEVEL: 'silent', METRICS_PORT: 'off' })));
     running = app;
 
-    const listed = await gql(base, token, LIST);
+    const listed = await request(`${base}/graphql`, ListPackageNodesDocument, {}, token);
     expect(listed.status).toBe(200);
     expect(listed.body.errors).toBeUndefined();
-    expect(listed.body.data.catalogPackages.edges).toEqual([
+    expect(listed.body.data!.catalogPackages.edges).toEqual([
       { node: { id, packageId: 'persisted', name: 'Persisted', version: '0.1.1' } },
     ]);
 
-    const installed = await gql(base, token, INSTALL, { packageId: 'persisted' });
+    const installed = await request(`${base}/graphql`, InstallPackageDocument, { packageId: 'persisted' }, token);
     expect(installed.body.errors).toBeUndefined();
-    expect(installed.body.data.installCatalogPackage.metadata).toEqual({
+    expect(installed.body.data!.installCatalogPackage.metadata).toEqual({
       packageId: 'persisted',
       name: 'Persisted',
       version: '0.1.1',
       authorEmail: 'alice@acme.example',
     });
-    expect(installed.body.data.installCatalogPackage.flow).toMatchObject({
+    expect(installed.body.data!.installCatalogPackage.flow).toMatchObject({
       name: 'Copy of Persisted flow',
       nodes: FLOW.nodes,
       edges: FLOW.edges,
@@ -132,10 +117,10 @@ describe('embedded defaults across a restart', () => {
 
     // The version history survived too: republishing the latest continues from it, and a version
     // below everything published is still a regression.
-    const third = await gql(base, token, PUBLISH, { input: { ...input, version: '0.1.1' } });
+    const third = await request(`${base}/graphql`, PublishPackageStampDocument, { input: { ...input, version: '0.1.1' } }, token);
     expect(third.body.errors).toBeUndefined();
-    expect(third.body.data.publishCatalogPackage.version).toBe('0.1.2');
-    const older = await gql(base, token, PUBLISH, { input: { ...input, version: '0.0.9' } });
+    expect(third.body.data!.publishCatalogPackage.version).toBe('0.1.2');
+    const older = await request(`${base}/graphql`, PublishPackageStampDocument, { input: { ...input, version: '0.0.9' } }, token);
     expect(older.body.errors?.[0]?.extensions?.code).toBe('VERSION_REGRESSION');
 
     const readyAgain = await fetch(`${base}/readyz`);

@@ -10,7 +10,9 @@ import { configWith, DEV_ISSUER_AUDIENCE, type AppConfig } from '../src/config';
 import { createLogger } from '../src/common/logger';
 import { playgroundAssetsDir } from '../src/http/playground';
 import { startTestAzurite, uniqueContainerName } from './support/azurite';
-import { flowContent } from './support/catalog-ops';
+import { ListPackageNodesDocument, PublishPackageVersionDocument } from './generated/graphql';
+import { flowContent } from './support/flows';
+import { request } from './support/graphql-client';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 import type { EmbeddedAzurite } from '../src/infra/blob/embedded-azurite';
 
@@ -163,10 +165,10 @@ inBrowser('playground in Chromium', () => {
     beforeAll(async () => {
       t = await startTestApp();
       token = await t.token({ tenant, user: 'alice' });
-      const published = await t.gql(
-        token,
-        'mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { version } }',
+      const published = await t.request(
+        PublishPackageVersionDocument,
         { input: { packageId: 'browser-visible', name: 'Seen in the browser', version: '1.2.3', content: flowContent('Browser') } },
+        token,
       );
       expect(published.body.errors).toBeUndefined();
     });
@@ -241,11 +243,7 @@ inBrowser('playground in Chromium', () => {
       expect(response.status).toBe(200);
       const { token, claims } = (await response.json()) as { token: string; claims: Record<string, string> };
       expect(claims).toMatchObject({ sub: 'demo-user', tid: 'demo' });
-      const list = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query: '{ catalogPackages { edges { node { id } } } }' }),
-      });
+      const list = await request(`${url}/graphql`, ListPackageNodesDocument, {}, token);
       expect(list.status).toBe(200);
     });
 

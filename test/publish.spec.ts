@@ -1,5 +1,15 @@
 import { BlobServiceClient } from '@azure/storage-blob';
-import { ALL_SCOPES, startTestApp, uniqueTenant, type GqlResponse, type TestApp } from './support/test-app';
+import { print } from 'graphql';
+import { ALL_SCOPES, startTestApp, uniqueTenant, type TestApp } from './support/test-app';
+import type { GqlResponse } from './support/graphql-client';
+import {
+  ChangeVisibilityDocument,
+  InstallPackageDocument,
+  ListPackagesDocument,
+  PublishPackageDetailsDocument,
+  type ListPackagesQuery,
+  type PublishCatalogPackageInput,
+} from './generated/graphql';
 
 /**
  * Publish → list → install through real HTTP on the real app (PGlite in memory, or PostgreSQL when
@@ -8,45 +18,6 @@ import { ALL_SCOPES, startTestApp, uniqueTenant, type GqlResponse, type TestApp 
  */
 
 jest.setTimeout(60_000);
-
-const PUBLISH = `mutation Publish($input: PublishCatalogPackageInput!) {
-  publishCatalogPackage(input: $input) {
-    id tenantId packageId name description version readme authorId authorEmail visibility visibilityGroupIds createdAt updatedAt
-  }
-}`;
-
-const LIST = `query List($first: Int, $after: String) {
-  catalogPackages(first: $first, after: $after) {
-    edges { cursor node { id tenantId packageId name version } }
-    pageInfo { hasNextPage endCursor }
-  }
-}`;
-
-const INSTALL = `mutation Install($packageId: String!) {
-  installCatalogPackage(packageId: $packageId) { flow metadata { packageId name version authorEmail } }
-}`;
-
-const SET_VISIBILITY = `mutation SetVisibility($packageId: String!, $visibility: CatalogVisibility!, $groups: [ID!]) {
-  setCatalogPackageVisibility(packageId: $packageId, visibility: $visibility, visibilityGroupIds: $groups) { visibility visibilityGroupIds }
-}`;
-
-interface PublishedPackage {
-  id: string;
-  tenantId: string;
-  packageId: string;
-  name: string;
-  version: string;
-  authorId: string;
-  authorEmail: string | null;
-  visibility: string;
-}
-
-interface ListData {
-  catalogPackages: {
-    edges: { cursor: string; node: { id: string; tenantId: string; packageId: string; name: string; version: string } }[];
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  };
-}
 
 /** A small valid flow with fields the catalog does not know about, which must survive verbatim. */
 function sampleFlow(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -70,7 +41,7 @@ function sampleFlow(overrides: Record<string, unknown> = {}): Record<string, unk
   };
 }
 
-function publishInput(packageId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+function publishInput(packageId: string, overrides: Partial<PublishCatalogPackageInput> = {}): PublishCatalogPackageInput {
   return {
     packageId,
     name: 'Support Triage',
@@ -102,15 +73,15 @@ describe('publish, list and install over HTTP', () => {
   const tokenFor = (tenant: string, user = 'alice', extra: Record<string, unknown> = {}) =>
     t.token({ tenant, user, email: `${user}@${tenant}.example`, scopes: ALL_SCOPES, ...extra });
 
-  async function publish(token: string, input: Record<string, unknown>): Promise<PublishedPackage> {
-    const response = await t.gql<{ publishCatalogPackage: PublishedPackage }>(token, PUBLISH, { input });
+  async function publish(token: string, input: PublishCatalogPackageInput) {
+    const response = await t.request(PublishPackageDetailsDocument, { input }, token);
     expect(response.body.errors).toBeUndefined();
     expect(response.status).toBe(200);
     return response.body.data!.publishCatalogPackage;
   }
 
   async function list(token: string, variables: { first?: number; after?: string | null } = {}) {
-    const response = await t.gql<ListData>(token, LIST, variables);
+    const response = await t.request(ListPackagesDocument, variables, token);
     expect(response.body.errors).toBeUndefined();
     return response.body.data!.catalogPackages;
   }
@@ -159,9 +130,9 @@ describe('publish, list and install over HTTP', () => {
       ]);
       expect(page.pageInfo).toEqual({ hasNextPage: false, endCursor: page.edges[0]!.cursor });
 
-      const installed = await t.gql(token, INSTALL, { packageId: 'support-triage' });
+      const installed = await t.request(InstallPackageDocument, { packageId: 'support-triage' }, token);
       expect(installed.body.errors).toBeUndefined();
-      const { flow, metadata } = installed.body.data.installCatalogPackage;
+      const { flow, metadata } = installed.body.data!.installCatalogPackage;
       const source = sampleFlow();
       expect(flow.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(flow.id).not.toBe(source.id);
@@ -177,8 +148,8 @@ describe('publish, list and install over HTTP', () => {
       });
 
       // Each install mints its own id.
-      const again = await t.gql(token, INSTALL, { packageId: 'support-triage' });
-      expect(again.body.data.installCatalogPackage.flow.id).not.toBe(flow.id);
+      const again = await t.request(InstallPackageDocument, { packageId: 'support-triage' }, token);
+      expect(again.body.data!.installCatalogPackage.flow.id).not.toBe(flow.id);
     });
 
     it('names the copy after the package when the flow has no name, and accepts a flow without id', async () => {
@@ -187,15 +158,15 @@ describe('publish, list and install over HTTP', () => {
       const { id: _id, name: _name, ...unnamed } = sampleFlow();
       await publish(token, publishInput('nameless', { name: 'Nameless Package', content: unnamed }));
 
-      const installed = await t.gql(token, INSTALL, { packageId: 'nameless' });
+      const installed = await t.request(InstallPackageDocument, { packageId: 'nameless' }, token);
       expect(installed.body.errors).toBeUndefined();
-      expect(installed.body.data.installCatalogPackage.flow.name).toBe('Copy of Nameless Package');
-      expect(installed.body.data.installCatalogPackage.flow.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(installed.body.data!.installCatalogPackage.flow.name).toBe('Copy of Nameless Package');
+      expect(installed.body.data!.installCatalogPackage.flow.id).toMatch(/^[0-9a-f-]{36}$/);
     });
 
     it('installs a package that does not exist as NOT_FOUND', async () => {
       const token = await tokenFor(uniqueTenant());
-      const error = errorOf(await t.gql(token, INSTALL, { packageId: 'nothing-here' }));
+      const error = errorOf(await t.request(InstallPackageDocument, { packageId: 'nothing-here' }, token));
       expect(error.extensions?.code).toBe('NOT_FOUND');
     });
   });
@@ -214,7 +185,7 @@ describe('publish, list and install over HTTP', () => {
       let after: string | null = null;
       const pages: boolean[] = [];
       do {
-        const page: ListData['catalogPackages'] = await list(token, { first: 2, after });
+        const page: ListPackagesQuery['catalogPackages'] = await list(token, { first: 2, after });
         expect(page.edges.length).toBeLessThanOrEqual(2);
         seen.push(...page.edges.map((e) => e.node.packageId));
         pages.push(page.pageInfo.hasNextPage);
@@ -235,7 +206,7 @@ describe('publish, list and install over HTTP', () => {
       ['a bad id', Buffer.from('{"t":"2024-01-01T00:00:00.000Z","i":"1; drop table x"}').toString('base64url')],
     ])('refuses an invalid cursor (%s) as BAD_USER_INPUT', async (_name, after) => {
       const token = await tokenFor(uniqueTenant());
-      const response = await t.gql(token, LIST, { first: 2, after });
+      const response = await t.request(ListPackagesDocument, { first: 2, after }, token);
       const error = errorOf(response);
       expect(error.extensions?.code).toBe('BAD_USER_INPUT');
       expect(error.extensions?.problems).toEqual([expect.objectContaining({ path: '$.after' })]);
@@ -244,7 +215,7 @@ describe('publish, list and install over HTTP', () => {
 
     it.each([[101], [0], [-1]])('refuses first = %d as BAD_USER_INPUT', async (first) => {
       const token = await tokenFor(uniqueTenant());
-      const error = errorOf(await t.gql(token, LIST, { first }));
+      const error = errorOf(await t.request(ListPackagesDocument, { first }, token));
       expect(error.extensions?.code).toBe('BAD_USER_INPUT');
       expect(error.extensions?.problems).toEqual([expect.objectContaining({ path: '$.first' })]);
     });
@@ -274,8 +245,8 @@ describe('publish, list and install over HTTP', () => {
       );
       // The list shows the latest; install serves it.
       expect((await list(token)).edges[0]!.node.version).toBe('2.0.1');
-      const installed = await t.gql(token, INSTALL, { packageId: 'bumpy' });
-      expect(installed.body.data.installCatalogPackage.metadata.version).toBe('2.0.1');
+      const installed = await t.request(InstallPackageDocument, { packageId: 'bumpy' }, token);
+      expect(installed.body.data!.installCatalogPackage.metadata.version).toBe('2.0.1');
     });
 
     it('refuses a version below the latest with VERSION_REGRESSION and writes nothing', async () => {
@@ -284,7 +255,7 @@ describe('publish, list and install over HTTP', () => {
       await publish(token, publishInput('regress', { version: '1.2.0' }));
       const blobsBefore = await t.blobNames(`catalog/${tenant}/`);
 
-      const response = await t.gql(token, PUBLISH, { input: publishInput('regress', { version: '1.1.9' }) });
+      const response = await t.request(PublishPackageDetailsDocument, { input: publishInput('regress', { version: '1.1.9' }) }, token);
       const error = errorOf(response);
       expect(error.extensions?.code).toBe('VERSION_REGRESSION');
       expect(error.message).toMatch(/1\.1\.9.*1\.2\.0/);
@@ -315,7 +286,7 @@ describe('publish, list and install over HTTP', () => {
       await publish(token, publishInput('racy', { version: '1.0.0' }));
 
       const responses = await Promise.all(
-        Array.from({ length: 20 }, () => t.gql<{ publishCatalogPackage: PublishedPackage }>(token, PUBLISH, { input: publishInput('racy', { version: '1.0.0' }) })),
+        Array.from({ length: 20 }, () => t.request(PublishPackageDetailsDocument, { input: publishInput('racy', { version: '1.0.0' }) }, token)),
       );
       for (const response of responses) expect(response.body.errors).toBeUndefined();
       const versions = responses.map((r) => r.body.data!.publishCatalogPackage.version);
@@ -334,7 +305,7 @@ describe('publish, list and install over HTTP', () => {
       const token = await tokenFor(tenant);
 
       const responses = await Promise.all(
-        Array.from({ length: 20 }, () => t.gql<{ publishCatalogPackage: PublishedPackage }>(token, PUBLISH, { input: publishInput('fresh', { version: '1.0.0' }) })),
+        Array.from({ length: 20 }, () => t.request(PublishPackageDetailsDocument, { input: publishInput('fresh', { version: '1.0.0' }) }, token)),
       );
       for (const response of responses) expect(response.body.errors).toBeUndefined();
       const versions = responses.map((r) => r.body.data!.publishCatalogPackage.version);
@@ -371,7 +342,7 @@ describe('publish, list and install over HTTP', () => {
         ],
       };
 
-      const response = await t.gql(token, PUBLISH, { input: publishInput('broken', { content: broken }) });
+      const response = await t.request(PublishPackageDetailsDocument, { input: publishInput('broken', { content: broken }) }, token);
       const error = errorOf(response);
       expect(error.extensions?.code).toBe('FLOW_COMPILE_FAILED');
       expect(response.body.data ?? null).toBeNull();
@@ -387,7 +358,7 @@ describe('publish, list and install over HTTP', () => {
       const tenant = uniqueTenant();
       const token = await tokenFor(tenant);
       await publish(token, publishInput('stable'));
-      const error = errorOf(await t.gql(token, PUBLISH, { input: publishInput('stable', { content: { nodes: [], edges: [] } }) }));
+      const error = errorOf(await t.request(PublishPackageDetailsDocument, { input: publishInput('stable', { content: { nodes: [], edges: [] } }) }, token));
       expect(error.extensions?.code).toBe('FLOW_COMPILE_FAILED');
       expect(error.extensions?.problems).toEqual([expect.objectContaining({ path: '$.nodes' })]);
       expect(await packageRows(tenant)).toEqual([{ package_id: 'stable', latest_version: '0.1.0' }]);
@@ -405,7 +376,7 @@ describe('publish, list and install over HTTP', () => {
     ])('refuses %s as BAD_USER_INPUT with the problem', async (_name, overrides, path) => {
       const tenant = uniqueTenant();
       const token = await tokenFor(tenant);
-      const response = await t.gql(token, PUBLISH, { input: publishInput('good-id', overrides) });
+      const response = await t.request(PublishPackageDetailsDocument, { input: publishInput('good-id', overrides) }, token);
       const error = errorOf(response);
       expect(error.extensions?.code).toBe('BAD_USER_INPUT');
       expect(error.extensions?.problems).toEqual(expect.arrayContaining([expect.objectContaining({ path })]));
@@ -415,7 +386,7 @@ describe('publish, list and install over HTTP', () => {
     it('lists several input problems at once', async () => {
       const tenant = uniqueTenant();
       const token = await tokenFor(tenant);
-      const error = errorOf(await t.gql(token, PUBLISH, { input: publishInput('Bad Id', { version: 'one', content: null }) }));
+      const error = errorOf(await t.request(PublishPackageDetailsDocument, { input: publishInput('Bad Id', { version: 'one', content: null }) }, token));
       expect(error.extensions?.code).toBe('BAD_USER_INPUT');
       const paths = (error.extensions?.problems as { path: string }[]).map((p) => p.path).sort();
       expect(paths).toEqual(['$.flowId', '$.packageId', '$.version']);
@@ -425,7 +396,7 @@ describe('publish, list and install over HTTP', () => {
     it('answers FLOW_SOURCE_UNAVAILABLE for a publish by flowId when FLOWS_API_URL is not set', async () => {
       const tenant = uniqueTenant();
       const token = await tokenFor(tenant);
-      const response = await t.gql(token, PUBLISH, { input: publishInput('by-flow-id', { flowId: 'flow-1', content: null }) });
+      const response = await t.request(PublishPackageDetailsDocument, { input: publishInput('by-flow-id', { flowId: 'flow-1', content: null }) }, token);
       const error = errorOf(response);
       expect(error.extensions?.code).toBe('FLOW_SOURCE_UNAVAILABLE');
       expect(error.message).toMatch(/FLOWS_API_URL/);
@@ -452,7 +423,7 @@ describe('publish, list and install over HTTP', () => {
       const response = await fetch(`${t.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query: INSTALL, variables: { packageId: 'tampered' } }),
+        body: JSON.stringify({ query: print(InstallPackageDocument), variables: { packageId: 'tampered' } }),
       });
       const text = await response.text();
       const body = JSON.parse(text) as GqlResponse<unknown>['body'];
@@ -476,7 +447,7 @@ describe('publish, list and install over HTTP', () => {
 
       const other = await tokenFor(tenantB, 'mallory');
       expect((await list(other)).edges).toEqual([]);
-      expect(errorOf(await t.gql(other, INSTALL, { packageId: 'only-in-a' })).extensions?.code).toBe('NOT_FOUND');
+      expect(errorOf(await t.request(InstallPackageDocument, { packageId: 'only-in-a' }, other)).extensions?.code).toBe('NOT_FOUND');
       // Same user id, other tenant: still nothing.
       expect((await list(await tokenFor(tenantB, 'alice'))).edges).toEqual([]);
     });
@@ -486,9 +457,9 @@ describe('publish, list and install over HTTP', () => {
       const author = await tokenFor(tenant, 'alice');
       await publish(author, publishInput('for-g1'));
       await publish(author, publishInput('for-everyone'));
-      const changed = await t.gql(author, SET_VISIBILITY, { packageId: 'for-g1', visibility: 'GROUPS', groups: ['g1', 'g2'] });
+      const changed = await t.request(ChangeVisibilityDocument, { packageId: 'for-g1', visibility: 'GROUPS', groups: ['g1', 'g2'] }, author);
       expect(changed.body.errors).toBeUndefined();
-      expect(changed.body.data.setCatalogPackageVisibility).toEqual({ visibility: 'GROUPS', visibilityGroupIds: ['g1', 'g2'] });
+      expect(changed.body.data!.setCatalogPackageVisibility).toEqual({ visibility: 'GROUPS', visibilityGroupIds: ['g1', 'g2'] });
 
       const ids = async (token: string) => (await list(token)).edges.map((e) => e.node.packageId).sort();
       expect(await ids(author)).toEqual(['for-everyone', 'for-g1']);
@@ -499,9 +470,9 @@ describe('publish, list and install over HTTP', () => {
       expect(await ids(await tokenFor(uniqueTenant(), 'erin', { groups: ['g1'] }))).toEqual([]);
 
       const carol = await tokenFor(tenant, 'carol', { groups: ['g3'] });
-      expect(errorOf(await t.gql(carol, INSTALL, { packageId: 'for-g1' })).extensions?.code).toBe('NOT_FOUND');
+      expect(errorOf(await t.request(InstallPackageDocument, { packageId: 'for-g1' }, carol)).extensions?.code).toBe('NOT_FOUND');
       const bob = await tokenFor(tenant, 'bob', { groups: ['g1'] });
-      expect((await t.gql(bob, INSTALL, { packageId: 'for-g1' })).body.errors).toBeUndefined();
+      expect((await t.request(InstallPackageDocument, { packageId: 'for-g1' }, bob)).body.errors).toBeUndefined();
     });
 
     it('shows every tenant to a super admin', async () => {
@@ -517,7 +488,7 @@ describe('publish, list and install over HTTP', () => {
 
   describe('tokens and permissions at the HTTP edge', () => {
     async function expect401(token: string | null, headers: Record<string, string> = {}): Promise<void> {
-      const response = await t.gql(token, LIST, {}, headers);
+      const response = await t.request(ListPackagesDocument, {}, token, headers);
       expect(response.status).toBe(401);
       expect(response.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       expect(response.body.data ?? null).toBeNull();
@@ -546,7 +517,7 @@ describe('publish, list and install over HTTP', () => {
     it('refuses a publish without scaicore:manage as FORBIDDEN and writes nothing', async () => {
       const tenant = uniqueTenant();
       const viewer = await tokenFor(tenant, 'victor', { scopes: 'scaicore:view' });
-      const response = await t.gql(viewer, PUBLISH, { input: publishInput('not-allowed') });
+      const response = await t.request(PublishPackageDetailsDocument, { input: publishInput('not-allowed') }, viewer);
       expect(errorOf(response).extensions?.code).toBe('FORBIDDEN');
       expect(await packageRows(tenant)).toEqual([]);
       expect(await t.blobNames(`catalog/${tenant}/`)).toEqual([]);
@@ -556,8 +527,8 @@ describe('publish, list and install over HTTP', () => {
       const tenant = uniqueTenant();
       await publish(await tokenFor(tenant), publishInput('hidden'));
       const manager = await tokenFor(tenant, 'mona', { scopes: 'scaicore:manage' });
-      expect(errorOf(await t.gql(manager, LIST, {})).extensions?.code).toBe('FORBIDDEN');
-      expect(errorOf(await t.gql(manager, INSTALL, { packageId: 'hidden' })).extensions?.code).toBe('FORBIDDEN');
+      expect(errorOf(await t.request(ListPackagesDocument, {}, manager)).extensions?.code).toBe('FORBIDDEN');
+      expect(errorOf(await t.request(InstallPackageDocument, { packageId: 'hidden' }, manager)).extensions?.code).toBe('FORBIDDEN');
     });
   });
 });

@@ -1,4 +1,14 @@
 import { BlobServiceClient } from '@azure/storage-blob';
+import {
+  ChangeVisibilityDocument,
+  InstallPackageDocument,
+  OpsDeleteDocument,
+  OpsGetDocument,
+  PackageAuditTrailDocument,
+  PackageStateDocument,
+  PublishPackageVersionDocument,
+} from './generated/graphql';
+import { CUSTOMER_SUPPORT_BY_FLOW_ID, CUSTOMER_SUPPORT_FLOW } from './support/flows';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 /**
@@ -6,36 +16,10 @@ import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
  * endpoint, every error, and the same scenario through REST and GraphQL leaving the same state.
  */
 
-/** A valid FlowGraph: the reference's `/* full FlowGraph *\/` placeholder made real. */
-const FLOW = {
-  id: 'flow_abc123',
-  name: 'Customer Support',
-  description: 'Triage + KB + HITL',
-  version: 7,
-  nodes: [
-    { id: 'start', type: 'trigger.webhook', name: 'Webhook', config: { path: '/support' }, position: { x: 0, y: 0 } },
-    { id: 'triage', type: 'llm.chat', name: 'Triage', config: { model: 'small', temperature: 0.2 }, position: { x: 200, y: 0 } },
-    { id: 'kb', type: 'kb.search', config: { index: 'support' }, customField: [1, 2, 3] },
-    { id: 'hitl', type: 'human.review', config: {} },
-  ],
-  edges: [
-    { id: 'e1', source: 'start', target: 'triage', sourceHandle: null },
-    { id: 'e2', source: 'triage', target: 'kb', condition: 'needs_kb' },
-    { id: 'e3', source: 'triage', target: 'hitl', condition: 'escalate' },
-  ],
-  config: { retries: 2 },
-};
-
-// The reference's example bodies, as they are (the inline one with FLOW for its placeholder).
-const BY_FLOW_ID_EXAMPLE = {
-  package_id: 'customer-support',
-  name: 'Customer Support',
-  description: 'Triage + KB + HITL',
-  version: '0.2.0',
-  readme: '# Customer Support\n\n...',
-  flow_id: 'flow_abc123',
-};
-const BY_CONTENT_EXAMPLE = { package_id: 'customer-support', name: 'Customer Support', version: '0.2.0', content: FLOW };
+// The reference's example bodies, as they are (the inline one with CUSTOMER_SUPPORT_FLOW, a valid
+// FlowGraph, for its `/* full FlowGraph */` placeholder).
+const BY_FLOW_ID_EXAMPLE = CUSTOMER_SUPPORT_BY_FLOW_ID;
+const BY_CONTENT_EXAMPLE = { package_id: 'customer-support', name: 'Customer Support', version: '0.2.0', content: CUSTOMER_SUPPORT_FLOW };
 const VISIBILITY_EXAMPLE = { visibility: 'groups', visibility_group_ids: ['group_acme_eng', 'group_acme_ops'] };
 
 const SUMMARY_FIELDS = [
@@ -327,9 +311,9 @@ describe('POST /api/v1/catalog/publish', () => {
 
   it('lists every compile problem (400 FLOW_COMPILE_FAILED) and writes nothing', async () => {
     const broken = {
-      ...FLOW,
-      nodes: [...FLOW.nodes, { id: 'start', type: 'llm.chat' }, { id: 'x', type: '9bad' }],
-      edges: [...FLOW.edges, { id: 'e9', source: 'start', target: 'nowhere' }],
+      ...CUSTOMER_SUPPORT_FLOW,
+      nodes: [...CUSTOMER_SUPPORT_FLOW.nodes, { id: 'start', type: 'llm.chat' }, { id: 'x', type: '9bad' }],
+      edges: [...CUSTOMER_SUPPORT_FLOW.edges, { id: 'e9', source: 'start', target: 'nowhere' }],
     };
     const res = await publish(await tokenFor('alice'), { ...BY_CONTENT_EXAMPLE, content: broken });
     const problem = expectProblem(res, 400, 'FLOW_COMPILE_FAILED', '/api/v1/catalog/publish');
@@ -349,7 +333,7 @@ describe('POST /api/v1/catalog/publish', () => {
   });
 
   it('refuses wrong types with a problem per field', async () => {
-    const res = await publish(await tokenFor('alice'), { package_id: 42, name: ['x'], version: null, readme: false, content: FLOW });
+    const res = await publish(await tokenFor('alice'), { package_id: 42, name: ['x'], version: null, readme: false, content: CUSTOMER_SUPPORT_FLOW });
     const problem = expectProblem(res, 400, 'BAD_USER_INPUT', '/api/v1/catalog/publish');
     expect(problem.problems.map((p: any) => p.path)).toEqual(['$.package_id', '$.name', '$.version', '$.readme']);
   });
@@ -413,7 +397,7 @@ describe('POST /api/v1/catalog/publish', () => {
   });
 
   it('accepts a near-1 MiB flow (the flow limit fits inside the body limit)', async () => {
-    const padded = { ...FLOW, config: { padding: 'p'.repeat(1_000_000) } };
+    const padded = { ...CUSTOMER_SUPPORT_FLOW, config: { padding: 'p'.repeat(1_000_000) } };
     const res = await publish(await tokenFor('alice'), { ...BY_CONTENT_EXAMPLE, content: padded });
     expect(res.status).toBe(201);
   });
@@ -449,15 +433,15 @@ describe('GET /api/v1/catalog/{package_id}/install', () => {
     });
     const { id, name, ...rest_ } = res.body.flow;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(id).not.toBe(FLOW.id);
+    expect(id).not.toBe(CUSTOMER_SUPPORT_FLOW.id);
     expect(name).toBe('Copy of Customer Support');
-    const { id: _id, name: _name, ...original } = FLOW;
+    const { id: _id, name: _name, ...original } = CUSTOMER_SUPPORT_FLOW;
     expect(rest_).toEqual(original);
   });
 
   it('installs an older version with ?version=, and 404s an unknown one', async () => {
     const alice = await tokenFor('alice');
-    await publish(alice, { ...BY_CONTENT_EXAMPLE, content: { ...FLOW, name: 'First' } });
+    await publish(alice, { ...BY_CONTENT_EXAMPLE, content: { ...CUSTOMER_SUPPORT_FLOW, name: 'First' } });
     await publish(alice, { ...BY_CONTENT_EXAMPLE, version: '0.3.0' });
     const old = await rest('GET', '/customer-support/install?version=0.2.0', { token: alice });
     expect(old.status).toBe(200);
@@ -643,23 +627,10 @@ describe('the rest of the prefix', () => {
 });
 
 describe('REST and GraphQL leave the same state', () => {
-  const PUBLISH = `mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { version } }`;
-  const VISIBILITY = `mutation($id: String!, $ids: [ID!]) { setCatalogPackageVisibility(packageId: $id, visibility: GROUPS, visibilityGroupIds: $ids) { visibility } }`;
-  const INSTALL = `mutation($id: String!) { installCatalogPackage(packageId: $id) { flow metadata { packageId name version authorEmail } } }`;
-  const DELETE = `mutation($id: String!) { deleteCatalogPackage(packageId: $id) }`;
-  const STATE = `query($id: String!) {
-    catalogPackage(packageId: $id) {
-      packageId name description version readme authorId authorEmail visibility visibilityGroupIds sourceFlowId
-      versions(first: 50) { edges { node { version sha256 sizeBytes publisherId } } }
-    }
-    catalogAuditEvents(packageId: $id, first: 50) { edges { node { action version actorId actorEmail actorTenantId changes } } }
-  }`;
-  const AUDIT = `query($id: String!) { catalogAuditEvents(packageId: $id, first: 50) { edges { node { action version actorId changes } } } }`;
-
   const steps = [
-    { package_id: 'support', name: 'Support', description: 'first', version: '0.1.0', content: FLOW },
-    { package_id: 'support', name: 'Support', description: 'again', version: '0.1.0', readme: '# Support', content: FLOW },
-    { package_id: 'support', name: 'Support v2', version: '0.3.0', content: { ...FLOW, name: 'Second' } },
+    { package_id: 'support', name: 'Support', description: 'first', version: '0.1.0', content: CUSTOMER_SUPPORT_FLOW },
+    { package_id: 'support', name: 'Support', description: 'again', version: '0.1.0', readme: '# Support', content: CUSTOMER_SUPPORT_FLOW },
+    { package_id: 'support', name: 'Support v2', version: '0.3.0', content: { ...CUSTOMER_SUPPORT_FLOW, name: 'Second' } },
   ];
 
   async function viaRest(token: string): Promise<unknown[]> {
@@ -675,15 +646,15 @@ describe('REST and GraphQL leave the same state', () => {
   async function viaGraphql(token: string): Promise<unknown[]> {
     const seen: unknown[] = [];
     for (const { package_id, ...step } of steps) {
-      const res = await t.gql(token, PUBLISH, { input: { ...step, packageId: package_id } });
+      const res = await t.request(PublishPackageVersionDocument, { input: { ...step, packageId: package_id } }, token);
       seen.push(res.body.data?.publishCatalogPackage.version);
     }
     const { package_id: _packageId, ...first } = steps[0]!;
-    const regression = await t.gql(token, PUBLISH, { input: { ...first, packageId: 'support', version: '0.2.0' } });
+    const regression = await t.request(PublishPackageVersionDocument, { input: { ...first, packageId: 'support', version: '0.2.0' } }, token);
     expect(regression.body.errors?.[0]?.extensions?.code).toBe('VERSION_REGRESSION');
-    const vis = await t.gql(token, VISIBILITY, { id: 'support', ids: ['g2', 'g1', 'g2'] });
+    const vis = await t.request(ChangeVisibilityDocument, { packageId: 'support', visibility: 'GROUPS', groups: ['g2', 'g1', 'g2'] }, token);
     seen.push(vis.body.data?.setCatalogPackageVisibility.visibility.toLowerCase());
-    const { flow, metadata } = (await t.gql(token, INSTALL, { id: 'support' })).body.data.installCatalogPackage;
+    const { flow, metadata } = (await t.request(InstallPackageDocument, { packageId: 'support' }, token)).body.data!.installCatalogPackage;
     seen.push({
       flow: { ...flow, id: 'fresh' },
       metadata: { package_id: metadata.packageId, name: metadata.name, version: metadata.version, author_email: metadata.authorEmail },
@@ -702,14 +673,14 @@ describe('REST and GraphQL leave the same state', () => {
     expect(restSeen).toEqual(['0.1.0', '0.1.1', '0.3.0', 'groups', expect.anything()]);
     expect(gqlSeen).toEqual(restSeen);
 
-    const restState = (await t.gql(restToken, STATE, { id: 'support' })).body.data;
-    const gqlState = (await t.gql(gqlToken, STATE, { id: 'support' })).body.data;
+    const restState = (await t.request(PackageStateDocument, { packageId: 'support' }, restToken)).body.data!;
+    const gqlState = (await t.request(PackageStateDocument, { packageId: 'support' }, gqlToken)).body.data!;
     const normalize = (state: any) => ({
       ...state,
       catalogAuditEvents: state.catalogAuditEvents.edges.map((e: any) => ({ ...e.node, actorTenantId: 'T' })),
     });
     expect(restState.catalogPackage).toMatchObject({ version: '0.3.0', visibility: 'GROUPS', visibilityGroupIds: ['g2', 'g1'] });
-    expect(restState.catalogPackage.versions.edges.map((e: any) => e.node.version)).toEqual(['0.3.0', '0.1.1', '0.1.0']);
+    expect(restState.catalogPackage!.versions.edges.map((e: any) => e.node.version)).toEqual(['0.3.0', '0.1.1', '0.1.0']);
     expect(normalize(gqlState)).toEqual(normalize(restState));
     expect(normalize(restState).catalogAuditEvents.map((e: any) => e.action)).toEqual(['INSTALL', 'VISIBILITY', 'PUBLISH', 'PUBLISH', 'PUBLISH']);
     // Identical archives: same sha256 for every version, stored under each tenant.
@@ -717,12 +688,12 @@ describe('REST and GraphQL leave the same state', () => {
     expect(await blobsOf(gqlTenant)).toEqual(await blobsOf(restTenant));
 
     expect((await rest('DELETE', '/support', { token: restToken })).status).toBe(204);
-    expect((await t.gql(gqlToken, DELETE, { id: 'support' })).body.data).toEqual({ deleteCatalogPackage: true });
-    const restAfter = (await t.gql(restToken, AUDIT, { id: 'support' })).body;
-    const gqlAfter = (await t.gql(gqlToken, AUDIT, { id: 'support' })).body;
-    expect(restAfter.data.catalogAuditEvents.edges[0].node.action).toBe('DELETE');
+    expect((await t.request(OpsDeleteDocument, { packageId: 'support' }, gqlToken)).body.data).toEqual({ deleteCatalogPackage: true });
+    const restAfter = (await t.request(PackageAuditTrailDocument, { packageId: 'support' }, restToken)).body;
+    const gqlAfter = (await t.request(PackageAuditTrailDocument, { packageId: 'support' }, gqlToken)).body;
+    expect(restAfter.data!.catalogAuditEvents.edges[0].node.action).toBe('DELETE');
     expect(gqlAfter).toEqual(restAfter);
-    expect((await t.gql(restToken, `{ catalogPackage(packageId: "support") { id } }`)).body.data).toEqual({ catalogPackage: null });
-    expect((await t.gql(gqlToken, `{ catalogPackage(packageId: "support") { id } }`)).body.data).toEqual({ catalogPackage: null });
+    expect((await t.request(OpsGetDocument, { packageId: 'support' }, restToken)).body.data).toEqual({ catalogPackage: null });
+    expect((await t.request(OpsGetDocument, { packageId: 'support' }, gqlToken)).body.data).toEqual({ catalogPackage: null });
   });
 });

@@ -1,5 +1,5 @@
 import { ListPackagesDocument } from './generated/graphql';
-import { bearer, postTyped } from './support/federation';
+import { bearer, postTyped } from './support/graphql-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**

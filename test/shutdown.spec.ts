@@ -7,7 +7,7 @@ import path from 'node:path';
 import { DEV_ISSUER_AUDIENCE } from '../src/config';
 import { DevIssuer, devIssuerUrl } from '../src/infra/auth/dev-issuer';
 import { findFreePort } from '../src/infra/blob/embedded-azurite';
-import { flowContent } from './support/catalog-ops';
+import { flowContent } from './support/flows';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { Trace } from '@apollo/usage-reporting-protobuf';
 import { DEV_ISSUER_AUDIENCE } from '../src/config';
 import { DevIssuer, devIssuerUrl } from '../src/infra/auth/dev-issuer';
-import { catalogOps, flowContent } from './support/catalog-ops';
+import { catalogOps } from './support/catalog-ops';
+import { flowContent } from './support/flows';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 /**

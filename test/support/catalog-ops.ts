@@ -1,34 +1,32 @@
-import type { GqlResponse, TestApp } from './test-app';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import {
+  OpsAuditEventsDocument,
+  OpsDeleteDocument,
+  OpsEntitiesDocument,
+  OpsGetDocument,
+  OpsInstallDocument,
+  OpsListPageDocument,
+  OpsPublishDocument,
+  OpsSetVisibilityDocument,
+  OpsVersionsDocument,
+  type OpsAuditEventsQuery,
+  type OpsInstallMutation,
+  type PackageViewFragment,
+} from '../generated/graphql';
+import { flowContent } from './flows';
+import type { GqlResponse } from './graphql-client';
+import type { TestApp } from './test-app';
 
 /**
- * Typed helpers for the catalog's GraphQL operations, for tests that drive the real app over HTTP.
- * Every helper returns an `Outcome`: the data, or the error code of the (single) GraphQL error.
+ * The catalog's operations for tests that drive the real app over HTTP, on the typed documents of
+ * test/operations/catalog-ops.graphql. Every helper returns an `Outcome`: the data, or the error
+ * code of the (single) GraphQL error.
  */
 export type Outcome<T> = { ok: true; data: T } | { ok: false; code: string; message: string };
 
-export interface PackageView {
-  id: string;
-  tenantId: string;
-  packageId: string;
-  name: string;
-  version: string;
-  authorId: string;
-  authorEmail: string | null;
-  visibility: 'TENANT' | 'GROUPS';
-  visibilityGroupIds: string[] | null;
-}
-
-export interface InstallView {
-  flow: Record<string, unknown>;
-  metadata: { packageId: string; name: string; version: string; authorEmail: string | null };
-}
-
-export interface AuditEventView {
-  action: 'PUBLISH' | 'VISIBILITY' | 'DELETE' | 'INSTALL';
-  version: string | null;
-  actorId: string;
-  actorTenantId: string;
-}
+export type PackageView = PackageViewFragment;
+export type InstallView = OpsInstallMutation['installCatalogPackage'];
+export type AuditEventView = OpsAuditEventsQuery['catalogAuditEvents']['edges'][number]['node'];
 
 export interface PublishArgs {
   packageId: string;
@@ -40,97 +38,61 @@ export interface PublishArgs {
 /** A federation key of a `CatalogPackage`: its `id`, or its natural key. */
 export type EntityKey = string | { tenantId: string; packageId: string };
 
-export const PACKAGE_FIELDS = 'id tenantId packageId name version authorId authorEmail visibility visibilityGroupIds';
-
-/** The smallest flow that compiles. */
-export function flowContent(name = 'A flow'): Record<string, unknown> {
-  return { name, nodes: [{ id: 'start', type: 'start' }], edges: [] };
-}
-
-function outcome<T>(response: GqlResponse<Record<string, unknown>>, field: string): Outcome<T> {
+function outcome<TData, K extends keyof TData>(response: GqlResponse<TData>, field: K): Outcome<TData[K]> {
   const error = response.body.errors?.[0];
   if (error) return { ok: false, code: String(error.extensions?.code ?? 'UNKNOWN'), message: error.message };
-  return { ok: true, data: response.body.data?.[field] as T };
+  return { ok: true, data: response.body.data![field] };
 }
 
 export function catalogOps(t: TestApp) {
-  const call = async <T>(token: string, field: string, query: string, variables: Record<string, unknown>) =>
-    outcome<T>(await t.gql(token, query, variables), field);
+  const call = async <TData, TVariables, K extends keyof TData>(
+    token: string,
+    document: TypedDocumentNode<TData, TVariables>,
+    variables: TVariables,
+    field: K,
+  ) => outcome(await t.request(document, variables, token), field);
 
   return {
     publish: (token: string, args: PublishArgs) =>
-      call<PackageView>(
+      call(
         token,
-        'publishCatalogPackage',
-        `mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { ${PACKAGE_FIELDS} } }`,
+        OpsPublishDocument,
         { input: { packageId: args.packageId, name: args.name ?? args.packageId, version: args.version, content: args.content ?? flowContent() } },
+        'publishCatalogPackage',
       ),
 
-    listPage: (token: string, first?: number, after?: string | null) =>
-      call<{ edges: { node: PackageView }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }>(
-        token,
-        'catalogPackages',
-        `query($first: Int, $after: String) { catalogPackages(first: $first, after: $after) {
-           edges { node { ${PACKAGE_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
-        { first, after },
-      ),
+    listPage: (token: string, first?: number, after?: string | null) => call(token, OpsListPageDocument, { first, after }, 'catalogPackages'),
 
-    get: (token: string, packageId: string, tenantId?: string) =>
-      call<PackageView | null>(
-        token,
-        'catalogPackage',
-        `query($packageId: String!, $tenantId: ID) { catalogPackage(packageId: $packageId, tenantId: $tenantId) { ${PACKAGE_FIELDS} } }`,
-        { packageId, tenantId },
-      ),
+    get: (token: string, packageId: string, tenantId?: string) => call(token, OpsGetDocument, { packageId, tenantId }, 'catalogPackage'),
+
+    /** A page of a package's versions; `data` is null where the package is not visible. */
+    versions: async (token: string, packageId: string, options: { tenantId?: string; first?: number; after?: string | null } = {}) => {
+      const result = await call(token, OpsVersionsDocument, { packageId, ...options }, 'catalogPackage');
+      return result.ok ? { ok: true as const, data: result.data?.versions ?? null } : result;
+    },
 
     install: (token: string, packageId: string, options: { version?: string; tenantId?: string } = {}) =>
-      call<InstallView>(
-        token,
-        'installCatalogPackage',
-        `mutation($packageId: String!, $version: String, $tenantId: ID) {
-           installCatalogPackage(packageId: $packageId, version: $version, tenantId: $tenantId) {
-             flow metadata { packageId name version authorEmail } } }`,
-        { packageId, ...options },
-      ),
+      call(token, OpsInstallDocument, { packageId, ...options }, 'installCatalogPackage'),
 
     setVisibility: (token: string, packageId: string, visibility: 'TENANT' | 'GROUPS', groupIds?: string[] | null, tenantId?: string) =>
-      call<PackageView>(
-        token,
-        'setCatalogPackageVisibility',
-        `mutation($packageId: String!, $visibility: CatalogVisibility!, $groups: [ID!], $tenantId: ID) {
-           setCatalogPackageVisibility(packageId: $packageId, visibility: $visibility, visibilityGroupIds: $groups, tenantId: $tenantId) {
-             ${PACKAGE_FIELDS} } }`,
-        { packageId, visibility, groups: groupIds, tenantId },
-      ),
+      call(token, OpsSetVisibilityDocument, { packageId, visibility, groups: groupIds, tenantId }, 'setCatalogPackageVisibility'),
 
-    delete: (token: string, packageId: string, tenantId?: string) =>
-      call<boolean>(
-        token,
-        'deleteCatalogPackage',
-        `mutation($packageId: String!, $tenantId: ID) { deleteCatalogPackage(packageId: $packageId, tenantId: $tenantId) }`,
-        { packageId, tenantId },
-      ),
+    delete: (token: string, packageId: string, tenantId?: string) => call(token, OpsDeleteDocument, { packageId, tenantId }, 'deleteCatalogPackage'),
 
     auditEvents: (token: string, packageId: string, tenantId?: string) =>
-      call<{ edges: { node: AuditEventView }[] }>(
-        token,
-        'catalogAuditEvents',
-        `query($packageId: String!, $tenantId: ID) { catalogAuditEvents(packageId: $packageId, tenantId: $tenantId, first: 100) {
-           edges { node { action version actorId actorTenantId } } } }`,
-        { packageId, tenantId },
-      ),
+      call(token, OpsAuditEventsDocument, { packageId, tenantId }, 'catalogAuditEvents'),
 
     /**
      * Federation `_entities` by either key (`id`, or `tenantId packageId`): one entry per
      * representation, null where the package does not resolve.
      */
-    entities: (token: string, refs: readonly EntityKey[]) =>
-      call<(PackageView | null)[]>(
+    entities: async (token: string, refs: readonly EntityKey[]): Promise<Outcome<(PackageView | null)[]>> =>
+      (await call(
         token,
-        '_entities',
-        `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on CatalogPackage { ${PACKAGE_FIELDS} } } }`,
+        OpsEntitiesDocument,
         { representations: refs.map((ref) => ({ __typename: 'CatalogPackage', ...(typeof ref === 'string' ? { id: ref } : ref) })) },
-      ),
+        '_entities',
+      )) as Outcome<(PackageView | null)[]>,
 
     /** Every page of the list, in order; fails on the first error, and on a cursor that does not move on. */
     async listAll(token: string, pageSize = 20, maxPages = 1_000): Promise<Outcome<PackageView[]>> {

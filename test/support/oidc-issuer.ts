@@ -1,8 +1,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import express from 'express';
+import type { JWTPayload } from 'jose';
+import { generateSigningKey, JwtIssuer } from '../../src/infra/auth/jwt-issuer';
 
-/** A real OIDC issuer on 127.0.0.1 for tests: discovery + JWKS over HTTP, RS256 keys like Entra ID. */
+/**
+ * A real OIDC issuer on 127.0.0.1 for tests and the bench: the app's own JwtIssuer (discovery +
+ * JWKS, signed JWTs) on a port of its own, with RS256 keys like Entra ID.
+ */
 export interface TestIssuer {
   issuer: string;
   audience: string;
@@ -11,6 +16,8 @@ export interface TestIssuer {
   tokenFor(who: TokenSubject, options?: SignOptions): Promise<string>;
   /** A new key replaces the old one, both in the JWKS and for signing. */
   rotateKey(): Promise<void>;
+  /** Publishes one more key beside the others (signing stays with the current one); returns its kid. */
+  addKey(kid?: string): Promise<string>;
   /** While false, discovery and JWKS answer 503 (an issuer outage). */
   setAvailable(available: boolean): void;
   close(): Promise<void>;
@@ -24,6 +31,8 @@ export interface SignOptions {
   audience?: string;
   /** `foreign`: a key that is not in the JWKS (kid included, so only the signature gives it away). */
   key?: 'current' | 'foreign';
+  /** Sign with this published key (see `addKey`). */
+  kid?: string;
 }
 
 export interface TokenSubject {
@@ -36,65 +45,59 @@ export interface TokenSubject {
   scopes?: string;
 }
 
+export interface TestIssuerOptions {
+  audience?: string;
+  /** Prefix of the kids of the keys this issuer creates. */
+  keyPrefix?: string;
+  /** Lifetime of tokens that do not say otherwise. */
+  expiresIn?: string | number;
+}
+
 export const TEST_AUDIENCE = 'catalog-test';
 
-interface SigningKey {
-  privateKey: CryptoKey;
-  publicJwk: JWK;
-}
-
-async function newKey(kid: string): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256');
-  return { privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
-}
-
-export async function startTestIssuer(): Promise<TestIssuer> {
+export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<TestIssuer> {
+  const audience = options.audience ?? TEST_AUDIENCE;
+  const keyPrefix = options.keyPrefix ?? 'test-key';
   let generation = 1;
-  let current = await newKey(`test-key-${generation}`);
   // Signed tokens always carry the served kid, so a foreign-key token fails on the signature itself.
-  const foreign = await newKey('never-served');
+  const foreign = await generateSigningKey('RS256', 'never-served');
   let available = true;
 
-  const server = createServer((req, res) => {
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    };
-    if (!available) return send(503, { error: 'unavailable' });
-    if (req.method === 'GET' && req.url === '/.well-known/openid-configuration') {
-      return send(200, { issuer, jwks_uri: `${issuer}/jwks.json`, id_token_signing_alg_values_supported: ['RS256'] });
-    }
-    if (req.method === 'GET' && req.url === '/jwks.json') return send(200, { keys: [current.publicJwk] });
-    send(404, { error: 'not found' });
-  });
+  const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const jwt = new JwtIssuer(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, await generateSigningKey('RS256', `${keyPrefix}-${generation}`));
+  const app = express();
+  app.use((_req, res, next) => (available ? next() : res.status(503).json({ error: 'unavailable' })));
+  app.use(jwt.router());
+  server.on('request', app);
 
-  const relative = (value: string | number) => (typeof value === 'number' ? Math.floor(Date.now() / 1000) + value : value);
-
-  async function sign(claims: JWTPayload, options: SignOptions = {}): Promise<string> {
-    const key = options.key === 'foreign' ? foreign.privateKey : current.privateKey;
-    const jwt = new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: current.publicJwk.kid, typ: 'JWT' })
-      .setIssuer(options.issuer ?? issuer)
-      .setAudience(options.audience ?? TEST_AUDIENCE)
-      .setIssuedAt();
-    if (claims.exp === undefined) jwt.setExpirationTime(relative(options.expiresIn ?? '5m'));
-    if (options.notBefore !== undefined) jwt.setNotBefore(relative(options.notBefore));
-    return jwt.sign(key);
-  }
+  const sign = (claims: JWTPayload, signOptions: SignOptions = {}) =>
+    jwt.sign(claims, {
+      audience: signOptions.audience ?? audience,
+      expiresIn: signOptions.expiresIn ?? options.expiresIn ?? '5m',
+      notBefore: signOptions.notBefore,
+      issuer: signOptions.issuer,
+      kid: signOptions.kid,
+      forgeWith: signOptions.key === 'foreign' ? foreign : undefined,
+    });
 
   return {
-    issuer,
-    audience: TEST_AUDIENCE,
+    issuer: jwt.issuerUrl,
+    audience,
     sign,
-    tokenFor: (who, options) =>
-      sign(
-        { sub: who.user, tid: who.tenant, email: who.email, groups: who.groups, roles: who.roles, scp: who.scopes },
-        options,
-      ),
+    tokenFor: (who, signOptions) =>
+      sign({ sub: who.user, tid: who.tenant, email: who.email, groups: who.groups, roles: who.roles, scp: who.scopes }, signOptions),
     rotateKey: async () => {
+      const previous = jwt.kid;
       generation += 1;
-      current = await newKey(`test-key-${generation}`);
+      jwt.addKey(await generateSigningKey('RS256', `${keyPrefix}-${generation}`), { current: true });
+      jwt.removeKey(previous);
+    },
+    addKey: async (kid) => {
+      generation += 1;
+      const key = await generateSigningKey('RS256', kid ?? `${keyPrefix}-${generation}`);
+      jwt.addKey(key);
+      return key.kid;
     },
     setAvailable: (value) => {
       available = value;

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createApp, type App, type AppOptions } from '../../src/app';
 import { loadConfig, type Tuning, type AppConfig, type DatabaseConfig, type EdgeConfig, type RateLimitConfig } from '../../src/config';
 import { createLogger } from '../../src/common/logger';
-import { createOrm } from '../../src/infra/db/orm';
 import type { EmbeddedAzurite } from '../../src/infra/blob/embedded-azurite';
 import { listBlobNames, startTestAzurite, uniqueContainerName } from './azurite';
+import { createTestDatabase } from './database';
+import { bearer, postQuery, request, type GqlResponse } from './graphql-client';
 import { startTestIssuer, type TestIssuer, type TokenSubject } from './oidc-issuer';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
@@ -26,15 +28,13 @@ export interface TestApp {
   /** SQL statements seen since the last `sqlLog.length = 0`. */
   sqlLog: string[];
   token(who: Partial<TokenSubject>): Promise<string>;
+  /** A typed document from test/generated, as `token` (see graphql-client.ts). */
+  request<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables, token: string | null, headers?: Record<string, string>): Promise<GqlResponse<TData>>;
+  /** A raw query string: for tests whose point is the query itself (malformed, hostile, too big). */
   gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResponse<T>>;
   blobNames(prefix?: string): Promise<string[]>;
   reset(): Promise<void>;
   close(): Promise<void>;
-}
-
-export interface GqlResponse<T> {
-  status: number;
-  body: { data?: T | null; errors?: { message: string; path?: string[]; extensions?: Record<string, any> }[] };
 }
 
 export const ALL_SCOPES = 'scaicore:view scaicore:manage';
@@ -65,7 +65,8 @@ export async function startTestApp(
   const issuer = await startTestIssuer();
   const azurite = await startTestAzurite();
   const container = uniqueContainerName();
-  const { database: direct, dropDatabase } = await testDatabase();
+  const testDatabase = await createTestDatabase();
+  const direct = testDatabase.config;
   const proxies = viaProxies ? await startProxies(direct, azurite.connectionString) : null;
   const database: DatabaseConfig =
     proxies?.database && direct.kind === 'postgres' ? { kind: 'postgres', url: throughProxy(direct.url, proxies.database) } : direct;
@@ -116,14 +117,8 @@ export async function startTestApp(
     sqlLog,
     token: (who) =>
       issuer.tokenFor({ tenant: 'acme', user: 'alice', email: `${who.user ?? 'alice'}@example.test`, scopes: ALL_SCOPES, ...who }),
-    async gql(token, query, variables, headers = {}) {
-      const response = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { status: response.status, body: (await response.json()) as GqlResponse<any>['body'] };
-    },
+    request: (document, variables, token, headers) => request(`${url}/graphql`, document, variables, token, headers),
+    gql: (token, query, variables, headers = {}) => postQuery(`${url}/graphql`, query, variables, { ...(token ? bearer(token) : {}), ...headers }),
     blobNames: (prefix) => listBlobNames(azurite.connectionString, container, prefix),
     async reset() {
       const names = [...tables.values()].map((meta) => `"${meta.tableName}"`);
@@ -133,7 +128,7 @@ export async function startTestApp(
       await app.close();
       await proxies?.database?.close();
       await proxies?.blob.close();
-      await dropDatabase();
+      await testDatabase.drop();
       await azurite.stop();
       await issuer.close();
     },
@@ -154,30 +149,4 @@ function throughProxy(databaseUrl: string, proxy: TcpProxy): string {
   const url = new URL(databaseUrl);
   url.host = proxy.address;
   return url.toString();
-}
-
-/** PGlite in memory, or a database of its own on the server named by TEST_DATABASE_URL. */
-async function testDatabase(): Promise<{ database: DatabaseConfig; dropDatabase: () => Promise<void> }> {
-  const serverUrl = process.env.TEST_DATABASE_URL;
-  if (!serverUrl) return { database: { kind: 'pglite', dataDir: ':memory:' }, dropDatabase: async () => {} };
-  const name = `catalog_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = await createOrm({ kind: 'postgres', url: serverUrl });
-  try {
-    await admin.em.fork().getConnection().execute(`create database "${name}"`);
-  } finally {
-    await admin.close();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    database: { kind: 'postgres', url: url.toString() },
-    async dropDatabase() {
-      const again = await createOrm({ kind: 'postgres', url: serverUrl });
-      try {
-        await again.em.fork().getConnection().execute(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await again.close();
-      }
-    },
-  };
 }

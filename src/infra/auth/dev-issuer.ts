@@ -1,17 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile, link, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Router } from 'express';
-import {
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  SignJWT,
-  type CryptoKey,
-  type JWK,
-} from 'jose';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { DEV_ISSUER_PATH } from '../../config';
+import { JwtIssuer, signingKeyFromJwk } from './jwt-issuer';
 
 const KEY_FILE = 'signing-key.json';
 const ALG = 'ES256';
@@ -41,61 +33,21 @@ export function devIssuerUrl(host: string, port: number): string {
 }
 
 /**
- * The local development OIDC issuer: discovery + JWKS served by the app itself, tokens verified by
- * the same OidcTokenVerifier as in production, so development has no bypass.
+ * The local development OIDC issuer: discovery + JWKS served by the app itself (mount `router()`
+ * at DEV_ISSUER_PATH), tokens verified by the same OidcTokenVerifier as in production, so
+ * development has no bypass.
  */
-export class DevIssuer {
-  private constructor(
-    readonly issuerUrl: string,
-    private readonly privateKey: CryptoKey,
-    private readonly publicJwk: JWK,
-  ) {}
-
+export class DevIssuer extends JwtIssuer {
   /** The key is kept in `keyDir` so tokens minted before a restart stay valid after it. */
   static async loadOrCreate(keyDir: string, issuerUrl: string): Promise<DevIssuer> {
     const file = path.join(keyDir, KEY_FILE);
     const privateJwk = (await readKeyFile(file)) ?? (await createKeyFile(keyDir, file));
-    const privateKey = await importJWK(privateJwk, ALG);
-    const { kty, crv, x, y } = privateJwk;
-    const kid = await calculateJwkThumbprint({ kty, crv, x, y });
-    // Only the public members, listed explicitly, so `d` can never leak into the JWKS.
-    const publicJwk: JWK = { kty, crv, x, y, kid, alg: ALG, use: 'sig' };
-    return new DevIssuer(issuerUrl, privateKey as CryptoKey, publicJwk);
-  }
-
-  get kid(): string {
-    return this.publicJwk.kid!;
-  }
-
-  /** Serves discovery and JWKS; mount at DEV_ISSUER_PATH. */
-  router(): Router {
-    const router = Router();
-    router.get('/.well-known/openid-configuration', (_req, res) => {
-      res.json({
-        issuer: this.issuerUrl,
-        jwks_uri: `${this.issuerUrl}/jwks.json`,
-        id_token_signing_alg_values_supported: [ALG],
-        subject_types_supported: ['public'],
-        response_types_supported: ['id_token'],
-      });
-    });
-    router.get('/jwks.json', (_req, res) => {
-      res.json({ keys: [this.publicJwk] });
-    });
-    return router;
+    return new DevIssuer(issuerUrl, await signingKeyFromJwk(privateJwk, ALG));
   }
 
   async signToken(claims: DevTokenClaims, options: DevTokenOptions): Promise<string> {
     if (!claims.sub || !claims.tid) throw new Error('A development token needs sub and tid');
-    const expiresIn = options.expiresIn ?? '1h';
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: ALG, kid: this.kid, typ: 'JWT' })
-      .setIssuer(this.issuerUrl)
-      .setAudience(options.audience)
-      .setIssuedAt(now)
-      .setExpirationTime(typeof expiresIn === 'number' ? now + expiresIn : expiresIn)
-      .sign(this.privateKey);
+    return this.sign({ ...claims }, { audience: options.audience, expiresIn: options.expiresIn ?? '1h' });
   }
 }
 
