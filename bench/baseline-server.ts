@@ -194,6 +194,9 @@ async function publish(caller: Caller, variables: Record<string, unknown>): Prom
       visibility: 'tenant',
       visibilityGroupIds: [],
       sourceFlowId: null,
+      tags: [],
+      nodeTypes: [],
+      installCount: 0,
       createdAt: now,
       updatedAt: now,
       deletedAt: null,
@@ -208,8 +211,10 @@ async function publish(caller: Caller, variables: Record<string, unknown>): Prom
       publisherId: caller.userId,
       publisherEmail: caller.email,
       publishedAt: now,
+      tags: [],
+      nodeTypes: [],
     });
-    const fields = { name: input.name, description: input.description ?? null, readme: null, latestVersion: input.version, republishBase: null, sourceFlowId: null, updatedAt: now };
+    const fields = { name: input.name, description: input.description ?? null, readme: null, latestVersion: input.version, republishBase: null, sourceFlowId: null, tags: [], nodeTypes: [], updatedAt: now };
     await repo.updateAfterPublish(tx, row.id, fields);
     await audit.record(tx, caller, {
       tenantId: row.tenantId,

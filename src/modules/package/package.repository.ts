@@ -102,13 +102,13 @@ export class PackageRepository {
   async lockOrCreate(em: Em, fresh: PackageRecord): Promise<{ row: PackageRecord; created: boolean }> {
     const inserted = await em.execute<unknown[]>(
       `insert into catalog_package (id, tenant_id, package_id, name, description, readme, latest_version, republish_base, author_id,
-         author_email, visibility, visibility_group_ids, source_flow_id, created_at, updated_at, deleted_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?, ?, ?, null)
+         author_email, visibility, visibility_group_ids, source_flow_id, tags, node_types, created_at, updated_at, deleted_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?, ?::text[], ?::text[], ?, ?, null)
        on conflict (tenant_id, package_id) do nothing returning id`,
       [
         fresh.id, fresh.tenantId, fresh.packageId, fresh.name, fresh.description, fresh.readme, fresh.latestVersion, fresh.republishBase,
         fresh.authorId, fresh.authorEmail, fresh.visibility, toPgTextArray(fresh.visibilityGroupIds), fresh.sourceFlowId,
-        fresh.createdAt, fresh.updatedAt,
+        toPgTextArray(fresh.tags), toPgTextArray(fresh.nodeTypes), fresh.createdAt, fresh.updatedAt,
       ],
     );
     const rows = await em.execute<unknown[]>(
@@ -121,12 +121,15 @@ export class PackageRepository {
   async updateAfterPublish(
     em: Em,
     id: string,
-    fields: Pick<PackageRecord, 'name' | 'description' | 'readme' | 'latestVersion' | 'republishBase' | 'sourceFlowId' | 'updatedAt'>,
+    fields: Pick<PackageRecord, 'name' | 'description' | 'readme' | 'latestVersion' | 'republishBase' | 'sourceFlowId' | 'tags' | 'nodeTypes' | 'updatedAt'>,
   ): Promise<void> {
     await em.execute(
       `update catalog_package set name = ?, description = ?, readme = ?, latest_version = ?, republish_base = ?, source_flow_id = ?,
-         updated_at = ?, deleted_at = null where id = ?`,
-      [fields.name, fields.description, fields.readme, fields.latestVersion, fields.republishBase, fields.sourceFlowId, fields.updatedAt, id],
+         tags = ?::text[], node_types = ?::text[], updated_at = ?, deleted_at = null where id = ?`,
+      [
+        fields.name, fields.description, fields.readme, fields.latestVersion, fields.republishBase, fields.sourceFlowId,
+        toPgTextArray(fields.tags), toPgTextArray(fields.nodeTypes), fields.updatedAt, id,
+      ],
     );
   }
 
@@ -137,6 +140,10 @@ export class PackageRepository {
     );
   }
 
+  async countInstall(em: Em, id: string): Promise<void> {
+    await em.execute(`update catalog_package set install_count = install_count + 1 where id = ?`, [id]);
+  }
+
   async markDeleted(em: Em, id: string, at: Date): Promise<void> {
     await em.execute(`update catalog_package set deleted_at = ?, updated_at = ? where id = ?`, [at, at, id]);
   }
@@ -144,10 +151,10 @@ export class PackageRepository {
   async insertVersion(em: Em, version: VersionRecord): Promise<void> {
     await em.execute(
       `insert into catalog_package_version (id, catalog_package_id, version, sha256, size_bytes, blob_name,
-         publisher_id, publisher_email, published_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         publisher_id, publisher_email, published_at, tags, node_types) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?::text[])`,
       [
         version.id, version.packageUuid, version.version, version.sha256, version.sizeBytes, version.blobName,
-        version.publisherId, version.publisherEmail, version.publishedAt,
+        version.publisherId, version.publisherEmail, version.publishedAt, toPgTextArray(version.tags), toPgTextArray(version.nodeTypes),
       ],
     );
   }

@@ -66,6 +66,8 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
       version,
       description: input.description ?? null,
     });
+    const tags = input.tags ?? [];
+    const nodeTypes = [...new Set(flow.nodes.map((node) => node.type))].sort();
     const author = existing ?? { authorId: caller.userId, authorEmail: caller.email };
     const { bytes, sha256 } = buildPackageArchive({
       flow,
@@ -107,6 +109,9 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
         visibility: 'tenant',
         visibilityGroupIds: [],
         sourceFlowId: input.flowId ?? null,
+        tags,
+        nodeTypes,
+        installCount: 0,
         createdAt: now,
         updatedAt: now,
         deletedAt: null,
@@ -124,6 +129,8 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
         publisherId: caller.userId,
         publisherEmail: caller.email,
         publishedAt: now,
+        tags,
+        nodeTypes,
       });
       const fields = {
         name: input.name,
@@ -132,6 +139,8 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
         latestVersion: version,
         republishBase: created ? null : republishBaseAfter(input.version, version, row.latestVersion, row.republishBase),
         sourceFlowId: input.flowId ?? null,
+        tags,
+        nodeTypes,
         updatedAt: now,
       };
       await packages.updateAfterPublish(em, row.id, fields);
