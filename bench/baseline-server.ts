@@ -124,7 +124,7 @@ async function list(caller: Caller, variables: Record<string, unknown>): Promise
   const limit = pageSize(variables.first as number | undefined);
   const after = decodeCursor(variables.after as string | undefined);
   const page = await repo.listVisible(em, caller, limit, after);
-  const connection = toConnection(page, (pkg) => pkg);
+  const connection = toConnection(page, (pkg) => ({ key: pkg.sortKey, id: pkg.id }));
   return {
     data: {
       catalogPackages: {
