@@ -31,6 +31,9 @@ export const visibilityBodySchema = z.strictObject({
 /** A query parameter given once; `?a=1&a=2` is refused rather than silently picking one. */
 const single = z.string({ error: 'must be given once, as a string' });
 
+/** `sort` values and the order each one names. */
+export const SORTS = { newest: 'NEWEST', updated: 'RECENTLY_UPDATED', name: 'NAME', installs: 'MOST_INSTALLED', relevance: 'RELEVANCE' } as const;
+
 export const listQuerySchema = z.strictObject({
   limit: single
     .regex(/^\d+$/, `must be an integer between 1 and ${MAX_PAGE_SIZE}`)
@@ -40,9 +43,6 @@ export const listQuerySchema = z.strictObject({
   cursor: single.min(1).optional(),
   ...searchQueryShape(),
 });
-
-/** `sort` values and the order each one names. */
-export const SORTS = { newest: 'NEWEST', updated: 'RECENTLY_UPDATED', name: 'NAME', installs: 'MOST_INSTALLED', relevance: 'RELEVANCE' } as const;
 
 /** Search parameters, the same semantics as GraphQL's filter: `tag` and `node_type` comma-separated. */
 function searchQueryShape() {
