@@ -97,9 +97,6 @@ export interface PackageSummary {
   visibility: 'tenant' | 'groups';
   /** Empty unless the caller is the author, an admin of the package's tenant or a super admin. */
   visibility_group_ids: string[];
-  tags: string[];
-  node_types: string[];
-  install_count: number;
   created_at: string;
   updated_at: string;
 }
@@ -115,9 +112,6 @@ export function toSummary(pkg: PackageView): PackageSummary {
     author_email: pkg.authorEmail,
     visibility: pkg.visibility,
     visibility_group_ids: pkg.visibilityGroupIds ?? [],
-    tags: pkg.tags,
-    node_types: pkg.nodeTypes,
-    install_count: pkg.installCount,
     created_at: pkg.createdAt.toISOString(),
     updated_at: pkg.updatedAt.toISOString(),
   };
