@@ -124,7 +124,7 @@ async function list(caller: Caller, variables: Record<string, unknown>): Promise
   const limit = pageSize(variables.first as number | undefined);
   const after = decodeCursor(variables.after as string | undefined);
   const page = await repo.listVisible(em, caller, limit, after);
-  const connection = toConnection(page, (pkg) => pkg);
+  const connection = toConnection(page, (pkg) => ({ key: pkg.sortKey, id: pkg.id }));
   return {
     data: {
       catalogPackages: {
@@ -194,6 +194,9 @@ async function publish(caller: Caller, variables: Record<string, unknown>): Prom
       visibility: 'tenant',
       visibilityGroupIds: [],
       sourceFlowId: null,
+      tags: [],
+      nodeTypes: [],
+      installCount: 0,
       createdAt: now,
       updatedAt: now,
       deletedAt: null,
@@ -208,8 +211,10 @@ async function publish(caller: Caller, variables: Record<string, unknown>): Prom
       publisherId: caller.userId,
       publisherEmail: caller.email,
       publishedAt: now,
+      tags: [],
+      nodeTypes: [],
     });
-    const fields = { name: input.name, description: input.description ?? null, readme: null, latestVersion: input.version, republishBase: null, sourceFlowId: null, updatedAt: now };
+    const fields = { name: input.name, description: input.description ?? null, readme: null, latestVersion: input.version, republishBase: null, sourceFlowId: null, tags: [], nodeTypes: [], updatedAt: now };
     await repo.updateAfterPublish(tx, row.id, fields);
     await audit.record(tx, caller, {
       tenantId: row.tenantId,

@@ -109,7 +109,7 @@ export async function listRequests(shape: DatasetShape, tokens: Tokens, count: n
         ? ROOM_FOR_A_PAGE + Math.floor(next() * (shape.packages - ROOM_FOR_A_PAGE))
         : packageOfTenant(next, shape, caller.tenant, ROOM_FOR_A_PAGE);
       const row = packageRow(shape, i);
-      after = encodeCursor({ createdAt: new Date(row.createdAtMs), id: row.id });
+      after = encodeCursor({ key: new Date(row.createdAtMs), id: row.id });
     }
     out.push({ token: await tokens.get(caller), body: body(LIST_QUERY, { first: 20, after }) });
   }

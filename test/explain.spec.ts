@@ -91,7 +91,7 @@ onPostgres('list query plan at 100,000 packages', () => {
   }
 
   // A cursor in the middle of tenant-42's packages (created_at of package 50,042).
-  const middle: Cursor = { createdAt: new Date(Date.UTC(2024, 0, 1) + 50_042 * 5 * 60_000), id: 'ffffffff-ffff-4fff-bfff-ffffffffffff' };
+  const middle: Cursor = { key: new Date(Date.UTC(2024, 0, 1) + 50_042 * 5 * 60_000), id: 'ffffffff-ffff-4fff-bfff-ffffffffffff' };
 
   test.each([
     ['a tenant member, first page', caller(), null, 'catalog_package_tenant_list_idx'],

@@ -12,6 +12,7 @@ import {
   listQuerySchema,
   parseRest,
   publishBodySchema,
+  searchOf,
   tenantQuerySchema,
   toInstallBody,
   toSummary,
@@ -50,13 +51,15 @@ export function createCatalogRouter({ catalog, verifier, logger, afterAuthentica
   router.get('/', async (req, res) => {
     const { caller } = callerOf(res);
     const query = parseRest(listQuerySchema, req.query, 'query');
+    const search = searchOf(query);
     if (query.limit === undefined && query.cursor === undefined) {
-      res.json((await listAll(catalog, caller)).map(toSummary));
+      res.json((await inRest(listAll(catalog, caller, search))).map(toSummary));
       return;
     }
-    const page = await inRest(catalog.listPackages(caller, { first: query.limit ?? MAX_PAGE_SIZE, after: query.cursor ?? null }));
+    const page = await inRest(catalog.listPackages(caller, { first: query.limit ?? MAX_PAGE_SIZE, after: query.cursor ?? null, ...search }));
     if (page.pageInfo.hasNextPage && page.pageInfo.endCursor) {
-      const next = new URLSearchParams({ limit: String(query.limit ?? MAX_PAGE_SIZE), cursor: page.pageInfo.endCursor });
+      // The next link keeps the search: the cursor only continues the filter and order it came from.
+      const next = new URLSearchParams({ ...searchParamsOf(req.query), limit: String(query.limit ?? MAX_PAGE_SIZE), cursor: page.pageInfo.endCursor });
       res.setHeader('link', `<${req.baseUrl}?${next.toString()}>; rel="next"`);
     }
     res.json(page.edges.map((edge) => toSummary(edge.node)));
@@ -73,6 +76,7 @@ export function createCatalogRouter({ catalog, verifier, logger, afterAuthentica
       readme: body.readme,
       flowId: body.flow_id,
       content: body.content,
+      tags: body.tags,
     };
     const pkg = await inRest(catalog.publishPackage(caller, input, requestMetaOf(req, res)));
     res.status(201).json(toSummary(pkg));
@@ -115,12 +119,17 @@ export function createCatalogRouter({ catalog, verifier, logger, afterAuthentica
   return router;
 }
 
+/** The search parameters of the request, as given (they were validated already). */
+function searchParamsOf(query: Request['query']): Record<string, string> {
+  return Object.fromEntries(['q', 'tag', 'author_id', 'node_type', 'sort'].filter((key) => typeof query[key] === 'string').map((key) => [key, String(query[key])]));
+}
+
 /** The legacy list has no pagination: every visible package, read page by page. */
-async function listAll(catalog: Catalog, caller: Caller): Promise<PackageView[]> {
+async function listAll(catalog: Catalog, caller: Caller, search: ReturnType<typeof searchOf>): Promise<PackageView[]> {
   const all: PackageView[] = [];
   let after: string | null = null;
   do {
-    const page = await catalog.listPackages(caller, { first: MAX_PAGE_SIZE, after });
+    const page = await catalog.listPackages(caller, { first: MAX_PAGE_SIZE, after, ...search });
     all.push(...page.edges.map((edge) => edge.node));
     after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
   } while (after);

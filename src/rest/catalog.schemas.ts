@@ -20,6 +20,7 @@ export const publishBodySchema = z.strictObject({
   readme: nullableText,
   flow_id: nullableText,
   content: z.unknown().optional(),
+  tags: z.array(z.string()).nullish(),
 });
 
 export const visibilityBodySchema = z.strictObject({
@@ -30,6 +31,9 @@ export const visibilityBodySchema = z.strictObject({
 /** A query parameter given once; `?a=1&a=2` is refused rather than silently picking one. */
 const single = z.string({ error: 'must be given once, as a string' });
 
+/** `sort` values and the order each one names. */
+export const SORTS = { newest: 'NEWEST', updated: 'RECENTLY_UPDATED', name: 'NAME', installs: 'MOST_INSTALLED', relevance: 'RELEVANCE' } as const;
+
 export const listQuerySchema = z.strictObject({
   limit: single
     .regex(/^\d+$/, `must be an integer between 1 and ${MAX_PAGE_SIZE}`)
@@ -37,7 +41,28 @@ export const listQuerySchema = z.strictObject({
     .pipe(z.number().int().min(1, `must be between 1 and ${MAX_PAGE_SIZE}`).max(MAX_PAGE_SIZE, `must be between 1 and ${MAX_PAGE_SIZE}`))
     .optional(),
   cursor: single.min(1).optional(),
+  ...searchQueryShape(),
 });
+
+/** Search parameters, the same semantics as GraphQL's filter: `tag` and `node_type` comma-separated. */
+function searchQueryShape() {
+  const commaList = single.transform((value) => value.split(',').filter((item) => item !== ''));
+  return {
+    q: single.optional(),
+    tag: commaList.optional(),
+    author_id: single.min(1).optional(),
+    node_type: commaList.optional(),
+    sort: z.enum(Object.keys(SORTS) as [keyof typeof SORTS], { error: `must be one of ${Object.keys(SORTS).join(', ')}` }).optional(),
+  };
+}
+
+/** The filter and order of a parsed list query, as the use case takes them. */
+export function searchOf(query: z.infer<typeof listQuerySchema>) {
+  return {
+    filter: { query: query.q ?? null, tags: query.tag ?? null, authorId: query.author_id ?? null, nodeTypes: query.node_type ?? null },
+    orderBy: query.sort ? SORTS[query.sort] : null,
+  };
+}
 
 /** `tenant_id`: super admins acting on another tenant (the service refuses it for anyone else). */
 export const tenantQuerySchema = z.strictObject({ tenant_id: single.min(1).optional() });

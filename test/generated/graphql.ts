@@ -24,6 +24,8 @@ export type PublishCatalogPackageInput = {
   name: string;
   packageId: string;
   readme?: string | null | undefined;
+  /** Lowercase slugs, at most 20 */
+  tags?: Array<string> | null | undefined;
   /** Semantic version; publishing the latest version again bumps its patch */
   version: string;
 };

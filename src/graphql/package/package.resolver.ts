@@ -4,11 +4,14 @@ import type { AuditEventRecord } from '../../modules/audit/audit.repository';
 import type { VersionRecord } from '../../modules/package/package.model';
 import type { PackageView } from '../../modules/package/package.view';
 import type { InstallResult } from '../../modules/package/use-cases/install-package';
+import type { PackageConnection } from '../../modules/package/use-cases/read-packages';
 import type { GraphQLContext } from '../context';
 import {
   CatalogAuditEventConnectionType,
   CatalogInstallResultType,
   CatalogPackageConnectionType,
+  CatalogPackageFilter,
+  CatalogPackageOrder,
   CatalogPackageType,
   CatalogPackageVersionConnectionType,
   CatalogVisibility,
@@ -21,13 +24,15 @@ const TENANT_ARG = { nullable: true, description: 'Another tenant: super admins 
 /** Thin: maps arguments to the use cases and returns what they give (already redacted). */
 @Resolver(() => CatalogPackageType)
 export class CatalogPackageResolver {
-  @Query(() => CatalogPackageConnectionType, { description: 'Packages the caller may see, newest first' })
+  @Query(() => CatalogPackageConnectionType, { description: 'Packages the caller may see, filtered and ordered (default newest first)' })
   catalogPackages(
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
-  ): Promise<Connection<PackageView>> {
-    return ctx.catalog.listPackages(ctx.caller, { first, after });
+    @Arg('filter', () => CatalogPackageFilter, { nullable: true }) filter?: CatalogPackageFilter,
+    @Arg('orderBy', () => CatalogPackageOrder, { nullable: true }) orderBy?: CatalogPackageOrder,
+  ): Promise<PackageConnection> {
+    return ctx.catalog.listPackages(ctx.caller, { first, after, filter: filter && { ...filter }, orderBy });
   }
 
   @Query(() => CatalogPackageType, { nullable: true })

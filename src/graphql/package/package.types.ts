@@ -50,6 +50,15 @@ export class CatalogPackageType {
   @Field(() => String, { nullable: true, description: 'The flow this package was last published from' })
   sourceFlowId!: string | null;
 
+  @Field(() => [String], { description: 'Lowercase slugs set at publish' })
+  tags!: string[];
+
+  @Field(() => [String], { description: "The distinct node types of the latest version's flow, sorted" })
+  nodeTypes!: string[];
+
+  @Field(() => Int, { description: 'Installs of any version' })
+  installCount!: number;
+
   @Field()
   createdAt!: Date;
 
@@ -83,6 +92,34 @@ export class CatalogPackageConnectionType {
 
   @Field(() => PageInfoType)
   pageInfo!: PageInfoType;
+
+  // A function on the object: GraphQL calls it only when the field is selected (one count query).
+  @Field(() => Int, { description: 'Packages matching the filter over all pages (counted only when asked for)' })
+  totalCount!: number;
+}
+
+export enum CatalogPackageOrder {
+  NEWEST = 'NEWEST',
+  RECENTLY_UPDATED = 'RECENTLY_UPDATED',
+  NAME = 'NAME',
+  MOST_INSTALLED = 'MOST_INSTALLED',
+  RELEVANCE = 'RELEVANCE',
+}
+registerEnumType(CatalogPackageOrder, { name: 'CatalogPackageOrder', description: 'Default NEWEST, or RELEVANCE with a query' });
+
+@InputType('CatalogPackageFilter', { description: 'Filters combine with AND; tags and nodeTypes match packages having all of them' })
+export class CatalogPackageFilter {
+  @Field(() => String, { nullable: true, description: 'Ranked full-text search; the last word also matches as a prefix' })
+  query?: string | null;
+
+  @Field(() => [String], { nullable: true })
+  tags?: string[] | null;
+
+  @Field(() => ID, { nullable: true })
+  authorId?: string | null;
+
+  @Field(() => [String], { nullable: true })
+  nodeTypes?: string[] | null;
 }
 
 @InputType('PublishCatalogPackageInput')
@@ -107,6 +144,9 @@ export class PublishCatalogPackageInput {
 
   @Field(() => GraphQLJSON, { nullable: true, description: 'The flow document (FlowGraph) inline' })
   content?: unknown;
+
+  @Field(() => [String], { nullable: true, description: 'Lowercase slugs, at most 20' })
+  tags?: string[] | null;
 }
 
 @ObjectType('CatalogInstallMetadata')

@@ -1,12 +1,30 @@
+import { BadUserInputError } from '../../common/errors';
 import type { Cursor, Page } from '../../common/pagination';
 
+/** How a list is sorted: the key's SQL type (for the cursor's cast) and the direction of both columns. */
+export interface KeysetOrder {
+  keyType: 'timestamptz' | 'text' | 'bigint' | 'float8';
+  direction: 'asc' | 'desc';
+}
+
+const NEWEST_FIRST: KeysetOrder = { keyType: 'timestamptz', direction: 'desc' };
+
 /**
- * Keyset pagination, newest first: rows strictly after the cursor in `(time desc, id desc)`
- * order, the same index serving every page. Append `sql` to the `where` clause.
+ * Keyset pagination: rows strictly after the cursor in `(key, id)` order, both columns in the same
+ * direction so that one row comparison (and one index) serves every page. Append `sql` to the
+ * `where` clause.
  */
-export function keysetAfter(after: Cursor | null, timeColumn: string, idColumn: string): { sql: string; params: unknown[] } {
+export function keysetAfter(after: Cursor | null, keyColumn: string, idColumn: string, order: KeysetOrder = NEWEST_FIRST): { sql: string; params: unknown[] } {
   if (!after) return { sql: '', params: [] };
-  return { sql: `and (${timeColumn}, ${idColumn}) < (?::timestamptz, ?::uuid)`, params: [after.createdAt.toISOString(), after.id] };
+  const operator = order.direction === 'desc' ? '<' : '>';
+  return { sql: `and (${keyColumn}, ${idColumn}) ${operator} (?::${order.keyType}, ?::uuid)`, params: [keyParam(after.key, order), after.id] };
+}
+
+/** The cursor's key as a parameter of the key's type: a key of another type was not made for this list. */
+function keyParam(key: Cursor['key'], order: KeysetOrder): unknown {
+  const fits = order.keyType === 'timestamptz' ? key instanceof Date : order.keyType === 'text' ? typeof key === 'string' : typeof key === 'number';
+  if (!fits) throw new BadUserInputError('Invalid cursor', [{ path: '$.after', message: 'is not a cursor returned by this API' }]);
+  return key instanceof Date ? key.toISOString() : key;
 }
 
 /** Queries fetch `limit + 1` rows: the extra one only says whether there is a next page. */

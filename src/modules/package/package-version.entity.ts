@@ -22,6 +22,8 @@ export const CatalogPackageVersionSchema = defineEntity({
     publisherId: p.string().length(256),
     publisherEmail: p.string().length(320).nullable(),
     publishedAt: p.datetime(),
+    tags: p.array().default([]),
+    nodeTypes: p.array().default([]),
   },
 });
 

@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { SEARCH_VECTOR } from '../../infra/db/migrations/Migration20261130141500_search';
 
 export const VISIBILITIES = ['tenant', 'groups'] as const;
 export type Visibility = (typeof VISIBILITIES)[number];
@@ -27,6 +28,10 @@ export const CatalogPackageSchema = defineEntity({
       name: 'catalog_package_source_flow_idx',
       expression: 'create index "catalog_package_source_flow_idx" on "catalog_package" ("tenant_id", "source_flow_id") where "deleted_at" is null',
     },
+    // Search: GIN on the vector, tags and node types; the tenant filter comes from the btree above.
+    { name: 'catalog_package_search_idx', expression: 'create index "catalog_package_search_idx" on "catalog_package" using gin ("search_vector")' },
+    { name: 'catalog_package_tags_idx', expression: 'create index "catalog_package_tags_idx" on "catalog_package" using gin ("tags")' },
+    { name: 'catalog_package_node_types_idx', expression: 'create index "catalog_package_node_types_idx" on "catalog_package" using gin ("node_types")' },
     {
       name: 'catalog_package_groups_idx',
       expression: 'create index "catalog_package_groups_idx" on "catalog_package" using gin ("visibility_group_ids")',
@@ -48,6 +53,11 @@ export const CatalogPackageSchema = defineEntity({
     visibility: p.enum(VISIBILITIES).default('tenant'),
     visibilityGroupIds: p.array().default([]),
     sourceFlowId: p.string().length(128).nullable(),
+    tags: p.array().default([]),
+    nodeTypes: p.array().default([]),
+    installCount: p.bigint().defaultRaw('0'),
+    // Kept up to date by the database (a stored generated column): never written by us.
+    searchVector: p.type('tsvector').generated(`(${SEARCH_VECTOR}) stored`).nullable().lazy(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
     deletedAt: p.datetime().nullable(),

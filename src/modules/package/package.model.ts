@@ -18,6 +18,9 @@ export const packageRows = rowMapper(
     visibility: z.enum(VISIBILITIES),
     visibility_group_ids: column.textArray,
     source_flow_id: column.nullableText,
+    tags: column.textArray,
+    node_types: column.textArray,
+    install_count: column.integer,
     created_at: column.timestamp,
     updated_at: column.timestamp,
     deleted_at: column.nullableTimestamp,
@@ -36,6 +39,9 @@ export const packageRows = rowMapper(
     visibility: row.visibility as Visibility,
     visibilityGroupIds: row.visibility_group_ids,
     sourceFlowId: row.source_flow_id,
+    tags: row.tags,
+    nodeTypes: row.node_types,
+    installCount: row.install_count,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     deletedAt: row.deleted_at,
@@ -56,6 +62,8 @@ export const versionRows = rowMapper(
     publisher_id: column.text,
     publisher_email: column.nullableText,
     published_at: column.timestamp,
+    tags: column.textArray,
+    node_types: column.textArray,
   },
   (row) => ({
     id: row.id,
@@ -67,6 +75,8 @@ export const versionRows = rowMapper(
     publisherId: row.publisher_id,
     publisherEmail: row.publisher_email,
     publishedAt: row.published_at,
+    tags: row.tags,
+    nodeTypes: row.node_types,
   }),
 );
 

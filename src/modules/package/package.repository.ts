@@ -1,10 +1,11 @@
 import type { Caller } from '../../common/caller';
 import type { Cursor, Page } from '../../common/pagination';
 import type { Em } from '../../infra/db/database';
-import { keysetAfter, toPage } from '../../infra/db/keyset';
-import { toPgTextArray } from '../../infra/db/sql';
+import { keysetAfter, toPage, type KeysetOrder } from '../../infra/db/keyset';
+import { toDate, toPgTextArray } from '../../infra/db/sql';
 import { visibleToSql } from '../access/policy';
 import type { Visibility } from './package.entity';
+import { NO_SEARCH, ORDER_KEYS, tsquerySql, type PackageSearch } from './package-search';
 import { packageRows, versionRows, type PackageRecord, type VersionRecord } from './package.model';
 
 const PACKAGE_COLUMNS = packageRows.columns('p');
@@ -16,20 +17,68 @@ export interface PackageKey {
   packageId: string;
 }
 
+/** A listed package with the key it was sorted by (what its cursor carries). */
+export type SortedPackage = PackageRecord & { sortKey: Cursor['key'] };
+
+interface Sql {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * The rows a search reads: visibility first, then each filter (AND). With a query, `s.q` is its
+ * tsquery, matched against the generated `search_vector` (GIN index), never a LIKE scan.
+ */
+function searchSql(caller: Caller, search: PackageSearch): { from: Sql; where: Sql } {
+  const visible = visibleToSql(caller);
+  const where: Sql = { sql: visible.sql, params: [...visible.params] };
+  const and = (sql: string, ...params: unknown[]) => {
+    where.sql += ` and ${sql}`;
+    where.params.push(...params);
+  };
+  if (search.tags.length > 0) and('p.tags @> ?::text[]', toPgTextArray(search.tags));
+  if (search.nodeTypes.length > 0) and('p.node_types @> ?::text[]', toPgTextArray(search.nodeTypes));
+  if (search.authorId !== null) and('p.author_id = ?', search.authorId);
+  if (search.words === null) return { from: { sql: 'catalog_package p', params: [] }, where };
+  const query = tsquerySql(search.words);
+  and('p.search_vector @@ s.q');
+  return { from: { sql: `catalog_package p cross join (select ${query.sql} as q) s`, params: query.params }, where };
+}
+
+/** The driver gives timestamps as dates or strings and bigints as strings: back to the cursor's types. */
+function sortKeyOf(row: unknown, keyType: KeysetOrder['keyType']): Cursor['key'] {
+  const value = (row as { sort_key: unknown }).sort_key;
+  if (keyType === 'timestamptz') return toDate(value);
+  return keyType === 'text' ? String(value) : Number(value);
+}
+
 /**
  * The catalog's queries. Raw SQL through MikroORM's EntityManager (docs/ARCHITECTURE.md says
  * why); every read that serves a caller takes the visibility rule from the policy, in the SQL.
  */
 export class PackageRepository {
-  async listVisible(em: Em, caller: Caller, limit: number, after: Cursor | null): Promise<Page<PackageRecord>> {
-    const visible = visibleToSql(caller);
-    const keyset = keysetAfter(after, 'p.created_at', 'p.id');
+  /**
+   * One page of the packages the caller sees that match the search, in its order. The visibility
+   * rule and the filters come first; the order's key is selected as `sort_key` for the cursor.
+   */
+  async listVisible(em: Em, caller: Caller, limit: number, after: Cursor | null, search: PackageSearch = NO_SEARCH): Promise<Page<SortedPackage>> {
+    const { from, where } = searchSql(caller, search);
+    const order = ORDER_KEYS[search.orderBy];
+    const keyset = keysetAfter(after, 'p.sort_key', 'p.id', order);
+    // The inner select is flattened by the planner: the list index still serves NEWEST.
     const rows = await em.execute<unknown[]>(
-      `select ${PACKAGE_COLUMNS} from catalog_package p where ${visible.sql} ${keyset.sql}
-       order by p.created_at desc, p.id desc limit ?`,
-      [...visible.params, ...keyset.params, limit + 1],
+      `select * from (select ${PACKAGE_COLUMNS}, ${order.column} as sort_key from ${from.sql} where ${where.sql}) p
+       where true ${keyset.sql} order by p.sort_key ${order.direction}, p.id ${order.direction} limit ?`,
+      [...from.params, ...where.params, ...keyset.params, limit + 1],
     );
-    return toPage(rows, limit, packageRows.parse);
+    return toPage(rows, limit, (row) => ({ ...packageRows.parse(row), sortKey: sortKeyOf(row, order.keyType) }));
+  }
+
+  /** How many packages `listVisible` would give over all its pages. */
+  async countVisible(em: Em, caller: Caller, search: PackageSearch): Promise<number> {
+    const { from, where } = searchSql(caller, search);
+    const rows = await em.execute<{ total: number }[]>(`select count(*)::int as total from ${from.sql} where ${where.sql}`, [...from.params, ...where.params]);
+    return Number(rows[0].total);
   }
 
   /** `forUpdate` locks the row for the rest of the transaction (changes to one package queue up). */
@@ -102,13 +151,13 @@ export class PackageRepository {
   async lockOrCreate(em: Em, fresh: PackageRecord): Promise<{ row: PackageRecord; created: boolean }> {
     const inserted = await em.execute<unknown[]>(
       `insert into catalog_package (id, tenant_id, package_id, name, description, readme, latest_version, republish_base, author_id,
-         author_email, visibility, visibility_group_ids, source_flow_id, created_at, updated_at, deleted_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?, ?, ?, null)
+         author_email, visibility, visibility_group_ids, source_flow_id, tags, node_types, created_at, updated_at, deleted_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?, ?::text[], ?::text[], ?, ?, null)
        on conflict (tenant_id, package_id) do nothing returning id`,
       [
         fresh.id, fresh.tenantId, fresh.packageId, fresh.name, fresh.description, fresh.readme, fresh.latestVersion, fresh.republishBase,
         fresh.authorId, fresh.authorEmail, fresh.visibility, toPgTextArray(fresh.visibilityGroupIds), fresh.sourceFlowId,
-        fresh.createdAt, fresh.updatedAt,
+        toPgTextArray(fresh.tags), toPgTextArray(fresh.nodeTypes), fresh.createdAt, fresh.updatedAt,
       ],
     );
     const rows = await em.execute<unknown[]>(
@@ -121,12 +170,15 @@ export class PackageRepository {
   async updateAfterPublish(
     em: Em,
     id: string,
-    fields: Pick<PackageRecord, 'name' | 'description' | 'readme' | 'latestVersion' | 'republishBase' | 'sourceFlowId' | 'updatedAt'>,
+    fields: Pick<PackageRecord, 'name' | 'description' | 'readme' | 'latestVersion' | 'republishBase' | 'sourceFlowId' | 'tags' | 'nodeTypes' | 'updatedAt'>,
   ): Promise<void> {
     await em.execute(
       `update catalog_package set name = ?, description = ?, readme = ?, latest_version = ?, republish_base = ?, source_flow_id = ?,
-         updated_at = ?, deleted_at = null where id = ?`,
-      [fields.name, fields.description, fields.readme, fields.latestVersion, fields.republishBase, fields.sourceFlowId, fields.updatedAt, id],
+         tags = ?::text[], node_types = ?::text[], updated_at = ?, deleted_at = null where id = ?`,
+      [
+        fields.name, fields.description, fields.readme, fields.latestVersion, fields.republishBase, fields.sourceFlowId,
+        toPgTextArray(fields.tags), toPgTextArray(fields.nodeTypes), fields.updatedAt, id,
+      ],
     );
   }
 
@@ -137,6 +189,10 @@ export class PackageRepository {
     );
   }
 
+  async countInstall(em: Em, id: string): Promise<void> {
+    await em.execute(`update catalog_package set install_count = install_count + 1 where id = ?`, [id]);
+  }
+
   async markDeleted(em: Em, id: string, at: Date): Promise<void> {
     await em.execute(`update catalog_package set deleted_at = ?, updated_at = ? where id = ?`, [at, at, id]);
   }
@@ -144,10 +200,10 @@ export class PackageRepository {
   async insertVersion(em: Em, version: VersionRecord): Promise<void> {
     await em.execute(
       `insert into catalog_package_version (id, catalog_package_id, version, sha256, size_bytes, blob_name,
-         publisher_id, publisher_email, published_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         publisher_id, publisher_email, published_at, tags, node_types) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?::text[])`,
       [
         version.id, version.packageUuid, version.version, version.sha256, version.sizeBytes, version.blobName,
-        version.publisherId, version.publisherEmail, version.publishedAt,
+        version.publisherId, version.publisherEmail, version.publishedAt, toPgTextArray(version.tags), toPgTextArray(version.nodeTypes),
       ],
     );
   }

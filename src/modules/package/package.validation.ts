@@ -12,6 +12,8 @@ export const LIMITS = {
   flowIdMax: 128,
   groupIdMax: 128,
   groupsMax: 50,
+  tagsMax: 20,
+  tagMax: 50,
 } as const;
 
 export const packageIdSchema = z
@@ -23,6 +25,17 @@ const versionSchema = z
   .string()
   .max(LIMITS.versionMax)
   .refine((value) => parseVersion(value) === value, 'must be a semantic version such as 1.2.3');
+
+/** Tags: lowercase slugs, at most 20; repeats are dropped and the order kept. */
+export const tagsSchema = z
+  .array(
+    z
+      .string()
+      .max(LIMITS.tagMax, `must be at most ${LIMITS.tagMax} characters`)
+      .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'must be a lowercase slug: a-z, 0-9 and inner hyphens'),
+  )
+  .transform((tags) => [...new Set(tags)])
+  .refine((tags) => tags.length <= LIMITS.tagsMax, `at most ${LIMITS.tagsMax} tags`);
 
 export const publishInputSchema = z
   .strictObject({
@@ -41,6 +54,7 @@ export const publishInputSchema = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'may contain letters, digits, _ . : -')
       .nullish(),
     content: z.unknown().optional(),
+    tags: tagsSchema.nullish(),
   })
   .superRefine((input, ctx) => {
     const hasFlowId = input.flowId != null;

@@ -23,6 +23,10 @@ export interface PackageView {
   /** null unless the caller is the author, an admin of the package's tenant or a super admin. */
   visibilityGroupIds: string[] | null;
   sourceFlowId: string | null;
+  tags: string[];
+  /** The distinct node types of the latest version's flow, sorted. */
+  nodeTypes: string[];
+  installCount: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -42,6 +46,9 @@ export function toPackageView(caller: Caller, pkg: PackageRecord): PackageView {
     visibility: pkg.visibility,
     visibilityGroupIds: mayPerform(caller, 'package:readGroupIds', target) ? [...pkg.visibilityGroupIds] : null,
     sourceFlowId: pkg.sourceFlowId,
+    tags: [...pkg.tags],
+    nodeTypes: [...pkg.nodeTypes],
+    installCount: pkg.installCount,
     createdAt: pkg.createdAt,
     updatedAt: pkg.updatedAt,
   };

@@ -35,9 +35,10 @@ export async function installPackage(
 
   const archived = await archivedFlow(deps, version);
   const flowName = typeof archived.name === 'string' && archived.name.trim() !== '' ? archived.name : pkg.name;
-  // One statement, atomic on its own: no BEGIN/COMMIT round trips around it.
-  await db.run((em) =>
-    audit.record(em, caller, {
+  // The count and its audit row together: one never moves without the other.
+  await db.transaction(async (em) => {
+    await packages.countInstall(em, pkg.id);
+    await audit.record(em, caller, {
       tenantId: pkg.tenantId,
       packageUuid: pkg.id,
       packageId: pkg.packageId,
@@ -45,8 +46,8 @@ export async function installPackage(
       action: 'install',
       changes: {},
       at: new Date(),
-    }),
-  );
+    });
+  });
   const view = toPackageView(caller, pkg);
   return {
     flow: { ...archived, id: randomUUID(), name: `Copy of ${flowName}` },

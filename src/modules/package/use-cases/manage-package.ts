@@ -72,7 +72,7 @@ export async function listAuditEvents(
     assertMayPerform(caller, 'package:readAudit', { pkg });
     return audit.list(em, pkg.id, limit, after);
   });
-  return toConnection(page, (event) => ({ createdAt: event.occurredAt, id: event.id }));
+  return toConnection(page, (event) => ({ key: event.occurredAt, id: event.id }));
 }
 
 /** The checks before any input is read: the permission, then the tenant acted in. */

@@ -39,10 +39,11 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
   const content = input.flowId != null ? await flows.fetchFlowForDeploy(input.flowId, authorization) : input.content;
   // Everything that can refuse the input runs before the package is locked or anything written.
   const compiled = assertCompiles(content, manifestMeta(input, input.version));
+  const labels = { tags: input.tags ?? [], nodeTypes: [...new Set(compiled.flow.nodes.map((node) => node.type))].sort() };
 
   const record = await db.transaction(async (em) => {
     const now = new Date();
-    const { row, created } = await packages.lockOrCreate(em, newPackageRow(caller, input, now));
+    const { row, created } = await packages.lockOrCreate(em, { ...newPackageRow(caller, input, now), ...labels });
     // Created by a concurrent publish since we looked: the same rights check, on its row.
     if (!created) assertMayPerform(caller, 'package:republish', { pkg: row });
     // Planned under the row lock from the committed history: the outcome of concurrent publishes
@@ -63,7 +64,7 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
     });
     const blobName = blobNameFor(caller.tenantId, input.packageId, version);
     await writeArchive(deps, blobName, archive);
-    return commitVersion(deps, em, caller, input, { row, created, version, archive, blobName, now });
+    return commitVersion(deps, em, caller, input, { row, created, version, archive, blobName, now, labels });
   });
   logger.info({ tenantId: caller.tenantId, packageId: input.packageId, version: record.latestVersion }, 'package published');
   return record;
@@ -92,9 +93,18 @@ async function commitVersion(
   em: Em,
   caller: Caller,
   input: PublishInput,
-  step: { row: PackageRecord; created: boolean; version: string; archive: { bytes: Buffer; sha256: string }; blobName: string; now: Date },
+  step: {
+    row: PackageRecord;
+    created: boolean;
+    version: string;
+    archive: { bytes: Buffer; sha256: string };
+    blobName: string;
+    now: Date;
+    /** Tags as published, node types as the flow uses them: kept per version and on the package. */
+    labels: { tags: string[]; nodeTypes: string[] };
+  },
 ): Promise<PackageRecord> {
-  const { row, created, version, archive, blobName, now } = step;
+  const { row, created, version, archive, blobName, now, labels } = step;
   await packages.insertVersion(em, {
     id: randomUUID(),
     packageUuid: row.id,
@@ -105,6 +115,7 @@ async function commitVersion(
     publisherId: caller.userId,
     publisherEmail: caller.email,
     publishedAt: now,
+    ...labels,
   });
   const fields = {
     name: input.name,
@@ -113,6 +124,7 @@ async function commitVersion(
     latestVersion: version,
     republishBase: created ? null : republishBaseAfter(input.version, version, row.latestVersion, row.republishBase),
     sourceFlowId: input.flowId ?? null,
+    ...labels,
     updatedAt: now,
   };
   await packages.updateAfterPublish(em, row.id, fields);
@@ -139,7 +151,7 @@ function manifestMeta(input: PublishInput, version: string) {
 }
 
 /** The row a first publish creates (its fields are set again by `commitVersion`). */
-function newPackageRow(caller: Caller, input: PublishInput, now: Date): PackageRecord {
+function newPackageRow(caller: Caller, input: PublishInput, now: Date): Omit<PackageRecord, 'tags' | 'nodeTypes'> {
   return {
     id: randomUUID(),
     tenantId: caller.tenantId,
@@ -154,6 +166,7 @@ function newPackageRow(caller: Caller, input: PublishInput, now: Date): PackageR
     visibility: 'tenant',
     visibilityGroupIds: [],
     sourceFlowId: input.flowId ?? null,
+    installCount: 0,
     createdAt: now,
     updatedAt: now,
     deletedAt: null,

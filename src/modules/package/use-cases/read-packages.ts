@@ -2,22 +2,37 @@ import type { Caller } from '../../../common/caller';
 import { decodeCursor, pageSize, toConnection, UUID, type Connection } from '../../../common/pagination';
 import { actingTenant, assertMayPerform, mayPerform } from '../../access/policy';
 import type { CatalogDeps, TenantOption } from '../catalog';
+import { parsePackageSearch, searchScope, type PackageFilterInput, type PackageOrder } from '../package-search';
 import type { VersionRecord } from '../package.model';
 import type { PackageKey } from '../package.repository';
 import { packageIdSchema } from '../package.validation';
 import { toPackageView, type PackageView } from '../package.view';
 
-/** The packages the caller may see, newest first. */
+/** A page of packages, with the total over every page counted only when asked for. */
+export type PackageConnection = Connection<PackageView> & { totalCount: () => Promise<number> };
+
+/**
+ * The packages the caller may see that match the filter, in the asked order (default: newest
+ * first, or most relevant first with a query). A cursor only continues the filter and order it came from.
+ */
 export async function listPackages(
   { db, packages }: CatalogDeps,
   caller: Caller,
-  args: { first?: number | null; after?: string | null },
-): Promise<Connection<PackageView>> {
+  args: { first?: number | null; after?: string | null; filter?: PackageFilterInput | null; orderBy?: PackageOrder | null },
+): Promise<PackageConnection> {
   assertMayPerform(caller, 'package:read');
   const limit = pageSize(args.first);
-  const after = decodeCursor(args.after);
-  const page = await db.run((em) => packages.listVisible(em, caller, limit, after));
-  return toConnection({ items: page.items.map((pkg) => toPackageView(caller, pkg)), hasNextPage: page.hasNextPage }, (pkg) => pkg);
+  const search = parsePackageSearch(args.filter, args.orderBy);
+  const scope = searchScope(search);
+  const after = decodeCursor(args.after, scope);
+  const page = await db.run((em) => packages.listVisible(em, caller, limit, after, search));
+  const items = page.items.map((pkg) => ({ view: toPackageView(caller, pkg), cursor: { key: pkg.sortKey, id: pkg.id } }));
+  const connection = toConnection({ items, hasNextPage: page.hasNextPage }, (item) => item.cursor, scope);
+  return {
+    edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.view })),
+    pageInfo: connection.pageInfo,
+    totalCount: () => db.run((em) => packages.countVisible(em, caller, search)),
+  };
 }
 
 /** One package by its id, or null when it does not exist or the caller may not see it. */
@@ -38,7 +53,7 @@ export async function listVersions(
   const limit = pageSize(args.first);
   const after = decodeCursor(args.after);
   const page = await db.run((em) => packages.listVersions(em, pkg.id, limit, after));
-  return toConnection(page, (v) => ({ createdAt: v.publishedAt, id: v.id }));
+  return toConnection(page, (v) => ({ key: v.publishedAt, id: v.id }));
 }
 
 /** Batched lookup for federation `_entities`: one query, invisible ids simply absent. */
