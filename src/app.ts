@@ -36,6 +36,8 @@ import { IdempotencyService } from './modules/idempotency/idempotency.service';
 import { ArchiveCache } from './modules/package/archive-cache';
 import { createCatalog, type Catalog } from './modules/package/catalog';
 import { PackageRepository } from './modules/package/package.repository';
+import { QuotaRepository } from './modules/quota/quota.repository';
+import { createSecretGuard } from './modules/secrets/secret-guard';
 import { createCatalogRouter } from './rest/catalog.router';
 import { problemErrorHandler } from './rest/problem';
 
@@ -95,6 +97,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       archives: new ArchiveCache(tuning.archiveCacheBytes),
       logger,
       tuning,
+      secrets: await createSecretGuard(),
+      quotas: new QuotaRepository(config.quotas),
     });
 
     let devIssuer: DevIssuer | null = null;

@@ -13,6 +13,11 @@ export interface BlobStorage {
   /** The blob's bytes; BlobNotFoundError when there is none. */
   download(name: string): Promise<Buffer>;
   exists(name: string): Promise<boolean>;
+  /**
+   * Removes a blob, if there. Only for a blob the caller itself just created and no row points
+   * to (a publish refused by a quota after its upload): published blobs are never deleted.
+   */
+  deleteIfExists(name: string): Promise<void>;
   /** Resolves when the account and container answer; rejects within a few seconds otherwise. */
   ping(): Promise<void>;
 }
@@ -110,6 +115,10 @@ export class AzureBlobStorage implements BlobStorage {
 
   exists(name: string): Promise<boolean> {
     return this.guarded(() => this.container.getBlobClient(name).exists({ abortSignal: this.deadline() }));
+  }
+
+  async deleteIfExists(name: string): Promise<void> {
+    await this.guarded(() => this.container.getBlobClient(name).deleteIfExists({ abortSignal: this.deadline() }));
   }
 
   async ping(): Promise<void> {

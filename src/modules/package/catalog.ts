@@ -4,6 +4,8 @@ import type { Database } from '../../infra/db/database';
 import type { FlowSource } from '../../infra/flows/flow-source';
 import type { AuditRepository } from '../audit/audit.repository';
 import type { IdempotencyService } from '../idempotency/idempotency.service';
+import type { QuotaRepository } from '../quota/quota.repository';
+import type { SecretGuard } from '../secrets/secret-guard';
 import type { ArchiveCache } from './archive-cache';
 import type { PackageRepository } from './package.repository';
 import { installPackage } from './use-cases/install-package';
@@ -23,6 +25,10 @@ export interface CatalogDeps {
   archives: ArchiveCache;
   logger: Logger;
   tuning: { publishAttempts: number };
+  /** Refuses publishes that hold credentials (docs/FLOW-FORMAT.md). */
+  secrets: SecretGuard;
+  /** Per-tenant counters and limits, checked in the publish transaction. */
+  quotas: QuotaRepository;
 }
 
 /** What an edge knows of the request besides the caller. */

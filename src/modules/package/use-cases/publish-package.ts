@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../../common/caller';
-import { ConflictError } from '../../../common/errors';
+import { ConflictError, FlowContainsSecretsError } from '../../../common/errors';
 import { BlobAlreadyExistsError } from '../../../infra/blob/blob-storage';
 import { assertMayPerform } from '../../access/policy';
 import { assertCompiles } from '../../flow/flow-compiler';
+import { releasingBlobOnQuotaRefusal } from '../../quota/quota';
+import type { SecretGuard } from '../../secrets/secret-guard';
 import type { CatalogDeps, RequestMeta } from '../catalog';
 import { buildPackageArchive, packageJsonFor } from '../package-archive';
 import type { PackageRecord } from '../package.model';
@@ -35,7 +37,7 @@ export async function publishPackage(deps: CatalogDeps, caller: Caller, rawInput
 }
 
 async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInput, authorization: string): Promise<PackageRecord> {
-  const { db, packages, audit, blobs, flows, logger, tuning } = deps;
+  const { db, packages, audit, blobs, flows, logger, tuning, secrets, quotas } = deps;
   const findChecked = () =>
     db.run(async (em) => {
       const row = await packages.findAny(em, caller.tenantId, input.packageId);
@@ -66,6 +68,7 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
       version,
       description: input.description ?? null,
     });
+    if (attempt === 1) await assertNoSecrets(secrets, content, input);
     const author = existing ?? { authorId: caller.userId, authorEmail: caller.email };
     const { bytes, sha256 } = buildPackageArchive({
       flow,
@@ -82,8 +85,11 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
       }),
     });
     const blobName = blobNameFor(caller.tenantId, input.packageId, version);
+    // Quotas: refused before the upload when already full; exactly, in the transaction (reserve).
+    await db.run((em) => quotas.precheck(em, { tenantId: caller.tenantId, packageUuid: existing?.id ?? null, bytes: bytes.length }));
+    let written: 'created' | 'identical';
     try {
-      await blobs.uploadIfAbsent(blobName, bytes, sha256);
+      written = await blobs.uploadIfAbsent(blobName, bytes, sha256);
     } catch (error) {
       if (!(error instanceof BlobAlreadyExistsError)) throw error;
       logger.warn({ blobName, attempt }, 'blob exists with other content; trying the next version');
@@ -92,7 +98,7 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
     }
 
     const now = new Date();
-    const outcome = await db.transaction(async (em): Promise<PublishOutcome> => {
+    const outcome = await releasingBlobOnQuotaRefusal(blobs, blobName, written === 'created', () => db.transaction(async (em): Promise<PublishOutcome> => {
       const { row, created } = await packages.lockOrCreate(em, {
         id: randomUUID(),
         tenantId: caller.tenantId,
@@ -114,6 +120,7 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
       if (!created && compareVersions(version, row.latestVersion) <= 0) return { kind: 'lost-race', latest: row.latestVersion };
       // Created by a concurrent publish since we looked: the same rights check, on its row.
       if (!created && !existing) assertMayPerform(caller, 'package:republish', { pkg: row });
+      await quotas.reserve(em, { tenantId: row.tenantId, packageUuid: created ? null : row.id, bytes: bytes.length });
       await packages.insertVersion(em, {
         id: randomUUID(),
         packageUuid: row.id,
@@ -145,7 +152,7 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
         at: now,
       });
       return { kind: 'published', record: { ...row, ...fields, deletedAt: null } };
-    });
+    }));
     if (outcome.kind === 'published') {
       logger.info({ tenantId: caller.tenantId, packageId: input.packageId, version, sha256 }, 'package published');
       return outcome.record;
@@ -153,4 +160,13 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
     floor = maxVersion(outcome.latest, version);
   }
   throw new ConflictError('Too many concurrent publishes of this package; try again');
+}
+
+/**
+ * The secret guard (docs/FLOW-FORMAT.md): credentials in the flow as sent (pointers into it) or in
+ * the publish texts refuse the publish before anything is written; findings never hold the value.
+ */
+async function assertNoSecrets(guard: SecretGuard, content: unknown, input: PublishInput): Promise<void> {
+  const findings = await guard.scan({ flow: content, readme: input.readme, description: input.description, name: input.name });
+  if (findings.length > 0) throw new FlowContainsSecretsError(findings);
 }
