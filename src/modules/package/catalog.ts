@@ -5,6 +5,7 @@ import type { FlowSource } from '../../infra/flows/flow-source';
 import type { AuditRepository } from '../audit/audit.repository';
 import type { IdempotencyService } from '../idempotency/idempotency.service';
 import type { QuotaRepository } from '../quota/quota.repository';
+import { readUsage } from '../quota/read-usage';
 import type { SecretGuard } from '../secrets/secret-guard';
 import type { ArchiveCache } from './archive-cache';
 import type { PackageRepository } from './package.repository';
@@ -65,6 +66,7 @@ export function createCatalog(deps: CatalogDeps) {
     setVisibility: bind(setVisibility),
     deletePackage: bind(deletePackage),
     listAuditEvents: bind(listAuditEvents),
+    readUsage: bind(readUsage),
   };
 }
 

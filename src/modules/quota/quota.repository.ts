@@ -21,7 +21,7 @@ const NO_USAGE: TenantUsage = { packages: 0, versions: 0, bytes: 0 };
 
 /** The per-tenant counters behind the quotas (docs/API.md, "Quotas"). */
 export class QuotaRepository {
-  constructor(private readonly limits: QuotaLimits) {}
+  constructor(readonly limits: QuotaLimits) {}
 
   /**
    * In the publish transaction, after the package row is locked (lock order: package row, then
