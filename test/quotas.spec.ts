@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createOrm } from '../src/infra/db/orm';
 import { flowContent } from './support/catalog-ops';
 import { startTestApp, uniqueTenant, type GqlResponse, type TestApp } from './support/test-app';
 
@@ -101,7 +102,8 @@ describe('quotas', () => {
     const token = await t.token({ tenant });
     expect(codeOf(await publish(token, 'gone', '1.0.0'))).toBe('OK');
     const before = await countedInDatabase(tenant);
-    await t.gql(token, `mutation { deleteCatalogPackage(packageId: "gone") }`);
+    const deleted = await t.gql(token, `mutation { deleteCatalogPackage(packageId: "gone") }`);
+    expect(deleted.body.errors).toBeUndefined();
     const usage = await t.gql(await t.token({ tenant, roles: ['tenant_admin'] }), USAGE);
     expect(usage.body.data?.catalogUsage).toMatchObject(before);
   });
@@ -150,5 +152,42 @@ describe('catalogUsage', () => {
     const tenant = uniqueTenant();
     const res = await t.gql(await t.token({ tenant, roles: ['tenant_admin'] }), USAGE);
     expect(res.body.data?.catalogUsage).toMatchObject({ packages: 0, versions: 0, bytes: 0 });
+  });
+});
+
+describe('the tenant usage migration', () => {
+  it('backfills the counters from the rows published before it, deleted packages included', async () => {
+    const orm = await createOrm({ kind: 'pglite', dataDir: ':memory:' });
+    try {
+      await orm.migrator.up({ to: 'Migration20261122052117_republish_base' });
+      const connection = orm.em.fork().getConnection();
+      const pkg = (id: string, tenant: string, packageId: string, deleted: boolean) =>
+        connection.execute(
+          `insert into catalog_package (id, tenant_id, package_id, name, latest_version, author_id, visibility, visibility_group_ids, created_at, updated_at, deleted_at)
+           values (?, ?, ?, ?, '1.0.1', 'u', 'tenant', '{}', now(), now(), ${deleted ? 'now()' : 'null'})`,
+          [id, tenant, packageId, packageId],
+        );
+      const version = (packageUuid: string, v: string, size: number) =>
+        connection.execute(
+          `insert into catalog_package_version (id, catalog_package_id, version, sha256, size_bytes, blob_name, publisher_id, published_at)
+           values (gen_random_uuid(), ?, ?, repeat('a', 64), ?, 'b', 'u', now())`,
+          [packageUuid, v, size],
+        );
+      const [a, b, c] = ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-00000000000c'];
+      await pkg(a, 'one', 'a', false);
+      await pkg(b, 'one', 'b', true);
+      await pkg(c, 'two', 'c', false);
+      await version(a, '1.0.0', 100);
+      await version(a, '1.0.1', 200);
+      await version(b, '1.0.0', 400);
+      await orm.migrator.up();
+      const rows = await orm.em.fork().getConnection().execute(`select tenant_id, packages::int, versions::int, bytes::int from catalog_tenant_usage order by tenant_id`);
+      expect(rows).toEqual([
+        { tenant_id: 'one', packages: 2, versions: 3, bytes: 700 },
+        { tenant_id: 'two', packages: 1, versions: 0, bytes: 0 },
+      ]);
+    } finally {
+      await orm.close();
+    }
   });
 });
