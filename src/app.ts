@@ -37,6 +37,8 @@ import { IdempotencyService } from './modules/idempotency/idempotency.service';
 import { ArchiveCache } from './modules/package/archive-cache';
 import { createCatalog, type Catalog } from './modules/package/catalog';
 import { PackageRepository } from './modules/package/package.repository';
+import { QuotaRepository } from './modules/quota/quota.repository';
+import { createSecretGuard } from './modules/secrets/secret-guard';
 import { createCatalogRouter } from './rest/catalog.router';
 import { problemErrorHandler } from './rest/problem';
 
@@ -107,6 +109,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       idempotency: new IdempotencyService(db, logger, { ttlMs: tuning.idempotencyTtlMs, lockMs: tuning.idempotencyLockMs }),
       archives: new ArchiveCache(tuning.archiveCacheBytes),
       logger,
+      secrets: await createSecretGuard(),
+      quotas: new QuotaRepository(config.quotas),
     });
 
     let devIssuer: DevIssuer | null = null;

@@ -25,6 +25,15 @@ export interface AppConfig {
   edge: EdgeConfig;
   /** Values that trade resources for speed or patience; see `DEFAULT_TUNING`. */
   tuning: Tuning;
+  /** Per-tenant limits of publishing (docs/API.md, "Quotas"). */
+  quotas: QuotaLimits;
+}
+
+export interface QuotaLimits {
+  packagesPerTenant: number;
+  /** Archive bytes of every version of the tenant, deleted packages included (their blobs are kept). */
+  bytesPerTenant: number;
+  versionsPerPackage: number;
 }
 
 export interface Tuning {
@@ -163,6 +172,9 @@ const envSchema = z.object({
   RATE_LIMIT_CALLER_READS_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.callerReads),
   RATE_LIMIT_CALLER_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.callerWrites),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(DEFAULT_TUNING.statementTimeoutMs),
+  CATALOG_MAX_PACKAGES_PER_TENANT: z.coerce.number().int().min(1).default(10_000),
+  CATALOG_MAX_BYTES_PER_TENANT: z.coerce.number().int().min(1).default(5 * 1024 ** 3),
+  CATALOG_MAX_VERSIONS_PER_PACKAGE: z.coerce.number().int().min(1).default(1_000),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(DEFAULT_TUNING.poolMax),
 });
 
@@ -221,6 +233,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     },
     tuning: { ...DEFAULT_TUNING, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, poolMax: e.DB_POOL_MAX },
+    quotas: {
+      packagesPerTenant: e.CATALOG_MAX_PACKAGES_PER_TENANT,
+      bytesPerTenant: e.CATALOG_MAX_BYTES_PER_TENANT,
+      versionsPerPackage: e.CATALOG_MAX_VERSIONS_PER_PACKAGE,
+    },
   };
 }
 

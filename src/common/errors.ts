@@ -28,6 +28,16 @@ export interface Problem {
   message: string;
 }
 
+/** A credential found by the secret guard: where and which rule, never the value. */
+export interface SecretProblem {
+  /** JSON pointer into the flow, or `/readme`, `/description`, `/name`. */
+  path: string;
+  rule: string;
+}
+
+/** What `problems` lists: input problems, or secret findings (FLOW_CONTAINS_SECRETS). */
+export type ReportedProblem = Problem | SecretProblem;
+
 export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
@@ -53,9 +63,9 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
 /** Base of every error we raise on purpose: its message and extensions are safe to show. */
 export class CatalogError extends GraphQLError {
   readonly code: ErrorCode;
-  readonly problems?: Problem[];
+  readonly problems?: ReportedProblem[];
 
-  constructor(code: ErrorCode, message: string, problems?: Problem[]) {
+  constructor(code: ErrorCode, message: string, problems?: ReportedProblem[]) {
     super(message, {
       extensions: {
         code,
@@ -114,6 +124,26 @@ export class FlowSourceUnavailableError extends CatalogError {
 export class ConflictError extends CatalogError {
   constructor(message: string) {
     super('CONFLICT', message);
+  }
+}
+
+export class FlowContainsSecretsError extends CatalogError {
+  constructor(findings: SecretProblem[]) {
+    super('FLOW_CONTAINS_SECRETS', `The publish holds ${findings.length} credential(s); replace them with references such as {{credentials.name}}`, findings);
+  }
+}
+
+/** Which per-tenant limit a publish would pass, its value and what is used now. */
+export interface QuotaState {
+  name: 'packages' | 'bytes' | 'versionsPerPackage';
+  limit: number;
+  used: number;
+}
+
+export class QuotaExceededError extends CatalogError {
+  constructor(readonly quota: QuotaState) {
+    super('QUOTA_EXCEEDED', `The ${quota.name} quota (${quota.limit}) would be exceeded: ${quota.used} used`);
+    this.extensions['quota'] = quota;
   }
 }
 

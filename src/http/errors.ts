@@ -1,4 +1,4 @@
-import { CatalogError, HTTP_STATUS_BY_CODE, ServiceUnavailableError, type ErrorCode, type Problem } from '../common/errors';
+import { CatalogError, HTTP_STATUS_BY_CODE, ServiceUnavailableError, type ErrorCode, type ReportedProblem } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { currentRequestId } from '../common/request-context';
 
@@ -12,7 +12,7 @@ export interface EdgeError {
   message: string;
   /** Safe to show: field problems, quota, dependency (never a stack or a value we hold). */
   extensions: Record<string, unknown>;
-  problems?: Problem[];
+  problems?: ReportedProblem[];
   retryAfterSeconds?: number;
 }
 

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { ErrorCode, Problem } from '../common/errors';
+import type { ErrorCode, QuotaState, ReportedProblem } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { currentRequestId } from '../common/request-context';
 import { toEdgeError, type EdgeError } from '../http/errors';
@@ -16,7 +16,9 @@ export interface ProblemDocument {
   code: ErrorCode;
   instance: string;
   request_id: string | null;
-  problems?: Problem[];
+  problems?: ReportedProblem[];
+  /** QUOTA_EXCEEDED: which limit, its value and what is used. */
+  quota?: QuotaState;
 }
 
 const TITLE_BY_CODE: Record<ErrorCode, string> = {
@@ -57,6 +59,7 @@ export function problemDocument(req: Request, error: EdgeError): ProblemDocument
     instance: req.originalUrl.split('?')[0] ?? req.originalUrl,
     request_id: currentRequestId() ?? null,
     ...(withProblems ? { problems: error.problems ?? [] } : {}),
+    ...(error.extensions['quota'] ? { quota: error.extensions['quota'] as QuotaState } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createApp, type App, type AppOptions } from '../../src/app';
-import { loadConfig, type Tuning, type AppConfig, type DatabaseConfig, type EdgeConfig, type RateLimitConfig } from '../../src/config';
+import { loadConfig, type QuotaLimits, type Tuning, type AppConfig, type DatabaseConfig, type EdgeConfig, type RateLimitConfig } from '../../src/config';
 import { createLogger } from '../../src/common/logger';
 import type { EmbeddedAzurite } from '../../src/infra/blob/embedded-azurite';
 import { listBlobNames, startTestAzurite, uniqueContainerName } from './azurite';
@@ -55,6 +55,7 @@ export const TEST_RATE_LIMITS = { tenantReads: 1_000_000, tenantWrites: 1_000_00
 export async function startTestApp(
   overrides: Partial<Pick<AppConfig, 'routerSecret' | 'flowsApiUrl' | 'nodeEnv' | 'metricsPort'>> & {
     tuning?: Partial<Tuning>;
+    quotas?: Partial<QuotaLimits>;
     edge?: TestEdgeOverrides;
     /** Puts a TCP proxy (test/support/tcp-proxy.ts) between the app and PostgreSQL and Azurite. */
     viaProxies?: boolean;
@@ -95,6 +96,7 @@ export async function startTestApp(
     migrate: true,
     ...configOverrides,
     tuning: { ...defaults.tuning, ...configOverrides.tuning },
+    quotas: { ...defaults.quotas, ...configOverrides.quotas },
     edge: { ...defaults.edge, ...overrides.edge, rateLimit: { ...defaults.edge.rateLimit, ...TEST_RATE_LIMITS, ...overrides.edge?.rateLimit } },
   };
   const app = await createApp(config, {

@@ -53,6 +53,11 @@ const RULES = {
     onPackage: (caller, pkg) => caller.tenantId === pkg.tenantId || isSuperAdmin(caller),
     denied: 'Only callers in the package tenant may see its author email',
   },
+  /** `catalogUsage`: a tenant's counters and limits, for its admins and super admins. */
+  'tenant:readUsage': {
+    onTenant: (caller, tenantId) => isAdminOf(caller, tenantId),
+    denied: 'Only an admin of this tenant may read its usage',
+  },
   /** Naming another tenant than one's own (`tenantId` arguments). */
   'tenant:actIn': {
     onTenant: (caller, tenantId) => tenantId === caller.tenantId || isSuperAdmin(caller),

@@ -4,6 +4,9 @@ import type { Database } from '../../infra/db/database';
 import type { FlowSource } from '../../infra/flows/flow-source';
 import type { AuditRepository } from '../audit/audit.repository';
 import type { IdempotencyService } from '../idempotency/idempotency.service';
+import type { QuotaRepository } from '../quota/quota.repository';
+import { readUsage } from '../quota/read-usage';
+import type { SecretGuard } from '../secrets/secret-guard';
 import type { ArchiveCache } from './archive-cache';
 import type { PackageRepository } from './package.repository';
 import { installPackage } from './use-cases/install-package';
@@ -22,6 +25,10 @@ export interface CatalogDeps {
   /** Verified archives by sha256 (immutable): installs of a popular package skip blob storage. */
   archives: ArchiveCache;
   logger: Logger;
+  /** Refuses publishes that hold credentials (docs/FLOW-FORMAT.md). */
+  secrets: SecretGuard;
+  /** Per-tenant counters and limits, checked in the publish transaction. */
+  quotas: QuotaRepository;
 }
 
 /** What an edge knows of the request besides the caller. */
@@ -58,6 +65,7 @@ export function createCatalog(deps: CatalogDeps) {
     setVisibility: bind(setVisibility),
     deletePackage: bind(deletePackage),
     listAuditEvents: bind(listAuditEvents),
+    readUsage: bind(readUsage),
   };
 }
 

@@ -6,6 +6,7 @@ import { Migration20261122044645_flow_source_index } from './Migration2026112204
 import { Migration20261122051500_rate_limit_unlogged } from './Migration20261122051500_rate_limit_unlogged';
 import { Migration20261122052117_republish_base } from './Migration20261122052117_republish_base';
 import { Migration20261130141500_search } from './Migration20261130141500_search';
+import { Migration20261130141500_tenant_usage } from './Migration20261130141500_tenant_usage';
 
 /**
  * Migrations are listed here explicitly (no file globbing), so the same list works compiled,
@@ -19,4 +20,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122051500_rate_limit_unlogged', class: Migration20261122051500_rate_limit_unlogged },
   { name: 'Migration20261122052117_republish_base', class: Migration20261122052117_republish_base },
   { name: 'Migration20261130141500_search', class: Migration20261130141500_search },
+  { name: 'Migration20261130141500_tenant_usage', class: Migration20261130141500_tenant_usage },
 ];

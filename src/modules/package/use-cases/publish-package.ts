@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../../common/caller';
+import { FlowContainsSecretsError } from '../../../common/errors';
 import type { Em } from '../../../infra/db/database';
 import { BlobAlreadyExistsError } from '../../../infra/blob/blob-storage';
 import { assertMayPerform } from '../../access/policy';
 import { assertCompiles, renderManifest } from '../../flow/flow-compiler';
+import type { SecretGuard } from '../../secrets/secret-guard';
 import type { CatalogDeps, RequestMeta } from '../catalog';
 import { buildPackageArchive, packageJsonFor } from '../package-archive';
 import type { PackageRecord } from '../package.model';
@@ -39,6 +41,7 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
   const content = input.flowId != null ? await flows.fetchFlowForDeploy(input.flowId, authorization) : input.content;
   // Everything that can refuse the input runs before the package is locked or anything written.
   const compiled = assertCompiles(content, manifestMeta(input, input.version));
+  await assertNoSecrets(deps.secrets, content, input);
   const labels = { tags: input.tags ?? [], nodeTypes: [...new Set(compiled.flow.nodes.map((node) => node.type))].sort() };
 
   const record = await db.transaction(async (em) => {
@@ -62,6 +65,9 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
         sourceFlowId: input.flowId ?? null,
       }),
     });
+    // Quotas are counted exactly under the lock, before anything is written (lock order: the
+    // package row, then the tenant's usage row; only publish takes the latter).
+    await deps.quotas.reserve(em, { tenantId: row.tenantId, packageUuid: created ? null : row.id, bytes: archive.bytes.length });
     const blobName = blobNameFor(caller.tenantId, input.packageId, version);
     await writeArchive(deps, blobName, archive);
     return commitVersion(deps, em, caller, input, { row, created, version, archive, blobName, now, labels });
@@ -171,4 +177,13 @@ function newPackageRow(caller: Caller, input: PublishInput, now: Date): Omit<Pac
     updatedAt: now,
     deletedAt: null,
   };
+}
+
+/**
+ * The secret guard (docs/FLOW-FORMAT.md): credentials in the flow as sent (pointers into it) or in
+ * the publish texts refuse the publish before anything is written; findings never hold the value.
+ */
+async function assertNoSecrets(guard: SecretGuard, content: unknown, input: PublishInput): Promise<void> {
+  const findings = await guard.scan({ flow: content, readme: input.readme, description: input.description, name: input.name });
+  if (findings.length > 0) throw new FlowContainsSecretsError(findings);
 }

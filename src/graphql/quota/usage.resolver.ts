@@ -1,0 +1,42 @@
+import { Arg, Ctx, Field, Float, ID, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import type { CatalogUsage } from '../../modules/quota/read-usage';
+import type { GraphQLContext } from '../context';
+
+// Bytes go past 2^31 (the default limit is 5 GiB): Float, exact up to 2^53.
+@ObjectType('CatalogUsageLimits', { description: 'The per-tenant quotas (docs/API.md, "Quotas")', simpleResolvers: true })
+export class CatalogUsageLimitsType {
+  @Field(() => Int)
+  packages!: number;
+
+  @Field(() => Float, { description: 'Archive bytes' })
+  bytes!: number;
+
+  @Field(() => Int)
+  versionsPerPackage!: number;
+}
+
+@ObjectType('CatalogUsage', { description: "What a tenant has published, against its quotas", simpleResolvers: true })
+export class CatalogUsageType {
+  @Field(() => Int, { description: 'Packages, deleted ones included' })
+  packages!: number;
+
+  @Field(() => Int)
+  versions!: number;
+
+  @Field(() => Float, { description: 'Archive bytes of every version, deleted packages included' })
+  bytes!: number;
+
+  @Field(() => CatalogUsageLimitsType)
+  limits!: CatalogUsageLimitsType;
+}
+
+@Resolver(() => CatalogUsageType)
+export class CatalogUsageResolver {
+  @Query(() => CatalogUsageType, { description: 'For tenant admins of that tenant and super admins' })
+  catalogUsage(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('tenantId', () => ID, { nullable: true, description: "Default: the caller's tenant" }) tenantId?: string,
+  ): Promise<CatalogUsage> {
+    return ctx.catalog.readUsage(ctx.caller, tenantId);
+  }
+}
