@@ -209,7 +209,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   }
 }
 
-/** CONTRACT §1: with ROUTER_SECRET set, only the router (which adds the header) reaches /graphql. */
+/** README, "Configuration": with ROUTER_SECRET set, only the router (which adds the header) reaches /graphql. */
 function requireRouterSecret(secret: string | null) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     if (secret === null || sameSecret(req.headers['router-secret'], secret)) return next();

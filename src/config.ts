@@ -179,7 +179,7 @@ const envSchema = z.object({
 });
 
 /**
- * Parses the environment once, listing every problem at once (CONTRACT §1): value problems and
+ * Parses the environment once, listing every problem at once (README, "Configuration"): value problems and
  * problems between variables together, so one failed start tells the operator everything.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {

@@ -56,7 +56,7 @@ const CALLERS: Caller[] = TENANTS.flatMap((tenant, i) => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The model: the rules of CONTRACT §3-4 and issue 3, written out again in plain TypeScript.
+// The model: the rules of docs/API.md "Rules" and issue 3, written out again in plain TypeScript.
 
 type Version = [number, number, number];
 const parse = (v: string): Version => v.split('.').map(Number) as Version;

@@ -5,7 +5,7 @@ import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 /**
  * Every operation × every kind of caller, against the real app over HTTP, with the outcome written
- * out by hand (CONTRACT §2-4 and issue 3). The fixture is one package (id `pkg-N`, fresh per test) in tenant A, authored
+ * out by hand (docs/API.md "Rules" and issue 3). The fixture is one package (id `pkg-N`, fresh per test) in tenant A, authored
  * by `author`, in one of three states: GROUPS [g-red], TENANT, or deleted (it was GROUPS [g-red]).
  */
 

@@ -139,7 +139,7 @@ describe('loadConfig', () => {
     throw new Error('loadConfig accepted the environment');
   }
 
-  it('gives the embedded defaults of CONTRACT §1 for an empty environment', () => {
+  it('gives the embedded defaults (README, "Configuration") for an empty environment', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 4001,

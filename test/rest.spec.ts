@@ -12,7 +12,7 @@ import { CUSTOMER_SUPPORT_BY_FLOW_ID, CUSTOMER_SUPPORT_FLOW } from './support/fl
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 /**
- * The legacy REST shim (reference/000-scaicore-catalog-rest-api.md) through real HTTP: every
+ * The legacy REST shim (docs/API.md, "REST shim") through real HTTP: every
  * endpoint, every error, and the same scenario through REST and GraphQL leaving the same state.
  */
 

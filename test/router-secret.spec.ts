@@ -3,7 +3,7 @@ import { bearer, postTyped } from './support/graphql-client';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
- * CONTRACT §1: with ROUTER_SECRET set only the router (which adds the header) reaches /graphql;
+ * README, "Configuration": with ROUTER_SECRET set only the router (which adds the header) reaches /graphql;
  * the REST shim and the health endpoints are not affected. (Unset, there is no check: every other
  * GraphQL test calls /graphql without the header.)
  */

@@ -1,4 +1,4 @@
-/** Who is calling, from the verified token's claims (CONTRACT §2). */
+/** Who is calling, from the verified token's claims (docs/API.md "Rules"). */
 export interface Caller {
   tenantId: string;
   userId: string;

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 
-/** The error codes of the contract (CONTRACT §4); REST maps the same codes to problem+json. */
+/** The error codes of the contract (docs/API.md "Rules"); REST maps the same codes to problem+json. */
 export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'

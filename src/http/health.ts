@@ -16,7 +16,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
- * `/healthz`: the process is up. `/readyz`: the database and blob storage answer (CONTRACT §1);
+ * `/healthz`: the process is up. `/readyz`: the database and blob storage answer (README);
  * its 503 names each failing part with the reason, e.g.
  * `{ status: 'unavailable', database: 'ok', blobStorage: 'unavailable', failed: { blobStorage: '…' } }`.
  */

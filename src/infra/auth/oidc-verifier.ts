@@ -165,7 +165,7 @@ function unauthenticatedMessage(code: string): string {
   }
 }
 
-/** Maps verified claims to a Caller (CONTRACT §2). */
+/** Maps verified claims to a Caller (docs/API.md "Rules"). */
 export function callerFromClaims(claims: JWTPayload): Caller {
   const tenantId = claims['tid'];
   if (typeof tenantId !== 'string' || tenantId === '') throw new UnauthenticatedError('The token has no tenant (tid)');

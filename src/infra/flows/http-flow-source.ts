@@ -3,7 +3,7 @@ import { FlowSourceUnavailableError, ForbiddenError, NotFoundError } from '../..
 import type { Logger } from '../../common/logger';
 import { UnconfiguredFlowSource, type FlowSource } from './flow-source';
 
-/** The permission on a flow that publishing it needs (CONTRACT §3). */
+/** The permission on a flow that publishing it needs (docs/API.md "Rules"). */
 export const DEPLOY_PERMISSION = 'deploy';
 
 /** Room for a 1 MiB flow (docs/FLOW-FORMAT.md) plus its envelope; a longer answer is refused. */

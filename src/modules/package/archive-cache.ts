@@ -1,6 +1,6 @@
 /**
  * Flows read from published archives, keyed by the archive's sha256. A version's archive never
- * changes (write-once blobs, CONTRACT §3), so an entry never goes stale: install skips the blob
+ * changes (write-once blobs, docs/API.md "Rules"), so an entry never goes stale: install skips the blob
  * download, the hash check and the unzip for an archive it has already verified. Least recently
  * used entries go first once the archives held exceed `maxBytes`. Entries are frozen: every
  * install shares them.

@@ -4,7 +4,7 @@ import type { FlowGraph } from '../flow/flow-graph';
 
 /**
  * The `.scaipkg` archive: a zip whose bytes depend only on its contents, so the same publish input
- * always gives the same sha256 (CONTRACT §3). Everything that zip tools usually take from the
+ * always gives the same sha256 (docs/API.md "Rules"). Everything that zip tools usually take from the
  * machine is fixed here: entry order, timestamps, permissions, "made by" host, compression.
  */
 

@@ -24,7 +24,7 @@ export function compareVersions(a: string, b: string): number {
 }
 
 /**
- * The version a publish gets (CONTRACT §3):
+ * The version a publish gets (docs/API.md "Rules"):
  * - no version published yet, or `requested` above the latest: `requested`;
  * - `requested` equal to the latest: the next version after it (see `nextAfterConflict`);
  * - `requested` below the latest: `VersionRegressionError`.

@@ -49,15 +49,6 @@ export class QuotaRepository {
     );
   }
 
-  /** Outside any transaction, before the upload: refuses early what `reserve` would refuse anyway. */
-  async precheck(em: Em, cost: PublishCost): Promise<void> {
-    this.assertFits(
-      await this.usage(em, cost.tenantId),
-      await this.versionsOf(em, cost.packageUuid),
-      cost,
-    );
-  }
-
   async usage(em: Em, tenantId: string): Promise<TenantUsage> {
     const rows = await em.execute<unknown[]>(
       `select packages, versions, bytes from catalog_tenant_usage where tenant_id = ?`,

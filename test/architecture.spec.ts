@@ -1,0 +1,55 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The layers point one way (docs/ARCHITECTURE.md, "The request path"): modules never import an
+ * edge, and edges never decide who may do what (they call use cases, which call the policy).
+ */
+const SRC = path.resolve(__dirname, '../src');
+const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [full] : [];
+  });
+}
+
+/** Every relative import of a file, as a path under src/ (`modules/access/policy`). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(IMPORT)]
+    .map((match) => match[1] ?? match[2]!)
+    .filter((specifier) => specifier.startsWith('.'))
+    .map((specifier) => path.relative(SRC, path.resolve(path.dirname(file), specifier)).split(path.sep).join('/'));
+}
+
+function violations(folder: string, forbidden: (target: string) => boolean): string[] {
+  return sourceFiles(path.join(SRC, folder)).flatMap((file) =>
+    importsOf(file)
+      .filter(forbidden)
+      .map((target) => `${path.relative(SRC, file)} imports ${target}`),
+  );
+}
+
+describe('layers', () => {
+  it('finds the imports it checks (the scanner itself works)', () => {
+    expect(importsOf(path.join(SRC, 'app.ts'))).toEqual(expect.arrayContaining(['modules/package/catalog', 'graphql/schema', 'rest/catalog.router']));
+    expect(sourceFiles(path.join(SRC, 'modules')).length).toBeGreaterThan(20);
+  });
+
+  it('modules never import from http/, rest/ or graphql/', () => {
+    expect(violations('modules', (target) => /^(http|rest|graphql)\//.test(target))).toEqual([]);
+  });
+
+  it('neither resolvers nor REST routes call the policy: use cases do', () => {
+    const policy = (target: string) => target === 'modules/access/policy';
+    expect([...violations('graphql', policy), ...violations('rest', policy), ...violations('http', policy)]).toEqual([]);
+  });
+
+  it('infra adapters know nothing of features or edges (but the ORM registry lists their entities)', () => {
+    const found = violations('infra', (target) => /^(modules|http|rest|graphql)\//.test(target));
+    expect(found.filter((line) => !/^infra\/db\/entities\.ts imports modules\/[a-z-]+\/[a-z-]+\.entity$/.test(line))).toEqual([]);
+  });
+});
