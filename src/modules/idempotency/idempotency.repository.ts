@@ -1,5 +1,7 @@
 import type { Em } from '../../infra/db/database';
-import type { IdempotencyState } from './idempotency.entity';
+import { z } from 'zod';
+import { column, rowMapper } from '../../infra/db/sql';
+import { IDEMPOTENCY_STATES, type IdempotencyState } from './idempotency.entity';
 
 /** Who used the key: keys of different tenants or callers never meet. */
 export interface IdempotencyScope {
@@ -8,11 +10,13 @@ export interface IdempotencyScope {
   key: string;
 }
 
-export interface StoredKey {
-  requestHash: string;
-  state: IdempotencyState;
-  response: string | null;
-}
+/** What a stored key says of its request: the hash it was first used with, and its outcome. */
+const keyRows = rowMapper(
+  { request_hash: column.text, state: z.enum(IDEMPOTENCY_STATES), response: column.nullableText },
+  (row) => ({ requestHash: row.request_hash, state: row.state as IdempotencyState, response: row.response }),
+);
+
+export type StoredKey = ReturnType<typeof keyRows.parse>;
 
 const SCOPE = 'tenant_id = ? and caller_id = ? and key = ?';
 const scopeParams = (s: IdempotencyScope) => [s.tenantId, s.callerId, s.key];
@@ -41,12 +45,11 @@ export class IdempotencyRepository {
   }
 
   async find(em: Em, scope: IdempotencyScope): Promise<StoredKey | null> {
-    const rows = await em.execute<{ request_hash: string; state: IdempotencyState; response: unknown }[]>(
-      `select request_hash, state, response::text as response from idempotency_key where ${SCOPE}`,
+    const rows = await em.execute<unknown[]>(
+      `select k.request_hash, k.state, k.response::text as response from idempotency_key k where ${SCOPE}`,
       scopeParams(scope),
     );
-    const row = rows[0];
-    return row ? { requestHash: row.request_hash, state: row.state, response: (row.response as string | null) ?? null } : null;
+    return rows[0] ? keyRows.parse(rows[0]) : null;
   }
 
   async complete(em: Em, scope: IdempotencyScope, claimToken: string, response: string): Promise<void> {

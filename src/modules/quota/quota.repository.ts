@@ -1,12 +1,15 @@
 import { QuotaExceededError } from "../../common/errors";
 import type { QuotaLimits } from "../../config";
 import type { Em } from "../../infra/db/database";
+import { column, rowMapper } from "../../infra/db/sql";
 
-export interface TenantUsage {
-  packages: number;
-  versions: number;
-  bytes: number;
-}
+/** A `catalog_tenant_usage` row: the tenant's counters, kept exact by the publish transaction. */
+const usageRows = rowMapper(
+  { packages: column.integer, versions: column.integer, bytes: column.integer },
+  (row) => row,
+);
+
+export type TenantUsage = ReturnType<typeof usageRows.parse>;
 
 /** What one publish adds: maybe a package, always one version of `bytes`. */
 export interface PublishCost {
@@ -34,12 +37,12 @@ export class QuotaRepository {
       [cost.tenantId],
     );
     const rows = await em.execute<unknown[]>(
-      `select packages, versions, bytes from catalog_tenant_usage where tenant_id = ? for update`,
+      `select ${usageRows.columns("u")} from catalog_tenant_usage u where u.tenant_id = ? for update`,
       [cost.tenantId],
     );
     // Exact: the package row lock keeps its version count still until the commit.
     this.assertFits(
-      toUsage(rows[0]),
+      usageRows.parse(rows[0]),
       await this.versionsOf(em, cost.packageUuid),
       cost,
     );
@@ -51,10 +54,10 @@ export class QuotaRepository {
 
   async usage(em: Em, tenantId: string): Promise<TenantUsage> {
     const rows = await em.execute<unknown[]>(
-      `select packages, versions, bytes from catalog_tenant_usage where tenant_id = ?`,
+      `select ${usageRows.columns("u")} from catalog_tenant_usage u where u.tenant_id = ?`,
       [tenantId],
     );
-    return rows[0] ? toUsage(rows[0]) : NO_USAGE;
+    return rows[0] ? usageRows.parse(rows[0]) : NO_USAGE;
   }
 
   private async versionsOf(
@@ -98,13 +101,4 @@ export class QuotaRepository {
       });
     }
   }
-}
-
-function toUsage(row: unknown): TenantUsage {
-  const r = row as Record<string, string | number>;
-  return {
-    packages: Number(r.packages),
-    versions: Number(r.versions),
-    bytes: Number(r.bytes),
-  };
 }
