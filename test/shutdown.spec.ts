@@ -337,7 +337,8 @@ embeddedOnly('stopping the service (node dist/src/main.js on one DATA_DIR)', () 
     await catalog.waitForLog(/shutting down/, 5_000);
     const { code, ms } = await catalog.stop('SIGINT');
     expect(code).toBe(1);
-    expect(ms).toBeLessThan(2_000);
+    // "At once": well inside the 10 s grace a first signal would wait (bounded loosely: the machine may be loaded).
+    expect(ms).toBeLessThan(5_000);
     expect(await slowPublish).toBe('cut off');
     await expectGone(catalog.azuritePids());
   });
