@@ -44,7 +44,7 @@ const PARAMETER_DESCRIPTIONS: Record<string, string> = {
   tag: 'Comma-separated tags; a package must carry all of them.',
   author_id: 'Only packages by this author.',
   node_type: 'Comma-separated node types; a package must use all of them.',
-  sort: 'Order: newest (default), updated, name, installs, relevance (with `q`).',
+  sort: 'Order; by default `relevance` with `q`, `newest` without.',
   version: 'The version to install; the latest when absent.',
   tenant_id: 'Super admins only: the tenant to act in.',
 };
