@@ -11,7 +11,7 @@ describe('OpenAPI document', () => {
     const response = await fetch(`${t.url}/api/v1/catalog/openapi.json`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    document = await response.json();
+    document = (await response.json()) as Record<string, any>;
   }, 60_000);
 
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isUnionType, type GraphQLNamedType } from 'graphql';
+import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isUnionType, type GraphQLArgument, type GraphQLNamedType } from 'graphql';
 import { HTTP_STATUS_BY_CODE } from '../src/common/errors';
 import { buildCatalogSdl } from '../src/graphql/schema';
 
@@ -40,7 +40,7 @@ function undescribed(type: GraphQLNamedType): string[] {
   if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
     for (const field of Object.values(type.getFields())) {
       if (!field.description?.trim()) gaps.push(`${type.name}.${field.name}`);
-      const args = 'args' in field ? field.args : [];
+      const args: readonly GraphQLArgument[] = 'args' in field ? field.args : [];
       gaps.push(...args.filter((arg) => !arg.description?.trim()).map((arg) => `${type.name}.${field.name}(${arg.name})`));
     }
   }
