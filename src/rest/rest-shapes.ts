@@ -43,14 +43,14 @@ export const problemDocumentSchema = z
   .object({
     type: z.url(),
     title: z.string(),
-    status: z.number().int(),
+    status: z.int().min(400).max(599),
     detail: z.string(),
     code: z.enum(ERROR_CODES),
     instance: z.string(),
     request_id: z.string().nullable(),
     problems: z.array(reportedProblemSchema).optional().meta({ description: 'BAD_USER_INPUT, FLOW_COMPILE_FAILED, FLOW_CONTAINS_SECRETS: each problem.' }),
     quota: z
-      .object({ name: z.enum(['packages', 'bytes', 'versionsPerPackage']), limit: z.number().int(), used: z.number().int() })
+      .object({ name: z.enum(['packages', 'bytes', 'versionsPerPackage']), limit: z.int().min(0), used: z.int().min(0) })
       .optional()
       .meta({ description: 'QUOTA_EXCEEDED: which limit, its value and what is used.' }),
   })
