@@ -308,7 +308,7 @@ async function main(): Promise<void> {
         counter!.reset();
         for (let i = 0; i < calls; i++) await postOk(url, pick(), check);
         if (flags['sql-log']) log(`${name} ${url}:\n  ${counter!.log().slice(0, Math.ceil(counter!.log().length / calls)).join('\n  ')}`);
-        return { all: counter!.statements() / calls, rateLimit: counter!.log().filter((sql) => sql.includes('rate_limit_bucket')).length / calls };
+        return { all: counter!.statements() / calls, rateLimit: counter!.log().filter((sql) => sql.includes('rate_limit_counter')).length / calls };
       };
       const ours = await measure(`${countedApp.url}/graphql`, next, check);
       const theirs = await measure(`${countedBase.url}${basePath}`, nextBase, checkBase);

@@ -18,7 +18,7 @@ const LEAKS: { name: string; pattern: RegExp }[] = [
   { name: 'stack frame', pattern: /\bat (?:[\w$.<>]+ )?\(?(?:\/|file:|node:)[^\s)]+:\d+:\d+\)?/ },
   { name: 'stacktrace field', pattern: /"stacktrace"/ },
   { name: 'source path', pattern: /\/(?:src|node_modules|dist)\/[\w./-]+\.(?:ts|js)\b/ },
-  { name: 'table name', pattern: /\b(?:catalog_package(?:_version)?|catalog_audit_event|idempotency_key|rate_limit_bucket|mikro_orm_migrations)\b/ },
+  { name: 'table name', pattern: /\b(?:catalog_package(?:_version)?|catalog_audit_event|idempotency_key|rate_limit_counter|mikro_orm_migrations)\b/ },
   { name: 'SQL statement', pattern: /\b(?:select\s[\s\S]{1,200}?\sfrom|insert\s+into|update\s+\S+\s+set|delete\s+from)\s/i },
   { name: 'PostgreSQL error', pattern: /syntax error at or near|violates (?:unique|foreign key|check|not-null) constraint|duplicate key value|relation "\w+" does not exist/i },
 ];

@@ -9,6 +9,7 @@ import {
   PublishPackageVersionDocument,
 } from './generated/graphql';
 import { CUSTOMER_SUPPORT_BY_FLOW_ID, CUSTOMER_SUPPORT_FLOW } from './support/flows';
+import { assertDocumentedResponse } from './support/openapi';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 /**
@@ -78,7 +79,10 @@ async function rest(
   const response = await fetch(`${t.url}/api/v1/catalog${path}`, { method, headers: { ...headers, ...options.headers }, body });
   const text = await response.text();
   const contentType = response.headers.get('content-type') ?? '';
-  return { status: response.status, headers: response.headers, contentType, text, body: text && contentType.includes('json') ? JSON.parse(text) : null };
+  const received = { status: response.status, headers: response.headers, contentType, text, body: text && contentType.includes('json') ? JSON.parse(text) : null };
+  // Every answer this file gets must be one the OpenAPI document promises.
+  assertDocumentedResponse(method, path, received);
+  return received;
 }
 
 async function publish(token: string, body: Record<string, unknown> = BY_CONTENT_EXAMPLE): Promise<RestResponse> {

@@ -23,6 +23,9 @@ export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchem
     skipCheck: true,
     validate: false,
   });
+  // type-graphql has no option for the root types' own descriptions.
+  typeGraphqlSchema.getQueryType()!.description = 'Reading the catalog: packages, their audit trail and tenant usage';
+  typeGraphqlSchema.getMutationType()!.description = 'Changing the catalog: publish, install, visibility, delete';
   return { sdl: `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(typeGraphqlSchema)}`, typeGraphqlSchema };
 }
 

@@ -19,6 +19,7 @@ import {
   visibilityBodySchema,
 } from './catalog.schemas';
 import { inRestNames } from './field-names';
+import { catalogOpenApiDocument } from './openapi';
 import { problemErrorHandler } from './problem';
 
 /** Largest accepted JSON body: a 1 MiB flow (docs/FLOW-FORMAT.md) with room for a readme and the rest. */
@@ -45,6 +46,10 @@ export function createCatalogRouter({ catalog, verifier, logger, afterAuthentica
     // Answers depend on who asks: no shared cache may keep them.
     res.setHeader('cache-control', 'no-store');
     next();
+  });
+  // The description of the API is public: client generators fetch it without a token.
+  router.get('/openapi.json', (_req, res) => {
+    res.json(catalogOpenApiDocument());
   });
   router.use(authenticate(verifier), ...afterAuthentication);
 

@@ -3,6 +3,7 @@ import { BadUserInputError, toProblems, type Problem } from '../common/errors';
 import { MAX_PAGE_SIZE } from '../common/pagination';
 import type { PackageView } from '../modules/package/package.view';
 import type { InstallResult } from '../modules/package/use-cases/install-package';
+import type { InstallBody, PackageSummary } from './rest-shapes';
 
 /*
  * The legacy snake_case shapes (docs/API.md, "REST"). These schemas only check shape and types
@@ -84,23 +85,6 @@ export function parseRest<T>(schema: z.ZodType<T>, value: unknown, what: 'body' 
 }
 
 /** CatalogPackageSummary: the use case already redacted what this caller may not read. */
-export interface PackageSummary {
-  package_id: string;
-  /** Super admins see several tenants: every summary says which one it belongs to. */
-  tenant_id: string;
-  name: string;
-  description: string | null;
-  version: string;
-  author_id: string;
-  /** null unless the caller is in the package's tenant or a super admin. */
-  author_email: string | null;
-  visibility: 'tenant' | 'groups';
-  /** Empty unless the caller is the author, an admin of the package's tenant or a super admin. */
-  visibility_group_ids: string[];
-  created_at: string;
-  updated_at: string;
-}
-
 export function toSummary(pkg: PackageView): PackageSummary {
   return {
     package_id: pkg.packageId,
@@ -117,10 +101,7 @@ export function toSummary(pkg: PackageView): PackageSummary {
   };
 }
 
-export function toInstallBody(result: InstallResult): {
-  flow: Record<string, unknown>;
-  metadata: { package_id: string; name: string; version: string; author_email: string | null };
-} {
+export function toInstallBody(result: InstallResult): InstallBody {
   const { packageId, name, version, authorEmail } = result.metadata;
   return { flow: result.flow, metadata: { package_id: packageId, name, version, author_email: authorEmail } };
 }

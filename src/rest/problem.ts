@@ -1,25 +1,14 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { ErrorCode, QuotaState, ReportedProblem } from '../common/errors';
+import type { ErrorCode, QuotaState } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { currentRequestId } from '../common/request-context';
 import { toEdgeError, type EdgeError } from '../http/errors';
+import type { ProblemDocument } from './rest-shapes';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const PROBLEM_TYPE_BASE = 'https://errors.flow-catalog.dev/';
 
-/** An RFC 9457 problem document, with the contract's `code` and, for input errors, `problems`. */
-export interface ProblemDocument {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: ErrorCode;
-  instance: string;
-  request_id: string | null;
-  problems?: ReportedProblem[];
-  /** QUOTA_EXCEEDED: which limit, its value and what is used. */
-  quota?: QuotaState;
-}
+export type { ProblemDocument };
 
 const TITLE_BY_CODE: Record<ErrorCode, string> = {
   UNAUTHENTICATED: 'Authentication required',

@@ -4,25 +4,37 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** What an audit event records */
 export type CatalogAuditAction =
+  /** The package was deleted */
   | 'DELETE'
+  /** A version was installed */
   | 'INSTALL'
+  /** A version was published */
   | 'PUBLISH'
+  /** The visibility changed */
   | 'VISIBILITY';
 
 /** Who in the tenant sees a package */
 export type CatalogVisibility =
+  /** Members of visibilityGroupIds, the author and tenant admins */
   | 'GROUPS'
+  /** Everyone in the tenant */
   | 'TENANT';
 
+/** A package version to publish: from a saved flow (flowId) or inline (content), exactly one */
 export type PublishCatalogPackageInput = {
   /** The flow document (FlowGraph) inline */
   content?: any;
+  /** Short description */
   description?: string | null | undefined;
   /** Publish the latest saved content of this flow (needs deploy on it) */
   flowId?: string | null | undefined;
+  /** Display name */
   name: string;
+  /** Lowercase slug, unique in the tenant; a new one creates the package */
   packageId: string;
+  /** Markdown readme */
   readme?: string | null | undefined;
   /** Lowercase slugs, at most 20 */
   tags?: Array<string> | null | undefined;

@@ -7,6 +7,6 @@ import { Directive, Field, ID, ObjectType } from 'type-graphql';
 @Directive('@key(fields: "id")')
 @ObjectType('Flow', { description: 'A flow, owned by the flows subgraph; the catalog adds the packages published from it' })
 export class FlowRef {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The flow id, as the flows subgraph knows it' })
   id!: string;
 }

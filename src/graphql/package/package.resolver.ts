@@ -1,11 +1,12 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Connection } from '../../common/pagination';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Connection } from '../../common/pagination';
 import type { AuditEventRecord } from '../../modules/audit/audit.repository';
 import type { VersionRecord } from '../../modules/package/package.model';
 import type { PackageView } from '../../modules/package/package.view';
 import type { InstallResult } from '../../modules/package/use-cases/install-package';
 import type { PackageConnection } from '../../modules/package/use-cases/read-packages';
 import type { GraphQLContext } from '../context';
+import { withErrors } from '../error-docs';
 import {
   CatalogAuditEventConnectionType,
   CatalogInstallResultType,
@@ -20,74 +21,103 @@ import {
 } from './package.types';
 
 const TENANT_ARG = { nullable: true, description: 'Another tenant: super admins only' } as const;
+const PACKAGE_ID_ARG = { description: 'The package slug' } as const;
+const FIRST_ARG = { nullable: true, description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})` } as const;
+const AFTER_ARG = { nullable: true, description: 'The endCursor of the previous page' } as const;
 
 /** Thin: maps arguments to the use cases and returns what they give (already redacted). */
 @Resolver(() => CatalogPackageType)
 export class CatalogPackageResolver {
-  @Query(() => CatalogPackageConnectionType, { description: 'Packages the caller may see, filtered and ordered (default newest first)' })
+  @Query(() => CatalogPackageConnectionType, {
+    description: withErrors('Packages the caller may see, filtered and ordered (default newest first)', ['BAD_USER_INPUT']),
+  })
   catalogPackages(
     @Ctx() ctx: GraphQLContext,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
-    @Arg('filter', () => CatalogPackageFilter, { nullable: true }) filter?: CatalogPackageFilter,
-    @Arg('orderBy', () => CatalogPackageOrder, { nullable: true }) orderBy?: CatalogPackageOrder,
+    @Arg('first', () => Int, FIRST_ARG) first?: number,
+    @Arg('after', () => String, AFTER_ARG) after?: string,
+    @Arg('filter', () => CatalogPackageFilter, { nullable: true, description: 'What to match; all packages when absent' }) filter?: CatalogPackageFilter,
+    @Arg('orderBy', () => CatalogPackageOrder, { nullable: true, description: 'Order; default NEWEST, or RELEVANCE with filter.query' }) orderBy?: CatalogPackageOrder,
   ): Promise<PackageConnection> {
     return ctx.catalog.listPackages(ctx.caller, { first, after, filter: filter && { ...filter }, orderBy });
   }
 
-  @Query(() => CatalogPackageType, { nullable: true })
+  @Query(() => CatalogPackageType, {
+    nullable: true,
+    description: withErrors('One package by its slug; null when it does not exist or the caller may not see it', ['BAD_USER_INPUT', 'FORBIDDEN']),
+  })
   catalogPackage(
     @Ctx() ctx: GraphQLContext,
-    @Arg('packageId', () => String) packageId: string,
+    @Arg('packageId', () => String, PACKAGE_ID_ARG) packageId: string,
     @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
   ): Promise<PackageView | null> {
     return ctx.catalog.getPackage(ctx.caller, packageId, { tenantId });
   }
 
-  @Query(() => CatalogAuditEventConnectionType, { description: 'For the author, tenant admins and super admins' })
+  @Query(() => CatalogAuditEventConnectionType, {
+    description: withErrors('What happened to a package, newest first: for the author, tenant admins and super admins', ['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN']),
+  })
   catalogAuditEvents(
     @Ctx() ctx: GraphQLContext,
-    @Arg('packageId', () => String) packageId: string,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('packageId', () => String, PACKAGE_ID_ARG) packageId: string,
+    @Arg('first', () => Int, FIRST_ARG) first?: number,
+    @Arg('after', () => String, AFTER_ARG) after?: string,
     @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
   ): Promise<Connection<AuditEventRecord>> {
     return ctx.catalog.listAuditEvents(ctx.caller, packageId, { first, after, tenantId });
   }
 
-  @Mutation(() => CatalogPackageType)
+  @Mutation(() => CatalogPackageType, {
+    description: withErrors('Publishes a version, creating the package on its first one; an `Idempotency-Key` header makes a retry safe', [
+      'BAD_USER_INPUT',
+      'FLOW_COMPILE_FAILED',
+      'FLOW_CONTAINS_SECRETS',
+      'VERSION_REGRESSION',
+      'CONFLICT',
+      'QUOTA_EXCEEDED',
+      'FORBIDDEN',
+      'FLOW_SOURCE_UNAVAILABLE',
+      'PAYLOAD_TOO_LARGE',
+      'IDEMPOTENCY_KEY_REUSED',
+    ]),
+  })
   publishCatalogPackage(
     @Ctx() ctx: GraphQLContext,
-    @Arg('input', () => PublishCatalogPackageInput) input: PublishCatalogPackageInput,
+    @Arg('input', () => PublishCatalogPackageInput, { description: 'The version to publish' }) input: PublishCatalogPackageInput,
   ): Promise<PackageView> {
     return ctx.catalog.publishPackage(ctx.caller, { ...input }, ctx.request);
   }
 
-  @Mutation(() => CatalogInstallResultType)
+  @Mutation(() => CatalogInstallResultType, {
+    description: withErrors('The flow of a version (the latest by default), ready to import; counts an install', ['BAD_USER_INPUT', 'NOT_FOUND', 'VERSION_WITHDRAWN', 'FORBIDDEN']),
+  })
   installCatalogPackage(
     @Ctx() ctx: GraphQLContext,
-    @Arg('packageId', () => String) packageId: string,
+    @Arg('packageId', () => String, PACKAGE_ID_ARG) packageId: string,
     @Arg('version', () => String, { nullable: true, description: 'Default: the latest version' }) version?: string,
     @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
   ): Promise<InstallResult> {
     return ctx.catalog.installPackage(ctx.caller, packageId, { version, tenantId });
   }
 
-  @Mutation(() => CatalogPackageType)
+  @Mutation(() => CatalogPackageType, {
+    description: withErrors('Changes who in the tenant sees a package: the author, tenant admins and super admins', ['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN']),
+  })
   setCatalogPackageVisibility(
     @Ctx() ctx: GraphQLContext,
-    @Arg('packageId', () => String) packageId: string,
-    @Arg('visibility', () => CatalogVisibility) visibility: CatalogVisibility,
-    @Arg('visibilityGroupIds', () => [ID], { nullable: true }) visibilityGroupIds?: string[],
+    @Arg('packageId', () => String, PACKAGE_ID_ARG) packageId: string,
+    @Arg('visibility', () => CatalogVisibility, { description: 'The new visibility' }) visibility: CatalogVisibility,
+    @Arg('visibilityGroupIds', () => [ID], { nullable: true, description: 'With GROUPS: the groups that see the package' }) visibilityGroupIds?: string[],
     @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
   ): Promise<PackageView> {
     return ctx.catalog.setVisibility(ctx.caller, packageId, { visibility, visibilityGroupIds, tenantId });
   }
 
-  @Mutation(() => Boolean)
+  @Mutation(() => Boolean, {
+    description: withErrors('Deletes a package and its versions (true when done): the author, tenant admins and super admins', ['NOT_FOUND', 'FORBIDDEN']),
+  })
   async deleteCatalogPackage(
     @Ctx() ctx: GraphQLContext,
-    @Arg('packageId', () => String) packageId: string,
+    @Arg('packageId', () => String, PACKAGE_ID_ARG) packageId: string,
     @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
   ): Promise<boolean> {
     await ctx.catalog.deletePackage(ctx.caller, packageId, { tenantId });
@@ -103,8 +133,8 @@ export class CatalogPackageResolver {
   versions(
     @Root() pkg: PackageView,
     @Ctx() ctx: GraphQLContext,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('first', () => Int, FIRST_ARG) first?: number,
+    @Arg('after', () => String, AFTER_ARG) after?: string,
   ): Promise<Connection<VersionRecord>> {
     return ctx.catalog.listVersions(pkg, { first, after });
   }

@@ -5,7 +5,14 @@ export enum CatalogVisibility {
   TENANT = 'tenant',
   GROUPS = 'groups',
 }
-registerEnumType(CatalogVisibility, { name: 'CatalogVisibility', description: 'Who in the tenant sees a package' });
+registerEnumType(CatalogVisibility, {
+  name: 'CatalogVisibility',
+  description: 'Who in the tenant sees a package',
+  valuesConfig: {
+    TENANT: { description: 'Everyone in the tenant' },
+    GROUPS: { description: 'Members of visibilityGroupIds, the author and tenant admins' },
+  },
+});
 
 // Two ways in for the router: the row id, or the natural key a client already knows.
 @Directive('@key(fields: "id")')
@@ -14,34 +21,34 @@ registerEnumType(CatalogVisibility, { name: 'CatalogVisibility', description: 'W
 // wrapper; these types are on the hot path of every list and _entities call (docs/PERFORMANCE.md).
 @ObjectType('CatalogPackage', { description: 'A flow published as a versioned package in a tenant catalog', simpleResolvers: true })
 export class CatalogPackageType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Row id (opaque); one of the two entity keys' })
   id!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The tenant the package belongs to' })
   tenantId!: string;
 
   @Field({ description: 'Lowercase slug, unique in the tenant' })
   packageId!: string;
 
-  @Field()
+  @Field({ description: 'Display name' })
   name!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Short description, or null' })
   description!: string | null;
 
   @Field({ description: 'The latest published version' })
   version!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Markdown readme of the latest version, or null' })
   readme!: string | null;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Who published the first version' })
   authorId!: string;
 
   @Field(() => String, { nullable: true, description: 'Only for callers in the package tenant and super admins' })
   authorEmail!: string | null;
 
-  @Field(() => CatalogVisibility)
+  @Field(() => CatalogVisibility, { description: 'Who in the tenant sees it' })
   visibility!: CatalogVisibility;
 
   @Field(() => [ID], { nullable: true, description: 'Only for the author, tenant admins and super admins' })
@@ -59,38 +66,38 @@ export class CatalogPackageType {
   @Field(() => Int, { description: 'Installs of any version' })
   installCount!: number;
 
-  @Field()
+  @Field({ description: 'When the first version was published' })
   createdAt!: Date;
 
-  @Field()
+  @Field({ description: 'When the package last changed (publish or visibility)' })
   updatedAt!: Date;
 }
 
 @Directive('@shareable')
-@ObjectType('PageInfo', { simpleResolvers: true })
+@ObjectType('PageInfo', { simpleResolvers: true, description: 'Where a page of a connection ends' })
 export class PageInfoType {
-  @Field()
+  @Field({ description: 'Whether another page follows' })
   hasNextPage!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Cursor of the last edge; pass as `after` for the next page' })
   endCursor!: string | null;
 }
 
-@ObjectType('CatalogPackageEdge', { simpleResolvers: true })
+@ObjectType('CatalogPackageEdge', { simpleResolvers: true, description: 'A package in a page, with its cursor' })
 export class CatalogPackageEdgeType {
-  @Field()
+  @Field({ description: 'Pass as `after` to continue after this package (same filter and order only)' })
   cursor!: string;
 
-  @Field(() => CatalogPackageType)
+  @Field(() => CatalogPackageType, { description: 'The package' })
   node!: CatalogPackageType;
 }
 
-@ObjectType('CatalogPackageConnection', { simpleResolvers: true })
+@ObjectType('CatalogPackageConnection', { simpleResolvers: true, description: 'A page of packages' })
 export class CatalogPackageConnectionType {
-  @Field(() => [CatalogPackageEdgeType])
+  @Field(() => [CatalogPackageEdgeType], { description: 'One edge per package' })
   edges!: CatalogPackageEdgeType[];
 
-  @Field(() => PageInfoType)
+  @Field(() => PageInfoType, { description: 'Where this page ends' })
   pageInfo!: PageInfoType;
 
   // A function on the object: GraphQL calls it only when the field is selected (one count query).
@@ -105,38 +112,48 @@ export enum CatalogPackageOrder {
   MOST_INSTALLED = 'MOST_INSTALLED',
   RELEVANCE = 'RELEVANCE',
 }
-registerEnumType(CatalogPackageOrder, { name: 'CatalogPackageOrder', description: 'Default NEWEST, or RELEVANCE with a query' });
+registerEnumType(CatalogPackageOrder, {
+  name: 'CatalogPackageOrder',
+  description: 'Default NEWEST, or RELEVANCE with a query',
+  valuesConfig: {
+    NEWEST: { description: 'Most recently created first' },
+    RECENTLY_UPDATED: { description: 'Most recently published or changed first' },
+    NAME: { description: 'By name, A to Z' },
+    MOST_INSTALLED: { description: 'Most installs first' },
+    RELEVANCE: { description: 'Best full-text match first; NEWEST without filter.query' },
+  },
+});
 
 @InputType('CatalogPackageFilter', { description: 'Filters combine with AND; tags and nodeTypes match packages having all of them' })
 export class CatalogPackageFilter {
   @Field(() => String, { nullable: true, description: 'Ranked full-text search; the last word also matches as a prefix' })
   query?: string | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Packages carrying all of these tags' })
   tags?: string[] | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'Packages by this author' })
   authorId?: string | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Packages whose latest flow uses all of these node types' })
   nodeTypes?: string[] | null;
 }
 
-@InputType('PublishCatalogPackageInput')
+@InputType('PublishCatalogPackageInput', { description: 'A package version to publish: from a saved flow (flowId) or inline (content), exactly one' })
 export class PublishCatalogPackageInput {
-  @Field()
+  @Field({ description: 'Lowercase slug, unique in the tenant; a new one creates the package' })
   packageId!: string;
 
-  @Field()
+  @Field({ description: 'Display name' })
   name!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Short description' })
   description?: string | null;
 
   @Field({ description: 'Semantic version; publishing the latest version again bumps its patch' })
   version!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Markdown readme' })
   readme?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Publish the latest saved content of this flow (needs deploy on it)' })
@@ -149,70 +166,70 @@ export class PublishCatalogPackageInput {
   tags?: string[] | null;
 }
 
-@ObjectType('CatalogInstallMetadata')
+@ObjectType('CatalogInstallMetadata', { description: 'The package and version an install came from' })
 export class CatalogInstallMetadataType {
-  @Field()
+  @Field({ description: 'The package slug' })
   packageId!: string;
 
-  @Field()
+  @Field({ description: 'Display name' })
   name!: string;
 
-  @Field()
+  @Field({ description: 'The installed version' })
   version!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Only for callers in the package tenant and super admins' })
   authorEmail!: string | null;
 }
 
-@ObjectType('CatalogInstallResult')
+@ObjectType('CatalogInstallResult', { description: 'A flow ready to import, and what it was installed from' })
 export class CatalogInstallResultType {
   @Field(() => GraphQLJSON, { description: 'The flow with a fresh id and a "Copy of" name' })
   flow!: Record<string, unknown>;
 
-  @Field(() => CatalogInstallMetadataType)
+  @Field(() => CatalogInstallMetadataType, { description: 'Which package and version this is' })
   metadata!: CatalogInstallMetadataType;
 }
 
 @Directive('@key(fields: "id", resolvable: false)')
 @ObjectType('User', { description: 'A user, owned by the users subgraph' })
 export class UserRef {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The user id (the token subject)' })
   id!: string;
 }
 
 @ObjectType('CatalogPackageVersion', { description: 'One published version; never overwritten' })
 export class CatalogPackageVersionType {
-  @Field()
+  @Field({ description: 'Semantic version' })
   version!: string;
 
   @Field({ description: 'Hex sha256 of the .scaipkg archive' })
   sha256!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Size of the .scaipkg archive' })
   sizeBytes!: number;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Who published this version' })
   publisherId!: string;
 
-  @Field()
+  @Field({ description: 'When it was published' })
   publishedAt!: Date;
 }
 
-@ObjectType('CatalogPackageVersionEdge')
+@ObjectType('CatalogPackageVersionEdge', { description: 'A version in a page, with its cursor' })
 export class CatalogPackageVersionEdgeType {
-  @Field()
+  @Field({ description: 'Pass as `after` to continue after this version' })
   cursor!: string;
 
-  @Field(() => CatalogPackageVersionType)
+  @Field(() => CatalogPackageVersionType, { description: 'The version' })
   node!: CatalogPackageVersionType;
 }
 
-@ObjectType('CatalogPackageVersionConnection')
+@ObjectType('CatalogPackageVersionConnection', { description: 'A page of versions' })
 export class CatalogPackageVersionConnectionType {
-  @Field(() => [CatalogPackageVersionEdgeType])
+  @Field(() => [CatalogPackageVersionEdgeType], { description: 'One edge per version' })
   edges!: CatalogPackageVersionEdgeType[];
 
-  @Field(() => PageInfoType)
+  @Field(() => PageInfoType, { description: 'Where this page ends' })
   pageInfo!: PageInfoType;
 }
 
@@ -222,49 +239,58 @@ export enum CatalogAuditAction {
   DELETE = 'delete',
   INSTALL = 'install',
 }
-registerEnumType(CatalogAuditAction, { name: 'CatalogAuditAction' });
+registerEnumType(CatalogAuditAction, {
+  name: 'CatalogAuditAction',
+  description: 'What an audit event records',
+  valuesConfig: {
+    PUBLISH: { description: 'A version was published' },
+    VISIBILITY: { description: 'The visibility changed' },
+    DELETE: { description: 'The package was deleted' },
+    INSTALL: { description: 'A version was installed' },
+  },
+});
 
-@ObjectType('CatalogAuditEvent')
+@ObjectType('CatalogAuditEvent', { description: 'One change to a package, who made it and when' })
 export class CatalogAuditEventType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Event id' })
   id!: string;
 
-  @Field(() => CatalogAuditAction)
+  @Field(() => CatalogAuditAction, { description: 'What was done' })
   action!: CatalogAuditAction;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The version concerned (publish, install), or null' })
   version!: string | null;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Who did it' })
   actorId!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Their email, when the token carried one' })
   actorEmail!: string | null;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The actor's tenant (a super admin's may differ from the package's)" })
   actorTenantId!: string;
 
   @Field(() => GraphQLJSON, { description: 'What changed, e.g. visibility before and after' })
   changes!: Record<string, unknown>;
 
-  @Field()
+  @Field({ description: 'When' })
   occurredAt!: Date;
 }
 
-@ObjectType('CatalogAuditEventEdge')
+@ObjectType('CatalogAuditEventEdge', { description: 'An audit event in a page, with its cursor' })
 export class CatalogAuditEventEdgeType {
-  @Field()
+  @Field({ description: 'Pass as `after` to continue after this event' })
   cursor!: string;
 
-  @Field(() => CatalogAuditEventType)
+  @Field(() => CatalogAuditEventType, { description: 'The event' })
   node!: CatalogAuditEventType;
 }
 
-@ObjectType('CatalogAuditEventConnection')
+@ObjectType('CatalogAuditEventConnection', { description: 'A page of audit events' })
 export class CatalogAuditEventConnectionType {
-  @Field(() => [CatalogAuditEventEdgeType])
+  @Field(() => [CatalogAuditEventEdgeType], { description: 'One edge per event' })
   edges!: CatalogAuditEventEdgeType[];
 
-  @Field(() => PageInfoType)
+  @Field(() => PageInfoType, { description: 'Where this page ends' })
   pageInfo!: PageInfoType;
 }

@@ -1,17 +1,18 @@
 import { Arg, Ctx, Field, Float, ID, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import type { CatalogUsage } from '../../modules/quota/read-usage';
 import type { GraphQLContext } from '../context';
+import { withErrors } from '../error-docs';
 
 // Bytes go past 2^31 (the default limit is 5 GiB): Float, exact up to 2^53.
 @ObjectType('CatalogUsageLimits', { description: 'The per-tenant quotas (docs/API.md, "Quotas")', simpleResolvers: true })
 export class CatalogUsageLimitsType {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Most packages a tenant may publish' })
   packages!: number;
 
   @Field(() => Float, { description: 'Archive bytes' })
   bytes!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Most versions one package may have' })
   versionsPerPackage!: number;
 }
 
@@ -20,19 +21,19 @@ export class CatalogUsageType {
   @Field(() => Int, { description: 'Packages, deleted ones included' })
   packages!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Versions of every package, deleted packages included' })
   versions!: number;
 
   @Field(() => Float, { description: 'Archive bytes of every version, deleted packages included' })
   bytes!: number;
 
-  @Field(() => CatalogUsageLimitsType)
+  @Field(() => CatalogUsageLimitsType, { description: "The tenant's quotas" })
   limits!: CatalogUsageLimitsType;
 }
 
 @Resolver(() => CatalogUsageType)
 export class CatalogUsageResolver {
-  @Query(() => CatalogUsageType, { description: 'For tenant admins of that tenant and super admins' })
+  @Query(() => CatalogUsageType, { description: withErrors('A tenant\'s usage and quotas: for tenant admins of that tenant and super admins', ['FORBIDDEN']) })
   catalogUsage(
     @Ctx() ctx: GraphQLContext,
     @Arg('tenantId', () => ID, { nullable: true, description: "Default: the caller's tenant" }) tenantId?: string,

@@ -3,7 +3,6 @@ import { IdempotencyKeySchema } from '../../modules/idempotency/idempotency.enti
 import { CatalogPackageSchema } from '../../modules/package/package.entity';
 import { CatalogPackageVersionSchema } from '../../modules/package/package-version.entity';
 import { CatalogTenantUsageSchema } from '../../modules/quota/tenant-usage.entity';
-import { RateLimitBucketSchema } from '../../modules/ratelimit/rate-limit.entity';
 
 /** Every entity the ORM knows; one list shared by the app, migrations and tests. */
-export const ENTITIES = [CatalogPackageSchema, CatalogPackageVersionSchema, CatalogAuditEventSchema, RateLimitBucketSchema, IdempotencyKeySchema, CatalogTenantUsageSchema];
+export const ENTITIES = [CatalogPackageSchema, CatalogPackageVersionSchema, CatalogAuditEventSchema, IdempotencyKeySchema, CatalogTenantUsageSchema];

@@ -5,6 +5,7 @@ import { PgliteDriver } from '@mikro-orm/pglite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { DEFAULT_TUNING, type DatabaseConfig, type Tuning } from '../../config';
 import type { Logger } from '../../common/logger';
+import { RATE_LIMIT_TABLE } from '../../modules/ratelimit/rate-limit.stores';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
@@ -68,6 +69,8 @@ function baseOptions(options: OrmOptions): Partial<Options> {
     entities: ENTITIES,
     extensions: [Migrator],
     migrations: { migrationsList: MIGRATIONS, tableName: 'mikro_orm_migrations', silent: true, snapshot: false },
+    // The limiter's counters are rate-limiter-flexible's table, not an entity: a migration creates it.
+    schemaGenerator: { skipTables: [RATE_LIMIT_TABLE] },
     // Entities are explicit schemas; nothing to discover at start.
     discovery: { warnWhenNoEntities: true },
     allowGlobalContext: false,

@@ -9,7 +9,7 @@ export interface CounterStore {
   close(): Promise<void>;
 }
 
-/** The table rate-limiter-flexible creates (if absent) and keeps its counters in. */
+/** The table rate-limiter-flexible keeps its counters in (created by a migration, not by the limiter). */
 export const RATE_LIMIT_TABLE = 'rate_limit_counter';
 
 /** A Redis call that takes longer than this counts as a failure (the request is let through). */
@@ -69,16 +69,21 @@ async function openDatabaseStore(db: Database): Promise<CounterStore> {
       return { rows, rowCount: rows.length };
     },
   };
-  let tableReady = false;
+  let sweeping = false;
   return {
     async limiter({ keyPrefix, points, durationSeconds }) {
-      const options = { storeClient: client, storeType: 'client', tableName: RATE_LIMIT_TABLE, keyPrefix, points, duration: durationSeconds };
-      // The first limiter creates the table and sweeps old rows now and then; the others reuse both.
-      if (tableReady) return new RateLimiterPostgres({ ...options, tableCreated: true, clearExpiredByTimeout: false } as PostgresOptions);
-      const limiter = await new Promise<RateLimiterPostgres>((resolve, reject) => {
-        const created: RateLimiterPostgres = new RateLimiterPostgres(options, (error?: unknown) => (error ? reject(error) : resolve(created)));
-      });
-      tableReady = true;
+      // The table comes from a migration; the first limiter sweeps expired rows now and then for all.
+      const limiter = new RateLimiterPostgres({
+        storeClient: client,
+        storeType: 'client',
+        tableName: RATE_LIMIT_TABLE,
+        tableCreated: true,
+        clearExpiredByTimeout: !sweeping,
+        keyPrefix,
+        points,
+        duration: durationSeconds,
+      } as PostgresOptions);
+      sweeping = true;
       return limiter;
     },
     close: async () => {},

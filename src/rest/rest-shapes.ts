@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { HTTP_STATUS_BY_CODE, type ErrorCode } from '../common/errors';
+
+/*
+ * What the REST shim answers, as zod schemas: the handlers' return types are inferred from them
+ * (catalog.schemas.ts) and the OpenAPI document is generated from them (openapi.ts), so neither
+ * can drift from the other.
+ */
+
+export const packageSummarySchema = z
+  .object({
+    package_id: z.string(),
+    tenant_id: z.string().meta({ description: 'Super admins see several tenants: every summary says which one it belongs to.' }),
+    name: z.string(),
+    description: z.string().nullable(),
+    version: z.string().meta({ description: 'The latest version (semver).' }),
+    author_id: z.string(),
+    author_email: z.string().nullable().meta({ description: "null unless the caller is in the package's tenant or a super admin." }),
+    visibility: z.enum(['tenant', 'groups']),
+    visibility_group_ids: z
+      .array(z.string())
+      .meta({ description: "Empty unless the caller is the author, an admin of the package's tenant or a super admin." }),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+  })
+  .meta({ description: 'A package as this caller may see it (CatalogPackageSummary).' });
+
+export const installBodySchema = z
+  .object({
+    flow: z.record(z.string(), z.unknown()).meta({ description: 'The flow document of the installed version.' }),
+    metadata: z.object({ package_id: z.string(), name: z.string(), version: z.string(), author_email: z.string().nullable() }),
+  })
+  .meta({ description: 'One version of a package, ready to import.' });
+
+const ERROR_CODES = Object.keys(HTTP_STATUS_BY_CODE) as [ErrorCode, ...ErrorCode[]];
+
+const reportedProblemSchema = z.union([
+  z.object({ path: z.string().meta({ description: 'Where, in snake_case: `$.package_id`, `$.nodes[2].id`.' }), message: z.string() }),
+  z.object({ path: z.string().meta({ description: 'JSON pointer into the flow, or `/readme`, `/description`, `/name`.' }), rule: z.string() }),
+]);
+
+export const problemDocumentSchema = z
+  .object({
+    type: z.url(),
+    title: z.string(),
+    status: z.int().min(400).max(599),
+    detail: z.string(),
+    code: z.enum(ERROR_CODES),
+    instance: z.string(),
+    request_id: z.string().nullable(),
+    problems: z.array(reportedProblemSchema).optional().meta({ description: 'BAD_USER_INPUT, FLOW_COMPILE_FAILED, FLOW_CONTAINS_SECRETS: each problem.' }),
+    quota: z
+      .object({ name: z.enum(['packages', 'bytes', 'versionsPerPackage']), limit: z.int().min(0), used: z.int().min(0) })
+      .optional()
+      .meta({ description: 'QUOTA_EXCEEDED: which limit, its value and what is used.' }),
+  })
+  .meta({ description: 'An RFC 9457 problem document with the catalog error `code`.' });
+
+export type PackageSummary = z.infer<typeof packageSummarySchema>;
+export type InstallBody = z.infer<typeof installBodySchema>;
+export type ProblemDocument = z.infer<typeof problemDocumentSchema>;
