@@ -7,6 +7,7 @@ import { Migration20261122051500_rate_limit_unlogged } from './Migration20261122
 import { Migration20261122052117_republish_base } from './Migration20261122052117_republish_base';
 import { Migration20261130141500_search } from './Migration20261130141500_search';
 import { Migration20261130141500_tenant_usage } from './Migration20261130141500_tenant_usage';
+import { Migration20261130160000_version_status } from './Migration20261130160000_version_status';
 
 /**
  * Migrations are listed here explicitly (no file globbing), so the same list works compiled,
@@ -21,4 +22,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122052117_republish_base', class: Migration20261122052117_republish_base },
   { name: 'Migration20261130141500_search', class: Migration20261130141500_search },
   { name: 'Migration20261130141500_tenant_usage', class: Migration20261130141500_tenant_usage },
+  { name: 'Migration20261130160000_version_status', class: Migration20261130160000_version_status },
 ];
