@@ -21,6 +21,7 @@ export const publishBodySchema = z.strictObject({
   flow_id: nullableText,
   content: z.unknown().optional(),
   tags: z.array(z.string()).nullish(),
+  changelog: nullableText,
 });
 
 export const visibilityBodySchema = z.strictObject({
@@ -117,10 +118,22 @@ export function toSummary(pkg: PackageView): PackageSummary {
   };
 }
 
+/** Install metadata carries the lineage (`tenant_id`, `sha256`) a copy keeps for update checks. */
 export function toInstallBody(result: InstallResult): {
   flow: Record<string, unknown>;
-  metadata: { package_id: string; name: string; version: string; author_email: string | null };
+  metadata: {
+    tenant_id: string;
+    package_id: string;
+    name: string;
+    version: string;
+    sha256: string;
+    author_email: string | null;
+    deprecation: { reason: string | null } | null;
+  };
 } {
-  const { packageId, name, version, authorEmail } = result.metadata;
-  return { flow: result.flow, metadata: { package_id: packageId, name, version, author_email: authorEmail } };
+  const { tenantId, packageId, name, version, sha256, authorEmail, deprecation } = result.metadata;
+  return {
+    flow: result.flow,
+    metadata: { tenant_id: tenantId, package_id: packageId, name, version, sha256, author_email: authorEmail, deprecation },
+  };
 }

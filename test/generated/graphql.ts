@@ -6,9 +6,12 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 export type CatalogAuditAction =
   | 'DELETE'
+  | 'DEPRECATE'
   | 'INSTALL'
   | 'PUBLISH'
-  | 'VISIBILITY';
+  | 'RESTORE'
+  | 'VISIBILITY'
+  | 'WITHDRAW';
 
 /** Who in the tenant sees a package */
 export type CatalogVisibility =
@@ -16,6 +19,8 @@ export type CatalogVisibility =
   | 'TENANT';
 
 export type PublishCatalogPackageInput = {
+  /** What changed in this version, at most 64 KiB */
+  changelog?: string | null | undefined;
   /** The flow document (FlowGraph) inline */
   content?: any;
   description?: string | null | undefined;

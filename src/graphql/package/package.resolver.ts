@@ -3,17 +3,23 @@ import type { Connection } from '../../common/pagination';
 import type { AuditEventRecord } from '../../modules/audit/audit.repository';
 import type { VersionRecord } from '../../modules/package/package.model';
 import type { PackageView } from '../../modules/package/package.view';
+import type { UpdateAnswer } from '../../modules/package/update-check';
+import type { VersionDiff } from '../../modules/package/use-cases/diff-versions';
 import type { InstallResult } from '../../modules/package/use-cases/install-package';
 import type { PackageConnection } from '../../modules/package/use-cases/read-packages';
 import type { GraphQLContext } from '../context';
 import {
   CatalogAuditEventConnectionType,
+  CatalogFlowDiffType,
+  CatalogInstalledInput,
   CatalogInstallResultType,
   CatalogPackageConnectionType,
   CatalogPackageFilter,
   CatalogPackageOrder,
   CatalogPackageType,
   CatalogPackageVersionConnectionType,
+  CatalogPackageVersionType,
+  CatalogUpdateType,
   CatalogVisibility,
   PublishCatalogPackageInput,
   UserRef,
@@ -55,6 +61,57 @@ export class CatalogPackageResolver {
     return ctx.catalog.listAuditEvents(ctx.caller, packageId, { first, after, tenantId });
   }
 
+  @Query(() => [CatalogUpdateType], { description: 'For up to 500 installed copies, in order: newer installable versions' })
+  catalogUpdates(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('installed', () => [CatalogInstalledInput]) installed: CatalogInstalledInput[],
+  ): Promise<UpdateAnswer<VersionRecord>[]> {
+    return ctx.catalog.checkUpdates(ctx.caller, installed);
+  }
+
+  @Query(() => CatalogFlowDiffType, { description: 'What changed between two versions of a package' })
+  catalogPackageDiff(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('packageId', () => String) packageId: string,
+    @Arg('from', () => String) from: string,
+    @Arg('to', () => String) to: string,
+    @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
+  ): Promise<VersionDiff> {
+    return ctx.catalog.diffVersions(ctx.caller, packageId, { from, to, tenantId });
+  }
+
+  @Mutation(() => CatalogPackageVersionType, { description: 'Still installable; install says why not to. Author, tenant admins, super admins' })
+  deprecateCatalogPackageVersion(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('packageId', () => String) packageId: string,
+    @Arg('version', () => String) version: string,
+    @Arg('reason', () => String) reason: string,
+    @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
+  ): Promise<VersionRecord> {
+    return ctx.catalog.deprecateVersion(ctx.caller, packageId, { version, reason, tenantId });
+  }
+
+  @Mutation(() => CatalogPackageVersionType, { description: 'Never served again (VERSION_WITHDRAWN). Author, tenant admins, super admins' })
+  withdrawCatalogPackageVersion(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('packageId', () => String) packageId: string,
+    @Arg('version', () => String) version: string,
+    @Arg('reason', () => String) reason: string,
+    @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
+  ): Promise<VersionRecord> {
+    return ctx.catalog.withdrawVersion(ctx.caller, packageId, { version, reason, tenantId });
+  }
+
+  @Mutation(() => CatalogPackageVersionType, { description: 'Back to active. Author, tenant admins, super admins' })
+  restoreCatalogPackageVersion(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('packageId', () => String) packageId: string,
+    @Arg('version', () => String) version: string,
+    @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
+  ): Promise<VersionRecord> {
+    return ctx.catalog.restoreVersion(ctx.caller, packageId, { version, tenantId });
+  }
+
   @Mutation(() => CatalogPackageType)
   publishCatalogPackage(
     @Ctx() ctx: GraphQLContext,
@@ -67,7 +124,7 @@ export class CatalogPackageResolver {
   installCatalogPackage(
     @Ctx() ctx: GraphQLContext,
     @Arg('packageId', () => String) packageId: string,
-    @Arg('version', () => String, { nullable: true, description: 'Default: the latest version' }) version?: string,
+    @Arg('version', () => String, { nullable: true, description: 'Default: the default version (the highest installable release)' }) version?: string,
     @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
   ): Promise<InstallResult> {
     return ctx.catalog.installPackage(ctx.caller, packageId, { version, tenantId });

@@ -7,6 +7,13 @@ export enum CatalogVisibility {
 }
 registerEnumType(CatalogVisibility, { name: 'CatalogVisibility', description: 'Who in the tenant sees a package' });
 
+export enum CatalogVersionStatus {
+  ACTIVE = 'active',
+  DEPRECATED = 'deprecated',
+  WITHDRAWN = 'withdrawn',
+}
+registerEnumType(CatalogVersionStatus, { name: 'CatalogVersionStatus', description: 'Deprecated versions install; withdrawn ones never' });
+
 // Two ways in for the router: the row id, or the natural key a client already knows.
 @Directive('@key(fields: "id")')
 @Directive('@key(fields: "tenantId packageId")')
@@ -29,7 +36,7 @@ export class CatalogPackageType {
   @Field(() => String, { nullable: true })
   description!: string | null;
 
-  @Field({ description: 'The latest published version' })
+  @Field({ description: 'The default version: the highest installable release, else prerelease (what install gives without a version)' })
   version!: string;
 
   @Field(() => String, { nullable: true })
@@ -147,10 +154,22 @@ export class PublishCatalogPackageInput {
 
   @Field(() => [String], { nullable: true, description: 'Lowercase slugs, at most 20' })
   tags?: string[] | null;
+
+  @Field(() => String, { nullable: true, description: 'What changed in this version, at most 64 KiB' })
+  changelog?: string | null;
 }
 
-@ObjectType('CatalogInstallMetadata')
+@ObjectType('CatalogDeprecation', { description: 'Why an installed version is deprecated' })
+export class CatalogDeprecationType {
+  @Field(() => String, { nullable: true })
+  reason!: string | null;
+}
+
+@ObjectType('CatalogInstallMetadata', { description: 'The lineage a copy keeps to ask catalogUpdates later' })
 export class CatalogInstallMetadataType {
+  @Field(() => ID)
+  tenantId!: string;
+
   @Field()
   packageId!: string;
 
@@ -160,8 +179,14 @@ export class CatalogInstallMetadataType {
   @Field()
   version!: string;
 
+  @Field({ description: 'Hex sha256 of the installed archive' })
+  sha256!: string;
+
   @Field(() => String, { nullable: true })
   authorEmail!: string | null;
+
+  @Field(() => CatalogDeprecationType, { nullable: true, description: 'Set when the installed version is deprecated' })
+  deprecation!: CatalogDeprecationType | null;
 }
 
 @ObjectType('CatalogInstallResult')
@@ -196,6 +221,93 @@ export class CatalogPackageVersionType {
 
   @Field()
   publishedAt!: Date;
+
+  @Field(() => CatalogVersionStatus)
+  status!: CatalogVersionStatus;
+
+  @Field(() => String, { nullable: true, description: 'Why it was deprecated or withdrawn' })
+  statusReason!: string | null;
+
+  @Field(() => String, { nullable: true })
+  changelog!: string | null;
+
+  @Field(() => [String], { description: "The distinct node types of this version's flow, sorted" })
+  nodeTypes!: string[];
+
+  @Field(() => Int, { description: 'Installs of this version' })
+  installCount!: number;
+}
+
+@InputType('CatalogInstalledInput', { description: 'An installed copy, as install metadata describes it' })
+export class CatalogInstalledInput {
+  @Field()
+  packageId!: string;
+
+  @Field()
+  version!: string;
+
+  @Field(() => ID, { nullable: true, description: "The package's tenant; default the caller's" })
+  tenantId?: string | null;
+}
+
+@ObjectType('CatalogUpdate', { description: 'Whether an installed copy has a newer version' })
+export class CatalogUpdateType {
+  @Field()
+  packageId!: string;
+
+  @Field()
+  installedVersion!: string;
+
+  @Field(() => String, { nullable: true, description: 'null when the package is unknown, invisible or has nothing installable' })
+  latestVersion!: string | null;
+
+  @Field()
+  updateAvailable!: boolean;
+
+  @Field(() => CatalogVersionStatus, { nullable: true, description: 'null when the installed version is unknown' })
+  installedStatus!: CatalogVersionStatus | null;
+
+  @Field(() => [CatalogPackageVersionType], { description: 'Installable versions above the installed one, newest first' })
+  newerVersions!: CatalogPackageVersionType[];
+}
+
+@ObjectType('CatalogNodeChange')
+export class CatalogNodeChangeType {
+  @Field(() => ID)
+  nodeId!: string;
+
+  @Field(() => GraphQLJSON)
+  before!: unknown;
+
+  @Field(() => GraphQLJSON)
+  after!: unknown;
+
+  @Field(() => [String], { description: 'JSON pointers (RFC 6901) of the changed fields, relative to the node' })
+  changedPaths!: string[];
+}
+
+@ObjectType('CatalogFlowDiff', { description: 'What changed between two versions; nodes matched by id' })
+export class CatalogFlowDiffType {
+  @Field()
+  from!: string;
+
+  @Field()
+  to!: string;
+
+  @Field(() => [GraphQLJSON])
+  nodesAdded!: unknown[];
+
+  @Field(() => [GraphQLJSON])
+  nodesRemoved!: unknown[];
+
+  @Field(() => [CatalogNodeChangeType])
+  nodesChanged!: CatalogNodeChangeType[];
+
+  @Field(() => [GraphQLJSON])
+  edgesAdded!: unknown[];
+
+  @Field(() => [GraphQLJSON])
+  edgesRemoved!: unknown[];
 }
 
 @ObjectType('CatalogPackageVersionEdge')
@@ -221,6 +333,9 @@ export enum CatalogAuditAction {
   VISIBILITY = 'visibility',
   DELETE = 'delete',
   INSTALL = 'install',
+  DEPRECATE = 'deprecate',
+  WITHDRAW = 'withdraw',
+  RESTORE = 'restore',
 }
 registerEnumType(CatalogAuditAction, { name: 'CatalogAuditAction' });
 
