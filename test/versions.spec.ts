@@ -1,5 +1,8 @@
 import fc from 'fast-check';
+import { createOrm } from '../src/infra/db/orm';
 import { defaultVersion } from '../src/modules/package/default-version';
+import { versionSortKey } from '../src/modules/package/version-sort-key';
+import { createTestDatabase } from './support/database';
 import type { VersionStatus, VersionStatusAction } from '../src/modules/package/version-status';
 import { compareVersions } from '../src/modules/package/versioning';
 import { flowContent, flowOfTypes } from './support/flows';
@@ -272,5 +275,33 @@ describe('install', () => {
       { version: '1.1.0', status: 'DEPRECATED', statusReason: 'because deprecate', changelog: null, nodeTypes: ['start'], installCount: 2 },
       { version: '1.0.0', status: 'WITHDRAWN', statusReason: 'because withdraw', changelog: 'First', nodeTypes: ['start'], installCount: 0 },
     ]);
+  });
+});
+
+describe('the version status migration', () => {
+  it('computes the sort key of existing versions and their package default version', async () => {
+    const database = await createTestDatabase();
+    const orm = await createOrm(database.config);
+    try {
+      await orm.migrator.up({ to: 'Migration20261130141500_tenant_usage' });
+      const execute = (query: string) => orm.em.fork().getConnection().execute(query);
+      await execute(`insert into catalog_package (id, tenant_id, package_id, name, latest_version, author_id, visibility, created_at, updated_at)
+        values ('00000000-0000-4000-8000-000000000001', 't', 'p', 'p', '2.0.0-rc.1', 'a', 'tenant', now(), now())`);
+      const versions = ['1.2.0', '1.10.0', '2.0.0-rc.1'];
+      for (const [i, version] of versions.entries()) {
+        await execute(`insert into catalog_package_version (id, catalog_package_id, version, sha256, size_bytes, blob_name, publisher_id, published_at)
+          values ('00000000-0000-4000-8000-00000000010${i}', '00000000-0000-4000-8000-000000000001', '${version}', 'x', 1, 'b${i}', 'a', now())`);
+      }
+      await orm.migrator.up();
+      const rows = (await execute(`select version, version_sort, status, install_count from catalog_package_version order by version`)) as any[];
+      expect(rows.map((row) => [row.version, row.version_sort, row.status, Number(row.install_count)])).toEqual(
+        [...versions].sort().map((version) => [version, versionSortKey(version), 'active', 0]),
+      );
+      const [pkg] = (await execute(`select default_version from catalog_package`)) as any[];
+      expect(pkg.default_version).toBe('1.10.0');
+    } finally {
+      await orm.close();
+      await database.drop();
+    }
   });
 });
