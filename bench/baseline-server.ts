@@ -24,6 +24,7 @@ import { buildPackageArchive, packageJsonFor } from '../src/modules/package/pack
 import type { PackageRecord } from '../src/modules/package/package.model';
 import { mayPerform } from '../src/modules/access/policy';
 import { PackageRepository } from '../src/modules/package/package.repository';
+import { versionSortKey } from '../src/modules/package/version-sort-key';
 import { pgEm } from './pg-em';
 
 const env = (name: string): string => {
@@ -188,6 +189,7 @@ async function publish(caller: Caller, variables: Record<string, unknown>): Prom
       description: input.description ?? null,
       readme: null,
       latestVersion: input.version,
+      defaultVersion: null,
       republishBase: null,
       authorId: caller.userId,
       authorEmail: caller.email,
@@ -213,9 +215,12 @@ async function publish(caller: Caller, variables: Record<string, unknown>): Prom
       publishedAt: now,
       tags: [],
       nodeTypes: [],
+      changelog: null,
+      versionSort: versionSortKey(input.version),
     });
     const fields = { name: input.name, description: input.description ?? null, readme: null, latestVersion: input.version, republishBase: null, sourceFlowId: null, tags: [], nodeTypes: [], updatedAt: now };
     await repo.updateAfterPublish(tx, row.id, fields);
+    await repo.refreshDefaultVersion(tx, row.id);
     await audit.record(tx, caller, {
       tenantId: row.tenantId,
       packageUuid: row.id,

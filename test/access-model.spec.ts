@@ -217,7 +217,8 @@ class CatalogModel {
     const chosen = version ?? p.version;
     if (!p.versions.includes(chosen)) return fail('NOT_FOUND');
     this.record(p);
-    return ok({ packageId, name: p.packageId, version: chosen, authorEmail: p.authorEmail });
+    // The lineage: the package's tenant and the archive's sha256 (not modelled); no version here is deprecated.
+    return ok({ tenantId: p.tenant, packageId, name: p.packageId, version: chosen, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), authorEmail: p.authorEmail, deprecation: null });
   }
 
   get(c: Caller, tenantArg: string | null, packageId: string): Expected<PackageView | null> {

@@ -104,10 +104,13 @@ describe('embedded defaults across a restart', () => {
     const installed = await request(`${base}/graphql`, InstallPackageDocument, { packageId: 'persisted' }, token);
     expect(installed.body.errors).toBeUndefined();
     expect(installed.body.data!.installCatalogPackage.metadata).toEqual({
+      tenantId: 'acme',
       packageId: 'persisted',
       name: 'Persisted',
       version: '0.1.1',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       authorEmail: 'alice@acme.example',
+      deprecation: null,
     });
     expect(installed.body.data!.installCatalogPackage.flow).toMatchObject({
       name: 'Copy of Persisted flow',

@@ -141,10 +141,13 @@ describe('publish, list and install over HTTP', () => {
       expect(flow.edges).toEqual(source.edges);
       expect(flow.config).toEqual(source.config);
       expect(metadata).toEqual({
+        tenantId: tenant,
         packageId: 'support-triage',
         name: 'Support Triage',
         version: '0.1.0',
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
         authorEmail: `alice@${tenant}.example`,
+        deprecation: null,
       });
 
       // Each install mints its own id.

@@ -430,10 +430,13 @@ describe('GET /api/v1/catalog/{package_id}/install', () => {
     expect(res.contentType).toMatch(/^application\/json/);
     expect(Object.keys(res.body).sort()).toEqual(['flow', 'metadata']);
     expect(res.body.metadata).toEqual({
+      tenant_id: tenant,
       package_id: 'customer-support',
       name: 'Customer Support',
       version: '0.2.0',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       author_email: 'alice@example.test',
+      deprecation: null,
     });
     const { id, name, ...rest_ } = res.body.flow;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
@@ -643,7 +646,8 @@ describe('REST and GraphQL leave the same state', () => {
     expect((await publish(token, { ...steps[0], version: '0.2.0' })).status).toBe(409);
     seen.push((await rest('PATCH', '/support/visibility', { token, body: { visibility: 'groups', visibility_group_ids: ['g2', 'g1', 'g2'] } })).body.visibility);
     const installed = (await rest('GET', '/support/install', { token })).body;
-    seen.push({ ...installed, flow: { ...installed.flow, id: 'fresh' } });
+    // The tenants differ; the rest of the lineage (sha256 included: same archive bytes) does not.
+    seen.push({ ...installed, flow: { ...installed.flow, id: 'fresh' }, metadata: { ...installed.metadata, tenant_id: 'T' } });
     return seen;
   }
 
@@ -661,7 +665,15 @@ describe('REST and GraphQL leave the same state', () => {
     const { flow, metadata } = (await t.request(InstallPackageDocument, { packageId: 'support' }, token)).body.data!.installCatalogPackage;
     seen.push({
       flow: { ...flow, id: 'fresh' },
-      metadata: { package_id: metadata.packageId, name: metadata.name, version: metadata.version, author_email: metadata.authorEmail },
+      metadata: {
+        tenant_id: 'T',
+        package_id: metadata.packageId,
+        name: metadata.name,
+        version: metadata.version,
+        sha256: metadata.sha256,
+        author_email: metadata.authorEmail,
+        deprecation: metadata.deprecation,
+      },
     });
     return seen;
   }

@@ -82,6 +82,7 @@ export function createCatalogRouter({ catalog, verifier, logger, afterAuthentica
       flowId: body.flow_id,
       content: body.content,
       tags: body.tags,
+      changelog: body.changelog,
     };
     const pkg = await inRest(catalog.publishPackage(caller, input, requestMetaOf(req, res)));
     res.status(201).json(toSummary(pkg));

@@ -22,6 +22,7 @@ export const publishBodySchema = z.strictObject({
   flow_id: nullableText,
   content: z.unknown().optional(),
   tags: z.array(z.string()).nullish(),
+  changelog: nullableText,
 });
 
 export const visibilityBodySchema = z.strictObject({
@@ -101,7 +102,11 @@ export function toSummary(pkg: PackageView): PackageSummary {
   };
 }
 
+/** Install metadata carries the lineage (`tenant_id`, `sha256`) a copy keeps for update checks. */
 export function toInstallBody(result: InstallResult): InstallBody {
-  const { packageId, name, version, authorEmail } = result.metadata;
-  return { flow: result.flow, metadata: { package_id: packageId, name, version, author_email: authorEmail } };
+  const { tenantId, packageId, name, version, sha256, authorEmail, deprecation } = result.metadata;
+  return {
+    flow: result.flow,
+    metadata: { tenant_id: tenantId, package_id: packageId, name, version, sha256, author_email: authorEmail, deprecation },
+  };
 }

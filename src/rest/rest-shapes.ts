@@ -28,7 +28,20 @@ export const packageSummarySchema = z
 export const installBodySchema = z
   .object({
     flow: z.record(z.string(), z.unknown()).meta({ description: 'The flow document of the installed version.' }),
-    metadata: z.object({ package_id: z.string(), name: z.string(), version: z.string(), author_email: z.string().nullable() }),
+    metadata: z
+      .object({
+        tenant_id: z.string(),
+        package_id: z.string(),
+        name: z.string(),
+        version: z.string(),
+        sha256: z.string().meta({ description: 'sha256 of the installed archive: with tenant_id, package_id and version, what a copy keeps to check for updates.' }),
+        author_email: z.string().nullable(),
+        deprecation: z
+          .object({ reason: z.string().nullable() })
+          .nullable()
+          .meta({ description: 'Set when the installed version is deprecated: it still works, but a newer one is advised.' }),
+      })
+      .meta({ description: 'What was installed (the lineage of the copy).' }),
   })
   .meta({ description: 'One version of a package, ready to import.' });
 

@@ -3,18 +3,25 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Connection } from '../../common/
 import type { AuditEventRecord } from '../../modules/audit/audit.repository';
 import type { VersionRecord } from '../../modules/package/package.model';
 import type { PackageView } from '../../modules/package/package.view';
+import type { UpdateAnswer } from '../../modules/package/update-check';
+import type { VersionDiff } from '../../modules/package/use-cases/diff-versions';
 import type { InstallResult } from '../../modules/package/use-cases/install-package';
 import type { PackageConnection } from '../../modules/package/use-cases/read-packages';
 import type { GraphQLContext } from '../context';
+import type { ErrorCode } from '../../common/errors';
 import { withErrors } from '../error-docs';
 import {
   CatalogAuditEventConnectionType,
+  CatalogFlowDiffType,
+  CatalogInstalledInput,
   CatalogInstallResultType,
   CatalogPackageConnectionType,
   CatalogPackageFilter,
   CatalogPackageOrder,
   CatalogPackageType,
   CatalogPackageVersionConnectionType,
+  CatalogPackageVersionType,
+  CatalogUpdateType,
   CatalogVisibility,
   PublishCatalogPackageInput,
   UserRef,
@@ -22,6 +29,7 @@ import {
 
 const TENANT_ARG = { nullable: true, description: 'Another tenant: super admins only' } as const;
 const PACKAGE_ID_ARG = { description: 'The package slug' } as const;
+const STATUS_ERRORS: ErrorCode[] = ['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN', 'ILLEGAL_STATE'];
 const FIRST_ARG = { nullable: true, description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})` } as const;
 const AFTER_ARG = { nullable: true, description: 'The endCursor of the previous page' } as const;
 
@@ -66,6 +74,67 @@ export class CatalogPackageResolver {
     return ctx.catalog.listAuditEvents(ctx.caller, packageId, { first, after, tenantId });
   }
 
+  @Query(() => [CatalogUpdateType], {
+    description: withErrors('For up to 500 installed copies, in input order: the newer installable versions and the installed one\'s status; invisible packages answer as unknown ones', ['BAD_USER_INPUT', 'FORBIDDEN']),
+  })
+  catalogUpdates(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('installed', () => [CatalogInstalledInput], { description: 'The copies: what their install metadata recorded' }) installed: CatalogInstalledInput[],
+  ): Promise<UpdateAnswer<VersionRecord>[]> {
+    return ctx.catalog.checkUpdates(ctx.caller, installed);
+  }
+
+  @Query(() => CatalogFlowDiffType, {
+    description: withErrors('What changed between two versions of a package, read from their checked archives', ['NOT_FOUND', 'FORBIDDEN']),
+  })
+  catalogPackageDiff(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('packageId', () => String, PACKAGE_ID_ARG) packageId: string,
+    @Arg('from', () => String, { description: 'The older version' }) from: string,
+    @Arg('to', () => String, { description: 'The newer version' }) to: string,
+    @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
+  ): Promise<VersionDiff> {
+    return ctx.catalog.diffVersions(ctx.caller, packageId, { from, to, tenantId });
+  }
+
+  @Mutation(() => CatalogPackageVersionType, {
+    description: withErrors('Marks a version deprecated: still installable, and install says why not to. Author, tenant admins, super admins', STATUS_ERRORS),
+  })
+  deprecateCatalogPackageVersion(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('packageId', () => String, PACKAGE_ID_ARG) packageId: string,
+    @Arg('version', () => String, { description: 'The version, exactly as published' }) version: string,
+    @Arg('reason', () => String, { description: 'Why, for those who install it: 1 to 500 characters' }) reason: string,
+    @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
+  ): Promise<VersionRecord> {
+    return ctx.catalog.deprecateVersion(ctx.caller, packageId, { version, reason, tenantId });
+  }
+
+  @Mutation(() => CatalogPackageVersionType, {
+    description: withErrors('Withdraws a version: never served again (install answers VERSION_WITHDRAWN). Author, tenant admins, super admins', STATUS_ERRORS),
+  })
+  withdrawCatalogPackageVersion(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('packageId', () => String, PACKAGE_ID_ARG) packageId: string,
+    @Arg('version', () => String, { description: 'The version, exactly as published' }) version: string,
+    @Arg('reason', () => String, { description: 'Why, for those who install it: 1 to 500 characters' }) reason: string,
+    @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
+  ): Promise<VersionRecord> {
+    return ctx.catalog.withdrawVersion(ctx.caller, packageId, { version, reason, tenantId });
+  }
+
+  @Mutation(() => CatalogPackageVersionType, {
+    description: withErrors('Restores a deprecated or withdrawn version to active. Author, tenant admins, super admins', STATUS_ERRORS),
+  })
+  restoreCatalogPackageVersion(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('packageId', () => String, PACKAGE_ID_ARG) packageId: string,
+    @Arg('version', () => String, { description: 'The version, exactly as published' }) version: string,
+    @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
+  ): Promise<VersionRecord> {
+    return ctx.catalog.restoreVersion(ctx.caller, packageId, { version, tenantId });
+  }
+
   @Mutation(() => CatalogPackageType, {
     description: withErrors('Publishes a version, creating the package on its first one; an `Idempotency-Key` header makes a retry safe', [
       'BAD_USER_INPUT',
@@ -93,7 +162,7 @@ export class CatalogPackageResolver {
   installCatalogPackage(
     @Ctx() ctx: GraphQLContext,
     @Arg('packageId', () => String, PACKAGE_ID_ARG) packageId: string,
-    @Arg('version', () => String, { nullable: true, description: 'Default: the latest version' }) version?: string,
+    @Arg('version', () => String, { nullable: true, description: 'Default: the default version (the highest installable release)' }) version?: string,
     @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
   ): Promise<InstallResult> {
     return ctx.catalog.installPackage(ctx.caller, packageId, { version, tenantId });

@@ -14,6 +14,21 @@ registerEnumType(CatalogVisibility, {
   },
 });
 
+export enum CatalogVersionStatus {
+  ACTIVE = 'active',
+  DEPRECATED = 'deprecated',
+  WITHDRAWN = 'withdrawn',
+}
+registerEnumType(CatalogVersionStatus, {
+  name: 'CatalogVersionStatus',
+  description: 'Deprecated versions install; withdrawn ones never',
+  valuesConfig: {
+    ACTIVE: { description: 'Installable; may be the default version' },
+    DEPRECATED: { description: 'Still installable, with a reason not to' },
+    WITHDRAWN: { description: 'Never served again' },
+  },
+});
+
 // Two ways in for the router: the row id, or the natural key a client already knows.
 @Directive('@key(fields: "id")')
 @Directive('@key(fields: "tenantId packageId")')
@@ -36,7 +51,7 @@ export class CatalogPackageType {
   @Field(() => String, { nullable: true, description: 'Short description, or null' })
   description!: string | null;
 
-  @Field({ description: 'The latest published version' })
+  @Field({ description: 'The default version: the highest installable release, else prerelease (what install gives without a version)' })
   version!: string;
 
   @Field(() => String, { nullable: true, description: 'Markdown readme of the latest version, or null' })
@@ -164,10 +179,22 @@ export class PublishCatalogPackageInput {
 
   @Field(() => [String], { nullable: true, description: 'Lowercase slugs, at most 20' })
   tags?: string[] | null;
+
+  @Field(() => String, { nullable: true, description: 'What changed in this version, at most 64 KiB' })
+  changelog?: string | null;
 }
 
-@ObjectType('CatalogInstallMetadata', { description: 'The package and version an install came from' })
+@ObjectType('CatalogDeprecation', { description: 'Why an installed version is deprecated' })
+export class CatalogDeprecationType {
+  @Field(() => String, { nullable: true, description: 'The reason given when it was deprecated' })
+  reason!: string | null;
+}
+
+@ObjectType('CatalogInstallMetadata', { description: 'The package and version an install came from: the lineage a copy keeps to ask catalogUpdates later' })
 export class CatalogInstallMetadataType {
+  @Field(() => ID, { description: 'The tenant of the package' })
+  tenantId!: string;
+
   @Field({ description: 'The package slug' })
   packageId!: string;
 
@@ -177,8 +204,14 @@ export class CatalogInstallMetadataType {
   @Field({ description: 'The installed version' })
   version!: string;
 
+  @Field({ description: 'Hex sha256 of the installed archive' })
+  sha256!: string;
+
   @Field(() => String, { nullable: true, description: 'Only for callers in the package tenant and super admins' })
   authorEmail!: string | null;
+
+  @Field(() => CatalogDeprecationType, { nullable: true, description: 'Set when the installed version is deprecated' })
+  deprecation!: CatalogDeprecationType | null;
 }
 
 @ObjectType('CatalogInstallResult', { description: 'A flow ready to import, and what it was installed from' })
@@ -213,6 +246,93 @@ export class CatalogPackageVersionType {
 
   @Field({ description: 'When it was published' })
   publishedAt!: Date;
+
+  @Field(() => CatalogVersionStatus, { description: 'Active, deprecated (still installable) or withdrawn (never served)' })
+  status!: CatalogVersionStatus;
+
+  @Field(() => String, { nullable: true, description: 'Why it was deprecated or withdrawn' })
+  statusReason!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'What changed in this version, as its publisher wrote it' })
+  changelog!: string | null;
+
+  @Field(() => [String], { description: "The distinct node types of this version's flow, sorted" })
+  nodeTypes!: string[];
+
+  @Field(() => Int, { description: 'Installs of this version' })
+  installCount!: number;
+}
+
+@InputType('CatalogInstalledInput', { description: 'An installed copy, as install metadata describes it' })
+export class CatalogInstalledInput {
+  @Field({ description: 'The package slug from the install metadata' })
+  packageId!: string;
+
+  @Field({ description: 'The installed version' })
+  version!: string;
+
+  @Field(() => ID, { nullable: true, description: "The package's tenant; default the caller's" })
+  tenantId?: string | null;
+}
+
+@ObjectType('CatalogUpdate', { description: 'Whether an installed copy has a newer version' })
+export class CatalogUpdateType {
+  @Field({ description: 'The package slug, as asked' })
+  packageId!: string;
+
+  @Field({ description: 'The installed version, as asked' })
+  installedVersion!: string;
+
+  @Field(() => String, { nullable: true, description: 'null when the package is unknown, invisible or has nothing installable' })
+  latestVersion!: string | null;
+
+  @Field({ description: 'Whether an installable version above the installed one exists' })
+  updateAvailable!: boolean;
+
+  @Field(() => CatalogVersionStatus, { nullable: true, description: 'null when the installed version is unknown' })
+  installedStatus!: CatalogVersionStatus | null;
+
+  @Field(() => [CatalogPackageVersionType], { description: 'Installable versions above the installed one, newest first' })
+  newerVersions!: CatalogPackageVersionType[];
+}
+
+@ObjectType('CatalogNodeChange', { description: 'A node present in both versions whose content changed' })
+export class CatalogNodeChangeType {
+  @Field(() => ID, { description: 'The node id (nodes are matched by id)' })
+  nodeId!: string;
+
+  @Field(() => GraphQLJSON, { description: 'The node in the older version' })
+  before!: unknown;
+
+  @Field(() => GraphQLJSON, { description: 'The node in the newer version' })
+  after!: unknown;
+
+  @Field(() => [String], { description: 'JSON pointers (RFC 6901) of the changed fields, relative to the node' })
+  changedPaths!: string[];
+}
+
+@ObjectType('CatalogFlowDiff', { description: 'What changed between two versions; nodes matched by id' })
+export class CatalogFlowDiffType {
+  @Field({ description: 'The older version' })
+  from!: string;
+
+  @Field({ description: 'The newer version' })
+  to!: string;
+
+  @Field(() => [GraphQLJSON], { description: 'Nodes only in the newer version' })
+  nodesAdded!: unknown[];
+
+  @Field(() => [GraphQLJSON], { description: 'Nodes only in the older version' })
+  nodesRemoved!: unknown[];
+
+  @Field(() => [CatalogNodeChangeType], { description: 'Nodes in both whose content changed' })
+  nodesChanged!: CatalogNodeChangeType[];
+
+  @Field(() => [GraphQLJSON], { description: 'Edges only in the newer version' })
+  edgesAdded!: unknown[];
+
+  @Field(() => [GraphQLJSON], { description: 'Edges only in the older version' })
+  edgesRemoved!: unknown[];
 }
 
 @ObjectType('CatalogPackageVersionEdge', { description: 'A version in a page, with its cursor' })
@@ -238,6 +358,9 @@ export enum CatalogAuditAction {
   VISIBILITY = 'visibility',
   DELETE = 'delete',
   INSTALL = 'install',
+  DEPRECATE = 'deprecate',
+  WITHDRAW = 'withdraw',
+  RESTORE = 'restore',
 }
 registerEnumType(CatalogAuditAction, {
   name: 'CatalogAuditAction',
@@ -247,6 +370,9 @@ registerEnumType(CatalogAuditAction, {
     VISIBILITY: { description: 'The visibility changed' },
     DELETE: { description: 'The package was deleted' },
     INSTALL: { description: 'A version was installed' },
+    DEPRECATE: { description: 'A version was deprecated' },
+    WITHDRAW: { description: 'A version was withdrawn' },
+    RESTORE: { description: 'A version was restored to active' },
   },
 });
 

@@ -15,6 +15,8 @@ export interface PackageSubject {
   visibility: 'tenant' | 'groups';
   visibilityGroupIds: readonly string[];
   deletedAt: Date | null;
+  /** null when no version is installable: the package is then listed for its author and admins only. */
+  defaultVersion: string | null;
 }
 
 interface Rule {
@@ -45,6 +47,10 @@ const RULES = {
     onPackage: authorOrAdmin,
     denied: 'Only the author or an admin may change this package',
   },
+  /** A version's status (docs/API.md "Version status, default version, updates and diffs"). */
+  'package:deprecateVersion': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: 'Only the author or an admin may change this package' },
+  'package:withdrawVersion': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: 'Only the author or an admin may change this package' },
+  'package:restoreVersion': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: 'Only the author or an admin may change this package' },
   'package:delete': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: 'Only the author or an admin may change this package' },
   'package:readAudit': { permission: PERMISSION_VIEW, onPackage: authorOrAdmin, denied: 'Only the author or an admin may read this audit trail' },
   /** Field rules: `visibilityGroupIds` and `authorEmail` are redacted for everyone else. */
@@ -111,12 +117,14 @@ export function isAuthor(caller: Caller, pkg: Pick<PackageSubject, 'authorId' | 
 /**
  * Who sees a package: a live package of the caller's tenant with visibility `tenant`, or
  * `groups` sharing one of the caller's groups, or authored by the caller; every live package of
- * a tenant they administer; every live package for a super admin. `visibleToSql` is the same rule.
+ * a tenant they administer; every live package for a super admin. A package with no installable
+ * version (all withdrawn) only for its author and admins. `visibleToSql` is the same rule.
  */
 export function canSee(caller: Caller, pkg: PackageSubject): boolean {
   if (pkg.deletedAt !== null) return false;
   if (isAdminOf(caller, pkg.tenantId)) return true;
   if (pkg.tenantId !== caller.tenantId) return false;
+  if (pkg.defaultVersion === null) return pkg.authorId === caller.userId;
   if (pkg.visibility === 'tenant' || pkg.authorId === caller.userId) return true;
   return pkg.visibilityGroupIds.some((group) => caller.groups.includes(group));
 }
@@ -126,8 +134,8 @@ export function visibleToSql(caller: Caller, alias = 'p'): { sql: string; params
   if (isSuperAdmin(caller)) return { sql: `${alias}.deleted_at is null`, params: [] };
   if (isAdminOf(caller, caller.tenantId)) return { sql: `${alias}.deleted_at is null and ${alias}.tenant_id = ?`, params: [caller.tenantId] };
   return {
-    sql: `${alias}.deleted_at is null and ${alias}.tenant_id = ? and (${alias}.visibility = 'tenant'
-      or ${alias}.author_id = ? or (${alias}.visibility = 'groups' and ${alias}.visibility_group_ids && ?::text[]))`,
+    sql: `${alias}.deleted_at is null and ${alias}.tenant_id = ? and (${alias}.author_id = ? or ${alias}.default_version is not null
+      and (${alias}.visibility = 'tenant' or (${alias}.visibility = 'groups' and ${alias}.visibility_group_ids && ?::text[])))`,
     params: [caller.tenantId, caller.userId, toPgTextArray(caller.groups)],
   };
 }

@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
-export const AUDIT_ACTIONS = ['publish', 'visibility', 'delete', 'install'] as const;
+export const AUDIT_ACTIONS = ['publish', 'visibility', 'delete', 'install', 'deprecate', 'withdraw', 'restore'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** One row per change (and per install), written in the same transaction as what it records. */

@@ -9,10 +9,13 @@ import { readUsage } from '../quota/read-usage';
 import type { SecretGuard } from '../secrets/secret-guard';
 import type { ArchiveCache } from './archive-cache';
 import type { PackageRepository } from './package.repository';
+import { checkUpdates } from './use-cases/check-updates';
+import { diffVersions } from './use-cases/diff-versions';
 import { installPackage } from './use-cases/install-package';
 import { deletePackage, listAuditEvents, setVisibility } from './use-cases/manage-package';
 import { publishPackage } from './use-cases/publish-package';
 import { getPackage, getPackagesByIds, getPackagesByKeys, listPackages, listPackagesFromFlows, listVersions } from './use-cases/read-packages';
+import { deprecateVersion, restoreVersion, withdrawVersion } from './use-cases/version-status';
 
 /** What the catalog's use cases are built from; `app.ts` (the composition root) provides it. */
 export interface CatalogDeps {
@@ -66,6 +69,11 @@ export function createCatalog(deps: CatalogDeps) {
     deletePackage: bind(deletePackage),
     listAuditEvents: bind(listAuditEvents),
     readUsage: bind(readUsage),
+    deprecateVersion: bind(deprecateVersion),
+    withdrawVersion: bind(withdrawVersion),
+    restoreVersion: bind(restoreVersion),
+    checkUpdates: bind(checkUpdates),
+    diffVersions: bind(diffVersions),
   };
 }
 

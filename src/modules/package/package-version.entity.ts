@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { CatalogPackage } from './package.entity';
+import { VERSION_STATUSES } from './version-status';
 
 /** Every published version, kept forever: a version and its blob are never overwritten. */
 export const CatalogPackageVersionSchema = defineEntity({
@@ -24,6 +25,13 @@ export const CatalogPackageVersionSchema = defineEntity({
     publishedAt: p.datetime(),
     tags: p.array().default([]),
     nodeTypes: p.array().default([]),
+    status: p.enum(VERSION_STATUSES).default('active'),
+    // Why the version was deprecated or withdrawn (null when active).
+    statusReason: p.text().nullable(),
+    changelog: p.text().nullable(),
+    // versionSortKey(version): byte order is semver precedence, so the "C" collation sorts it.
+    versionSort: p.text().collation('C'),
+    installCount: p.bigint().defaultRaw('0'),
   },
 });
 

@@ -48,6 +48,9 @@ export const CatalogPackageSchema = defineEntity({
     // Set when the latest version was an auto-bump: the version string that was republished.
     // Any request from it up to the latest is a republish too (see planPublishVersion).
     republishBase: p.string().length(64).nullable(),
+    // The highest installable release, else prerelease, else null (defaultVersionSql): what
+    // `version` shows and a plain install gets; recomputed wherever a version is added or changes state.
+    defaultVersion: p.string().length(64).nullable(),
     authorId: p.string().length(256),
     authorEmail: p.string().length(320).nullable(),
     visibility: p.enum(VISIBILITIES).default('tenant'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { column, rowMapper } from '../../infra/db/sql';
 import { VISIBILITIES, type Visibility } from './package.entity';
+import { VERSION_STATUSES, type VersionStatus } from './version-status';
 
 /** A `catalog_package` row as use cases see it: a plain, read-only snapshot. */
 export const packageRows = rowMapper(
@@ -13,6 +14,7 @@ export const packageRows = rowMapper(
     readme: column.nullableText,
     latest_version: column.text,
     republish_base: column.nullableText,
+    default_version: column.nullableText,
     author_id: column.text,
     author_email: column.nullableText,
     visibility: z.enum(VISIBILITIES),
@@ -34,6 +36,8 @@ export const packageRows = rowMapper(
     readme: row.readme,
     latestVersion: row.latest_version,
     republishBase: row.republish_base,
+    /** The highest installable release, else prerelease; null when nothing is installable. */
+    defaultVersion: row.default_version,
     authorId: row.author_id,
     authorEmail: row.author_email,
     visibility: row.visibility as Visibility,
@@ -64,6 +68,11 @@ export const versionRows = rowMapper(
     published_at: column.timestamp,
     tags: column.textArray,
     node_types: column.textArray,
+    status: z.enum(VERSION_STATUSES as [VersionStatus, ...VersionStatus[]]),
+    status_reason: column.nullableText,
+    changelog: column.nullableText,
+    version_sort: column.text,
+    install_count: column.integer,
   },
   (row) => ({
     id: row.id,
@@ -77,6 +86,11 @@ export const versionRows = rowMapper(
     publishedAt: row.published_at,
     tags: row.tags,
     nodeTypes: row.node_types,
+    status: row.status,
+    statusReason: row.status_reason,
+    changelog: row.changelog,
+    versionSort: row.version_sort,
+    installCount: row.install_count,
   }),
 );
 

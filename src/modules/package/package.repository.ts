@@ -4,9 +4,11 @@ import type { Em } from '../../infra/db/database';
 import { keysetAfter, toPage, type KeysetOrder } from '../../infra/db/keyset';
 import { toDate, toPgTextArray } from '../../infra/db/sql';
 import { visibleToSql } from '../access/policy';
+import { defaultVersionSql } from './default-version';
 import type { Visibility } from './package.entity';
 import { NO_SEARCH, ORDER_KEYS, tsquerySql, type PackageSearch } from './package-search';
 import { packageRows, versionRows, type PackageRecord, type VersionRecord } from './package.model';
+import type { VersionStatus } from './version-status';
 
 const PACKAGE_COLUMNS = packageRows.columns('p');
 const VERSION_COLUMNS = versionRows.columns('v');
@@ -189,23 +191,87 @@ export class PackageRepository {
     );
   }
 
-  async countInstall(em: Em, id: string): Promise<void> {
-    await em.execute(`update catalog_package set install_count = install_count + 1 where id = ?`, [id]);
+  /** One install of one version: its count and the package's move together, in one statement. */
+  async countInstall(em: Em, id: string, versionId: string): Promise<void> {
+    await em.execute(
+      `with counted as (update catalog_package_version set install_count = install_count + 1 where id = ?)
+       update catalog_package set install_count = install_count + 1 where id = ?`,
+      [versionId, id],
+    );
+  }
+
+  /**
+   * Recomputes the package's default version from its version rows (`defaultVersionSql`); run in
+   * every transaction that adds a version or changes a status, under the package row lock.
+   */
+  async refreshDefaultVersion(em: Em, id: string): Promise<string | null> {
+    const rows = await em.execute<{ default_version: string | null }[]>(
+      `update catalog_package p set default_version = ${defaultVersionSql('p.id')} where p.id = ? returning p.default_version`,
+      [id],
+    );
+    return rows[0]?.default_version ?? null;
+  }
+
+  async updateVersionStatus(em: Em, versionId: string, status: VersionStatus, reason: string | null): Promise<void> {
+    await em.execute(`update catalog_package_version set status = ?, status_reason = ? where id = ?`, [status, reason, versionId]);
   }
 
   async markDeleted(em: Em, id: string, at: Date): Promise<void> {
     await em.execute(`update catalog_package set deleted_at = ?, updated_at = ? where id = ?`, [at, at, id]);
   }
 
-  async insertVersion(em: Em, version: VersionRecord): Promise<void> {
+  /** A new version row: active, never installed. */
+  async insertVersion(em: Em, version: Omit<VersionRecord, 'status' | 'statusReason' | 'installCount'>): Promise<void> {
     await em.execute(
       `insert into catalog_package_version (id, catalog_package_id, version, sha256, size_bytes, blob_name,
-         publisher_id, publisher_email, published_at, tags, node_types) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?::text[])`,
+         publisher_id, publisher_email, published_at, tags, node_types, changelog, version_sort)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?::text[], ?, ?)`,
       [
         version.id, version.packageUuid, version.version, version.sha256, version.sizeBytes, version.blobName,
         version.publisherId, version.publisherEmail, version.publishedAt, toPgTextArray(version.tags), toPgTextArray(version.nodeTypes),
+        version.changelog, version.versionSort,
       ],
     );
+  }
+
+  /**
+   * For each installed copy, in input order and in ONE statement whatever their number: the
+   * versions of its package the caller sees that `shapeUpdate` needs (the installed one, the
+   * installable ones above it, the default and the highest installable), or null when the
+   * package is unknown or invisible. `sortKey` is `versionSortKey(version)` of each input.
+   */
+  async findVersionsForUpdates(
+    em: Em,
+    caller: Caller,
+    installed: readonly { tenantId: string; packageId: string; version: string; sortKey: string }[],
+  ): Promise<(VersionRecord[] | null)[]> {
+    if (installed.length === 0) return [];
+    const visible = visibleToSql(caller);
+    const rows = await em.execute<{ ord: number | string; package_uuid: string | null; versions: unknown }[]>(
+      `select i.ord, p.id as package_uuid, vs.versions
+       from unnest(?::text[], ?::text[], ?::text[], ?::text[]) with ordinality as i(tenant_id, package_id, version, sort_key, ord)
+       left join catalog_package p on p.tenant_id = i.tenant_id and p.package_id = i.package_id and ${visible.sql}
+       left join lateral (
+         select coalesce(jsonb_agg(to_jsonb(v) order by v.version_sort collate "C" desc), '[]'::jsonb) as versions
+         from catalog_package_version v
+         where v.catalog_package_id = p.id and (v.version = i.version or v.version = p.default_version
+           or (v.status <> 'withdrawn' and (v.version_sort collate "C" > i.sort_key collate "C" or v.version_sort = (
+             select max(w.version_sort collate "C") from catalog_package_version w where w.catalog_package_id = p.id and w.status <> 'withdrawn'))))
+       ) vs on p.id is not null
+       order by i.ord`,
+      [
+        toPgTextArray(installed.map((copy) => copy.tenantId)),
+        toPgTextArray(installed.map((copy) => copy.packageId)),
+        toPgTextArray(installed.map((copy) => copy.version)),
+        toPgTextArray(installed.map((copy) => copy.sortKey)),
+        ...visible.params,
+      ],
+    );
+    return rows.map((row) => {
+      if (row.package_uuid === null) return null;
+      const versions = typeof row.versions === 'string' ? JSON.parse(row.versions) : row.versions;
+      return (versions as unknown[]).map(versionRows.parse);
+    });
   }
 
   async findVersion(em: Em, packageUuid: string, version: string): Promise<VersionRecord | null> {

@@ -8,6 +8,7 @@ export const LIMITS = {
   nameMax: 200,
   descriptionMax: 2_000,
   readmeMaxBytes: 256 * 1024,
+  changelogMaxBytes: 64 * 1024,
   versionMax: 64,
   flowIdMax: 128,
   groupIdMax: 128,
@@ -55,6 +56,10 @@ export const publishInputSchema = z
       .nullish(),
     content: z.unknown().optional(),
     tags: tagsSchema.nullish(),
+    changelog: z
+      .string()
+      .refine((value) => Buffer.byteLength(value) <= LIMITS.changelogMaxBytes, `must be at most ${LIMITS.changelogMaxBytes} bytes`)
+      .nullish(),
   })
   .superRefine((input, ctx) => {
     const hasFlowId = input.flowId != null;

@@ -14,7 +14,8 @@ export interface PackageView {
   name: string;
   description: string | null;
   readme: string | null;
-  /** The default version (what install gives without a version). */
+  /** The default version (what install gives without a version): the highest installable release,
+   * else prerelease. A package with none (seen by its author and admins only) shows its latest. */
   version: string;
   authorId: string;
   /** null unless the caller is in the package's tenant or a super admin. */
@@ -40,7 +41,7 @@ export function toPackageView(caller: Caller, pkg: PackageRecord): PackageView {
     name: pkg.name,
     description: pkg.description,
     readme: pkg.readme,
-    version: pkg.latestVersion,
+    version: pkg.defaultVersion ?? pkg.latestVersion,
     authorId: pkg.authorId,
     authorEmail: mayPerform(caller, 'package:readAuthorEmail', target) ? pkg.authorEmail : null,
     visibility: pkg.visibility,

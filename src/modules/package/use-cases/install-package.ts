@@ -1,19 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../../common/caller';
-import { NotFoundError } from '../../../common/errors';
+import { CatalogError, NotFoundError } from '../../../common/errors';
 import { actingTenant, assertMayPerform } from '../../access/policy';
+import { archivedFlow } from '../archived-flow';
 import type { CatalogDeps, TenantOption } from '../catalog';
-import { readPackageArchive, sha256Hex } from '../package-archive';
-import type { VersionRecord } from '../package.model';
 import { packageIdSchema } from '../package.validation';
 import { toPackageView } from '../package.view';
 
 export interface InstallResult {
   flow: Record<string, unknown>;
-  metadata: { packageId: string; name: string; version: string; authorEmail: string | null };
+  /** The lineage a copy keeps to ask `catalogUpdates` later: tenant, package, version, sha256. */
+  metadata: {
+    tenantId: string;
+    packageId: string;
+    name: string;
+    version: string;
+    sha256: string;
+    authorEmail: string | null;
+    /** Set when the installed version is deprecated: it installs, and says why it should not. */
+    deprecation: { reason: string | null } | null;
+  };
 }
 
-/** A fresh copy of a version's flow (default: the package's default version), audited. */
+/**
+ * A fresh copy of a version's flow (default: the package's default version), audited. A withdrawn
+ * version is never served (VERSION_WITHDRAWN); a package with nothing installable has no default.
+ */
 export async function installPackage(
   deps: CatalogDeps,
   caller: Caller,
@@ -26,18 +38,22 @@ export async function installPackage(
   if (!packageIdSchema.safeParse(packageId).success) throw new NotFoundError(`Package ${packageId} not found`);
   const found = await db.run(async (em) => {
     const pkg = await packages.findVisible(em, caller, tenantId, packageId);
-    if (!pkg) return null;
-    const version = await packages.findVersion(em, pkg.id, options.version ?? pkg.latestVersion);
+    const wanted = options.version ?? pkg?.defaultVersion;
+    if (!pkg || !wanted) return null;
+    const version = await packages.findVersion(em, pkg.id, wanted);
     return version ? { pkg, version } : null;
   });
   if (!found) throw new NotFoundError(`Package ${packageId}${options.version ? ` version ${options.version}` : ''} not found`);
   const { pkg, version } = found;
+  if (version.status === 'withdrawn') {
+    throw new CatalogError('VERSION_WITHDRAWN', `Version ${version.version} of ${packageId} was withdrawn: ${version.statusReason ?? 'no reason given'}`);
+  }
 
   const archived = await archivedFlow(deps, version);
   const flowName = typeof archived.name === 'string' && archived.name.trim() !== '' ? archived.name : pkg.name;
-  // The count and its audit row together: one never moves without the other.
+  // The counts and their audit row together: none moves without the others.
   await db.transaction(async (em) => {
-    await packages.countInstall(em, pkg.id);
+    await packages.countInstall(em, pkg.id, version.id);
     await audit.record(em, caller, {
       tenantId: pkg.tenantId,
       packageUuid: pkg.id,
@@ -51,20 +67,14 @@ export async function installPackage(
   const view = toPackageView(caller, pkg);
   return {
     flow: { ...archived, id: randomUUID(), name: `Copy of ${flowName}` },
-    metadata: { packageId: view.packageId, name: view.name, version: version.version, authorEmail: view.authorEmail },
+    metadata: {
+      tenantId: view.tenantId,
+      packageId: view.packageId,
+      name: view.name,
+      version: version.version,
+      sha256: version.sha256,
+      authorEmail: view.authorEmail,
+      deprecation: version.status === 'deprecated' ? { reason: version.statusReason } : null,
+    },
   };
-}
-
-/** The flow of a version's archive: from the cache when this archive was verified before. */
-async function archivedFlow({ archives, blobs, logger }: CatalogDeps, version: VersionRecord): Promise<Readonly<Record<string, unknown>>> {
-  const cached = archives.get(version.sha256);
-  if (cached) return cached;
-  const bytes = await blobs.download(version.blobName);
-  const actual = sha256Hex(bytes);
-  if (actual !== version.sha256) {
-    // Never serve an archive that is not the one published: it was altered or corrupted.
-    logger.error({ blobName: version.blobName, expected: version.sha256, actual }, 'archive sha256 mismatch');
-    throw new Error(`Archive integrity check failed for ${version.blobName}`);
-  }
-  return archives.set(version.sha256, readPackageArchive(bytes).flow as Record<string, unknown>, bytes.length);
 }

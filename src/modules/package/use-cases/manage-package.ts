@@ -76,7 +76,7 @@ export async function listAuditEvents(
 }
 
 /** The checks before any input is read: the permission, then the tenant acted in. */
-function prepareChange(caller: Caller, action: Action, tenantId: string | null | undefined): string {
+export function prepareChange(caller: Caller, action: Action, tenantId: string | null | undefined): string {
   assertMayAttempt(caller, action);
   return actingTenant(caller, tenantId);
 }
@@ -85,7 +85,7 @@ function prepareChange(caller: Caller, action: Action, tenantId: string | null |
  * Runs a change on a package the caller sees, under its row lock, after the policy check:
  * NOT_FOUND when the caller cannot see the package, FORBIDDEN when they can but may not act.
  */
-async function changePackage(
+export async function changePackage(
   { db, packages }: CatalogDeps,
   caller: Caller,
   action: Action,

@@ -11,6 +11,7 @@ import { buildPackageArchive, packageJsonFor } from '../package-archive';
 import type { PackageRecord } from '../package.model';
 import { parseInput, publishInputSchema, type PublishInput } from '../package.validation';
 import { toPackageView, type PackageView } from '../package.view';
+import { versionSortKey } from '../version-sort-key';
 import { planPublishVersion, republishBaseAfter } from '../versioning';
 
 export function blobNameFor(tenantId: string, packageId: string, version: string): string {
@@ -112,6 +113,8 @@ async function commitVersion(
 ): Promise<PackageRecord> {
   const { row, created, version, archive, blobName, now, labels } = step;
   await packages.insertVersion(em, {
+    changelog: input.changelog ?? null,
+    versionSort: versionSortKey(version),
     id: randomUUID(),
     packageUuid: row.id,
     version,
@@ -134,6 +137,8 @@ async function commitVersion(
     updatedAt: now,
   };
   await packages.updateAfterPublish(em, row.id, fields);
+  // After the package update: it revives a deleted row, and the new version may be the default.
+  const defaultVersion = await packages.refreshDefaultVersion(em, row.id);
   await audit.record(em, caller, {
     tenantId: row.tenantId,
     packageUuid: row.id,
@@ -149,7 +154,7 @@ async function commitVersion(
     },
     at: now,
   });
-  return { ...row, ...fields, deletedAt: null };
+  return { ...row, ...fields, defaultVersion, deletedAt: null };
 }
 
 function manifestMeta(input: PublishInput, version: string) {
@@ -166,6 +171,7 @@ function newPackageRow(caller: Caller, input: PublishInput, now: Date): Omit<Pac
     description: input.description ?? null,
     readme: input.readme ?? null,
     latestVersion: input.version,
+    defaultVersion: null,
     republishBase: null,
     authorId: caller.userId,
     authorEmail: caller.email,
@@ -184,6 +190,12 @@ function newPackageRow(caller: Caller, input: PublishInput, now: Date): Omit<Pac
  * the publish texts refuse the publish before anything is written; findings never hold the value.
  */
 async function assertNoSecrets(guard: SecretGuard, content: unknown, input: PublishInput): Promise<void> {
-  const findings = await guard.scan({ flow: content, readme: input.readme, description: input.description, name: input.name });
+  const findings = await guard.scan({
+    flow: content,
+    readme: input.readme,
+    description: input.description,
+    changelog: input.changelog,
+    name: input.name,
+  });
   if (findings.length > 0) throw new FlowContainsSecretsError(findings);
 }

@@ -1,0 +1,36 @@
+import type { Caller } from '../../../common/caller';
+import { assertMayPerform } from '../../access/policy';
+import type { CatalogDeps } from '../catalog';
+import type { VersionRecord } from '../package.model';
+import { checkUpdateInputs, shapeUpdate, type UpdateAnswer } from '../update-check';
+import { versionSortKey } from '../version-sort-key';
+
+export interface InstalledInput {
+  packageId: string;
+  version: string;
+  /** The package's tenant (from install's `metadata.tenantId`); default the caller's. */
+  tenantId?: string | null;
+}
+
+/**
+ * `catalogUpdates`: for up to 500 installed copies, whether a newer installable version exists,
+ * in input order, from one SQL statement. A package the caller may not see answers like an
+ * unknown one (no newer versions, `latestVersion` null), so nothing about it leaks; naming
+ * another tenant needs no extra right for the same reason.
+ */
+export async function checkUpdates(
+  { db, packages }: CatalogDeps,
+  caller: Caller,
+  installed: readonly InstalledInput[],
+): Promise<UpdateAnswer<VersionRecord>[]> {
+  assertMayPerform(caller, 'package:read');
+  checkUpdateInputs(installed);
+  const copies = installed.map((copy) => ({
+    tenantId: copy.tenantId ?? caller.tenantId,
+    packageId: copy.packageId,
+    version: copy.version,
+    sortKey: versionSortKey(copy.version),
+  }));
+  const found = await db.run((em) => packages.findVersionsForUpdates(em, caller, copies));
+  return installed.map((copy, index) => shapeUpdate({ packageId: copy.packageId, installedVersion: copy.version }, found[index] ?? null));
+}

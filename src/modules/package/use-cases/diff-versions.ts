@@ -1,0 +1,39 @@
+import type { Caller } from '../../../common/caller';
+import { NotFoundError } from '../../../common/errors';
+import { actingTenant, assertMayPerform } from '../../access/policy';
+import { archivedFlow } from '../archived-flow';
+import type { CatalogDeps, TenantOption } from '../catalog';
+import { diffFlows, type FlowDiff, type FlowLike } from '../flow-diff';
+import { packageIdSchema } from '../package.validation';
+
+export interface VersionDiff extends FlowDiff {
+  from: string;
+  to: string;
+}
+
+/**
+ * `catalogPackageDiff`: what changed between two versions of a package the caller sees, read
+ * from the stored archives after their sha256 check. Withdrawn versions are compared too (a
+ * reader may want to know what was pulled back); unknown ones are NOT_FOUND.
+ */
+export async function diffVersions(
+  deps: CatalogDeps,
+  caller: Caller,
+  packageId: string,
+  args: TenantOption & { from: string; to: string },
+): Promise<VersionDiff> {
+  assertMayPerform(caller, 'package:read');
+  const tenantId = actingTenant(caller, args.tenantId);
+  const notFound = (what: string) => new NotFoundError(`Package ${packageId}${what} not found`);
+  if (!packageIdSchema.safeParse(packageId).success) throw notFound('');
+  const versions = await deps.db.run(async (em) => {
+    const pkg = await deps.packages.findVisible(em, caller, tenantId, packageId);
+    if (!pkg) throw notFound('');
+    return { from: await deps.packages.findVersion(em, pkg.id, args.from), to: await deps.packages.findVersion(em, pkg.id, args.to) };
+  });
+  const { from, to } = versions;
+  if (!from) throw notFound(` version ${args.from}`);
+  if (!to) throw notFound(` version ${args.to}`);
+  const [before, after] = await Promise.all([archivedFlow(deps, from), archivedFlow(deps, to)]);
+  return { from: from.version, to: to.version, ...diffFlows(before as unknown as FlowLike, after as unknown as FlowLike) };
+}
