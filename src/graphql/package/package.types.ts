@@ -1,5 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { connectionOf } from '../connection';
 
 export enum CatalogVisibility {
   TENANT = 'tenant',
@@ -88,33 +89,12 @@ export class CatalogPackageType {
   updatedAt!: Date;
 }
 
-@Directive('@shareable')
-@ObjectType('PageInfo', { simpleResolvers: true, description: 'Where a page of a connection ends' })
-export class PageInfoType {
-  @Field({ description: 'Whether another page follows' })
-  hasNextPage!: boolean;
-
-  @Field(() => String, { nullable: true, description: 'Cursor of the last edge; pass as `after` for the next page' })
-  endCursor!: string | null;
-}
-
-@ObjectType('CatalogPackageEdge', { simpleResolvers: true, description: 'A package in a page, with its cursor' })
-export class CatalogPackageEdgeType {
-  @Field({ description: 'Pass as `after` to continue after this package (same filter and order only)' })
-  cursor!: string;
-
-  @Field(() => CatalogPackageType, { description: 'The package' })
-  node!: CatalogPackageType;
-}
-
 @ObjectType('CatalogPackageConnection', { simpleResolvers: true, description: 'A page of packages' })
-export class CatalogPackageConnectionType {
-  @Field(() => [CatalogPackageEdgeType], { description: 'One edge per package' })
-  edges!: CatalogPackageEdgeType[];
-
-  @Field(() => PageInfoType, { description: 'Where this page ends' })
-  pageInfo!: PageInfoType;
-
+export class CatalogPackageConnectionType extends connectionOf(CatalogPackageType, {
+  typeName: 'CatalogPackage',
+  item: 'package',
+  cursor: 'Pass as `after` to continue after this package (same filter and order only)',
+}) {
   // A function on the object: GraphQL calls it only when the field is selected (one count query).
   @Field(() => Int, { description: 'Packages matching the filter over all pages (counted only when asked for)' })
   totalCount!: number;
@@ -335,23 +315,12 @@ export class CatalogFlowDiffType {
   edgesRemoved!: unknown[];
 }
 
-@ObjectType('CatalogPackageVersionEdge', { description: 'A version in a page, with its cursor' })
-export class CatalogPackageVersionEdgeType {
-  @Field({ description: 'Pass as `after` to continue after this version' })
-  cursor!: string;
-
-  @Field(() => CatalogPackageVersionType, { description: 'The version' })
-  node!: CatalogPackageVersionType;
-}
-
-@ObjectType('CatalogPackageVersionConnection', { description: 'A page of versions' })
-export class CatalogPackageVersionConnectionType {
-  @Field(() => [CatalogPackageVersionEdgeType], { description: 'One edge per version' })
-  edges!: CatalogPackageVersionEdgeType[];
-
-  @Field(() => PageInfoType, { description: 'Where this page ends' })
-  pageInfo!: PageInfoType;
-}
+@ObjectType('CatalogPackageVersionConnection', { simpleResolvers: true, description: 'A page of versions' })
+export class CatalogPackageVersionConnectionType extends connectionOf(CatalogPackageVersionType, {
+  typeName: 'CatalogPackageVersion',
+  item: 'version',
+  cursor: 'Pass as `after` to continue after this version',
+}) {}
 
 export enum CatalogAuditAction {
   PUBLISH = 'publish',
@@ -403,20 +372,9 @@ export class CatalogAuditEventType {
   occurredAt!: Date;
 }
 
-@ObjectType('CatalogAuditEventEdge', { description: 'An audit event in a page, with its cursor' })
-export class CatalogAuditEventEdgeType {
-  @Field({ description: 'Pass as `after` to continue after this event' })
-  cursor!: string;
-
-  @Field(() => CatalogAuditEventType, { description: 'The event' })
-  node!: CatalogAuditEventType;
-}
-
-@ObjectType('CatalogAuditEventConnection', { description: 'A page of audit events' })
-export class CatalogAuditEventConnectionType {
-  @Field(() => [CatalogAuditEventEdgeType], { description: 'One edge per event' })
-  edges!: CatalogAuditEventEdgeType[];
-
-  @Field(() => PageInfoType, { description: 'Where this page ends' })
-  pageInfo!: PageInfoType;
-}
+@ObjectType('CatalogAuditEventConnection', { simpleResolvers: true, description: 'A page of audit events' })
+export class CatalogAuditEventConnectionType extends connectionOf(CatalogAuditEventType, {
+  typeName: 'CatalogAuditEvent',
+  item: 'audit event',
+  cursor: 'Pass as `after` to continue after this event',
+}) {}
