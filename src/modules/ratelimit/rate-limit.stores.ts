@@ -62,33 +62,44 @@ async function openRedisStore(url: string, onStoreError: (error: unknown) => voi
  * its own: PGlite has no `pg` pool, and its single connection must be shared through the queue.
  */
 async function openDatabaseStore(db: Database): Promise<CounterStore> {
+  // Once closed, nothing may reach the database again: a late query would make the ORM reconnect.
+  let closed = false;
   const client = {
     async query(query: { text: string; values?: unknown[] }) {
+      if (closed) throw new Error('The rate limit store is closed');
       const { sql, params } = toQuestionMarks(query.text, query.values ?? []);
       const rows = await db.run((em) => em.execute<Record<string, unknown>[]>(sql, params));
       return { rows, rowCount: rows.length };
     },
   };
-  let sweeping = false;
+  // Our own sweep of rows expired an hour ago, instead of the library's timers, which nothing stops.
+  const sweep = setInterval(() => {
+    client.query({ text: `delete from ${RATE_LIMIT_TABLE} where expire < $1`, values: [Date.now() - SWEEP_AGE_MS] }).catch(() => undefined);
+  }, SWEEP_EVERY_MS);
+  sweep.unref();
   return {
     async limiter({ keyPrefix, points, durationSeconds }) {
-      // The table comes from a migration; the first limiter sweeps expired rows now and then for all.
-      const limiter = new RateLimiterPostgres({
+      // The table comes from a migration.
+      return new RateLimiterPostgres({
         storeClient: client,
         storeType: 'client',
         tableName: RATE_LIMIT_TABLE,
         tableCreated: true,
-        clearExpiredByTimeout: !sweeping,
+        clearExpiredByTimeout: false,
         keyPrefix,
         points,
         duration: durationSeconds,
       } as PostgresOptions);
-      sweeping = true;
-      return limiter;
     },
-    close: async () => {},
+    close: async () => {
+      closed = true;
+      clearInterval(sweep);
+    },
   };
 }
+
+const SWEEP_EVERY_MS = 5 * 60_000;
+const SWEEP_AGE_MS = 60 * 60_000;
 
 /** Its typings leave out an option the implementation reads. */
 type PostgresOptions = ConstructorParameters<typeof RateLimiterPostgres>[0] & { clearExpiredByTimeout: boolean };
