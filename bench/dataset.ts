@@ -52,7 +52,24 @@ export const tenantName = (t: number): string => `tenant-${String(t).padStart(5,
 export const userName = (u: number): string => `user-${u}`;
 export const groupName = (g: number): string => `grp-${g}`;
 
-const WORDS = ['flow', 'triage', 'support', 'invoice', 'routing', 'summary', 'alert', 'sync', 'report', 'review', 'escalation', 'intake', 'classifier', 'digest', 'webhook', 'approval'];
+// Realistic vocabulary, so that search queries (workloads.ts) hit a realistic share of a tenant.
+export const SUBJECTS = ['invoice', 'support ticket', 'lead', 'onboarding', 'incident', 'expense', 'contract', 'bug report'];
+export const ACTIONS = ['triage', 'routing', 'summary', 'enrichment', 'approval', 'digest', 'escalation', 'extraction'];
+export const SYSTEMS = ['Zendesk', 'Slack', 'Salesforce', 'Jira', 'Gmail', 'HubSpot', 'GitHub', 'Stripe'];
+export const TAGS = ['support', 'sales', 'finance', 'hr', 'it', 'marketing', 'legal', 'security', 'email', 'crm'];
+export const NODE_TYPES = ['trigger.webhook', 'trigger.schedule', 'llm.chat', 'kb.search', 'http.request', 'human.review', 'code.js', 'email.send', 'slack.post', 'router.switch'];
+
+const pick = <T>(next: () => number, list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+const pickSome = <T>(next: () => number, list: readonly T[], min: number, max: number): T[] => {
+  const count = min + Math.floor(next() * (max - min + 1));
+  const out: T[] = [];
+  while (out.length < count) {
+    const item = pick(next, list);
+    if (!out.includes(item)) out.push(item);
+  }
+  return out;
+};
+const capital = (text: string): string => `${text[0]!.toUpperCase()}${text.slice(1)}`;
 
 export interface PackageRow {
   id: string;
@@ -61,6 +78,9 @@ export interface PackageRow {
   name: string;
   description: string;
   readme: string | null;
+  tags: string[];
+  nodeTypes: string[];
+  installCount: number;
   versions: number;
   authorUser: number;
   visibility: 'tenant' | 'groups';
@@ -74,7 +94,10 @@ export function packageRow(shape: DatasetShape, i: number): PackageRow {
   const next = rng((shape.seed * 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b));
   const id = uuid(next);
   const tenant = i % shape.tenants;
-  const words = Array.from({ length: 3 + Math.floor(next() * 3) }, () => WORDS[Math.floor(next() * WORDS.length)]!);
+  const subject = pick(next, SUBJECTS);
+  const action = pick(next, ACTIONS);
+  const system = pick(next, SYSTEMS);
+  const tags = pickSome(next, TAGS, 1, 4);
   const groups: number[] = [];
   const visibility = next() < GROUPS_SHARE ? 'groups' : 'tenant';
   if (visibility === 'groups') {
@@ -88,9 +111,13 @@ export function packageRow(shape: DatasetShape, i: number): PackageRow {
     id,
     tenant,
     packageId: `pkg-${i}`,
-    name: `${words[0]![0]!.toUpperCase()}${words[0]!.slice(1)} ${words.slice(1).join(' ')} ${i}`,
-    description: `Automates ${words.join(', ')} for the team; package number ${i} of the bench catalog.`,
-    readme: next() < 0.3 ? `# ${words.join(' ')}\n\n${'Install it, connect your inbox, and watch it route work. '.repeat(5)}` : null,
+    name: `${capital(subject)} ${action} for ${system}`,
+    description: `${capital(action)} of every ${subject} that reaches ${system}, with an LLM step and a human check for the unclear ones.`,
+    readme: next() < 0.3 ? `# ${capital(subject)} ${action}\n\n${`Connect ${system}, pick a channel, and every ${subject} is handled in minutes. `.repeat(5)}` : null,
+    tags,
+    nodeTypes: pickSome(next, NODE_TYPES, 2, 5).sort(),
+    // Most packages are installed a few times, a few very often.
+    installCount: Math.floor(1 / (0.002 + next()) ** 1.5),
     versions: shape.maxVersions === 0 ? 1 : 1 + Math.floor(next() * shape.maxVersions),
     authorUser: Math.floor(next() * USERS_PER_TENANT),
     visibility,
@@ -129,6 +156,13 @@ export async function loadPackages(url: string, shape: DatasetShape, from = 0, t
         }
       }),
     );
+    // The quota counters the migration would have computed from existing rows (publish reserves against them).
+    await clients[0]!.query(
+      `insert into catalog_tenant_usage (tenant_id, packages, versions, bytes)
+       select p.tenant_id, count(distinct p.id), count(v.id), coalesce(sum(v.size_bytes), 0)
+       from catalog_package p left join catalog_package_version v on v.catalog_package_id = p.id group by p.tenant_id
+       on conflict (tenant_id) do update set packages = excluded.packages, versions = excluded.versions, bytes = excluded.bytes`,
+    );
     await clients[0]!.query('vacuum analyze catalog_package');
     await clients[0]!.query('vacuum analyze catalog_package_version');
   } finally {
@@ -138,7 +172,7 @@ export async function loadPackages(url: string, shape: DatasetShape, from = 0, t
 }
 
 async function loadBatch(client: Client, shape: DatasetShape, start: number, end: number): Promise<number> {
-  const cols: unknown[][] = Array.from({ length: 15 }, () => []);
+  const cols: unknown[][] = Array.from({ length: 18 }, () => []);
   const vcols: unknown[][] = Array.from({ length: 9 }, () => []);
   for (let i = start; i < end; i++) {
     const row = packageRow(shape, i);
@@ -149,7 +183,7 @@ async function loadBatch(client: Client, shape: DatasetShape, start: number, end
     const values = [
       row.id, tenant, row.packageId, row.name, row.description, row.readme, `1.0.${row.versions - 1}`, author,
       `${author}@${tenant}.example`, row.visibility, pgArray(row.groups.map(groupName)), null, created, updated,
-      row.deleted ? updated : null,
+      row.deleted ? updated : null, pgArray(row.tags), pgArray(row.nodeTypes), row.installCount,
     ];
     values.forEach((value, c) => cols[c]!.push(value));
     if (shape.maxVersions === 0) continue;
@@ -165,13 +199,15 @@ async function loadBatch(client: Client, shape: DatasetShape, start: number, end
   }
   await client.query(
     `insert into catalog_package (id, tenant_id, package_id, name, description, readme, latest_version, author_id,
-       author_email, visibility, visibility_group_ids, source_flow_id, created_at, updated_at, deleted_at)
+       author_email, visibility, visibility_group_ids, source_flow_id, created_at, updated_at, deleted_at, tags, node_types,
+       install_count)
      select id, tenant_id, package_id, name, description, readme, latest_version, author_id, author_email, visibility,
-       groups::text[], source_flow_id, created_at, updated_at, deleted_at
+       groups::text[], source_flow_id, created_at, updated_at, deleted_at, tags::text[], node_types::text[], install_count
      from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-       $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[])
+       $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[],
+       $16::text[], $17::text[], $18::bigint[])
        as t(id, tenant_id, package_id, name, description, readme, latest_version, author_id, author_email, visibility,
-         groups, source_flow_id, created_at, updated_at, deleted_at)`,
+         groups, source_flow_id, created_at, updated_at, deleted_at, tags, node_types, install_count)`,
     cols,
   );
   if (shape.maxVersions === 0) return 0;
