@@ -25,6 +25,7 @@ import { buildPackageArchive, packageJsonFor } from '../src/modules/package/pack
 import type { PackageRecord } from '../src/modules/package/package.model';
 import { mayPerform } from '../src/modules/access/policy';
 import { PackageRepository } from '../src/modules/package/package.repository';
+import { versionSortKey } from '../src/modules/package/version-sort-key';
 import { QuotaRepository } from '../src/modules/quota/quota.repository';
 import { loadConfig } from '../src/config';
 import { pgEm } from './pg-em';
@@ -165,6 +166,10 @@ async function install(caller: Caller, variables: Record<string, unknown>, res: 
   res.writeHead(200, { 'content-type': 'application/zip', 'content-length': bytes.length }).end(bytes);
 }
 
+// The version status work's fields, which the service fills too (a schema without them ignores them).
+const VERSION_STATUS_PACKAGE = { defaultVersion: null };
+const versionStatusColumns = (version: string) => ({ changelog: null, versionSort: versionSortKey(version) });
+
 const MANIFEST = 'apiVersion: scaicore/v1\nkind: FlowPackage\nmetadata:\n  name: bench\n  version: 0.0.0\nspec:\n  entry: flow.json\n';
 
 async function publish(caller: Caller, variables: Record<string, unknown>): Promise<unknown> {
@@ -205,6 +210,7 @@ async function publish(caller: Caller, variables: Record<string, unknown>): Prom
       createdAt: now,
       updatedAt: now,
       deletedAt: null,
+      ...VERSION_STATUS_PACKAGE,
     });
     await quotas.reserve(tx, { tenantId: row.tenantId, packageUuid: created ? null : row.id, bytes: bytes.length });
     await repo.insertVersion(tx, {
@@ -219,6 +225,7 @@ async function publish(caller: Caller, variables: Record<string, unknown>): Prom
       publishedAt: now,
       tags: [],
       nodeTypes: [],
+      ...versionStatusColumns(input.version),
     });
     const fields = { name: input.name, description: input.description ?? null, readme: null, latestVersion: input.version, republishBase: null, sourceFlowId: null, tags: [], nodeTypes: [], updatedAt: now };
     await repo.updateAfterPublish(tx, row.id, fields);

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { versionSortKey } from '../src/modules/package/version-sort-key';
 import { createTestDatabase } from '../test/support/database';
 
 export { dropDatabase } from '../test/support/database';
@@ -144,6 +145,7 @@ export async function loadPackages(url: string, shape: DatasetShape, from = 0, t
   await Promise.all(clients.map((c) => c.connect()));
   let versionRows = 0;
   try {
+    const versioned = await hasVersionStatus(clients[0]!);
     const batches: [number, number][] = [];
     for (let start = from; start < to; start += BATCH) batches.push([start, Math.min(to, start + BATCH)]);
     let cursor = 0;
@@ -151,7 +153,7 @@ export async function loadPackages(url: string, shape: DatasetShape, from = 0, t
       clients.map(async (client) => {
         while (cursor < batches.length) {
           const [start, end] = batches[cursor++]!;
-          const loaded = await loadBatch(client, shape, start, end);
+          const loaded = await loadBatch(client, shape, start, end, versioned);
           versionRows += loaded;
         }
       }),
@@ -163,6 +165,8 @@ export async function loadPackages(url: string, shape: DatasetShape, from = 0, t
        from catalog_package p left join catalog_package_version v on v.catalog_package_id = p.id group by p.tenant_id
        on conflict (tenant_id) do update set packages = excluded.packages, versions = excluded.versions, bytes = excluded.bytes`,
     );
+    // Every loaded version is active: the default version is the latest.
+    if (versioned) await clients[0]!.query('update catalog_package set default_version = latest_version where default_version is null');
     await clients[0]!.query('vacuum analyze catalog_package');
     await clients[0]!.query('vacuum analyze catalog_package_version');
   } finally {
@@ -171,9 +175,20 @@ export async function loadPackages(url: string, shape: DatasetShape, from = 0, t
   return versionRows;
 }
 
-async function loadBatch(client: Client, shape: DatasetShape, start: number, end: number): Promise<number> {
+/**
+ * Whether the schema has the version status columns (the version sort key, which has no default,
+ * and the package's default version): the loader fills them when it does.
+ */
+async function hasVersionStatus(client: Client): Promise<boolean> {
+  const { rows } = await client.query(
+    `select 1 from information_schema.columns where table_name = 'catalog_package_version' and column_name = 'version_sort'`,
+  );
+  return rows.length > 0;
+}
+
+async function loadBatch(client: Client, shape: DatasetShape, start: number, end: number, versioned: boolean): Promise<number> {
   const cols: unknown[][] = Array.from({ length: 18 }, () => []);
-  const vcols: unknown[][] = Array.from({ length: 9 }, () => []);
+  const vcols: unknown[][] = Array.from({ length: 10 }, () => []);
   for (let i = start; i < end; i++) {
     const row = packageRow(shape, i);
     const tenant = tenantName(row.tenant);
@@ -193,7 +208,7 @@ async function loadBatch(client: Client, shape: DatasetShape, start: number, end
       [
         uuid(next), row.id, version, hex(next, 64), 900 + Math.floor(next() * 4000),
         `catalog/${tenant}/${row.packageId}/v${version}.scaipkg`, author, `${author}@${tenant}.example`,
-        new Date(row.createdAtMs + v * 3_600_000),
+        new Date(row.createdAtMs + v * 3_600_000), versionSortKey(version),
       ].forEach((value, c) => vcols[c]!.push(value));
     }
   }
@@ -213,10 +228,10 @@ async function loadBatch(client: Client, shape: DatasetShape, start: number, end
   if (shape.maxVersions === 0) return 0;
   await client.query(
     `insert into catalog_package_version (id, catalog_package_id, version, sha256, size_bytes, blob_name, publisher_id,
-       publisher_email, published_at)
+       publisher_email, published_at${versioned ? ', version_sort' : ''})
      select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[],
-       $9::timestamptz[])`,
-    vcols,
+       $9::timestamptz[]${versioned ? ', $10::text[]' : ''})`,
+    versioned ? vcols : vcols.slice(0, 9),
   );
   return vcols[0]!.length;
 }
