@@ -68,10 +68,11 @@ const { values: flags } = parseArgs({
 });
 
 const MODE = flags.quick ? 'quick' : flags.scale ? 'full-scale' : 'full';
-// autocannon stops on its 1 s sampling tick, so durations are whole seconds. The scale databases
+// autocannon stops on its 1 s sampling tick, so durations are whole seconds; quick slices last 2 s,
+// so that a slow scenario (publish, updates) completes requests in every slice on a loaded machine. The scale databases
 // keep the tenant count, so tenants grow with the catalog (100 packages each at 10k, 10,000 at 1M).
 const SETTINGS = flags.quick
-  ? { packages: 10_000, tenants: 100, maxVersions: 3, slices: 1, slice: 1, warmup: 1, warmupEveryRun: false, runs: 3, templates: 400, callers: 100, installs: 5, publishSet: 30, scale: { small: 1_000, large: 20_000, tenants: 10 }, entityBaselines: false }
+  ? { packages: 10_000, tenants: 100, maxVersions: 3, slices: 1, slice: 2, warmup: 1, warmupEveryRun: false, runs: 3, templates: 400, callers: 100, installs: 5, publishSet: 30, scale: { small: 1_000, large: 20_000, tenants: 10 }, entityBaselines: false }
   : { packages: 100_000, tenants: 1_000, maxVersions: 5, slices: 4, slice: 2, warmup: 2, warmupEveryRun: true, runs: 3, templates: 2_000, callers: 300, installs: 40, publishSet: 300, scale: flags.scale ? { small: 10_000, large: 1_000_000, tenants: 100 } : null, entityBaselines: true };
 const RUNS = Number(flags.runs ?? SETTINGS.runs);
 const SLICES = Number(flags.slices ?? SETTINGS.slices);
