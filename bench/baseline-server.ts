@@ -9,7 +9,8 @@
  *   POST /list      catalogPackages(first, after)
  *   POST /entities  _entities(representations)
  *   POST /install   row lookup + bare download of the archive (the bytes are the response)
- *   POST /publish   bare upload of the archive + the same inserts, in one transaction
+ *   POST /publish   bare upload of the archive + the same statements (quota reservation included),
+ *                   in one transaction; no flow checks and no secret scan (the service's cost)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -25,6 +26,8 @@ import type { PackageRecord } from '../src/modules/package/package.model';
 import { mayPerform } from '../src/modules/access/policy';
 import { PackageRepository } from '../src/modules/package/package.repository';
 import { versionSortKey } from '../src/modules/package/version-sort-key';
+import { QuotaRepository } from '../src/modules/quota/quota.repository';
+import { loadConfig } from '../src/config';
 import { pgEm } from './pg-em';
 
 const env = (name: string): string => {
@@ -40,6 +43,8 @@ const pool = new Pool({ connectionString: env('DATABASE_URL'), max: 10 });
 const blobs = new AzureBlobStorage(env('AZURE_STORAGE_CONNECTION_STRING'), process.env.CATALOG_BLOB_CONTAINER ?? 'catalog');
 const repo = new PackageRepository();
 const audit = new AuditRepository();
+// The service's quota limits (the bench sets none: the defaults) and the same reservation statements.
+const quotas = new QuotaRepository(loadConfig({}).quotas);
 const em = pgEm(pool);
 
 let keySet: JWTVerifyGetKey;
@@ -181,7 +186,7 @@ async function publish(caller: Caller, variables: Record<string, unknown>): Prom
     await client.query('begin');
     const tx = pgEm(client);
     const now = new Date();
-    const { row } = await repo.lockOrCreate(tx, {
+    const { row, created } = await repo.lockOrCreate(tx, {
       id: randomUUID(),
       tenantId: caller.tenantId,
       packageId: input.packageId,
@@ -203,6 +208,7 @@ async function publish(caller: Caller, variables: Record<string, unknown>): Prom
       updatedAt: now,
       deletedAt: null,
     });
+    await quotas.reserve(tx, { tenantId: row.tenantId, packageUuid: created ? null : row.id, bytes: bytes.length });
     await repo.insertVersion(tx, {
       id: randomUUID(),
       packageUuid: row.id,

@@ -17,14 +17,17 @@ export const PUBLISH_MUTATION = `mutation Publish($input: PublishCatalogPackageI
 
 export const body = (query: string, variables: Record<string, unknown>): string => JSON.stringify({ query, variables });
 
-/** A flow of realistic size (12 nodes, 13 edges, about 3 KB of JSON) for publish. */
-export function benchFlow(name: string): Record<string, unknown> {
-  const types = Array.from({ length: 12 }, (_, n) => (n === 0 ? 'trigger.webhook' : n % 3 === 0 ? 'kb:search' : 'llm.chat'));
+/**
+ * A flow of realistic size for publish (12 nodes, 13 edges, about 3 KB of JSON), or bigger for
+ * diff; `revision` changes the prompt of every tenth node, so two revisions differ a little.
+ */
+export function benchFlow(name: string, nodes = 12, revision = 0): Record<string, unknown> {
+  const types = Array.from({ length: nodes }, (_, n) => (n === 0 ? 'trigger.webhook' : n % 3 === 0 ? 'kb:search' : 'llm.chat'));
   const flow = flowOfTypes(types, {
     name,
     node: (n) => ({
       name: `Step ${n}`,
-      config: { prompt: `Handle step ${n} of the request and pass a short summary on.`, temperature: 0.2, maxTokens: 512 },
+      config: { prompt: `Handle step ${n} of the request and pass a short summary on.${n % 10 === 5 ? ` Revision ${revision}.` : ''}`, temperature: 0.2, maxTokens: 512 },
       position: { x: n * 180, y: (n % 4) * 120 },
     }),
     edge: () => ({ sourceHandle: 'out', targetHandle: 'in' }),
@@ -34,7 +37,7 @@ export function benchFlow(name: string): Record<string, unknown> {
   return { ...flow, description: 'Bench flow', version: 1, edges };
 }
 
-interface CallerSpec {
+export interface CallerSpec {
   tenant: number;
   user: number;
   groups: number[];
@@ -67,7 +70,7 @@ export function cycle(requests: BenchRequest[]): () => BenchRequest {
   return () => requests[i++ % requests.length]!;
 }
 
-function randomCaller(next: () => number, shape: DatasetShape, callers: number): CallerSpec {
+export function randomCaller(next: () => number, shape: DatasetShape, callers: number): CallerSpec {
   // A fixed pool of callers, as in real traffic: the same people come back.
   const c = Math.floor(next() * callers);
   const who = rng(shape.seed + 101 * (c + 1));
@@ -83,7 +86,7 @@ function randomCaller(next: () => number, shape: DatasetShape, callers: number):
 }
 
 /** Index of a random package of `tenant` (packages are dealt to tenants round-robin). */
-function packageOfTenant(next: () => number, shape: DatasetShape, tenant: number, olderAtLeast = 0): number {
+export function packageOfTenant(next: () => number, shape: DatasetShape, tenant: number, olderAtLeast = 0): number {
   const perTenant = Math.floor((shape.packages - 1 - tenant) / shape.tenants) + 1;
   // Packages are dealt in index order and created in index order: the k-th of a tenant has k older.
   const from = Math.min(olderAtLeast, perTenant - 1);

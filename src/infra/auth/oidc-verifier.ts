@@ -2,6 +2,7 @@ import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyG
 import type { Caller } from '../../common/caller';
 import { ServiceUnavailableError, UnauthenticatedError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
+import { VerifiedTokenCache } from './token-cache';
 
 export interface OidcTokenVerifierOptions {
   issuer: string;
@@ -51,6 +52,7 @@ export class OidcTokenVerifier {
   private readonly logger: Logger | undefined;
   /** Discovery result; dropped again when it fails so that the next request retries. */
   private keySet: Promise<JWTVerifyGetKey> | undefined;
+  private readonly verifiedTokens = new VerifiedTokenCache<Caller>();
 
   constructor(options: OidcTokenVerifierOptions) {
     this.issuer = options.issuer;
@@ -65,7 +67,8 @@ export class OidcTokenVerifier {
 
   async verify(authorizationHeader: string | undefined): Promise<Caller> {
     try {
-      return await this.verifyToken(bearerToken(authorizationHeader));
+      const token = bearerToken(authorizationHeader);
+      return this.verifiedTokens.get(token) ?? this.verifiedTokens.remember(token, await this.verifyToken(token));
     } catch (error) {
       if (error instanceof TokenIssuerUnavailableError) {
         this.logger?.warn({ dependency: 'issuer', detail: error.detail, err: error.cause }, 'token issuer unavailable');
