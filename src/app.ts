@@ -19,6 +19,7 @@ import { authenticate, callerOf, requestMetaOf } from './http/authenticate';
 import { createEdge } from './http/edge';
 import { toEdgeError } from './http/errors';
 import { drainingGate } from './http/draining';
+import { requireUtf8Body } from './http/utf8-body';
 import { isServiceSdlRequest } from './http/service-sdl-request';
 import { GRAPHQL_LIMITS } from './graphql/limits';
 import { healthRouter } from './http/health';
@@ -184,7 +185,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       '/graphql',
       edge.cors,
       requireRouterSecret(config.routerSecret),
-      express.json({ limit: GRAPHQL_LIMITS.bodyBytes }),
+      express.json({ limit: GRAPHQL_LIMITS.bodyBytes, verify: requireUtf8Body }),
       authenticate(verifier, isServiceSdlRequest),
       expressMiddleware(apollo, {
         context: async ({ req, res }) =>

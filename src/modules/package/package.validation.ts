@@ -16,6 +16,18 @@ export const LIMITS = {
   tagMax: 50,
 } as const;
 
+// C0 control characters and DEL: invisible, and NUL is refused by PostgreSQL text columns.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+// Multi-line text keeps tab, line feed and carriage return.
+const CONTROL_CHARACTER_EXCEPT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** A string without control characters (`multiline`: tab, CR and LF allowed), checked before anything is written. */
+export function plainText(options: { multiline?: boolean } = {}) {
+  const forbidden = options.multiline ? CONTROL_CHARACTER_EXCEPT_WHITESPACE : CONTROL_CHARACTER;
+  const message = options.multiline ? 'must not contain control characters other than tab and line breaks' : 'must not contain control characters';
+  return z.string().refine((value) => !forbidden.test(value), message);
+}
+
 export const packageIdSchema = z
   .string()
   .max(LIMITS.packageIdMax, `must be at most ${LIMITS.packageIdMax} characters`)
@@ -40,11 +52,10 @@ export const tagsSchema = z
 export const publishInputSchema = z
   .strictObject({
     packageId: packageIdSchema,
-    name: z.string().trim().min(1, 'is required').max(LIMITS.nameMax),
-    description: z.string().max(LIMITS.descriptionMax).nullish(),
+    name: plainText().trim().min(1, 'is required').max(LIMITS.nameMax),
+    description: plainText({ multiline: true }).max(LIMITS.descriptionMax).nullish(),
     version: versionSchema,
-    readme: z
-      .string()
+    readme: plainText({ multiline: true })
       .refine((value) => Buffer.byteLength(value) <= LIMITS.readmeMaxBytes, `must be at most ${LIMITS.readmeMaxBytes} bytes`)
       .nullish(),
     flowId: z

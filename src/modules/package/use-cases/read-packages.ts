@@ -1,4 +1,4 @@
-import type { Caller } from '../../../common/caller';
+import { isTenantId, type Caller } from '../../../common/caller';
 import { decodeCursor, pageSize, toConnection, UUID, type Connection } from '../../../common/pagination';
 import { actingTenant, assertMayPerform, mayPerform } from '../../access/policy';
 import type { CatalogDeps, TenantOption } from '../catalog';
@@ -67,7 +67,7 @@ export async function getPackagesByIds({ db, packages }: CatalogDeps, caller: Ca
 /** Batched lookup by natural key, for the `tenantId packageId` federation key: one query. */
 export async function getPackagesByKeys({ db, packages }: CatalogDeps, caller: Caller, keys: readonly PackageKey[]): Promise<PackageView[]> {
   if (!mayPerform(caller, 'package:read')) return [];
-  const valid = keys.filter((key) => typeof key.tenantId === 'string' && packageIdSchema.safeParse(key.packageId).success);
+  const valid = keys.filter((key) => isTenantId(key.tenantId) && packageIdSchema.safeParse(key.packageId).success);
   const found = await db.run((em) => packages.findVisibleByKeys(em, caller, valid));
   return found.map((pkg) => toPackageView(caller, pkg));
 }
