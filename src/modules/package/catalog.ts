@@ -12,7 +12,7 @@ import type { PackageRepository } from './package.repository';
 import { installPackage } from './use-cases/install-package';
 import { deletePackage, listAuditEvents, setVisibility } from './use-cases/manage-package';
 import { publishPackage } from './use-cases/publish-package';
-import { getPackage, getPackagesByIds, getPackagesByKeys, listPackages, listPackagesFromFlows, listVersions } from './use-cases/read-packages';
+import { getPackage, getPackagesByIds, getPackagesByKeys, listPackages, listFirstVersionsOfPackages, listPackagesFromFlows, listVersions } from './use-cases/read-packages';
 
 /** What the catalog's use cases are built from; `app.ts` (the composition root) provides it. */
 export interface CatalogDeps {
@@ -60,6 +60,7 @@ export function createCatalog(deps: CatalogDeps) {
     getPackagesByKeys: bind(getPackagesByKeys),
     listPackagesFromFlows: bind(listPackagesFromFlows),
     listVersions: bind(listVersions),
+    listFirstVersionsOfPackages: bind(listFirstVersionsOfPackages),
     publishPackage: bind(publishPackage),
     installPackage: bind(installPackage),
     setVisibility: bind(setVisibility),
