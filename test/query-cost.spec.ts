@@ -97,7 +97,7 @@ describe('GraphQL over HTTP', () => {
     const modern = await ask('application/graphql-response+json, application/json;q=0.9');
     expect(modern.status).toBe(401);
     expect(modern.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
-    expect((await modern.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(((await modern.json()) as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');
     const legacy = await ask('application/json');
     expect(legacy.headers.get('content-type')).toMatch(/^application\/json/);
   });

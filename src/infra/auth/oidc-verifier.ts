@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { hasControlCharacters } from '../../common/control-characters';
 import { isTenantId, TENANT_ID_MAX, type Caller } from '../../common/caller';
 import { ServiceUnavailableError, UnauthenticatedError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
@@ -167,8 +168,6 @@ function unauthenticatedMessage(code: string): string {
 
 /** Claim limits, matched to the columns they are stored in (the tenant id's shape: `isTenantId`). */
 export const CLAIM_LIMITS = { tenantIdMax: TENANT_ID_MAX, subjectMax: 256, emailMax: 320, groupIdMax: 128, groupsMax: 200 } as const;
-// C0 control characters and DEL: never in an identifier or address, and NUL breaks PostgreSQL text.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**
  * Maps verified claims to a Caller (CONTRACT §2). A claim that could not be stored as is (too
@@ -209,7 +208,7 @@ function requiredClaim(value: unknown, claim: string, what: string, max: number)
 
 function checkClaimText(value: string, claim: string, max: number): void {
   if (value.length > max) throw new UnauthenticatedError(`The token claim ${claim} is longer than ${max} characters`);
-  if (CONTROL_CHARACTER.test(value)) throw new UnauthenticatedError(`The token claim ${claim} contains control characters`);
+  if (hasControlCharacters(value)) throw new UnauthenticatedError(`The token claim ${claim} contains control characters`);
 }
 
 /** Space-separated per RFC 8693; some issuers (Okta) send an array instead. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasControlCharacters } from '../../common/control-characters';
 import { BadUserInputError, toProblems } from '../../common/errors';
 import { parseVersion } from './versioning';
 
@@ -16,16 +17,10 @@ export const LIMITS = {
   tagMax: 50,
 } as const;
 
-// C0 control characters and DEL: invisible, and NUL is refused by PostgreSQL text columns.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
-// Multi-line text keeps tab, line feed and carriage return.
-const CONTROL_CHARACTER_EXCEPT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-
 /** A string without control characters (`multiline`: tab, CR and LF allowed), checked before anything is written. */
 export function plainText(options: { multiline?: boolean } = {}) {
-  const forbidden = options.multiline ? CONTROL_CHARACTER_EXCEPT_WHITESPACE : CONTROL_CHARACTER;
   const message = options.multiline ? 'must not contain control characters other than tab and line breaks' : 'must not contain control characters';
-  return z.string().refine((value) => !forbidden.test(value), message);
+  return z.string().refine((value) => !hasControlCharacters(value, options), message);
 }
 
 export const packageIdSchema = z
