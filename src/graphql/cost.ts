@@ -16,13 +16,12 @@ import {
 } from 'graphql';
 import { CatalogError } from '../common/errors';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/pagination';
-import { PACKAGES_PER_FLOW } from './loaders';
 
 /**
  * The cost of one operation, counted before it runs (docs/API.md, "Limits"): every field costs
  * its weight once per object it is resolved on, and a list multiplies what is below it by how
- * many items it can hold: `first` (default 20), the number of `_entities` representations, or
- * the fixed bound of a list without `first` (a flow's packages). Fields that carry large payloads
+ * many items it is expected to hold: `first` (default 20), the number of `_entities`
+ * representations, or 5 for a list without `first` (a flow's packages). Fields that carry large payloads
  * weigh more. Five aliased `catalogPackages(first: 100) { … readme versions(first: 100) … }` cost
  * about 150,000; a playground page of 20 packages with their first 5 versions about 600.
  */
@@ -32,6 +31,13 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   flow: 20,
   diff: 20,
 };
+
+/**
+ * What a list without `first` is counted as: a flow's packages (`Flow.catalogPackages`). A flow
+ * is published into a handful of packages; PACKAGES_PER_FLOW only bounds a runaway one, and a
+ * router asking for 100 flows' packages at once must stay within the budget.
+ */
+const LIST_SIZE_WITHOUT_FIRST = 5;
 
 export class QueryCostLimitError extends CatalogError {
   constructor(cost: number, limit: number) {
@@ -119,5 +125,5 @@ function listSize(walk: Walk, field: GraphQLField<unknown, unknown>, node: Param
   }
   // Lists inside a connection (`edges`) are already counted by its `first`.
   if (field.name === 'edges') return 1;
-  return PACKAGES_PER_FLOW;
+  return LIST_SIZE_WITHOUT_FIRST;
 }
