@@ -137,6 +137,21 @@ describe('client mistakes are client errors', () => {
     });
   });
 
+  it.each([
+    ['MOST_INSTALLED', 1.5],
+    ['MOST_INSTALLED', 1e300],
+    ['NAME', 'a\u0000'],
+    ['NAME', 7],
+  ])('a cursor of the %s order with the key %p edited is BAD_USER_INPUT', async (orderBy, key) => {
+    const query = 'query($o: CatalogPackageOrder, $a: String) { catalogPackages(orderBy: $o, first: 1, after: $a) { edges { cursor } } }';
+    const first = await t.gql(token, query, { o: orderBy });
+    const cursor = JSON.parse(Buffer.from(first.body.data.catalogPackages.edges[0].cursor, 'base64url').toString('utf8'));
+    const edited = Buffer.from(JSON.stringify({ ...cursor, k: key, t: typeof key === 'number' ? 'n' : 's' })).toString('base64url');
+    const response = await t.gql(token, query, { o: orderBy, a: edited });
+    expect(response.status).toBe(400);
+    expect(response.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
   describe('media types and encodings', () => {
     const post = (path: string, body: string | Uint8Array, headers: Record<string, string>) =>
       fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body });
