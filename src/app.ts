@@ -14,11 +14,14 @@ import { createLogger, type Logger } from './common/logger';
 import { currentRequestId, runWithRequestId } from './common/request-context';
 import { createContext, type GraphQLContext } from './graphql/context';
 import { createFormatError } from './graphql/format-error';
+import { queryCostLimit } from './graphql/cost';
+import { partialDataIsSuccess } from './graphql/http-status';
 import { buildCatalogSubgraphSchema } from './graphql/schema';
 import { authenticate, callerOf, requestMetaOf } from './http/authenticate';
 import { createEdge } from './http/edge';
 import { toEdgeError } from './http/errors';
 import { drainingGate } from './http/draining';
+import { requireUtf8Body } from './http/utf8-body';
 import { isServiceSdlRequest } from './http/service-sdl-request';
 import { GRAPHQL_LIMITS } from './graphql/limits';
 import { healthRouter } from './http/health';
@@ -164,6 +167,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       plugins: [
         ...edge.apollo.plugins,
         graphqlOperationMetrics(),
+        partialDataIsSuccess(),
+        queryCostLimit(tuning.maxQueryCost),
         ApolloServerPluginDrainHttpServer({
           httpServer,
           stopGracePeriodMillis: config.shutdownGraceSeconds * 1000,
@@ -184,7 +189,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       '/graphql',
       edge.cors,
       requireRouterSecret(config.routerSecret),
-      express.json({ limit: GRAPHQL_LIMITS.bodyBytes }),
+      express.json({ limit: GRAPHQL_LIMITS.bodyBytes, verify: requireUtf8Body }),
       authenticate(verifier, isServiceSdlRequest),
       expressMiddleware(apollo, {
         context: async ({ req, res }) =>
@@ -225,12 +230,16 @@ function sameSecret(given: string | string[] | undefined, secret: string): boole
   return timingSafeEqual(a, b);
 }
 
+const GRAPHQL_RESPONSE_TYPES = ['application/json', 'application/graphql-response+json'];
+
 /** Errors raised before Apollo runs (router secret, body parsing, auth) in GraphQL's response shape. */
 function graphqlEdgeErrors(logger: Logger) {
-  return (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const edgeError = toEdgeError(error, logger, 'the GraphQL edge');
     if (edgeError.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(edgeError.retryAfterSeconds));
-    res.status(edgeError.status).json({
+    // GraphQL-over-HTTP: the newer media type when the client prefers it, JSON otherwise.
+    const mediaType = req.accepts(GRAPHQL_RESPONSE_TYPES) || 'application/json';
+    res.status(edgeError.status).type(mediaType).json({
       errors: [{ message: edgeError.message, extensions: { code: edgeError.code, ...edgeError.extensions, ...(edgeError.problems ? { problems: edgeError.problems } : {}) } }],
     });
   };

@@ -55,6 +55,8 @@ export interface Tuning {
   idempotencyLockMs: number;
   /** Deadline of a call to the flows service. */
   flowsTimeoutMs: number;
+  /** The most one GraphQL operation may cost (src/graphql/cost.ts; docs/API.md, "Limits"). */
+  maxQueryCost: number;
 }
 
 /** Deadlines: docs/ARCHITECTURE.md, "Deadlines and failures". */
@@ -69,6 +71,7 @@ export const DEFAULT_TUNING: Tuning = {
   idempotencyTtlMs: 24 * 60 * 60_000,
   idempotencyLockMs: 2 * 60_000,
   flowsTimeoutMs: 5_000,
+  maxQueryCost: 10_000,
 };
 
 export interface EdgeConfig {

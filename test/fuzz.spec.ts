@@ -1,4 +1,8 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
+import type { JWTPayload } from 'jose';
+import { encodeCursor } from '../src/common/pagination';
 import { flowContent } from './support/flows';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
@@ -42,6 +46,7 @@ function check(what: string, request: string, status: number, text: string): voi
   }
   const problems: string[] = [];
   if (status >= 500) problems.push(`HTTP ${status}`);
+  if (/"code":"SERVICE_UNAVAILABLE"/.test(text)) console.warn(`${what}: SERVICE_UNAVAILABLE (a dependency was slow or down)\nrequest: ${request.slice(0, 500)}\nanswer: ${text.slice(0, 500)}`);
   if (/INTERNAL_SERVER_ERROR/.test(text) && !request.includes('INTERNAL_SERVER_ERROR')) problems.push('masked internal error');
   for (const leak of LEAKS) {
     const found = leak.pattern.exec(text);
@@ -51,6 +56,28 @@ function check(what: string, request: string, status: number, text: string): voi
     throw new Error(`${what}: ${problems.join('; ')}\nrequest: ${request.slice(0, 2000)}\nanswer (${status}): ${text.slice(0, 2000)}`);
   }
 }
+
+// ---- hostile values --------------------------------------------------------------------------
+
+/** Strings with the characters that once reached SQL or blob names: NUL, other controls, DEL, `../`. */
+const controlString = fc
+  .tuple(fc.string({ maxLength: 12 }), fc.constantFrom('\u0000', '\u0001', '\u0007', '\u001b', '\u007f', '\t', '\r\n', '../', '\ud800'), fc.string({ maxLength: 12 }))
+  .map(([a, bad, b]) => `${a}${bad}${b}`);
+/** Strings in general: mostly ordinary, often with a control character. */
+const anyString = (maxLength: number) => fc.oneof({ weight: 3, arbitrary: fc.string({ maxLength }) }, { weight: 2, arbitrary: controlString });
+
+/** Cursors: well-formed ones of every key type, dates far outside PostgreSQL's range, broken shapes. */
+const cursorArb = fc.oneof(
+  fc.tuple(fc.oneof(fc.date({ noInvalidDate: true }), fc.integer(), fc.double(), anyString(20)), fc.uuid(), fc.constantFrom('', 'x', 'abc')).map(([key, id, scope]) => encodeCursor({ key, id }, scope)),
+  fc.tuple(fc.constantFrom('-271821-04-20T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', '0000-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', 'not a date'), fc.uuid()).map(([k, i]) =>
+    Buffer.from(JSON.stringify({ k, t: 'd', i })).toString('base64url'),
+  ),
+  fc.record({ k: fc.jsonValue({ maxDepth: 1 }), t: fc.constantFrom('d', 'n', 's', 'x'), i: fc.oneof(fc.uuid(), anyString(10)), s: fc.jsonValue({ maxDepth: 0 }) }, { requiredKeys: [] }).map((c) =>
+    Buffer.from(JSON.stringify(c)).toString('base64url'),
+  ),
+  fc.string({ maxLength: 40 }),
+  fc.base64String({ maxLength: 60 }),
+);
 
 // ---- GraphQL documents ----------------------------------------------------------------------
 
@@ -155,7 +182,7 @@ const publishInputArb = fc
         fc.stringMatching(/^[a-z0-9-]{0,70}$/),
         fc.string({ maxLength: 20 }),
       ),
-      name: fc.oneof({ weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 30 }) }, fc.constant(''), fc.constant(' ')),
+      name: fc.oneof({ weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 30 }) }, fc.constant(''), fc.constant(' '), controlString),
       version: fc.oneof(
         { weight: 4, arbitrary: fc.constantFrom('0.1.0', '1.0.0', '0.0.1', '2.3.4') },
         fc.constantFrom('1.2', 'v1.0.0', '1.0.0-beta.1', '99999999999999999999.0.0', '0.0.0'),
@@ -165,9 +192,10 @@ const publishInputArb = fc
     }),
     fc.record(
       {
-        description: fc.option(fc.string({ maxLength: 40 })),
-        readme: fc.option(fc.string({ maxLength: 40 })),
-        flowId: fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, fc.string({ maxLength: 20 })),
+        description: fc.option(anyString(40)),
+        readme: fc.option(anyString(40)),
+        flowId: fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, fc.constantFrom('flow-1', 'team:flow.v2'), anyString(20)),
+        tags: fc.option(fc.array(fc.oneof(fc.constantFrom('a', 'etl'), anyString(12)), { maxLength: 4 })),
       },
       { requiredKeys: [] },
     ),
@@ -189,24 +217,43 @@ const packageFieldsArb = fc
     [...fields, ...(versions ? ['versions(first: $vf) { edges { cursor node { version sha256 sizeBytes publishedAt } } pageInfo { hasNextPage endCursor } }'] : []), ...(author ? ['author { id }'] : [])].join(' '),
   );
 const looseValue = (typed: fc.Arbitrary<unknown>) => fc.oneof({ weight: 6, arbitrary: typed }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) });
-const packageIdValue = looseValue(fc.oneof(fc.constantFrom('fuzz-a', 'fuzz-b', 'nope'), fc.string({ maxLength: 70 })));
-const tenantValue = looseValue(fc.option(fc.oneof(fc.constant('acme'), fc.string({ maxLength: 10 })), { freq: 2 }));
+const packageIdValue = looseValue(fc.oneof(fc.constantFrom('fuzz-a', 'fuzz-b', 'nope'), anyString(70)));
+const tenantValue = looseValue(fc.option(fc.oneof(fc.constant('acme'), anyString(10), fc.constantFrom('..', '../acme', 'a/b', 't'.repeat(129))), { freq: 2 }));
 const firstValue = looseValue(fc.option(fc.integer({ min: -5, max: 150 })));
-const cursorValue = looseValue(fc.option(fc.oneof(fc.string({ maxLength: 40 }), fc.base64String({ maxLength: 60 }))));
+const cursorValue = looseValue(fc.option(cursorArb));
+const versionValue = looseValue(fc.option(fc.oneof(fc.constantFrom('0.1.0', '9.9.9', 'x'), anyString(12))));
+const filterValue = looseValue(
+  fc.option(
+    fc.record(
+      { query: anyString(30), tags: fc.array(anyString(12), { maxLength: 4 }), authorId: anyString(20), nodeTypes: fc.array(anyString(12), { maxLength: 4 }) },
+      { requiredKeys: [] },
+    ),
+  ),
+);
+const orderValue = looseValue(fc.option(fc.constantFrom('NEWEST', 'RECENTLY_UPDATED', 'NAME', 'MOST_INSTALLED', 'RELEVANCE', 'nope')));
 const operationArb = fc.oneof(
-  fc.tuple(packageFieldsArb, firstValue, cursorValue, firstValue).map(([fields, first, after, vf]) => ({
-    query: `query($first: Int, $after: String, $vf: Int) { catalogPackages(first: $first, after: $after) { edges { cursor node { ${fields} } } pageInfo { hasNextPage endCursor } } }`,
-    variables: { first, after, vf },
+  fc.tuple(packageFieldsArb, firstValue, cursorValue, firstValue, filterValue, orderValue).map(([fields, first, after, vf, filter, orderBy]) => ({
+    query: `query($first: Int, $after: String, $vf: Int, $filter: CatalogPackageFilter, $orderBy: CatalogPackageOrder) {
+      catalogPackages(first: $first, after: $after, filter: $filter, orderBy: $orderBy) { totalCount edges { cursor node { ${fields} } } pageInfo { hasNextPage endCursor } } }`,
+    variables: { first, after, vf, filter, orderBy },
+  })),
+  tenantValue.map((tenantId) => ({
+    query: 'query($t: ID) { catalogUsage(tenantId: $t) { packages versions bytes limits { packages bytes versionsPerPackage } } }',
+    variables: { t: tenantId },
   })),
   fc.tuple(packageFieldsArb, packageIdValue, tenantValue, firstValue).map(([fields, packageId, tenantId, vf]) => ({
     query: `query($p: String!, $t: ID, $vf: Int) { catalogPackage(packageId: $p, tenantId: $t) { ${fields} } }`,
     variables: { p: packageId, t: tenantId, vf },
   })),
+  fc.tuple(packageIdValue, firstValue, cursorValue, tenantValue).map(([packageId, first, after, tenantId]) => ({
+    query: 'query($p: String!, $f: Int, $a: String, $t: ID) { catalogAuditEvents(packageId: $p, first: $f, after: $a, tenantId: $t) { edges { node { action version actorId changes } } } }',
+    variables: { p: packageId, f: first, a: after, t: tenantId },
+  })),
   fc.tuple(packageIdValue, firstValue, cursorValue).map(([packageId, first, after]) => ({
-    query: 'query($p: String!, $f: Int, $a: String) { catalogAuditEvents(packageId: $p, first: $f, after: $a) { edges { node { action version actorId changes } } } }',
+    query: 'query($p: String!, $f: Int, $a: String) { catalogPackage(packageId: $p) { versions(first: $f, after: $a) { edges { cursor node { version } } pageInfo { hasNextPage } } } }',
     variables: { p: packageId, f: first, a: after },
   })),
-  fc.tuple(packageIdValue, looseValue(fc.option(fc.constantFrom('0.1.0', '9.9.9', 'x'))), tenantValue).map(([packageId, version, tenantId]) => ({
+  fc.tuple(packageIdValue, versionValue, tenantValue).map(([packageId, version, tenantId]) => ({
     query: 'mutation($p: String!, $v: String, $t: ID) { installCatalogPackage(packageId: $p, version: $v, tenantId: $t) { flow metadata { packageId name version authorEmail } } }',
     variables: { p: packageId, v: version, t: tenantId },
   })),
@@ -220,34 +267,46 @@ const operationArb = fc.oneof(
   fc
     .array(
       fc.oneof(
-        fc.record({ __typename: fc.constant('CatalogPackage'), id: looseValue(fc.oneof(fc.uuid(), fc.string({ maxLength: 40 }))) }),
-        fc.record({ __typename: fc.constant('CatalogPackage'), tenantId: fc.jsonValue({ maxDepth: 0 }), packageId: fc.jsonValue({ maxDepth: 0 }) }),
-        fc.record({ __typename: fc.constantFrom('Flow', 'User', 'Nope', ''), id: fc.jsonValue({ maxDepth: 1 }) }),
+        fc.record({ __typename: fc.constant('CatalogPackage'), id: looseValue(fc.oneof(fc.uuid(), anyString(40))) }),
+        fc.record({ __typename: fc.constant('CatalogPackage'), tenantId: looseValue(anyString(20)), packageId: looseValue(anyString(20)) }, { requiredKeys: ['__typename'] }),
+        fc.record({ __typename: fc.constantFrom('Flow', 'User', 'Nope', ''), id: looseValue(anyString(20)) }, { requiredKeys: ['__typename'] }),
         fc.jsonValue({ maxDepth: 2 }),
       ),
       { maxLength: 5 },
     )
     .map((representations) => ({
-      query: 'query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on CatalogPackage { id packageId name version } } }',
+      query: 'query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on CatalogPackage { id packageId name version } ... on Flow { catalogPackages { id } } } }',
       variables: { r: representations },
     })),
 );
 
 // ---- REST -----------------------------------------------------------------------------------
 
-const segmentArb = fc.oneof(fc.constantFrom('fuzz-a', 'nope', 'publish', '..', '%2e%2e', '%00', ''), fc.string({ maxLength: 20 }).map(encodeURIComponent));
+/** encodeURIComponent throws on lone surrogates: the URL cannot carry them anyway. */
+const wellFormed = (value: string) => value.replace(/[\ud800-\udfff]/g, '');
+const segmentArb = fc.oneof(
+  fc.constantFrom('fuzz-a', 'nope', 'publish', '..', '%2e%2e', '%00', '', '%ZZ', '%', '%E0%A4', '%C0%AF'),
+  anyString(20).map((value) => encodeURIComponent(wellFormed(value))),
+);
 const queryStringArb = fc
-  .array(fc.tuple(fc.constantFrom('limit', 'cursor', 'version', 'tenant_id', 'x', 'limit[]'), fc.oneof(fc.string({ maxLength: 20 }), fc.integer().map(String))), { maxLength: 3 })
-  .map((pairs) => (pairs.length ? `?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}` : ''));
+  .array(
+    fc.tuple(
+      fc.constantFrom('limit', 'cursor', 'version', 'tenant_id', 'q', 'tag', 'node_type', 'author_id', 'order', 'x', 'limit[]'),
+      fc.oneof(anyString(20), fc.integer().map(String), cursorArb),
+    ),
+    { maxLength: 3 },
+  )
+  .map((pairs) => (pairs.length ? `?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(wellFormed(v))}`).join('&')}` : ''));
 const restBodyArb = fc.oneof(
   fc.record(
     {
       package_id: fc.oneof(fc.constantFrom('fuzz-a', 'fuzz-rest'), fc.string({ maxLength: 20 })),
-      name: fc.string({ maxLength: 20 }),
-      version: fc.oneof(fc.constantFrom('0.1.0', '2.0.0'), fc.string({ maxLength: 10 })),
-      description: fc.option(fc.string({ maxLength: 20 })),
-      readme: fc.option(fc.string({ maxLength: 20 })),
-      flow_id: fc.option(fc.string({ maxLength: 10 }), { freq: 4 }),
+      name: anyString(20),
+      version: fc.oneof(fc.constantFrom('0.1.0', '2.0.0'), anyString(10)),
+      description: fc.option(anyString(20)),
+      readme: fc.option(anyString(20)),
+      flow_id: fc.option(fc.oneof(fc.constant('flow-1'), anyString(10)), { freq: 4 }),
+      tags: fc.option(fc.array(anyString(10), { maxLength: 3 })),
       content: flowArb,
       visibility: fc.constantFrom('tenant', 'groups', 'TENANT', 'x'),
       visibility_group_ids: fc.oneof(fc.array(fc.string({ maxLength: 8 }), { maxLength: 4 }), fc.jsonValue({ maxDepth: 1 })),
@@ -258,6 +317,15 @@ const restBodyArb = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
   fc.string({ maxLength: 60 }),
 );
+/** JSON text with bytes that are not UTF-8 spliced in (a lone continuation byte, an overlong form, a surrogate). */
+const invalidUtf8Body = fc
+  .tuple(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom([0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xff, 0xfe], [0xc3, 0x28]))
+  .map(([value, bad]) => {
+    const text = JSON.stringify({ query: '{ __typename }', package_id: 'fuzz-a', name: 'x', extra: value });
+    const at = text.indexOf('"x"') + 2;
+    return Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(bad), Buffer.from(text.slice(at))]);
+  });
+
 const restRequestArb = fc.record({
   method: fc.constantFrom('GET', 'POST', 'PATCH', 'DELETE', 'PUT', 'HEAD', 'OPTIONS'),
   path: fc.oneof(
@@ -269,19 +337,29 @@ const restRequestArb = fc.record({
     fc.tuple(segmentArb, segmentArb).map(([a, b]) => `/api/v1/catalog/${a}/${b}`),
   ),
   query: queryStringArb,
-  contentType: fc.constantFrom('application/json', 'application/problem+json', 'text/plain', 'application/json; charset=latin1', 'multipart/form-data', ''),
-  body: fc.option(restBodyArb, { freq: 6 }),
+  contentType: fc.constantFrom('application/json', 'application/problem+json', 'text/plain', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'multipart/form-data', ''),
+  contentEncoding: fc.option(fc.constantFrom('gzip', 'deflate', 'br', 'zstd', 'identity', 'nope'), { freq: 5 }),
+  body: fc.option(fc.oneof({ weight: 4, arbitrary: restBodyArb.map((text) => Buffer.from(text)) }, invalidUtf8Body), { freq: 6 }),
   auth: fc.constantFrom('good', 'good', 'good', 'viewer', 'none', 'garbage'),
 });
 
 // ---- the properties -------------------------------------------------------------------------
 
+/** A flows service that knows no flow: a publish by `flowId` is then a plain NOT_FOUND. */
+async function startEmptyFlowsService(): Promise<{ url: string; server: Server }> {
+  const server = createServer((_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
 describe('fuzz: nothing a caller sends gets a 5xx, a stack trace or SQL back', () => {
   let t: TestApp;
+  let flows: { url: string; server: Server };
   const tokens: Record<string, string | null> = {};
 
   beforeAll(async () => {
-    t = await startTestApp();
+    flows = await startEmptyFlowsService();
+    t = await startTestApp({ flowsApiUrl: flows.url });
     const tenant = uniqueTenant('fuzz');
     tokens.good = await t.token({ tenant, user: 'fuzzer' });
     tokens.viewer = await t.token({ tenant, user: 'viewer', scopes: 'scaicore:view' });
@@ -295,6 +373,7 @@ describe('fuzz: nothing a caller sends gets a 5xx, a stack trace or SQL back', (
   });
   afterAll(async () => {
     await t.close();
+    await new Promise((resolve) => flows.server.close(resolve));
     const total = Object.values(tallies).reduce((sum, tally) => sum + tally.cases, 0);
     for (const [name, tally] of Object.entries(tallies)) {
       const codes = Object.entries(tally.codes).sort((a, b) => b[1] - a[1]);
@@ -307,13 +386,13 @@ describe('fuzz: nothing a caller sends gets a 5xx, a stack trace or SQL back', (
     );
   });
 
-  async function postGraphql(what: string, body: string, token: string | null = tokens.good!): Promise<void> {
+  async function postGraphql(what: string, body: string | Buffer, token: string | null = tokens.good!, headers: Record<string, string> = {}): Promise<void> {
     const response = await fetch(`${t.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
       body,
     });
-    check(what, body, response.status, await response.text());
+    check(what, body.toString(), response.status, await response.text());
   }
 
   async function property<T>(name: string, runs: number, arb: fc.Arbitrary<T>, run: (value: T) => Promise<void>): Promise<void> {
@@ -349,6 +428,38 @@ describe('fuzz: nothing a caller sends gets a 5xx, a stack trace or SQL back', (
     await property('graphql bodies', 500, fc.tuple(bodyArb, fc.constantFrom('good', 'none', 'garbage')), ([body, who]) => postGraphql('body', body, tokens[who] ?? null));
   });
 
+  it('bodies that are not UTF-8, in other charsets or encodings', async () => {
+    const headersArb = fc.record(
+      {
+        'content-type': fc.constantFrom('application/json', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'application/json; charset=UTF-8', 'text/plain'),
+        'content-encoding': fc.constantFrom('gzip', 'deflate', 'br', 'zstd', 'identity', 'nope'),
+      },
+      { requiredKeys: ['content-type'] },
+    );
+    await property('graphql encodings', 300, fc.tuple(fc.oneof(invalidUtf8Body, fc.constant(Buffer.from('{"query":"{ __typename }"}'))), headersArb), ([body, headers]) =>
+      postGraphql('encoding', body, tokens.good!, headers),
+    );
+  });
+
+  it('tokens with hostile claims', async () => {
+    const claimsArb = fc.record(
+      {
+        tid: fc.oneof(fc.constant('acme'), anyString(20), fc.constantFrom('..', '../acme', 'a/b', 't'.repeat(129)), fc.jsonValue({ maxDepth: 1 })),
+        sub: fc.oneof(fc.constant('alice'), anyString(20), fc.constant('u'.repeat(257)), fc.jsonValue({ maxDepth: 1 })),
+        email: fc.oneof(fc.constant('a@example.test'), anyString(20), fc.constant(`${'e'.repeat(320)}@x`), fc.jsonValue({ maxDepth: 1 })),
+        groups: fc.oneof(fc.array(anyString(12), { maxLength: 4 }), fc.constant(Array.from({ length: 201 }, (_, i) => `g${i}`)), fc.jsonValue({ maxDepth: 1 })),
+      },
+      { requiredKeys: [] },
+    );
+    await property('hostile claims', 150, fc.tuple(claimsArb, fc.boolean()), async ([claims, publish]) => {
+      const token = await t.issuer.sign({ scp: 'scaicore:view scaicore:manage', ...claims } as JWTPayload);
+      const body = publish
+        ? JSON.stringify({ query: 'mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { id } }', variables: { input: { packageId: 'fuzz-claims', name: 'C', version: '1.0.0', content: flowContent('C') } } })
+        : JSON.stringify({ query: '{ catalogPackages { edges { node { id } } } }' });
+      await postGraphql('claims', body, token);
+    });
+  });
+
   it('well-formed operations of the schema with random variables', async () => {
     await property('graphql operations', 1500, operationArb, (operation) => postGraphql('operation', JSON.stringify(operation)));
   });
@@ -374,10 +485,11 @@ describe('fuzz: nothing a caller sends gets a 5xx, a stack trace or SQL back', (
         headers: {
           ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...(hasBody && request.contentType ? { 'content-type': request.contentType } : {}),
+          ...(hasBody && request.contentEncoding ? { 'content-encoding': request.contentEncoding } : {}),
         },
         body: hasBody ? request.body! : undefined,
       });
-      check(`REST ${request.method} ${request.path}`, JSON.stringify(request), response.status, await response.text());
+      check(`REST ${request.method} ${request.path}`, JSON.stringify({ ...request, body: request.body?.toString('latin1') }), response.status, await response.text());
     });
   });
 });

@@ -125,14 +125,14 @@ describe('the catalog behind Hive Gateway', () => {
   it('lists packages through the gateway with authors and source flows from the other subgraphs', async () => {
     const bob = await viaGateway(GatewayPackagesDocument, { first: 50 }, tokens.bob);
     expect(bob.errors).toBeUndefined();
-    expect(bob.data?.catalogPackages.edges.map(({ node }) => [node.packageId, node.author.name, node.sourceFlow?.name])).toEqual([
+    expect(bob.data?.catalogPackages.edges.map(({ node }) => [node.packageId, node.author?.name, node.sourceFlow?.name])).toEqual([
       ['lead-scoring', 'Bob Brown', 'Lead scoring'],
       ['invoice-sync', 'Alice Anders', 'Invoice sync'],
     ]);
     expect(bob.data?.catalogPackages.edges.every(({ node }) => node.tenantId === A && node.authorEmail !== null)).toBe(true);
 
     const carol = await viaGateway(GatewayPackagesDocument, { first: 50 }, tokens.carol);
-    expect(carol.data?.catalogPackages.edges.map(({ node }) => [node.packageId, node.author.name, node.sourceFlow?.name])).toEqual([
+    expect(carol.data?.catalogPackages.edges.map(({ node }) => [node.packageId, node.author?.name, node.sourceFlow?.name])).toEqual([
       ['globex-etl', 'Carol Chen', 'Globex ETL'],
     ]);
   });

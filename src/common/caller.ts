@@ -8,6 +8,18 @@ export interface Caller {
   roles: ReadonlySet<string>;
 }
 
+/**
+ * What a tenant id may look like (the `tid` claim, a `tenantId` argument): it becomes a blob-name
+ * prefix (`catalog/<tid>/…`), so one safe segment of letters, digits and `. _ : @ -`, starting with
+ * a letter or digit (never `.` or `..`), at most the column's 128 characters. Entra ids are GUIDs.
+ */
+export const TENANT_ID_MAX = 128;
+const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
+
+export function isTenantId(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= TENANT_ID_MAX && TENANT_ID.test(value);
+}
+
 export const PERMISSION_VIEW = 'scaicore:view';
 export const PERMISSION_MANAGE = 'scaicore:manage';
 export const ROLE_TENANT_ADMIN = 'tenant_admin';

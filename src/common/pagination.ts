@@ -57,7 +57,8 @@ function parseKey(type: unknown, value: unknown): Cursor['key'] | null {
     return inRange(date) ? date : null;
   }
   if (type === 'n' && typeof value === 'number' && Number.isFinite(value)) return value;
-  if (type === 's' && typeof value === 'string') return value;
+  // PostgreSQL text cannot hold NUL: such a key was not made by us and must not reach SQL.
+  if (type === 's' && typeof value === 'string' && !value.includes('\u0000')) return value;
   return null;
 }
 

@@ -60,7 +60,7 @@ export function graphqlProtection(options: { blockFieldSuggestions: boolean; lim
     maxDirectives: { n: limits.directives, ...reject },
     // Tokens are counted by graphql-js itself (parseOptions below), which aborts the parse early.
     maxTokens: { enabled: false },
-    // A static cost model adds little here: depth, aliases, root fields and `first` already bound the work.
+    // Armor's cost does not multiply by list sizes; src/graphql/cost.ts counts `first` through nesting.
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: options.blockFieldSuggestions },
   };

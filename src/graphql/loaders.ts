@@ -1,6 +1,8 @@
 import DataLoader from 'dataloader';
 import type { Caller } from '../common/caller';
+import type { Connection } from '../common/pagination';
 import type { Catalog } from '../modules/package/catalog';
+import type { VersionRecord } from '../modules/package/package.model';
 import type { PackageKey } from '../modules/package/package.repository';
 import type { PackageView } from '../modules/package/package.view';
 
@@ -31,6 +33,18 @@ export function createLoaders(catalog: Catalog, caller: Caller) {
       for (const pkg of found) byFlow.get(pkg.sourceFlowId ?? '')?.push(pkg);
       return flowIds.map((id) => byFlow.get(id) ?? []);
     }),
+    /** `versions(first:)` without a cursor, for every package of a list: one query per page size. */
+    firstVersions: new DataLoader<{ packageUuid: string; first: number | null | undefined }, Connection<VersionRecord>, string>(
+      async (keys) => {
+        const pagesBySize = new Map<number | null | undefined, Promise<Map<string, Connection<VersionRecord>>>>();
+        for (const first of new Set(keys.map((key) => key.first))) {
+          const ids = keys.filter((key) => key.first === first).map((key) => key.packageUuid);
+          pagesBySize.set(first, catalog.listFirstVersionsOfPackages(ids, first));
+        }
+        return Promise.all(keys.map(async (key) => (await pagesBySize.get(key.first)!).get(key.packageUuid)!));
+      },
+      { cacheKeyFn: (key) => `${key.packageUuid}\u0000${key.first ?? ''}` },
+    ),
   };
 }
 

@@ -6,6 +6,7 @@ import { MAX_PAGE_SIZE } from '../common/pagination';
 import { authenticate, callerOf, requestMetaOf } from '../http/authenticate';
 import type { OidcTokenVerifier } from '../infra/auth/oidc-verifier';
 import type { Catalog } from '../modules/package/catalog';
+import { requireUtf8Body } from '../http/utf8-body';
 import type { PackageView } from '../modules/package/package.view';
 import {
   installQuerySchema,
@@ -40,7 +41,7 @@ export interface CatalogRouterDeps {
  */
 export function createCatalogRouter({ catalog, verifier, logger, afterAuthentication = [] }: CatalogRouterDeps): Router {
   const router = Router();
-  const parseJson = express.json({ limit: REST_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  const parseJson = express.json({ limit: REST_BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: requireUtf8Body });
 
   router.use((_req, res, next) => {
     // Answers depend on who asks: no shared cache may keep them.

@@ -193,8 +193,9 @@ export class CatalogPackageResolver {
     return true;
   }
 
-  @FieldResolver(() => UserRef, { description: 'The author, resolved by the users subgraph' })
-  author(@Root() pkg: PackageView): UserRef {
+  // Nullable: behind a gateway, a users-subgraph outage then nulls this field, not the whole page.
+  @FieldResolver(() => UserRef, { nullable: true, description: 'The author, resolved by the users subgraph' })
+  author(@Root() pkg: PackageView): UserRef | null {
     return { id: pkg.authorId };
   }
 
@@ -205,6 +206,8 @@ export class CatalogPackageResolver {
     @Arg('first', () => Int, FIRST_ARG) first?: number,
     @Arg('after', () => String, AFTER_ARG) after?: string,
   ): Promise<Connection<VersionRecord>> {
+    // The first page of every package in a list comes from one batched query.
+    if (after == null) return ctx.loaders.firstVersions.load({ packageUuid: pkg.id, first });
     return ctx.catalog.listVersions(pkg, { first, after });
   }
 }

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { Caller } from '../../common/caller';
+import { hasControlCharacters } from '../../common/control-characters';
+import { isTenantId, TENANT_ID_MAX, type Caller } from '../../common/caller';
 import { ServiceUnavailableError, UnauthenticatedError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { VerifiedTokenCache } from './token-cache';
@@ -168,13 +169,25 @@ function unauthenticatedMessage(code: string): string {
   }
 }
 
-/** Maps verified claims to a Caller (docs/API.md "Rules"). */
+/** Claim limits, matched to the columns they are stored in (the tenant id's shape: `isTenantId`). */
+export const CLAIM_LIMITS = { tenantIdMax: TENANT_ID_MAX, subjectMax: 256, emailMax: 320, groupIdMax: 128, groupsMax: 200 } as const;
+
+/**
+ * Maps verified claims to a Caller (docs/API.md "Rules"). A claim that could not be stored as is (too
+ * long, control characters, a tenant id unsafe in a blob name) refuses the token with a 401, before
+ * anything is written; groups past the limit refuse it too rather than silently losing access.
+ */
 export function callerFromClaims(claims: JWTPayload): Caller {
-  const tenantId = claims['tid'];
-  if (typeof tenantId !== 'string' || tenantId === '') throw new UnauthenticatedError('The token has no tenant (tid)');
-  const userId = claims.sub;
-  if (typeof userId !== 'string' || userId === '') throw new UnauthenticatedError('The token has no subject (sub)');
+  const tenantId = requiredClaim(claims['tid'], 'tid', 'tenant', CLAIM_LIMITS.tenantIdMax);
+  if (!isTenantId(tenantId)) {
+    throw new UnauthenticatedError('The token tenant (tid) may only contain letters, digits and . _ : @ -, starting with a letter or digit');
+  }
+  const userId = requiredClaim(claims.sub, 'sub', 'subject', CLAIM_LIMITS.subjectMax);
   const email = claims['email'];
+  if (typeof email === 'string') checkClaimText(email, 'email', CLAIM_LIMITS.emailMax);
+  const groups = stringArray(claims['groups']);
+  if (groups.length > CLAIM_LIMITS.groupsMax) throw new UnauthenticatedError(`The token has more than ${CLAIM_LIMITS.groupsMax} groups`);
+  for (const group of groups) checkClaimText(group, 'groups', CLAIM_LIMITS.groupIdMax);
   const permissions = new Set([
     ...scopeList(claims['scp']),
     ...scopeList(claims['scope']),
@@ -184,10 +197,21 @@ export function callerFromClaims(claims: JWTPayload): Caller {
     tenantId,
     userId,
     email: typeof email === 'string' && email !== '' ? email : null,
-    groups: stringArray(claims['groups']),
+    groups,
     permissions,
     roles: new Set(stringArray(claims['roles'])),
   };
+}
+
+function requiredClaim(value: unknown, claim: string, what: string, max: number): string {
+  if (typeof value !== 'string' || value === '') throw new UnauthenticatedError(`The token has no ${what} (${claim})`);
+  checkClaimText(value, claim, max);
+  return value;
+}
+
+function checkClaimText(value: string, claim: string, max: number): void {
+  if (value.length > max) throw new UnauthenticatedError(`The token claim ${claim} is longer than ${max} characters`);
+  if (hasControlCharacters(value)) throw new UnauthenticatedError(`The token claim ${claim} contains control characters`);
 }
 
 /** Space-separated per RFC 8693; some issuers (Okta) send an array instead. */

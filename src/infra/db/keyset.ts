@@ -22,9 +22,16 @@ export function keysetAfter(after: Cursor | null, keyColumn: string, idColumn: s
 
 /** The cursor's key as a parameter of the key's type: a key of another type was not made for this list. */
 function keyParam(key: Cursor['key'], order: KeysetOrder): unknown {
-  const fits = order.keyType === 'timestamptz' ? key instanceof Date : order.keyType === 'text' ? typeof key === 'string' : typeof key === 'number';
-  if (!fits) throw new BadUserInputError('Invalid cursor', [{ path: '$.after', message: 'is not a cursor returned by this API' }]);
+  if (!keyFits(key, order.keyType)) throw new BadUserInputError('Invalid cursor', [{ path: '$.after', message: 'is not a cursor returned by this API' }]);
   return key instanceof Date ? key.toISOString() : key;
+}
+
+function keyFits(key: Cursor['key'], type: KeysetOrder['keyType']): boolean {
+  if (type === 'timestamptz') return key instanceof Date;
+  if (type === 'text') return typeof key === 'string';
+  // A count past 2^53 or with a fraction would fail PostgreSQL's bigint cast: not a cursor of ours.
+  if (type === 'bigint') return Number.isSafeInteger(key);
+  return typeof key === 'number';
 }
 
 /** Queries fetch `limit + 1` rows: the extra one only says whether there is a next page. */

@@ -1,5 +1,5 @@
-import { PERMISSION_MANAGE, PERMISSION_VIEW, isAdminOf, isSuperAdmin, type Caller } from '../../common/caller';
-import { ForbiddenError, NotFoundError } from '../../common/errors';
+import { PERMISSION_MANAGE, PERMISSION_VIEW, isAdminOf, isSuperAdmin, isTenantId, type Caller } from '../../common/caller';
+import { BadUserInputError, ForbiddenError, NotFoundError } from '../../common/errors';
 import { toPgTextArray } from '../../infra/db/sql';
 
 /**
@@ -106,6 +106,7 @@ export function assertMayAttempt(caller: Caller, action: Action): void {
 /** The tenant an operation acts in: the caller's own, or another one named by a super admin. */
 export function actingTenant(caller: Caller, tenantId: string | null | undefined): string {
   const tenant = tenantId ?? caller.tenantId;
+  if (!isTenantId(tenant)) throw new BadUserInputError('Invalid tenant id', [{ path: '$.tenantId', message: 'is not a tenant id' }]);
   assertMayPerform(caller, 'tenant:actIn', { tenantId: tenant });
   return tenant;
 }

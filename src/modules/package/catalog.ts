@@ -14,7 +14,7 @@ import { diffVersions } from './use-cases/diff-versions';
 import { installPackage } from './use-cases/install-package';
 import { deletePackage, listAuditEvents, setVisibility } from './use-cases/manage-package';
 import { publishPackage } from './use-cases/publish-package';
-import { getPackage, getPackagesByIds, getPackagesByKeys, listPackages, listPackagesFromFlows, listVersions } from './use-cases/read-packages';
+import { getPackage, getPackagesByIds, getPackagesByKeys, listPackages, listFirstVersionsOfPackages, listPackagesFromFlows, listVersions } from './use-cases/read-packages';
 import { deprecateVersion, restoreVersion, withdrawVersion } from './use-cases/version-status';
 
 /** What the catalog's use cases are built from; `app.ts` (the composition root) provides it. */
@@ -63,6 +63,7 @@ export function createCatalog(deps: CatalogDeps) {
     getPackagesByKeys: bind(getPackagesByKeys),
     listPackagesFromFlows: bind(listPackagesFromFlows),
     listVersions: bind(listVersions),
+    listFirstVersionsOfPackages: bind(listFirstVersionsOfPackages),
     publishPackage: bind(publishPackage),
     installPackage: bind(installPackage),
     setVisibility: bind(setVisibility),

@@ -291,4 +291,26 @@ export class PackageRepository {
     );
     return toPage(rows, limit, versionRows.parse);
   }
+
+  /**
+   * The first page (`limit` rows, newest first) of versions of each package, in one query: what a
+   * list of packages each asking for `versions(first:)` needs (the versions DataLoader).
+   */
+  async listFirstVersionPages(em: Em, packageUuids: readonly string[], limit: number): Promise<Map<string, Page<VersionRecord>>> {
+    const pages = new Map<string, Page<VersionRecord>>(packageUuids.map((id) => [id, { items: [], hasNextPage: false }]));
+    if (packageUuids.length === 0) return pages;
+    const rows = await em.execute<unknown[]>(
+      `select ${VERSION_COLUMNS} from (
+         select *, row_number() over (partition by catalog_package_id order by published_at desc, id desc) as position
+         from catalog_package_version where catalog_package_id = any(?::uuid[])
+       ) v where v.position <= ? order by v.published_at desc, v.id desc`,
+      [toPgTextArray(packageUuids), limit + 1],
+    );
+    for (const version of rows.map(versionRows.parse)) {
+      const page = pages.get(version.packageUuid)!;
+      if (page.items.length < limit) page.items.push(version);
+      else page.hasNextPage = true;
+    }
+    return pages;
+  }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasControlCharacters } from '../../common/control-characters';
 import { BadUserInputError, toProblems } from '../../common/errors';
 import { parseVersion } from './versioning';
 
@@ -16,6 +17,12 @@ export const LIMITS = {
   tagsMax: 20,
   tagMax: 50,
 } as const;
+
+/** A string without control characters (`multiline`: tab, CR and LF allowed), checked before anything is written. */
+export function plainText(options: { multiline?: boolean } = {}) {
+  const message = options.multiline ? 'must not contain control characters other than tab and line breaks' : 'must not contain control characters';
+  return z.string().refine((value) => !hasControlCharacters(value, options), message);
+}
 
 export const packageIdSchema = z
   .string()
@@ -41,11 +48,10 @@ export const tagsSchema = z
 export const publishInputSchema = z
   .strictObject({
     packageId: packageIdSchema,
-    name: z.string().trim().min(1, 'is required').max(LIMITS.nameMax),
-    description: z.string().max(LIMITS.descriptionMax).nullish(),
+    name: plainText().trim().min(1, 'is required').max(LIMITS.nameMax),
+    description: plainText({ multiline: true }).max(LIMITS.descriptionMax).nullish(),
     version: versionSchema,
-    readme: z
-      .string()
+    readme: plainText({ multiline: true })
       .refine((value) => Buffer.byteLength(value) <= LIMITS.readmeMaxBytes, `must be at most ${LIMITS.readmeMaxBytes} bytes`)
       .nullish(),
     flowId: z
@@ -56,8 +62,7 @@ export const publishInputSchema = z
       .nullish(),
     content: z.unknown().optional(),
     tags: tagsSchema.nullish(),
-    changelog: z
-      .string()
+    changelog: plainText({ multiline: true })
       .refine((value) => Buffer.byteLength(value) <= LIMITS.changelogMaxBytes, `must be at most ${LIMITS.changelogMaxBytes} bytes`)
       .nullish(),
   })

@@ -1,6 +1,11 @@
 import { lintSource } from '@secretlint/core';
+import { secretLintProfiler } from '@secretlint/profiler';
 import { rules as recommendedRules } from '@secretlint/secretlint-rule-preset-recommend';
 import type { SecretLintCoreConfig } from '@secretlint/types';
+
+// secretlint profiles every rule by default: it doubled the scan's CPU and kept a record of every
+// scan in memory (docs/PERFORMANCE.md). Nothing here reads the profile.
+secretLintProfiler.setEnabled(false);
 
 // The preset's comment filter honours `secretlint-disable` written in the scanned text: a flow
 // could switch the scan off for itself, so it is left out.

@@ -9,7 +9,7 @@ export type FlowWithPackagesQueryVariables = Exact<{
 }>;
 
 
-export type FlowWithPackagesQuery = { flow: { id: string, name: string, owner: { id: string, name: string }, catalogPackages: Array<{ packageId: string, tenantId: string, name: string, version: string, author: { id: string, name: string } }> } | null };
+export type FlowWithPackagesQuery = { flow: { id: string, name: string, owner: { id: string, name: string }, catalogPackages: Array<{ packageId: string, tenantId: string, name: string, version: string, author: { id: string, name: string } | null }> } | null };
 
 export type FlowsPageQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -23,14 +23,14 @@ export type GatewayPackageQueryVariables = Exact<{
 }>;
 
 
-export type GatewayPackageQuery = { catalogPackage: { packageId: string, name: string, author: { id: string, name: string } } | null };
+export type GatewayPackageQuery = { catalogPackage: { packageId: string, name: string, author: { id: string, name: string } | null } | null };
 
 export type GatewayPackagesQueryVariables = Exact<{
   first?: number | null | undefined;
 }>;
 
 
-export type GatewayPackagesQuery = { catalogPackages: { edges: Array<{ node: { id: string, tenantId: string, packageId: string, name: string, authorEmail: string | null, author: { id: string, name: string }, sourceFlow: { id: string, name: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type GatewayPackagesQuery = { catalogPackages: { edges: Array<{ node: { id: string, tenantId: string, packageId: string, name: string, authorEmail: string | null, author: { id: string, name: string } | null, sourceFlow: { id: string, name: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 
 export const FlowWithPackagesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"FlowWithPackages"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"flow"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"owner"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"catalogPackages"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"packageId"}},{"kind":"Field","name":{"kind":"Name","value":"tenantId"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"version"}},{"kind":"Field","name":{"kind":"Name","value":"author"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]}}]} as unknown as DocumentNode<FlowWithPackagesQuery, FlowWithPackagesQueryVariables>;

@@ -6,6 +6,7 @@ import { archivedFlow } from '../archived-flow';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import { packageIdSchema } from '../package.validation';
 import { toPackageView } from '../package.view';
+import { parseVersion } from '../versioning';
 
 export interface InstallResult {
   flow: Record<string, unknown>;
@@ -36,6 +37,10 @@ export async function installPackage(
   assertMayPerform(caller, 'package:install');
   const tenantId = actingTenant(caller, options.tenantId);
   if (!packageIdSchema.safeParse(packageId).success) throw new NotFoundError(`Package ${packageId} not found`);
+  // A string that is not a version names no version (and never reaches SQL: it may hold a NUL).
+  if (options.version != null && parseVersion(options.version) !== options.version) {
+    throw new NotFoundError(`Package ${packageId} version ${JSON.stringify(options.version)} not found`);
+  }
   const found = await db.run(async (em) => {
     const pkg = await packages.findVisible(em, caller, tenantId, packageId);
     const wanted = options.version ?? pkg?.defaultVersion;

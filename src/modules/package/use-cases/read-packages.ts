@@ -1,4 +1,4 @@
-import type { Caller } from '../../../common/caller';
+import { isTenantId, type Caller } from '../../../common/caller';
 import { decodeCursor, pageSize, toConnection, UUID, type Connection } from '../../../common/pagination';
 import { actingTenant, assertMayPerform, mayPerform } from '../../access/policy';
 import type { CatalogDeps, TenantOption } from '../catalog';
@@ -53,8 +53,23 @@ export async function listVersions(
   const limit = pageSize(args.first);
   const after = decodeCursor(args.after);
   const page = await db.run((em) => packages.listVersions(em, pkg.id, limit, after));
-  return toConnection(page, (v) => ({ key: v.publishedAt, id: v.id }));
+  return toConnection(page, versionCursorKey);
 }
+
+/**
+ * The first page of versions of many packages at once (one query), as `listVersions` would
+ * answer each without a cursor; the packages were already read, so already visible to the caller.
+ */
+export async function listFirstVersionsOfPackages(
+  { db, packages }: CatalogDeps,
+  packageUuids: readonly string[],
+  first: number | null | undefined,
+): Promise<Map<string, Connection<VersionRecord>>> {
+  const pages = await db.run((em) => packages.listFirstVersionPages(em, packageUuids, pageSize(first)));
+  return new Map([...pages].map(([id, page]) => [id, toConnection(page, versionCursorKey)]));
+}
+
+const versionCursorKey = (v: VersionRecord) => ({ key: v.publishedAt, id: v.id });
 
 /** Batched lookup for federation `_entities`: one query, invisible ids simply absent. */
 export async function getPackagesByIds({ db, packages }: CatalogDeps, caller: Caller, ids: readonly string[]): Promise<PackageView[]> {
@@ -67,7 +82,7 @@ export async function getPackagesByIds({ db, packages }: CatalogDeps, caller: Ca
 /** Batched lookup by natural key, for the `tenantId packageId` federation key: one query. */
 export async function getPackagesByKeys({ db, packages }: CatalogDeps, caller: Caller, keys: readonly PackageKey[]): Promise<PackageView[]> {
   if (!mayPerform(caller, 'package:read')) return [];
-  const valid = keys.filter((key) => typeof key.tenantId === 'string' && packageIdSchema.safeParse(key.packageId).success);
+  const valid = keys.filter((key) => isTenantId(key.tenantId) && packageIdSchema.safeParse(key.packageId).success);
   const found = await db.run((em) => packages.findVisibleByKeys(em, caller, valid));
   return found.map((pkg) => toPackageView(caller, pkg));
 }
