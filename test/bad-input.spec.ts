@@ -112,14 +112,32 @@ describe('client mistakes are client errors', () => {
 
     it('REST: NUL in ?version= and ?tenant_id= are client errors', async () => {
       for (const query of ['version=1.0.0%00', 'tenant_id=acme%00']) {
-        const response = await fetch(`${t.url}/api/v1/catalog/bad-a/install?${query}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+        const response = await fetch(`${t.url}/api/v1/catalog/bad-a/install?${query}`, { headers: { authorization: `Bearer ${token}` } });
         expect(response.status).toBeGreaterThanOrEqual(400);
         expect(response.status).toBeLessThan(500);
+        // The route was reached (not a 404 for an unknown endpoint): the parameter itself was refused.
+        expect(((await response.json()) as { detail: string }).detail).not.toMatch(/No such endpoint/);
       }
     });
 
+    it.each([
+      ['query', { query: 'inv\u0000oice' }, '$.query'],
+      ['authorId', { authorId: 'a\u0000' }, '$.authorId'],
+      ['nodeTypes', { nodeTypes: ['action.\u0000slack'] }, '$.nodeTypes[0]'],
+    ])('search filter: a control character in %s is BAD_USER_INPUT, never sent to the database', async (_what, filter, path) => {
+      const response = await t.gql(token, 'query($f: CatalogPackageFilter) { catalogPackages(filter: $f) { totalCount } }', { f: filter });
+      expect(response.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect((response.body.errors?.[0]?.extensions?.problems as { path: string }[]).map((p) => p.path)).toEqual([path]);
+    });
+
+    it('REST: a control character in ?q= is a 400 problem', async () => {
+      const response = await fetch(`${t.url}/api/v1/catalog?q=inv%00oice`, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { code: string }).code).toBe('BAD_USER_INPUT');
+    });
+
     it('REST: malformed percent-encoding in the path is a 400 problem', async () => {
-      const response = await fetch(`${t.url}/api/v1/catalog/%ZZ/install`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      const response = await fetch(`${t.url}/api/v1/catalog/%ZZ/install`, { headers: { authorization: `Bearer ${token}` } });
       expect(response.status).toBe(400);
       expect(response.headers.get('content-type')).toMatch(/application\/problem\+json/);
     });

@@ -83,13 +83,14 @@ const cursorArb = fc.oneof(
 
 const FIELD_NAMES = [
   'catalogPackages', 'catalogPackage', 'catalogAuditEvents', 'publishCatalogPackage', 'installCatalogPackage',
-  'setCatalogPackageVisibility', 'deleteCatalogPackage', '_service', '_entities', '__typename', '__schema', '__type',
+  'setCatalogPackageVisibility', 'deleteCatalogPackage', 'deprecateCatalogPackageVersion', 'withdrawCatalogPackageVersion',
+  'restoreCatalogPackageVersion', 'catalogUpdates', 'catalogPackageDiff', 'catalogUsage', '_service', '_entities', '__typename', '__schema', '__type',
   'edges', 'node', 'cursor', 'pageInfo', 'hasNextPage', 'endCursor', 'id', 'tenantId', 'packageId', 'name',
   'description', 'version', 'readme', 'authorId', 'authorEmail', 'visibility', 'visibilityGroupIds', 'sourceFlowId',
   'createdAt', 'updatedAt', 'versions', 'author', 'sdl', 'flow', 'metadata', 'action', 'changes', 'types', 'fields',
   'ofType', 'kind', 'queryType', 'x', 'nope', 'Query', 'on', 'fragment', 'null', 'true',
 ];
-const ARG_NAMES = ['first', 'after', 'packageId', 'tenantId', 'input', 'visibility', 'visibilityGroupIds', 'version', 'representations', 'name', 'if', 'x'];
+const ARG_NAMES = ['first', 'after', 'packageId', 'tenantId', 'input', 'visibility', 'visibilityGroupIds', 'version', 'representations', 'name', 'if', 'x', 'reason', 'installed', 'from', 'to', 'filter', 'orderBy'];
 const TYPE_NAMES = ['Query', 'Mutation', 'CatalogPackage', 'CatalogPackageConnection', 'PageInfo', 'User', 'Flow', 'Nope', '_Entity'];
 const VAR_TYPES = ['Int', 'Int!', 'String', 'String!', 'ID', '[ID!]', 'Boolean', 'JSON', 'CatalogVisibility', 'PublishCatalogPackageInput!', '[_Any!]!', 'Nope', '[[Int]]'];
 
@@ -264,6 +265,29 @@ const operationArb = fc.oneof(
       variables: { p: packageId, vis: visibility, g: groups },
     })),
   packageIdValue.map((packageId) => ({ query: 'mutation($p: String!) { deleteCatalogPackage(packageId: $p) }', variables: { p: packageId } })),
+  fc
+    .tuple(fc.constantFrom('deprecate', 'withdraw'), packageIdValue, versionValue, looseValue(anyString(600)), tenantValue)
+    .map(([action, packageId, version, reason, tenantId]) => ({
+      query: `mutation($p: String!, $v: String!, $r: String!, $t: ID) { ${action}CatalogPackageVersion(packageId: $p, version: $v, reason: $r, tenantId: $t) { version status statusReason } }`,
+      variables: { p: packageId, v: version, r: reason, t: tenantId },
+    })),
+  fc.tuple(packageIdValue, versionValue, tenantValue).map(([packageId, version, tenantId]) => ({
+    query: 'mutation($p: String!, $v: String!, $t: ID) { restoreCatalogPackageVersion(packageId: $p, version: $v, tenantId: $t) { version status } }',
+    variables: { p: packageId, v: version, t: tenantId },
+  })),
+  looseValue(
+    fc.array(
+      fc.record({ packageId: looseValue(packageIdValue), version: versionValue, tenantId: tenantValue }, { requiredKeys: ['packageId', 'version'] }),
+      { maxLength: 8 },
+    ),
+  ).map((installed) => ({
+    query: 'query($i: [CatalogInstalledInput!]!) { catalogUpdates(installed: $i) { packageId installedVersion latestVersion updateAvailable installedStatus newerVersions { version changelog } } }',
+    variables: { i: installed },
+  })),
+  fc.tuple(packageIdValue, versionValue, versionValue, tenantValue).map(([packageId, from, to, tenantId]) => ({
+    query: 'query($p: String!, $f: String!, $to: String!, $t: ID) { catalogPackageDiff(packageId: $p, from: $f, to: $to, tenantId: $t) { nodesAdded nodesRemoved nodesChanged { nodeId changedPaths } edgesAdded edgesRemoved } }',
+    variables: { p: packageId, f: from, to, t: tenantId },
+  })),
   fc
     .array(
       fc.oneof(

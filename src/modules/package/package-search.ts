@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { KeysetOrder } from '../../infra/db/keyset';
-import { parseInput, tagsSchema } from './package.validation';
+import { parseInput, plainText, tagsSchema } from './package.validation';
 
 export const PACKAGE_ORDERS = ['NEWEST', 'RECENTLY_UPDATED', 'NAME', 'MOST_INSTALLED', 'RELEVANCE'] as const;
 export type PackageOrder = (typeof PACKAGE_ORDERS)[number];
@@ -29,10 +29,11 @@ export interface PackageSearch {
 export const NO_SEARCH: PackageSearch = { words: null, tags: [], authorId: null, nodeTypes: [], orderBy: 'NEWEST' };
 
 const filterSchema = z.strictObject({
-  query: z.string().max(SEARCH_LIMITS.queryMax).nullish(),
+  // Control characters (NUL above all, which PostgreSQL refuses in text) are a client's mistake.
+  query: plainText().max(SEARCH_LIMITS.queryMax).nullish(),
   tags: tagsSchema.nullish(),
-  authorId: z.string().min(1).max(SEARCH_LIMITS.authorIdMax).nullish(),
-  nodeTypes: z.array(z.string().min(1).max(SEARCH_LIMITS.nodeTypeMax)).max(SEARCH_LIMITS.nodeTypesMax).nullish(),
+  authorId: plainText().min(1).max(SEARCH_LIMITS.authorIdMax).nullish(),
+  nodeTypes: z.array(plainText().min(1).max(SEARCH_LIMITS.nodeTypeMax)).max(SEARCH_LIMITS.nodeTypesMax).nullish(),
   orderBy: z.enum(PACKAGE_ORDERS).nullish(),
 });
 
