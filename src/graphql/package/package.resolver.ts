@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Connection } from '../../common/pagination';
 import type { AuditEventRecord } from '../../modules/audit/audit.repository';
 import type { VersionRecord } from '../../modules/package/package.model';
@@ -10,6 +10,7 @@ import type { PackageConnection } from '../../modules/package/use-cases/read-pac
 import type { GraphQLContext } from '../context';
 import type { ErrorCode } from '../../common/errors';
 import { withErrors } from '../error-docs';
+import { VersionRefArgs, VersionStatusChangeArgs } from './version-status.args';
 import {
   CatalogAuditEventConnectionType,
   CatalogFlowDiffType,
@@ -100,39 +101,22 @@ export class CatalogPackageResolver {
   @Mutation(() => CatalogPackageVersionType, {
     description: withErrors('Marks a version deprecated: still installable, and install says why not to. Author, tenant admins, super admins', STATUS_ERRORS),
   })
-  deprecateCatalogPackageVersion(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('packageId', () => String, PACKAGE_ID_ARG) packageId: string,
-    @Arg('version', () => String, { description: 'The version, exactly as published' }) version: string,
-    @Arg('reason', () => String, { description: 'Why, for those who install it: 1 to 500 characters' }) reason: string,
-    @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
-  ): Promise<VersionRecord> {
-    return ctx.catalog.deprecateVersion(ctx.caller, packageId, { version, reason, tenantId });
+  deprecateCatalogPackageVersion(@Ctx() ctx: GraphQLContext, @Args(() => VersionStatusChangeArgs) args: VersionStatusChangeArgs): Promise<VersionRecord> {
+    return ctx.catalog.deprecateVersion(ctx.caller, args.packageId, args);
   }
 
   @Mutation(() => CatalogPackageVersionType, {
     description: withErrors('Withdraws a version: never served again (install answers VERSION_WITHDRAWN). Author, tenant admins, super admins', STATUS_ERRORS),
   })
-  withdrawCatalogPackageVersion(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('packageId', () => String, PACKAGE_ID_ARG) packageId: string,
-    @Arg('version', () => String, { description: 'The version, exactly as published' }) version: string,
-    @Arg('reason', () => String, { description: 'Why, for those who install it: 1 to 500 characters' }) reason: string,
-    @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
-  ): Promise<VersionRecord> {
-    return ctx.catalog.withdrawVersion(ctx.caller, packageId, { version, reason, tenantId });
+  withdrawCatalogPackageVersion(@Ctx() ctx: GraphQLContext, @Args(() => VersionStatusChangeArgs) args: VersionStatusChangeArgs): Promise<VersionRecord> {
+    return ctx.catalog.withdrawVersion(ctx.caller, args.packageId, args);
   }
 
   @Mutation(() => CatalogPackageVersionType, {
     description: withErrors('Restores a deprecated or withdrawn version to active. Author, tenant admins, super admins', STATUS_ERRORS),
   })
-  restoreCatalogPackageVersion(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('packageId', () => String, PACKAGE_ID_ARG) packageId: string,
-    @Arg('version', () => String, { description: 'The version, exactly as published' }) version: string,
-    @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
-  ): Promise<VersionRecord> {
-    return ctx.catalog.restoreVersion(ctx.caller, packageId, { version, tenantId });
+  restoreCatalogPackageVersion(@Ctx() ctx: GraphQLContext, @Args(() => VersionRefArgs) args: VersionRefArgs): Promise<VersionRecord> {
+    return ctx.catalog.restoreVersion(ctx.caller, args.packageId, args);
   }
 
   @Mutation(() => CatalogPackageType, {
