@@ -38,7 +38,7 @@ describe('Prometheus metrics', () => {
     const scrape = await response.text();
 
     const count = (labels: string) => sample(scrape, `catalog_request_duration_seconds_count{${labels}}`);
-    expect(count('api="graphql",operation="anonymous",outcome="ok"')).toBe(1); // the publish
+    expect(count('api="graphql",operation="OpsPublish",outcome="ok"')).toBe(1); // the publish (a named operation of the typed client)
     expect(count('api="graphql",operation="ListForMetrics",outcome="ok"')).toBe(1);
     expect(count('api="graphql",operation="MissingForMetrics",outcome="ok"')).toBe(1);
     expect(count('api="graphql",operation="unknown",outcome="client_error"')).toBe(1); // 401 before GraphQL ran

@@ -8,8 +8,9 @@ import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
  * Version resolution is a function of the committed history: concurrent publishes end exactly as
  * some serial order of the same publishes would. Raced for real, on PGlite and PostgreSQL.
  */
+// latestVersion: the version this publish got (`version` is the default install, a release).
 const PUBLISH = `mutation Publish($input: PublishCatalogPackageInput!) {
-  publishCatalogPackage(input: $input) { version }
+  publishCatalogPackage(input: $input) { latestVersion }
 }`;
 
 type Outcome = { version: string } | { code: string };
@@ -30,12 +31,12 @@ function flow(label: string): Record<string, unknown> {
 }
 
 async function publish(packageId: string, version: string): Promise<Outcome> {
-  const response = await t.gql<{ publishCatalogPackage: { version: string } }>(token, PUBLISH, {
+  const response = await t.gql<{ publishCatalogPackage: { latestVersion: string } }>(token, PUBLISH, {
     input: { packageId, name: packageId, version, content: flow(`v${version}`) },
   });
   const error = response.body.errors?.[0];
   if (error) return { code: String(error.extensions?.code) };
-  return { version: response.body.data!.publishCatalogPackage.version };
+  return { version: response.body.data!.publishCatalogPackage.latestVersion };
 }
 
 /** What publishing `requests` one after the other would answer, with the rules alone. */

@@ -55,6 +55,9 @@ export class CatalogPackageType {
   @Field({ description: 'The default version: the highest installable release, else prerelease (what install gives without a version)' })
   version!: string;
 
+  @Field({ description: 'The highest version ever published, whatever its status: the version a publish just got (also a prerelease), and what republishing it bumps' })
+  latestVersion!: string;
+
   @Field(() => String, { nullable: true, description: 'Markdown readme of the latest version, or null' })
   readme!: string | null;
 

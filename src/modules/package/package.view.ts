@@ -17,6 +17,8 @@ export interface PackageView {
   /** The default version (what install gives without a version): the highest installable release,
    * else prerelease. A package with none (seen by its author and admins only) shows its latest. */
   version: string;
+  /** The highest version ever published: what a publish just got, and what republishing bumps. */
+  latestVersion: string;
   authorId: string;
   /** null unless the caller is in the package's tenant or a super admin. */
   authorEmail: string | null;
@@ -42,6 +44,7 @@ export function toPackageView(caller: Caller, pkg: PackageRecord): PackageView {
     description: pkg.description,
     readme: pkg.readme,
     version: pkg.defaultVersion ?? pkg.latestVersion,
+    latestVersion: pkg.latestVersion,
     authorId: pkg.authorId,
     authorEmail: mayPerform(caller, 'package:readAuthorEmail', target) ? pkg.authorEmail : null,
     visibility: pkg.visibility,
