@@ -61,11 +61,12 @@ onPostgres('list query plan at 100,000 packages', () => {
     await (await database.openMigrated()).close();
     db = new Client({ connectionString: database.url! });
     await db.connect();
-    // A third of the packages visible to groups, 2% deleted, 100 per tenant, one every five minutes.
+    // A third of the packages visible to groups, 2% deleted, 100 per tenant, one every five minutes;
+    // every package has an installable default version, as published packages do.
     await db.query(
-      `insert into catalog_package (id, tenant_id, package_id, name, latest_version, author_id, author_email, visibility,
+      `insert into catalog_package (id, tenant_id, package_id, name, latest_version, default_version, author_id, author_email, visibility,
          visibility_group_ids, created_at, updated_at, deleted_at)
-       select gen_random_uuid(), 'tenant-' || (i % $2), 'pkg-' || i, 'Package ' || i, '1.0.0', 'user-' || (i % 20),
+       select gen_random_uuid(), 'tenant-' || (i % $2), 'pkg-' || i, 'Package ' || i, '1.0.0', '1.0.0', 'user-' || (i % 20),
          'user-' || (i % 20) || '@example.test', case when i % 3 = 0 then 'groups' else 'tenant' end,
          case when i % 3 = 0 then array['grp-' || (i % 10)] else '{}'::text[] end,
          timestamptz '2024-01-01' + i * interval '5 minutes', timestamptz '2024-01-01' + i * interval '5 minutes',

@@ -5,7 +5,7 @@ import { PgliteDriver } from '@mikro-orm/pglite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { DEFAULT_TUNING, type DatabaseConfig, type Tuning } from '../../config';
 import type { Logger } from '../../common/logger';
-import { RATE_LIMIT_TABLE } from '../../modules/ratelimit/rate-limit.stores';
+import { RATE_LIMIT_TABLE } from './unmanaged-tables';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 

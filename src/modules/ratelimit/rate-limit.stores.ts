@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateLimitConfig } from '../../config';
 import type { Database } from '../../infra/db/database';
+import { RATE_LIMIT_TABLE } from '../../infra/db/unmanaged-tables';
 
 /** Where counters live; `limiter` makes one fixed-window bucket family there. */
 export interface CounterStore {
@@ -10,7 +11,6 @@ export interface CounterStore {
 }
 
 /** The table rate-limiter-flexible keeps its counters in (created by a migration, not by the limiter). */
-export const RATE_LIMIT_TABLE = 'rate_limit_counter';
 
 /** A Redis call that takes longer than this counts as a failure (the request is let through). */
 const REDIS_COMMAND_TIMEOUT_MS = 1_000;
