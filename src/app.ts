@@ -89,7 +89,9 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       createOrm(config.database, { logger, onQuery: options.onQuery, tuning }),
       createBlobStorage(config.blob, logger, { operationTimeoutMs: tuning.blobTimeoutMs }),
     ]);
-    if (ormStart.status === 'fulfilled') cleanups.push(() => ormStart.value.close());
+    // Closed through `db` once it exists (which then refuses late work), directly until then.
+    let closeDatabase = () => (ormStart.status === 'fulfilled' ? ormStart.value.close() : Promise.resolve());
+    cleanups.push(() => closeDatabase());
     if (blobStart.status === 'fulfilled') cleanups.push(() => blobStart.value.stop());
     if (ormStart.status === 'rejected') throw ormStart.reason;
     if (blobStart.status === 'rejected') throw blobStart.reason;
@@ -98,6 +100,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     const pglite = config.database.kind === 'pglite';
     // PostgreSQL's deadlines live in its pool (orm.ts); the in-process PGlite gets one per unit of work.
     const db = new Database(orm, pglite, { logger, unitDeadlineMs: pglite ? tuning.statementTimeoutMs + tuning.connectTimeoutMs : undefined });
+    closeDatabase = () => db.close();
     const metricsServer = await startMetrics(config, orm, logger);
     cleanups.push(() => metricsServer.close());
     const blobs = timedBlobStorage(blobStart.value.storage);

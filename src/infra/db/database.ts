@@ -33,6 +33,7 @@ const tracer = trace.getTracer('flow-package-catalog/database');
 
 export class Database {
   private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
 
   constructor(
     readonly orm: Orm,
@@ -50,7 +51,17 @@ export class Database {
     return this.traced('db.transaction', () => this.guarded(() => (this.orm.em.fork() as Em).transactional((em) => work(em))));
   }
 
+  /**
+   * Closes the ORM. Work asked for afterwards is refused: MikroORM would otherwise reconnect on the
+   * next query (a new PGlite, or a new pool) behind a service that is stopping.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.orm.close();
+  }
+
   private async guarded<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new ServiceUnavailableError('database', 'The service is shutting down');
     try {
       return await this.withDeadline(this.exclusive(work));
     } catch (error) {
