@@ -21,6 +21,7 @@ import { authenticate, callerOf, requestMetaOf } from './http/authenticate';
 import { createEdge } from './http/edge';
 import { toEdgeError } from './http/errors';
 import { drainingGate } from './http/draining';
+import { requestDeadline } from './http/request-deadline';
 import { requireUtf8Body } from './http/utf8-body';
 import { isServiceSdlRequest } from './http/service-sdl-request';
 import { GRAPHQL_LIMITS } from './graphql/limits';
@@ -151,6 +152,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     }
     let draining = false;
     app.use(drainingGate(() => draining));
+    app.use(requestDeadline(tuning.requestTimeoutMs, logger));
     app.use(healthRouter(db, blobs));
     if (devIssuer) app.use(DEV_ISSUER_PATH, devIssuer.router());
     app.use(edge.browserRoutes);

@@ -55,6 +55,8 @@ export interface Tuning {
   idempotencyLockMs: number;
   /** Deadline of a call to the flows service. */
   flowsTimeoutMs: number;
+  /** The backstop: a request not answered by then gets a 503 (every dependency has a shorter deadline). */
+  requestTimeoutMs: number;
   /** The most one GraphQL operation may cost (src/graphql/cost.ts; docs/API.md, "Limits"). */
   maxQueryCost: number;
 }
@@ -71,6 +73,7 @@ export const DEFAULT_TUNING: Tuning = {
   idempotencyTtlMs: 24 * 60 * 60_000,
   idempotencyLockMs: 2 * 60_000,
   flowsTimeoutMs: 5_000,
+  requestTimeoutMs: 30_000,
   maxQueryCost: 10_000,
 };
 
