@@ -63,9 +63,11 @@ function permutations<T>(items: readonly T[]): T[][] {
 describe('concurrent publishes resolve versions as some serial order would', () => {
   it('never promotes a concurrent hotfix above a higher version (200 rounds of 1.4.0, then 2.0.0 and 1.4.1 together)', async () => {
     const seen = { regressed: 0, hotfixFirst: 0 };
-    for (let batch = 0; batch < 20; batch++) {
+    // Five packages at a time: ten publishes in flight, within the pool (10) and its 3 s acquire deadline
+    // even on a loaded machine (each publish holds its connection, and the package lock, through the upload).
+    for (let batch = 0; batch < 40; batch++) {
       await Promise.all(
-        Array.from({ length: 10 }, async (_, i) => {
+        Array.from({ length: 5 }, async (_, i) => {
           const packageId = `race-${batch}-${i}`;
           expect(await publish(packageId, '1.4.0')).toEqual({ version: '1.4.0' });
           const [major, hotfix] = await Promise.all([publish(packageId, '2.0.0'), publish(packageId, '1.4.1')]);

@@ -61,9 +61,13 @@ export class Database {
   }
 
   private async guarded<T>(work: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new ServiceUnavailableError('database', 'The service is shutting down');
+    // Checked again when the work starts: on PGlite it may have waited in the queue past `close()`.
+    const unlessClosed = () => {
+      if (this.closed) throw new ServiceUnavailableError('database', 'The service is shutting down');
+      return work();
+    };
     try {
-      return await this.withDeadline(this.exclusive(work));
+      return await this.withDeadline(this.exclusive(unlessClosed));
     } catch (error) {
       if (!isUnavailable(error)) throw error;
       this.options.logger?.warn({ dependency: 'database', err: error }, 'database unavailable');

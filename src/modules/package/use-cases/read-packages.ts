@@ -1,4 +1,5 @@
 import { isTenantId, type Caller } from '../../../common/caller';
+import { hasControlCharacters } from '../../../common/control-characters';
 import { decodeCursor, pageSize, toConnection, UUID, type Connection } from '../../../common/pagination';
 import { actingTenant, assertMayPerform, mayPerform } from '../../access/policy';
 import type { CatalogDeps, TenantOption } from '../catalog';
@@ -98,7 +99,7 @@ export async function listPackagesFromFlows(
   perFlow: number,
 ): Promise<PackageView[]> {
   if (!mayPerform(caller, 'package:read')) return [];
-  const valid = flowIds.filter((id) => typeof id === 'string' && id.length > 0 && id.length <= 128);
+  const valid = flowIds.filter((id) => typeof id === 'string' && id.length > 0 && id.length <= 128 && !hasControlCharacters(id));
   const found = await db.run((em) => packages.findVisibleBySourceFlowIds(em, caller, valid, perFlow));
   return found.map((pkg) => toPackageView(caller, pkg));
 }
