@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { HTTP_STATUS_BY_CODE } from '../common/errors';
-import { PROBLEM_CONTENT_TYPE, problemDocument } from '../rest/problem';
+import { answerEarly } from './early-answer';
 import type { EdgeError } from './errors';
 
 const SHUTTING_DOWN: EdgeError = {
@@ -22,13 +22,8 @@ export function drainingGate(isDraining: () => boolean) {
     if (!isDraining()) return next();
     res.setHeader('connection', 'close');
     if (req.path === '/healthz') return next();
-    res.status(503).setHeader('retry-after', '1');
-    if (req.path === '/readyz') {
-      res.json({ status: 'unavailable', failed: { server: 'shutting down' } });
-    } else if (req.path.startsWith('/api/')) {
-      res.type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemDocument(req, SHUTTING_DOWN)));
-    } else {
-      res.json({ errors: [{ message: SHUTTING_DOWN.message, extensions: { code: SHUTTING_DOWN.code } }] });
-    }
+    if (req.path !== '/readyz') return answerEarly(req, res, SHUTTING_DOWN);
+    res.status(503).setHeader('retry-after', String(SHUTTING_DOWN.retryAfterSeconds));
+    res.json({ status: 'unavailable', failed: { server: 'shutting down' } });
   };
 }

@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { HTTP_STATUS_BY_CODE } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { currentRequestId } from '../common/request-context';
-import { PROBLEM_CONTENT_TYPE, problemDocument } from '../rest/problem';
+import { answerEarly } from './early-answer';
 import type { EdgeError } from './errors';
 
 /**
@@ -22,9 +22,7 @@ export function requestDeadline(ms: number, logger: Logger) {
     const timer = setTimeout(() => {
       if (res.headersSent) return;
       logger.warn({ requestId: currentRequestId(), method: req.method, path: req.path, deadlineMs: ms }, 'request deadline exceeded');
-      res.status(late.status).setHeader('retry-after', String(late.retryAfterSeconds));
-      if (req.originalUrl.startsWith('/api/')) res.type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemDocument(req, late)));
-      else res.json({ errors: [{ message: late.message, extensions: { code: late.code } }] });
+      answerEarly(req, res, late);
     }, ms);
     timer.unref();
     res.once('close', () => clearTimeout(timer));
