@@ -100,7 +100,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     if (config.migrate) await migrate(orm);
     const pglite = config.database.kind === 'pglite';
     // PostgreSQL's deadlines live in its pool (orm.ts); the in-process PGlite gets one per unit of work.
-    const db = new Database(orm, pglite, { logger, unitDeadlineMs: pglite ? tuning.statementTimeoutMs + tuning.connectTimeoutMs : undefined });
+    const unitMs = tuning.statementTimeoutMs + tuning.connectTimeoutMs;
+    const db = new Database(orm, pglite, { logger, unitDeadlineMs: pglite ? unitMs : undefined, closeWaitMs: unitMs });
     closeDatabase = () => db.close();
     const metricsServer = await startMetrics(config, orm, logger);
     cleanups.push(() => metricsServer.close());

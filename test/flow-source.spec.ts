@@ -16,6 +16,9 @@ import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 jest.setTimeout(60_000);
 
+// Long enough that a loaded CI machine answers the healthy flows in time; the slow ones stall for 5 s.
+const FLOWS_TIMEOUT_MS = 1_000;
+
 /** How the flows service answers each flow id. */
 type Behaviour = (res: ServerResponse) => void | Promise<void>;
 const json = (status: number, body: unknown, type = 'application/json') => (res: ServerResponse) => {
@@ -41,14 +44,14 @@ const BEHAVIOURS: Record<string, Behaviour> = {
   flow_huge: json(200, { flow: { ...CUSTOMER_SUPPORT_FLOW, config: { padding: 'x'.repeat(5 * 1024 * 1024) } }, permissions: ['deploy'] }),
   flow_broken: json(200, { flow: { ...CUSTOMER_SUPPORT_FLOW, edges: [{ id: 'e1', source: 'start', target: 'nowhere' }] }, permissions: ['deploy'] }),
   flow_slow: async (res) => {
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
     if (!res.destroyed) json(200, { flow: CUSTOMER_SUPPORT_FLOW, permissions: ['deploy'] })(res);
   },
   flow_slow_body: async (res) => {
     // Headers at once, then the body stalls: the timeout must cover reading the answer too.
     res.writeHead(200, { 'content-type': 'application/json' });
     res.write('{"flow": ');
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
     if (!res.destroyed) res.end(`${JSON.stringify(CUSTOMER_SUPPORT_FLOW)}, "permissions": ["deploy"]}`);
   },
 };
@@ -99,7 +102,7 @@ const PUBLISH_GQL = `mutation($input: PublishCatalogPackageInput!) {
   publishCatalogPackage(input: $input) { packageId version sourceFlowId authorId }
 }`;
 
-describe('publishing by flow_id (HttpFlowSource, timeout 300 ms)', () => {
+describe('publishing by flow_id (HttpFlowSource, timeout 1 s)', () => {
   const flows = new FakeFlowsService();
   let t: TestApp;
   let tenant: string;
@@ -107,7 +110,7 @@ describe('publishing by flow_id (HttpFlowSource, timeout 300 ms)', () => {
 
   beforeAll(async () => {
     await flows.start();
-    t = await startTestApp({}, { flowSource: new HttpFlowSource({ baseUrl: flows.baseUrl, timeoutMs: 300 }) });
+    t = await startTestApp({}, { flowSource: new HttpFlowSource({ baseUrl: flows.baseUrl, timeoutMs: FLOWS_TIMEOUT_MS }) });
   });
   afterAll(async () => {
     await t?.close();
@@ -217,8 +220,8 @@ describe('publishing by flow_id (HttpFlowSource, timeout 300 ms)', () => {
     ['no deploy permission', 'flow_view_only', 403, 'FORBIDDEN', /needs the deploy permission/],
     ['401 from the flows service', 'flow_401', 403, 'FORBIDDEN', /refused access.*HTTP 401/],
     ['403 from the flows service', 'flow_403', 403, 'FORBIDDEN', /refused access.*HTTP 403/],
-    ['slow (timeout)', 'flow_slow', 502, 'FLOW_SOURCE_UNAVAILABLE', /no answer within 300 ms/],
-    ['slow body (timeout)', 'flow_slow_body', 502, 'FLOW_SOURCE_UNAVAILABLE', /no answer within 300 ms/],
+    ['slow (timeout)', 'flow_slow', 502, 'FLOW_SOURCE_UNAVAILABLE', /no answer within 1000 ms/],
+    ['slow body (timeout)', 'flow_slow_body', 502, 'FLOW_SOURCE_UNAVAILABLE', /no answer within 1000 ms/],
     ['a 500', 'flow_500', 502, 'FLOW_SOURCE_UNAVAILABLE', /answered HTTP 500/],
     ['a 503 HTML page', 'flow_503_html', 502, 'FLOW_SOURCE_UNAVAILABLE', /answered HTTP 503/],
     ['malformed: not JSON', 'flow_html', 502, 'FLOW_SOURCE_UNAVAILABLE', /not JSON/],
@@ -304,7 +307,7 @@ describe('HttpFlowSource on its own', () => {
   });
 
   it('maps failures to the contract errors', async () => {
-    const source = new HttpFlowSource({ baseUrl: flows.baseUrl, timeoutMs: 300 });
+    const source = new HttpFlowSource({ baseUrl: flows.baseUrl, timeoutMs: FLOWS_TIMEOUT_MS });
     await expect(source.fetchFlowForDeploy('flow_missing', 'Bearer x')).rejects.toBeInstanceOf(NotFoundError);
     await expect(source.fetchFlowForDeploy('flow_view_only', 'Bearer x')).rejects.toBeInstanceOf(ForbiddenError);
     await expect(source.fetchFlowForDeploy('flow_slow', 'Bearer x')).rejects.toBeInstanceOf(FlowSourceUnavailableError);

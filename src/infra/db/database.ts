@@ -25,6 +25,8 @@ export interface DatabaseOptions {
    * the pool options, see orm.ts). Absent: no deadline.
    */
   unitDeadlineMs?: number;
+  /** How long `close()` waits for work already running to finish. Absent: it does not wait. */
+  closeWaitMs?: number;
 }
 
 // A no-op until the OpenTelemetry SDK is started (src/infra/telemetry). PGlite has no driver
@@ -34,6 +36,8 @@ const tracer = trace.getTracer('flow-package-catalog/database');
 export class Database {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  // Units of work that have started: `close()` lets them finish before it closes the ORM.
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(
     readonly orm: Orm,
@@ -57,14 +61,28 @@ export class Database {
    */
   async close(): Promise<void> {
     this.closed = true;
+    // Work already running may have statements left: closing under it would make MikroORM reconnect
+    // for them. Wait for it, within a bound.
+    await this.settled(this.options.closeWaitMs ?? 0);
     await this.orm.close();
+  }
+
+  private async settled(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    });
+    await Promise.race([Promise.allSettled([...this.running]), waited]).finally(() => clearTimeout(timer));
   }
 
   private async guarded<T>(work: () => Promise<T>): Promise<T> {
     // Checked again when the work starts: on PGlite it may have waited in the queue past `close()`.
     const unlessClosed = () => {
       if (this.closed) throw new ServiceUnavailableError('database', 'The service is shutting down');
-      return work();
+      const running = work();
+      this.running.add(running);
+      void running.catch(() => undefined).finally(() => this.running.delete(running));
+      return running;
     };
     try {
       return await this.withDeadline(this.exclusive(unlessClosed));
