@@ -3,6 +3,7 @@ import { PERMISSION_VIEW, ROLE_SUPER_ADMIN, type Caller } from '../src/common/ca
 import type { Em } from '../src/infra/db/database';
 import type { Cursor } from '../src/common/pagination';
 import { PackageRepository } from '../src/modules/package/package.repository';
+import { NO_SEARCH, parsePackageSearch, type PackageSearch } from '../src/modules/package/package-search';
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 /**
@@ -20,6 +21,7 @@ interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
   'Index Name'?: string;
+  'Actual Rows'?: number;
   Plans?: PlanNode[];
 }
 
@@ -40,7 +42,7 @@ function caller(overrides: Partial<Caller> = {}): Caller {
 }
 
 /** The SQL and parameters `listVisible` sends, captured instead of run. */
-async function listSql(who: Caller, after: Cursor | null): Promise<{ sql: string; params: unknown[] }> {
+async function listSql(who: Caller, after: Cursor | null, search: PackageSearch = NO_SEARCH): Promise<{ sql: string; params: unknown[] }> {
   let captured: { sql: string; params: unknown[] } | undefined;
   const em = {
     async execute(sql: string, params: unknown[] = []) {
@@ -48,7 +50,7 @@ async function listSql(who: Caller, after: Cursor | null): Promise<{ sql: string
       return [];
     },
   } as unknown as Em;
-  await new PackageRepository().listVisible(em, who, 20, after);
+  await new PackageRepository().listVisible(em, who, 20, after, search);
   return captured!;
 }
 
@@ -62,17 +64,28 @@ onPostgres('list query plan at 100,000 packages', () => {
     db = new Client({ connectionString: database.url! });
     await db.connect();
     // A third of the packages visible to groups, 2% deleted, 100 per tenant, one every five minutes;
-    // every package has an installable default version, as published packages do.
+    // every package has an installable default version, as published packages do. Every description
+    // has the same words, one in a hundred names says "zebra".
     await db.query(
-      `insert into catalog_package (id, tenant_id, package_id, name, latest_version, default_version, author_id, author_email, visibility,
+      `insert into catalog_package (id, tenant_id, package_id, name, description, latest_version, default_version, author_id, author_email, visibility,
          visibility_group_ids, created_at, updated_at, deleted_at)
-       select gen_random_uuid(), 'tenant-' || (i % $2), 'pkg-' || i, 'Package ' || i, '1.0.0', '1.0.0', 'user-' || (i % 20),
+       select gen_random_uuid(), 'tenant-' || (i % $2), 'pkg-' || i, case when i % 100 = 0 then 'Zebra crossing ' || i else 'Package ' || i end,
+         'Routes each ticket through an llm check', '1.0.0', '1.0.0', 'user-' || (i % 20),
          'user-' || (i % 20) || '@example.test', case when i % 3 = 0 then 'groups' else 'tenant' end,
          case when i % 3 = 0 then array['grp-' || (i % 10)] else '{}'::text[] end,
          timestamptz '2024-01-01' + i * interval '5 minutes', timestamptz '2024-01-01' + i * interval '5 minutes',
          case when i % 50 = 0 then now() else null end
        from generate_series(1, $1::int) as i`,
       [PACKAGES, TENANTS],
+    );
+    // And one large tenant, visible to all its members, one name in 200 with "zebra".
+    await db.query(
+      `insert into catalog_package (id, tenant_id, package_id, name, description, latest_version, default_version, author_id, visibility,
+         created_at, updated_at)
+       select gen_random_uuid(), 'tenant-big', 'big-' || i, case when i % 200 = 0 then 'Zebra crossing ' || i else 'Big ' || i end,
+         'Routes each ticket through an llm check', '1.0.0', '1.0.0', 'user-' || (i % 20), 'tenant',
+         timestamptz '2024-01-01' + i * interval '5 minutes', timestamptz '2024-01-01' + i * interval '5 minutes'
+       from generate_series(1, 10000) as i`,
     );
     await db.query('analyze catalog_package');
   }, 120_000);
@@ -82,11 +95,11 @@ onPostgres('list query plan at 100,000 packages', () => {
     await database?.drop();
   }, 60_000);
 
-  async function plan(who: Caller, after: Cursor | null): Promise<PlanNode[]> {
-    const { sql, params } = await listSql(who, after);
+  async function plan(who: Caller, after: Cursor | null, search?: PackageSearch, analyze = false): Promise<PlanNode[]> {
+    const { sql, params } = await listSql(who, after, search);
     let n = 0;
     const positional = sql.replace(/\?/g, () => `$${++n}`);
-    const result = await db.query(`explain (format json) ${positional}`, params);
+    const result = await db.query(`explain (${analyze ? 'analyze, ' : ''}format json) ${positional}`, params);
     const [{ Plan }] = result.rows[0]['QUERY PLAN'] as [{ Plan: PlanNode }];
     return nodesOf(Plan);
   }
@@ -109,5 +122,21 @@ onPostgres('list query plan at 100,000 packages', () => {
     // … so nothing is sorted (a Sort node would mean reading every visible row first).
     expect(nodes.filter((node) => node['Node Type'] === 'Sort' || node['Node Type'] === 'Incremental Sort')).toEqual([]);
     expect(described).toContain(index);
+  });
+
+  // tenant-big holds 10,000 packages: all of them match "llm", 50 match "zebra" (1,000 more elsewhere).
+  const big = caller({ tenantId: 'tenant-big' });
+  test.each([
+    ['a word in every description', 'llm check', 10_000],
+    ['a rare word', 'zebra', 50],
+    ['a prefix', 'zeb', 50],
+  ])("a tenant member's search (%s) reads that tenant's words only", async (_label, query, matches) => {
+    const nodes = await plan(big, null, parsePackageSearch({ query }, null), true);
+    const indexes = nodes.filter((node) => node['Index Name']?.startsWith('catalog_package'));
+    expect(indexes.length).toBeGreaterThan(0);
+    // The catalog-wide index would read the word's matches in every tenant.
+    expect(indexes.map((node) => node['Index Name'])).not.toContain('catalog_package_search_idx');
+    const heap = nodes.filter((node) => node['Relation Name'] === 'catalog_package');
+    expect(heap.map((node) => node['Actual Rows'])).toEqual([matches]);
   });
 });

@@ -70,7 +70,8 @@ function baseOptions(options: OrmOptions): Partial<Options> {
     extensions: [Migrator],
     migrations: { migrationsList: MIGRATIONS, tableName: 'mikro_orm_migrations', silent: true, snapshot: false },
     // The limiter's counters are rate-limiter-flexible's table, not an entity: a migration creates it.
-    schemaGenerator: { skipTables: [RATE_LIMIT_TABLE] },
+    // So do the search functions the generated columns call (migration …170000_tenant_search).
+    schemaGenerator: { skipTables: [RATE_LIMIT_TABLE], ignoreRoutines: true },
     // Entities are explicit schemas; nothing to discover at start.
     discovery: { warnWhenNoEntities: true },
     allowGlobalContext: false,

@@ -130,6 +130,11 @@ export function canSee(caller: Caller, pkg: PackageSubject): boolean {
   return pkg.visibilityGroupIds.some((group) => caller.groups.includes(group));
 }
 
+/** The one tenant whose packages the caller can see; null for a super admin, who sees every tenant. */
+export function visibleTenant(caller: Caller): string | null {
+  return isSuperAdmin(caller) ? null : caller.tenantId;
+}
+
 /** `canSee` as an SQL condition on `catalog_package {alias}`, so lists are filtered by the database. */
 export function visibleToSql(caller: Caller, alias = 'p'): { sql: string; params: unknown[] } {
   if (isSuperAdmin(caller)) return { sql: `${alias}.deleted_at is null`, params: [] };

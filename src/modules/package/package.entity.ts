@@ -28,8 +28,12 @@ export const CatalogPackageSchema = defineEntity({
       name: 'catalog_package_source_flow_idx',
       expression: 'create index "catalog_package_source_flow_idx" on "catalog_package" ("tenant_id", "source_flow_id") where "deleted_at" is null',
     },
-    // Search: GIN on the vector, tags and node types; the tenant filter comes from the btree above.
+    // Search: GIN on the vector (across tenants), on the tenant's own words, tags and node types.
     { name: 'catalog_package_search_idx', expression: 'create index "catalog_package_search_idx" on "catalog_package" using gin ("search_vector")' },
+    {
+      name: 'catalog_package_tenant_search_idx',
+      expression: 'create index "catalog_package_tenant_search_idx" on "catalog_package" using gin ("tenant_search_terms")',
+    },
     { name: 'catalog_package_tags_idx', expression: 'create index "catalog_package_tags_idx" on "catalog_package" using gin ("tags")' },
     { name: 'catalog_package_node_types_idx', expression: 'create index "catalog_package_node_types_idx" on "catalog_package" using gin ("node_types")' },
     {
@@ -61,6 +65,8 @@ export const CatalogPackageSchema = defineEntity({
     installCount: p.bigint().defaultRaw('0'),
     // Kept up to date by the database (a stored generated column): never written by us.
     searchVector: p.type('tsvector').generated(`(${SEARCH_VECTOR}) stored`).nullable().lazy(),
+    // The same words with the tenant in front, for searches in one tenant (migration …170000_tenant_search).
+    tenantSearchTerms: p.type('tsvector').generated(`(catalog_tenant_terms(tenant_id, ${SEARCH_VECTOR})) stored`).nullable().lazy(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
     deletedAt: p.datetime().nullable(),

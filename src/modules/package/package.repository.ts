@@ -3,7 +3,7 @@ import type { Cursor, Page } from '../../common/pagination';
 import type { Em } from '../../infra/db/database';
 import { keysetAfter, toPage, type KeysetOrder } from '../../infra/db/keyset';
 import { toDate, toPgTextArray } from '../../infra/db/sql';
-import { visibleToSql } from '../access/policy';
+import { visibleTenant, visibleToSql } from '../access/policy';
 import { defaultVersionSql } from './default-version';
 import type { Visibility } from './package.entity';
 import { NO_SEARCH, ORDER_KEYS, tsquerySql, type PackageSearch } from './package-search';
@@ -29,7 +29,8 @@ interface Sql {
 
 /**
  * The rows a search reads: visibility first, then each filter (AND). With a query, `s.q` is its
- * tsquery, matched against the generated `search_vector` (GIN index), never a LIKE scan.
+ * tsquery, never a LIKE scan: matched against the generated `search_vector` (GIN index) across
+ * tenants, and as `s.tenant_q` against `tenant_search_terms` (GIN index of the tenant's words) in one.
  */
 function searchSql(caller: Caller, search: PackageSearch): { from: Sql; where: Sql } {
   const visible = visibleToSql(caller);
@@ -43,8 +44,17 @@ function searchSql(caller: Caller, search: PackageSearch): { from: Sql; where: S
   if (search.authorId !== null) and('p.author_id = ?', search.authorId);
   if (search.words === null) return { from: { sql: 'catalog_package p', params: [] }, where };
   const query = tsquerySql(search.words);
-  and('p.search_vector @@ s.q');
-  return { from: { sql: `catalog_package p cross join (select ${query.sql} as q) s`, params: query.params }, where };
+  const tenant = visibleTenant(caller);
+  if (tenant === null) {
+    and('p.search_vector @@ s.q');
+    return { from: { sql: `catalog_package p cross join (select ${query.sql} as q) s`, params: query.params }, where };
+  }
+  // In one tenant the match reads that tenant's posting lists only; the rank still uses search_vector.
+  and('p.tenant_search_terms @@ s.tenant_q');
+  return {
+    from: { sql: `catalog_package p cross join (select q, catalog_tenant_query(?, q) as tenant_q from (select ${query.sql} as q) words) s`, params: [tenant, ...query.params] },
+    where,
+  };
 }
 
 /** The driver gives timestamps as dates or strings and bigints as strings: back to the cursor's types. */

@@ -9,6 +9,7 @@ import { Migration20261130141500_search } from './Migration20261130141500_search
 import { Migration20261130141500_tenant_usage } from './Migration20261130141500_tenant_usage';
 import { Migration20261130160000_rate_limit_counter } from './Migration20261130160000_rate_limit_counter';
 import { Migration20261130160000_version_status } from './Migration20261130160000_version_status';
+import { Migration20261130170000_tenant_search } from './Migration20261130170000_tenant_search';
 
 /**
  * Migrations are listed here explicitly (no file globbing), so the same list works compiled,
@@ -25,4 +26,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261130141500_tenant_usage', class: Migration20261130141500_tenant_usage },
   { name: 'Migration20261130160000_rate_limit_counter', class: Migration20261130160000_rate_limit_counter },
   { name: 'Migration20261130160000_version_status', class: Migration20261130160000_version_status },
+  { name: 'Migration20261130170000_tenant_search', class: Migration20261130170000_tenant_search },
 ];
