@@ -42,6 +42,8 @@ const filterSchema = z.strictObject({
  * RELEVANCE without a query has nothing to rank by and is NEWEST.
  */
 export function parsePackageSearch(filter: PackageFilterInput | null | undefined, orderBy: PackageOrder | null | undefined): PackageSearch {
+  // The plain list, most calls by far: nothing to validate (zod was 4% of a list's CPU).
+  if (filter == null && orderBy == null) return NO_SEARCH;
   const input = parseInput(filterSchema, { ...filter, orderBy }, 'Invalid filter');
   const query = input.query?.trim() ? input.query : null;
   const words = query === null ? null : (query.match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, SEARCH_LIMITS.wordsMax).map((word) => word.toLowerCase());
