@@ -69,11 +69,11 @@ const { values: flags } = parseArgs({
 
 const MODE = flags.quick ? 'quick' : flags.scale ? 'full-scale' : 'full';
 // autocannon stops on its 1 s sampling tick, so durations are whole seconds; quick slices last 2 s,
-// so that a slow scenario (publish, updates) completes requests in every slice on a loaded machine. The scale databases
-// keep the tenant count, so tenants grow with the catalog (100 packages each at 10k, 10,000 at 1M).
+// so that a slow scenario (publish, updates) completes requests in every slice on a loaded machine. In the scale databases
+// tenants grow with the catalog: 100 tenants of 100 packages at 10k, 1,000 tenants of 1,000 at 1M (issue 12's shape).
 const SETTINGS = flags.quick
-  ? { packages: 10_000, tenants: 100, maxVersions: 3, slices: 1, slice: 2, warmup: 1, warmupEveryRun: false, runs: 3, templates: 400, callers: 100, installs: 5, publishSet: 30, scale: { small: 1_000, large: 20_000, tenants: 10 }, entityBaselines: false }
-  : { packages: 100_000, tenants: 1_000, maxVersions: 5, slices: 4, slice: 2, warmup: 2, warmupEveryRun: true, runs: 3, templates: 2_000, callers: 300, installs: 40, publishSet: 300, scale: flags.scale ? { small: 10_000, large: 1_000_000, tenants: 100 } : null, entityBaselines: true };
+  ? { packages: 10_000, tenants: 100, maxVersions: 3, slices: 1, slice: 2, warmup: 1, warmupEveryRun: false, runs: 3, templates: 400, callers: 100, installs: 5, publishSet: 30, scale: { small: 1_000, smallTenants: 10, large: 20_000, largeTenants: 20 }, entityBaselines: false }
+  : { packages: 100_000, tenants: 1_000, maxVersions: 5, slices: 4, slice: 2, warmup: 2, warmupEveryRun: true, runs: 3, templates: 2_000, callers: 300, installs: 40, publishSet: 300, scale: flags.scale ? { small: 10_000, smallTenants: 100, large: 1_000_000, largeTenants: 1_000 } : null, entityBaselines: true };
 const RUNS = Number(flags.runs ?? SETTINGS.runs);
 const SLICES = Number(flags.slices ?? SETTINGS.slices);
 const SLICE = Number(flags.slice ?? SETTINGS.slice);
@@ -224,8 +224,8 @@ async function main(): Promise<void> {
   const scaleShapes =
     SETTINGS.scale && ONLY.has('scale')
       ? {
-          small: { packages: SETTINGS.scale.small, tenants: SETTINGS.scale.tenants, maxVersions: 0, seed: SEED },
-          large: { packages: SETTINGS.scale.large, tenants: SETTINGS.scale.tenants, maxVersions: 0, seed: SEED },
+          small: { packages: SETTINGS.scale.small, tenants: SETTINGS.scale.smallTenants, maxVersions: 0, seed: SEED },
+          large: { packages: SETTINGS.scale.large, tenants: SETTINGS.scale.largeTenants, maxVersions: 0, seed: SEED },
         }
       : null;
   let issuer: BenchIssuer | undefined;
@@ -570,7 +570,7 @@ async function main(): Promise<void> {
       dataset: {
         ...shape,
         version_rows: main.versionRows,
-        scale: scaleShapes ? { small_packages: scaleShapes.small.packages, large_packages: scaleShapes.large.packages, tenants: scaleShapes.small.tenants } : null,
+        scale: scaleShapes ? { small_packages: scaleShapes.small.packages, large_packages: scaleShapes.large.packages, small_tenants: scaleShapes.small.tenants, large_tenants: scaleShapes.large.tenants } : null,
       },
       scenarios,
       ratios,

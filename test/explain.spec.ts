@@ -7,7 +7,7 @@ import { NO_SEARCH, parsePackageSearch, type PackageSearch } from '../src/module
 import { createTestDatabase, type TestDatabase } from './support/database';
 
 /**
- * The list query must stay an index walk at scale: with 100,000 packages, the plan of the very SQL
+ * The list query must stay an index walk at scale: with 110,000 packages, the plan of the very SQL
  * the repository sends uses the list indexes for the visibility filter and for the order (no sort
  * node, no sequential scan of catalog_package). PostgreSQL only: plans are the server's.
  */
@@ -67,10 +67,13 @@ onPostgres('list query plan at 100,000 packages', () => {
     // every package has an installable default version, as published packages do. Every description
     // has the same words, one in a hundred names says "zebra".
     await db.query(
-      `insert into catalog_package (id, tenant_id, package_id, name, description, latest_version, default_version, author_id, author_email, visibility,
-         visibility_group_ids, created_at, updated_at, deleted_at)
+      `insert into catalog_package (id, tenant_id, package_id, name, description, tags, node_types, latest_version, default_version, author_id,
+         author_email, visibility, visibility_group_ids, created_at, updated_at, deleted_at)
        select gen_random_uuid(), 'tenant-' || (i % $2), 'pkg-' || i, case when i % 100 = 0 then 'Zebra crossing ' || i else 'Package ' || i end,
-         'Routes each ticket through an llm check', '1.0.0', '1.0.0', 'user-' || (i % 20),
+         'Routes each ticket through an llm check',
+         case when i % 1000 = 0 then array['legal'] when i % 10 = 0 then array['finance'] else array['support'] end,
+         case when i % 1000 = 0 then array['action.sign', 'llm.chat'] else array['llm.chat'] end,
+         '1.0.0', '1.0.0', 'user-' || (i % 20),
          'user-' || (i % 20) || '@example.test', case when i % 3 = 0 then 'groups' else 'tenant' end,
          case when i % 3 = 0 then array['grp-' || (i % 10)] else '{}'::text[] end,
          timestamptz '2024-01-01' + i * interval '5 minutes', timestamptz '2024-01-01' + i * interval '5 minutes',
@@ -138,5 +141,29 @@ onPostgres('list query plan at 100,000 packages', () => {
     expect(indexes.map((node) => node['Index Name'])).not.toContain('catalog_package_search_idx');
     const heap = nodes.filter((node) => node['Relation Name'] === 'catalog_package');
     expect(heap.map((node) => node['Actual Rows'])).toEqual([matches]);
+  });
+
+  const noSeqScan = (nodes: PlanNode[]) => nodes.filter((node) => node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'catalog_package');
+  const indexNames = (nodes: PlanNode[]) => nodes.map((node) => node['Index Name']).filter(Boolean);
+
+  test.each([
+    ['tags', { tags: ['finance'] }],
+    ['node types', { nodeTypes: ['llm.chat'] }],
+    ['tags, node types and a query', { tags: ['finance'], nodeTypes: ['llm.chat'], query: 'zebra' }],
+  ])("a tenant member's filter by %s is index scans only", async (_label, filter) => {
+    for (const who of [caller(), big]) {
+      const nodes = await plan(who, null, parsePackageSearch(filter, null));
+      expect(noSeqScan(nodes)).toEqual([]);
+      expect(indexNames(nodes).length).toBeGreaterThan(0);
+    }
+  });
+
+  test.each([
+    ['a rare tag', { tags: ['legal'] }, 'catalog_package_tags_idx'],
+    ['a rare node type', { nodeTypes: ['action.sign'] }, 'catalog_package_node_types_idx'],
+  ])("a super admin's filter by %s uses its GIN index across tenants", async (_label, filter, index) => {
+    const nodes = await plan(caller({ roles: new Set([ROLE_SUPER_ADMIN]) }), null, parsePackageSearch(filter, null));
+    expect(noSeqScan(nodes)).toEqual([]);
+    expect(indexNames(nodes)).toContain(index);
   });
 });
