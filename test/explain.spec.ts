@@ -9,7 +9,8 @@ import { createTestDatabase, type TestDatabase } from './support/database';
 /**
  * The list query must stay an index walk at scale: with 110,000 packages, the plan of the very SQL
  * the repository sends uses the list indexes for the visibility filter and for the order (no sort
- * node, no sequential scan of catalog_package). PostgreSQL only: plans are the server's.
+ * node, no sequential scan of catalog_package); searches and tag / node type filters are index
+ * scans, and a search in one tenant reads that tenant's matches only. PostgreSQL only: plans are the server's.
  */
 const serverUrl = process.env.TEST_DATABASE_URL;
 const onPostgres = serverUrl ? describe : describe.skip;
