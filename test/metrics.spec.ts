@@ -94,7 +94,7 @@ describe('the metrics server', () => {
     expect((await fetch(url)).status).toBe(200);
     await on.close();
     await expect(fetch(url)).rejects.toThrow();
-  });
+  }, 120_000); // two apps started one after the other
 });
 
 describe('METRICS_PORT', () => {
