@@ -98,6 +98,16 @@ describe('quotas', () => {
     expect(await t.blobNames(`catalog/${tenant}/`)).toHaveLength(counted.versions);
   });
 
+  it("bytes: a tenant's first publish larger than the whole quota is refused, and its usage stays zero", async () => {
+    const tenant = uniqueTenant();
+    const token = await t.token({ tenant });
+    const refused = await publish(token, 'huge', '1.0.0', randomBytes(30_000).toString('base64'));
+    expect(quotaOf(refused)).toEqual({ name: 'bytes', limit: LIMITS.bytesPerTenant, used: 0 });
+    expect(await sql(`select tenant_id from catalog_tenant_usage where tenant_id = ?`, [tenant])).toEqual([]);
+    expect(await countedInDatabase(tenant)).toEqual({ packages: 0, versions: 0, bytes: 0 });
+    expect(await t.blobNames(`catalog/${tenant}/`)).toHaveLength(0);
+  });
+
   it('a deleted package keeps counting its bytes', async () => {
     const tenant = uniqueTenant();
     const token = await t.token({ tenant });

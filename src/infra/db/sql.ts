@@ -8,6 +8,12 @@ export function toPgTextArray(values: readonly string[]): string {
   return `{${values.map((value) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }
 
+/** A piece of SQL with its `?` parameters, for a statement built from several parts. */
+export interface SqlFragment {
+  sql: string;
+  params: unknown[];
+}
+
 /** PGlite returns timestamps as text, node-postgres as Date: accept both. */
 export function toDate(value: unknown): Date {
   return value instanceof Date ? value : new Date(String(value));

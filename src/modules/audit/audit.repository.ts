@@ -4,7 +4,7 @@ import type { Caller } from '../../common/caller';
 import type { Cursor, Page } from '../../common/pagination';
 import type { Em } from '../../infra/db/database';
 import { keysetAfter, toPage } from '../../infra/db/keyset';
-import { column, rowMapper } from '../../infra/db/sql';
+import { column, rowMapper, type SqlFragment } from '../../infra/db/sql';
 import { AUDIT_ACTIONS, type AuditAction } from './audit.entity';
 
 const auditRows = rowMapper(
@@ -47,14 +47,18 @@ export interface AuditEntry {
 }
 
 export class AuditRepository {
-  /** Call inside the transaction of the change it records. */
-  async record(em: Em, caller: Caller, entry: AuditEntry): Promise<void> {
+  /**
+   * Call inside the transaction of the change it records, or hand the change over as `change`:
+   * data-modifying CTEs (without `with`) that run in the same statement as the insert, so that
+   * the change and its audit row need no transaction (one statement is atomic).
+   */
+  async record(em: Em, caller: Caller, entry: AuditEntry, change?: SqlFragment): Promise<void> {
     await em.execute(
-      `insert into catalog_audit_event (id, tenant_id, catalog_package_id, package_id, version, actor_id, actor_email,
-         actor_tenant_id, action, changes, occurred_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)`,
+      `${change ? `with ${change.sql} ` : ''}insert into catalog_audit_event (id, tenant_id, catalog_package_id, package_id,
+         version, actor_id, actor_email, actor_tenant_id, action, changes, occurred_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)`,
       [
-        randomUUID(), entry.tenantId, entry.packageUuid, entry.packageId, entry.version, caller.userId, caller.email,
-        caller.tenantId, entry.action, JSON.stringify(entry.changes), entry.at,
+        ...(change?.params ?? []), randomUUID(), entry.tenantId, entry.packageUuid, entry.packageId, entry.version, caller.userId,
+        caller.email, caller.tenantId, entry.action, JSON.stringify(entry.changes), entry.at,
       ],
     );
   }

@@ -2,7 +2,7 @@ import type { Caller } from '../../common/caller';
 import type { Cursor, Page } from '../../common/pagination';
 import type { Em } from '../../infra/db/database';
 import { keysetAfter, toPage, type KeysetOrder } from '../../infra/db/keyset';
-import { toDate, toPgTextArray } from '../../infra/db/sql';
+import { toDate, toPgTextArray, type SqlFragment } from '../../infra/db/sql';
 import { visibleTenant, visibleToSql } from '../access/policy';
 import { defaultVersionSql } from './default-version';
 import type { Visibility } from './package.entity';
@@ -22,19 +22,14 @@ export interface PackageKey {
 /** A listed package with the key it was sorted by (what its cursor carries). */
 export type SortedPackage = PackageRecord & { sortKey: Cursor['key'] };
 
-interface Sql {
-  sql: string;
-  params: unknown[];
-}
-
 /**
  * The rows a search reads: visibility first, then each filter (AND). With a query, `s.q` is its
  * tsquery, never a LIKE scan: matched against the generated `search_vector` (GIN index) across
  * tenants, and as `s.tenant_q` against `tenant_search_terms` (GIN index of the tenant's words) in one.
  */
-function searchSql(caller: Caller, search: PackageSearch): { from: Sql; where: Sql } {
+function searchSql(caller: Caller, search: PackageSearch): { from: SqlFragment; where: SqlFragment } {
   const visible = visibleToSql(caller);
-  const where: Sql = { sql: visible.sql, params: [...visible.params] };
+  const where: SqlFragment = { sql: visible.sql, params: [...visible.params] };
   const and = (sql: string, ...params: unknown[]) => {
     where.sql += ` and ${sql}`;
     where.params.push(...params);
@@ -201,13 +196,17 @@ export class PackageRepository {
     );
   }
 
-  /** One install of one version: its count and the package's move together, in one statement. */
-  async countInstall(em: Em, id: string, versionId: string): Promise<void> {
-    await em.execute(
-      `with counted as (update catalog_package_version set install_count = install_count + 1 where id = ?)
-       update catalog_package set install_count = install_count + 1 where id = ?`,
-      [versionId, id],
-    );
+  /**
+   * One install of one version, as data-modifying CTEs (`with` omitted) for the statement that
+   * records it (`AuditRepository.record`): the version's count, the package's and the audit row
+   * move together in one statement, which is atomic without a transaction around it.
+   */
+  installCountsSql(id: string, versionId: string): SqlFragment {
+    return {
+      sql: `counted_version as (update catalog_package_version set install_count = install_count + 1 where id = ?),
+       counted_package as (update catalog_package set install_count = install_count + 1 where id = ?)`,
+      params: [versionId, id],
+    };
   }
 
   /**

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { QuotaExceededError } from "../../common/errors";
 import type { QuotaLimits } from "../../config";
 import type { Em } from "../../infra/db/database";
@@ -20,6 +21,12 @@ export interface PublishCost {
   bytes: number;
 }
 
+/** What `reserve`'s statement answers: the package's versions before this publish, and whether it fits. */
+const reservationRows = rowMapper(
+  { package_versions: column.integer, reserved: z.boolean() },
+  (row) => ({ packageVersions: row.package_versions, reserved: row.reserved }),
+);
+
 const NO_USAGE: TenantUsage = { packages: 0, versions: 0, bytes: 0 };
 
 /** The per-tenant counters behind the quotas (docs/API.md, "Quotas"). */
@@ -28,28 +35,58 @@ export class QuotaRepository {
 
   /**
    * In the publish transaction, after the package row is locked (lock order: package row, then
-   * tenant usage row): locks the tenant's counters, throws QUOTA_EXCEEDED when the publish would
-   * pass a limit, and adds the publish otherwise. Rolled back with the transaction.
+   * tenant usage row): adds the publish to the tenant's counters when it fits every limit, and
+   * throws QUOTA_EXCEEDED otherwise. Rolled back with the transaction.
+   *
+   * One statement when the publish fits: the usage row is created or updated by an upsert whose
+   * conditions are the limits, so the check and the addition happen on the row as locked, and a
+   * concurrent publish of the tenant waits for this one's commit (a new tenant's too: it waits on
+   * the primary key). The package's version count is exact: the package row lock keeps it still.
    */
   async reserve(em: Em, cost: PublishCost): Promise<void> {
-    await em.execute(
-      `insert into catalog_tenant_usage (tenant_id, packages, versions, bytes) values (?, 0, 0, 0) on conflict (tenant_id) do nothing`,
-      [cost.tenantId],
-    );
+    const { packagesPerTenant, bytesPerTenant, versionsPerPackage } = this.limits;
+    // The limits of `assertFits` over a usage row and the proposed addition (`packages` 0 or 1).
+    const fits = (used: { packages: string; bytes: string }, proposed: string) =>
+      `(${proposed}.packages = 0 or ${used.packages} + 1 <= ?::bigint) and ${used.bytes} + ${proposed}.bytes <= ?::bigint`;
+    // A tenant's first publish is an insert, refused by its `where` when it alone passes a limit
+    // (it then passes it for any usage: counters only grow). Otherwise the conflict's `where`
+    // checks the row as locked, and a refused update leaves it locked too.
     const rows = await em.execute<unknown[]>(
+      `with proposed as (
+         select ?::text as tenant_id, ?::bigint as packages, ?::bigint as bytes,
+           (select count(*)::int from catalog_package_version where catalog_package_id = ?::uuid) as package_versions
+       ), reserved as (
+         insert into catalog_tenant_usage as u (tenant_id, packages, versions, bytes)
+         select tenant_id, packages, 1, bytes from proposed
+         where package_versions + 1 <= ?::bigint and ${fits({ packages: "0", bytes: "0" }, "proposed")}
+         on conflict (tenant_id) do update
+           set packages = u.packages + excluded.packages, versions = u.versions + 1, bytes = u.bytes + excluded.bytes
+           where ${fits({ packages: "u.packages", bytes: "u.bytes" }, "excluded")}
+         returning 1
+       )
+       select package_versions, exists (select 1 from reserved) as reserved from proposed`,
+      [
+        cost.tenantId,
+        cost.packageUuid === null ? 1 : 0,
+        cost.bytes,
+        cost.packageUuid,
+        versionsPerPackage,
+        packagesPerTenant,
+        bytesPerTenant,
+        packagesPerTenant,
+        bytesPerTenant,
+      ],
+    );
+    const outcome = reservationRows.parse(rows[0]);
+    if (outcome.reserved) return;
+    // Refused (rare; a second statement): which limit and how much of it is used, read from the
+    // usage row under its lock, as it stands for this publish.
+    const locked = await em.execute<unknown[]>(
       `select ${usageRows.columns("u")} from catalog_tenant_usage u where u.tenant_id = ? for update`,
       [cost.tenantId],
     );
-    // Exact: the package row lock keeps its version count still until the commit.
-    this.assertFits(
-      usageRows.parse(rows[0]),
-      await this.versionsOf(em, cost.packageUuid),
-      cost,
-    );
-    await em.execute(
-      `update catalog_tenant_usage set packages = packages + ?, versions = versions + 1, bytes = bytes + ? where tenant_id = ?`,
-      [cost.packageUuid === null ? 1 : 0, cost.bytes, cost.tenantId],
-    );
+    this.assertFits(locked[0] ? usageRows.parse(locked[0]) : NO_USAGE, outcome.packageVersions, cost);
+    throw new Error(`the quota reservation of tenant ${cost.tenantId} was refused, yet its usage fits every limit`);
   }
 
   async usage(em: Em, tenantId: string): Promise<TenantUsage> {
@@ -58,18 +95,6 @@ export class QuotaRepository {
       [tenantId],
     );
     return rows[0] ? usageRows.parse(rows[0]) : NO_USAGE;
-  }
-
-  private async versionsOf(
-    em: Em,
-    packageUuid: string | null,
-  ): Promise<number> {
-    if (packageUuid === null) return 0;
-    const rows = await em.execute<{ count: string | number }[]>(
-      `select count(*) as count from catalog_package_version where catalog_package_id = ?`,
-      [packageUuid],
-    );
-    return Number(rows[0]?.count ?? 0);
   }
 
   private assertFits(

@@ -56,19 +56,16 @@ export async function installPackage(
 
   const archived = await archivedFlow(deps, version);
   const flowName = typeof archived.name === 'string' && archived.name.trim() !== '' ? archived.name : pkg.name;
-  // The counts and their audit row together: none moves without the others.
-  await db.transaction(async (em) => {
-    await packages.countInstall(em, pkg.id, version.id);
-    await audit.record(em, caller, {
-      tenantId: pkg.tenantId,
-      packageUuid: pkg.id,
-      packageId: pkg.packageId,
-      version: version.version,
-      action: 'install',
-      changes: {},
-      at: new Date(),
-    });
-  });
+  // The counts and their audit row in one statement: none moves without the others, and no
+  // BEGIN/COMMIT round trips are needed for that.
+  await db.run((em) =>
+    audit.record(
+      em,
+      caller,
+      { tenantId: pkg.tenantId, packageUuid: pkg.id, packageId: pkg.packageId, version: version.version, action: 'install', changes: {}, at: new Date() },
+      packages.installCountsSql(pkg.id, version.id),
+    ),
+  );
   const view = toPackageView(caller, pkg);
   return {
     flow: { ...archived, id: randomUUID(), name: `Copy of ${flowName}` },
