@@ -218,10 +218,11 @@ class Install extends Command {
     const actual = errorOnly(await ops.install(token, packageId, { version: version ?? undefined, tenantId: tenantId ?? undefined }));
     expect(actual.ok ? { ok: true, data: actual.data.metadata } : actual).toEqual(expected);
     if (actual.ok) expect(actual.data.flow).toMatchObject({ name: `Copy of ${packageId}` });
-    const p = model.find(tenantId ?? caller.tenant, packageId);
     if (expected.ok) return expected.data.deprecation ? 'ok (deprecated)' : 'ok';
-    if (expected.code === 'NOT_FOUND' && version === null && p && defaultVersion(p) === null && model.visible(caller, p)) return 'NOT_FOUND (no default version)';
-    return expected.code === 'NOT_FOUND' && hiddenForNothingInstallable(model, caller, p) ? 'NOT_FOUND (nothing installable)' : label(expected);
+    if (expected.code !== 'NOT_FOUND') return expected.code;
+    const p = model.find(tenantId ?? caller.tenant, packageId);
+    if (version === null && p && defaultVersion(p) === null && model.visible(caller, p)) return 'NOT_FOUND (no default version)';
+    return hiddenForNothingInstallable(model, caller, p) ? 'NOT_FOUND (nothing installable)' : 'NOT_FOUND';
   }
   protected override details() {
     return [...super.details(), `version=${JSON.stringify(this.version)}`];
