@@ -1,14 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { flowContent } from './support/flows';
-import { auditEventCount, catalogOps, type CatalogOps, type Outcome, type EntityKey, type PackageView } from './support/catalog-ops';
+import { CatalogModel, defaultVersion, NEW_UUID, parseVersion, type Caller, type Expected, type InstalledCopy, type ModelPackage } from './support/access-model';
+import { auditEventCount, catalogOps, type CatalogOps, type Outcome, type EntityKey, type PackageView, type StatusAction } from './support/catalog-ops';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 /**
- * Model-based test of who may see and change what (issue 3): random sequences of commands by
- * random callers run against the real app over HTTP and against `CatalogModel`, a plain in-memory
- * statement of the rules. Every response must match the model exactly: error code, version,
- * visibility, field-level nulls, the set of listed packages and the audit event count.
+ * Model-based test of who may see and change what (issues 3 and 13): random sequences of
+ * commands by random callers run against the real app over HTTP and against `CatalogModel`
+ * (test/support/access-model.ts), a plain in-memory statement of the rules. Every response must
+ * match the model exactly: error code, default and latest version, visibility, field-level nulls,
+ * the set of listed packages, version statuses, update checks, usage and the audit event count.
  *
  * MODEL_RUNS (sequences), MODEL_STEPS (most commands per sequence) and MODEL_SEED tune a run.
  */
@@ -28,17 +30,6 @@ const PACKAGE_SLOTS = 3;
 // (in two of the three tenants). A command's caller may also be `author@N`: the author of its
 // package in tenant N, whoever that is when the command runs.
 
-interface Caller {
-  name: string;
-  tenant: string;
-  user: string;
-  groups: string[];
-  view: boolean;
-  manage: boolean;
-  tenantAdmin: boolean;
-  superAdmin: boolean;
-}
-
 const CALLERS: Caller[] = TENANTS.flatMap((tenant, i) => {
   const kind = (user: string, extra: Partial<Caller> = {}): Caller => ({
     name: `${user}@${i}`, tenant, user, groups: [], view: true, manage: true, tenantAdmin: false, superAdmin: false, ...extra,
@@ -54,204 +45,6 @@ const CALLERS: Caller[] = TENANTS.flatMap((tenant, i) => {
     ...(i === 1 ? [] : [kind('root', { superAdmin: true })]),
   ];
 });
-
-// ---------------------------------------------------------------------------------------------
-// The model: the rules of docs/API.md "Rules" and issue 3, written out again in plain TypeScript.
-
-type Version = [number, number, number];
-const parse = (v: string): Version => v.split('.').map(Number) as Version;
-const compare = (a: string, b: string) => {
-  const [x, y] = [parse(a), parse(b)];
-  return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
-};
-const bumpPatch = (v: string) => {
-  const [major, minor, patch] = parse(v);
-  return `${major}.${minor}.${patch + 1}`;
-};
-
-interface ModelPackage {
-  uuid: string;
-  tenant: string;
-  packageId: string;
-  authorId: string;
-  authorEmail: string;
-  version: string;
-  /** Start of the latest auto-bump chain: republishing any version from here to `version` bumps the patch. */
-  republishBase: string | null;
-  versions: string[];
-  visibility: 'TENANT' | 'GROUPS';
-  groups: string[];
-  deleted: boolean;
-  auditEvents: number;
-}
-
-type Expected<T> = { ok: true; data: T } | { ok: false; code: string };
-const fail = (code: string): Expected<never> => ({ ok: false, code });
-const ok = <T>(data: T): Expected<T> => ({ ok: true, data });
-/** Where the model cannot know the value (a new package's uuid): taken from the app's answer. */
-const NEW_UUID = '<new>';
-
-class CatalogModel {
-  readonly packages = new Map<string, ModelPackage>();
-  auditEvents = 0;
-
-  constructor(readonly prefix: string) {}
-
-  packageId(slot: number): string {
-    return `${this.prefix}-p${slot}`;
-  }
-
-  find(tenant: string, packageId: string): ModelPackage | undefined {
-    return this.packages.get(`${tenant}/${packageId}`);
-  }
-
-  /** Admins of a tenant see every live package of it, whatever its groups. */
-  visible(c: Caller, p: ModelPackage): boolean {
-    if (p.deleted) return false;
-    if (this.isAdminOf(c, p.tenant)) return true;
-    if (c.tenant !== p.tenant) return false;
-    return p.visibility === 'TENANT' || p.authorId === c.user || (p.visibility === 'GROUPS' && p.groups.some((g) => c.groups.includes(g)));
-  }
-
-  isAdminOf(c: Caller, tenant: string): boolean {
-    return c.superAdmin || (c.tenantAdmin && c.tenant === tenant);
-  }
-
-  mayChange(c: Caller, p: ModelPackage): boolean {
-    return this.isAdminOf(c, p.tenant) || (c.tenant === p.tenant && p.authorId === c.user);
-  }
-
-  /** What a visibility change or delete can reach: what the caller sees, and every live package of a tenant they administer. */
-  reachable(c: Caller, p: ModelPackage | undefined): p is ModelPackage {
-    return !!p && !p.deleted && (this.visible(c, p) || this.isAdminOf(c, p.tenant));
-  }
-
-  view(c: Caller, p: ModelPackage): PackageView {
-    return {
-      id: p.uuid,
-      tenantId: p.tenant,
-      packageId: p.packageId,
-      name: p.packageId,
-      version: p.version,
-      authorId: p.authorId,
-      authorEmail: c.tenant === p.tenant || c.superAdmin ? p.authorEmail : null,
-      visibility: p.visibility,
-      visibilityGroupIds: this.mayChange(c, p) ? p.groups : null,
-    };
-  }
-
-  /** The tenant an operation acts in, or FORBIDDEN for a non super admin naming another tenant. */
-  private target(c: Caller, tenantArg: string | null): string | null {
-    if (tenantArg === null || tenantArg === c.tenant) return c.tenant;
-    return c.superAdmin ? tenantArg : null;
-  }
-
-  private record(p: ModelPackage): void {
-    p.auditEvents += 1;
-    this.auditEvents += 1;
-  }
-
-  publish(c: Caller, packageId: string, requested: string): Expected<PackageView> {
-    if (!c.manage) return fail('FORBIDDEN');
-    const existing = this.find(c.tenant, packageId);
-    if (!existing) {
-      const p: ModelPackage = {
-        uuid: NEW_UUID, tenant: c.tenant, packageId, authorId: c.user, authorEmail: `${c.user}@example.test`, version: requested,
-        republishBase: null, versions: [requested], visibility: 'TENANT', groups: [], deleted: false, auditEvents: 0,
-      };
-      this.packages.set(`${c.tenant}/${packageId}`, p);
-      this.record(p);
-      return ok(this.view(c, p));
-    }
-    if (!this.mayChange(c, existing)) return fail(this.visible(c, existing) ? 'FORBIDDEN' : 'NOT_FOUND');
-    const base = existing.republishBase;
-    const order = compare(requested, existing.version);
-    if (base !== null && compare(base, requested) <= 0 && order <= 0) {
-      existing.version = bumpPatch(existing.version); // a version of the latest auto-bump chain again
-    } else if (order > 0) {
-      [existing.version, existing.republishBase] = [requested, null];
-    } else if (order === 0) {
-      [existing.version, existing.republishBase] = [bumpPatch(existing.version), requested];
-    } else {
-      return fail('VERSION_REGRESSION');
-    }
-    existing.versions.push(existing.version);
-    existing.deleted = false;
-    this.record(existing);
-    return ok(this.view(c, existing));
-  }
-
-  setVisibility(c: Caller, tenantArg: string | null, packageId: string, visibility: 'TENANT' | 'GROUPS', groups: string[]): Expected<PackageView> {
-    if (!c.manage) return fail('FORBIDDEN');
-    const tenant = this.target(c, tenantArg);
-    if (tenant === null) return fail('FORBIDDEN');
-    const unique = visibility === 'GROUPS' ? [...new Set(groups)] : [];
-    if (visibility === 'GROUPS' && unique.length === 0) return fail('BAD_USER_INPUT');
-    const p = this.find(tenant, packageId);
-    if (!this.reachable(c, p)) return fail('NOT_FOUND');
-    if (!this.mayChange(c, p)) return fail('FORBIDDEN');
-    p.visibility = visibility;
-    p.groups = unique;
-    this.record(p);
-    return ok(this.view(c, p));
-  }
-
-  delete(c: Caller, tenantArg: string | null, packageId: string): Expected<boolean> {
-    if (!c.manage) return fail('FORBIDDEN');
-    const tenant = this.target(c, tenantArg);
-    if (tenant === null) return fail('FORBIDDEN');
-    const p = this.find(tenant, packageId);
-    if (!this.reachable(c, p)) return fail('NOT_FOUND');
-    if (!this.mayChange(c, p)) return fail('FORBIDDEN');
-    p.deleted = true;
-    this.record(p);
-    return ok(true);
-  }
-
-  install(c: Caller, tenantArg: string | null, packageId: string, version: string | null) {
-    if (!c.view) return fail('FORBIDDEN');
-    const tenant = this.target(c, tenantArg);
-    if (tenant === null) return fail('FORBIDDEN');
-    const p = this.find(tenant, packageId);
-    if (!p || !this.visible(c, p)) return fail('NOT_FOUND');
-    const chosen = version ?? p.version;
-    if (!p.versions.includes(chosen)) return fail('NOT_FOUND');
-    this.record(p);
-    // The lineage: the package's tenant and the archive's sha256 (not modelled); no version here is deprecated.
-    return ok({ tenantId: p.tenant, packageId, name: p.packageId, version: chosen, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), authorEmail: p.authorEmail, deprecation: null });
-  }
-
-  get(c: Caller, tenantArg: string | null, packageId: string): Expected<PackageView | null> {
-    if (!c.view) return fail('FORBIDDEN');
-    const tenant = this.target(c, tenantArg);
-    if (tenant === null) return fail('FORBIDDEN');
-    const p = this.find(tenant, packageId);
-    return ok(p && this.visible(c, p) ? this.view(c, p) : null);
-  }
-
-  list(c: Caller): Expected<PackageView[]> {
-    if (!c.view) return fail('FORBIDDEN');
-    return ok([...this.packages.values()].filter((p) => this.visible(c, p)).map((p) => this.view(c, p)));
-  }
-
-  entities(c: Caller, keys: EntityKey[]): Expected<(PackageView | null)[]> {
-    const all = [...this.packages.values()];
-    return ok(keys.map((key) => {
-      const p = typeof key === 'string' ? all.find((q) => q.uuid === key) : this.find(key.tenantId, key.packageId);
-      return c.view && p && this.visible(c, p) ? this.view(c, p) : null;
-    }));
-  }
-
-  auditTrail(c: Caller, tenantArg: string | null, packageId: string): Expected<number> {
-    if (!c.view) return fail('FORBIDDEN');
-    const tenant = this.target(c, tenantArg);
-    if (tenant === null) return fail('FORBIDDEN');
-    const p = this.find(tenant, packageId);
-    if (!p) return fail('NOT_FOUND');
-    if (!this.mayChange(c, p)) return fail(this.visible(c, p) ? 'FORBIDDEN' : 'NOT_FOUND');
-    return ok(p.auditEvents);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The real system and the commands.
@@ -271,8 +64,20 @@ const label = (expected: Expected<unknown>) => (expected.ok ? 'ok' : expected.co
 const errorOnly = <T>(outcome: Outcome<T>): Expected<T> => (outcome.ok ? outcome : { ok: false, code: outcome.code });
 const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
 
+/** Whether the caller may not see the package only because nothing of it is installable (for the histogram). */
+function hiddenForNothingInstallable(model: CatalogModel, caller: Caller, p: ModelPackage | undefined): boolean {
+  if (!p || defaultVersion(p) !== null) return false;
+  return !model.visible(caller, p) && model.visible(caller, { ...p, versions: [{ version: p.latest, status: 'ACTIVE', reason: null }] });
+}
+
 /** A random caller, or the author of the command's package in a tenant (so that authors act often). */
 type Who = Caller | { authorIn: number };
+
+/**
+ * A package slot, or the n-th slot (counting wraps) that holds a package in the tenant the command
+ * looks in, when it has any: so that commands on versions mostly find a package.
+ */
+type SlotRef = number | { existing: number };
 
 interface Step {
   caller: Caller;
@@ -283,7 +88,7 @@ interface Step {
 }
 
 abstract class Command implements fc.AsyncCommand<CatalogModel, Real> {
-  constructor(readonly who: Who, readonly slot = 0, readonly tenantArg: number | null = null) {}
+  constructor(readonly who: Who, readonly slot: SlotRef = 0, readonly tenantArg: number | null = null) {}
   check = () => true;
 
   /** Runs the command on both sides, checks that the answers match, and names the outcome (for the histogram). */
@@ -291,9 +96,9 @@ abstract class Command implements fc.AsyncCommand<CatalogModel, Real> {
 
   async run(model: CatalogModel, real: Real): Promise<void> {
     steps += 1;
-    const caller = this.callerIn(model);
-    const packageId = model.packageId(this.slot);
     const tenantId = this.tenantArg === null ? null : TENANTS[this.tenantArg]!;
+    const { caller, slot } = this.resolve(model, tenantId);
+    const packageId = model.packageId(slot);
     const auditBefore = model.auditEvents;
     const outcome = await this.act(model, real, { caller, token: real.tokens.get(caller.name)!, packageId, tenantId });
     const key = `${this.constructor.name} ${outcome}`;
@@ -302,15 +107,24 @@ abstract class Command implements fc.AsyncCommand<CatalogModel, Real> {
     if (model.auditEvents !== auditBefore || steps % 10 === 0) expect(await auditEventCount(real.t)).toBe(model.auditEvents);
   }
 
-  private callerIn(model: CatalogModel): Caller {
-    if (!('authorIn' in this.who)) return this.who;
-    const p = model.find(TENANTS[this.who.authorIn]!, model.packageId(this.slot));
-    return CALLERS.find((c) => p && c.tenant === p.tenant && c.user === p.authorId) ?? CALLERS[0]!;
+  /** The caller and the slot of the package: `author@N` is the author of the package in tenant N. */
+  private resolve(model: CatalogModel, tenantId: string | null): { caller: Caller; slot: number } {
+    if (!('authorIn' in this.who)) return { caller: this.who, slot: this.slotIn(model, tenantId ?? this.who.tenant) };
+    const tenant = TENANTS[this.who.authorIn]!;
+    const slot = this.slotIn(model, tenant);
+    const p = model.find(tenant, model.packageId(slot));
+    return { caller: CALLERS.find((c) => p && c.tenant === p.tenant && c.user === p.authorId) ?? CALLERS[0]!, slot };
+  }
+
+  private slotIn(model: CatalogModel, tenant: string): number {
+    if (typeof this.slot === 'number') return this.slot;
+    const taken = [...Array(PACKAGE_SLOTS).keys()].filter((slot) => model.find(tenant, model.packageId(slot)));
+    return taken.length > 0 ? taken[this.slot.existing % taken.length]! : this.slot.existing % PACKAGE_SLOTS;
   }
 
   /** What `toString` shows after the caller: by default the package slot and the tenant argument. */
   protected details(): unknown[] {
-    return [`p${this.slot}`, `tenantArg=${this.tenantArg}`];
+    return [typeof this.slot === 'number' ? `p${this.slot}` : `existing#${this.slot.existing}`, `tenantArg=${this.tenantArg}`];
   }
 
   toString(): string {
@@ -319,8 +133,11 @@ abstract class Command implements fc.AsyncCommand<CatalogModel, Real> {
   }
 }
 
-/** The latest again, a higher one, an explicit one, or one the package had before (`ago` publishes back). */
-type VersionChoice = 'same' | 'higher' | Version | { ago: number };
+/**
+ * The latest again, a higher release, a higher release candidate, an explicit one, or one the
+ * package had before (`ago` publishes back).
+ */
+type VersionChoice = 'same' | 'higher' | 'candidate' | { exactly: string } | { ago: number };
 
 class Publish extends Command {
   constructor(who: Who, slot: number, readonly choice: VersionChoice) {
@@ -329,14 +146,15 @@ class Publish extends Command {
   async act(model: CatalogModel, { ops }: Real, { caller, token, packageId }: Step) {
     const before = model.find(caller.tenant, packageId);
     const kind = !before ? 'new' : before.deleted ? 'revive' : 'republish';
-    const latest = before?.version ?? null;
-    const [major, minor] = parse(latest ?? '1.0.0');
-    const versions = before?.versions ?? ['1.0.0'];
+    const latest = before?.latest ?? null;
+    const [major, minor] = parseVersion(latest ?? '1.0.0').core;
+    const versions = before?.versions.map((v) => v.version) ?? ['1.0.0'];
     const requested =
       this.choice === 'same' ? (latest ?? '1.0.0')
       : this.choice === 'higher' ? `${major}.${minor + 1}.0`
+      : this.choice === 'candidate' ? `${major}.${minor + 1}.0-rc.0`
       : 'ago' in this.choice ? versions[Math.max(0, versions.length - 1 - this.choice.ago)]!
-      : this.choice.join('.');
+      : this.choice.exactly;
     const expected = model.publish(caller, packageId, requested);
     const actual = errorOnly(await ops.publish(token, { packageId, version: requested, content: flowContent(packageId) }));
     if (expected.ok && expected.data.id === NEW_UUID && actual.ok) {
@@ -346,7 +164,7 @@ class Publish extends Command {
       expected.data.id = actual.data.id;
     }
     expect(actual).toEqual(expected);
-    return expected.ok ? `ok ${kind}${expected.data.version === requested ? '' : ' (bumped)'}` : label(expected);
+    return expected.ok ? `ok ${kind}${expected.data.latestVersion === requested ? '' : ' (bumped)'}` : label(expected);
   }
   protected override details() {
     return [`p${this.slot}`, JSON.stringify(this.choice)];
@@ -375,22 +193,125 @@ class Delete extends Command {
   }
 }
 
+/**
+ * A version of a package: `n` versions back from its newest one (0 is the newest, counting
+ * wraps), its newest deprecated or withdrawn one (else its newest), or one given exactly (one it
+ * never had, say).
+ */
+type VersionRef = number | 'changed' | { exactly: string };
+
+function versionOf(p: ModelPackage | undefined, ref: VersionRef): string {
+  if (typeof ref === 'object') return ref.exactly;
+  const versions = p?.versions ?? [];
+  if (ref === 'changed') return versions.findLast((v) => v.status !== 'ACTIVE')?.version ?? versions.at(-1)?.version ?? '1.0.0';
+  return versions[versions.length - 1 - (ref % Math.max(versions.length, 1))]?.version ?? '1.0.0';
+}
+
 class Install extends Command {
-  /** version: null for the latest, an index into the versions the package ever had, or one it never had. */
-  constructor(who: Who, slot: number, tenantArg: number | null, readonly version: number | null | 'unknown') {
+  /** version: null for the default one. */
+  constructor(who: Who, slot: SlotRef, tenantArg: number | null, readonly version: VersionRef | null) {
     super(who, slot, tenantArg);
   }
   async act(model: CatalogModel, { ops }: Real, { caller, token, packageId, tenantId }: Step) {
-    const known = model.find(tenantId ?? caller.tenant, packageId)?.versions ?? [];
-    const version = this.version === null ? null : this.version === 'unknown' ? '99.0.0' : (known[this.version % Math.max(known.length, 1)] ?? '1.0.0');
+    const version = this.version === null ? null : versionOf(model.find(tenantId ?? caller.tenant, packageId), this.version);
     const expected = model.install(caller, tenantId, packageId, version);
     const actual = errorOnly(await ops.install(token, packageId, { version: version ?? undefined, tenantId: tenantId ?? undefined }));
     expect(actual.ok ? { ok: true, data: actual.data.metadata } : actual).toEqual(expected);
     if (actual.ok) expect(actual.data.flow).toMatchObject({ name: `Copy of ${packageId}` });
+    if (expected.ok) return expected.data.deprecation ? 'ok (deprecated)' : 'ok';
+    if (expected.code !== 'NOT_FOUND') return expected.code;
+    const p = model.find(tenantId ?? caller.tenant, packageId);
+    if (version === null && p && defaultVersion(p) === null && model.visible(caller, p)) return 'NOT_FOUND (no default version)';
+    return hiddenForNothingInstallable(model, caller, p) ? 'NOT_FOUND (nothing installable)' : 'NOT_FOUND';
+  }
+  protected override details() {
+    return [...super.details(), `version=${JSON.stringify(this.version)}`];
+  }
+}
+
+/** Deprecate, withdraw or restore one version (restore sends no reason). */
+class ChangeStatus extends Command {
+  constructor(who: Who, slot: SlotRef, tenantArg: number | null, readonly action: StatusAction, readonly version: VersionRef, readonly reason: string) {
+    super(who, slot, tenantArg);
+  }
+  async act(model: CatalogModel, { ops }: Real, { caller, token, packageId, tenantId }: Step) {
+    const version = versionOf(model.find(tenantId ?? caller.tenant, packageId), this.version);
+    const expected = model.changeStatus(caller, this.action, tenantId, packageId, version, this.reason);
+    const args = { packageId, version, reason: this.reason, tenantId: tenantId ?? undefined };
+    expect(errorOnly(await ops.changeVersionStatus(token, this.action, args))).toEqual(expected);
+    return `${this.action} ${label(expected)}`;
+  }
+  protected override details() {
+    return [...super.details(), this.action, `version=${JSON.stringify(this.version)}`, JSON.stringify(this.reason)];
+  }
+}
+
+/** The installed copy `catalogUpdates` asks about: the package of a slot in the caller's or a named tenant, at some version. */
+interface CopyRef {
+  tenant: number | null;
+  slot: number;
+  version: VersionRef;
+}
+
+/** `catalogUpdates` for a few copies: a package the caller may not see must answer like an unknown one. */
+class Updates extends Command {
+  constructor(who: Who, readonly copies: CopyRef[]) {
+    super(who, copies[0]!.slot);
+  }
+  async act(model: CatalogModel, { ops }: Real, { caller, token }: Step) {
+    const installed = this.copies.map(({ tenant, slot, version }): InstalledCopy => {
+      const tenantId = tenant === null ? null : TENANTS[tenant]!;
+      const packageId = model.packageId(slot);
+      return { tenantId, packageId, version: versionOf(model.find(tenantId ?? caller.tenant, packageId), version) };
+    });
+    const expected = model.updates(caller, installed);
+    const asked = installed.map((copy) => (copy.tenantId === null ? { packageId: copy.packageId, version: copy.version } : copy));
+    expect(errorOnly(await ops.updates(token, asked))).toEqual(expected);
+    // Whether an answer had to hide a live package the caller may not see.
+    const hidden = installed.some((copy) => {
+      const p = model.find(copy.tenantId ?? caller.tenant, copy.packageId);
+      return p && !p.deleted && !model.visible(caller, p);
+    });
+    return expected.ok && hidden ? 'ok (hides a package)' : label(expected);
+  }
+  protected override details() {
+    return [JSON.stringify(this.copies)];
+  }
+}
+
+/** `catalogPackageDiff`: NOT_FOUND for a package the caller may not see, as for an unknown version. */
+class Diff extends Command {
+  constructor(who: Who, slot: SlotRef, tenantArg: number | null, readonly from: VersionRef, readonly to: VersionRef) {
+    super(who, slot, tenantArg);
+  }
+  async act(model: CatalogModel, { ops }: Real, { caller, token, packageId, tenantId }: Step) {
+    const p = model.find(tenantId ?? caller.tenant, packageId);
+    const [from, to] = [versionOf(p, this.from), versionOf(p, this.to)];
+    const expected = model.diff(caller, tenantId, packageId, from, to);
+    expect(errorOnly(await ops.diff(token, packageId, from, to, tenantId ?? undefined))).toEqual(expected);
     return label(expected);
   }
   protected override details() {
-    return [...super.details(), `version#${this.version}`];
+    return [...super.details(), `from=${JSON.stringify(this.from)}`, `to=${JSON.stringify(this.to)}`];
+  }
+}
+
+/** `catalogUsage` of the caller's or a named tenant: for its admins; bytes are the archives' sizes as stored. */
+class Usage extends Command {
+  async act(model: CatalogModel, { ops, t }: Real, { caller, token, tenantId }: Step) {
+    const expected = model.usage(caller, tenantId);
+    const actual = errorOnly(await ops.usage(token, tenantId ?? undefined));
+    if (!expected.ok) {
+      expect(actual).toEqual(expected);
+      return label(expected);
+    }
+    const { packagesPerTenant, bytesPerTenant, versionsPerPackage } = t.config.quotas;
+    const bytes = await archiveBytes(t, tenantId ?? caller.tenant);
+    expect(actual).toEqual({ ok: true, data: { ...expected.data, bytes, limits: { packages: packagesPerTenant, bytes: bytesPerTenant, versionsPerPackage } } });
+    return label(expected);
+  }
+  protected override details() {
+    return [`tenantArg=${this.tenantArg}`];
   }
 }
 
@@ -398,7 +319,9 @@ class Get extends Command {
   async act(model: CatalogModel, { ops }: Real, { caller, token, packageId, tenantId }: Step) {
     const expected = model.get(caller, tenantId, packageId);
     expect(errorOnly(await ops.get(token, packageId, tenantId ?? undefined))).toEqual(expected);
-    return expected.ok && expected.data === null ? 'null' : label(expected);
+    if (!expected.ok || expected.data !== null) return label(expected);
+    // Hidden only because nothing of it is installable: with one active version it would be visible.
+    return hiddenForNothingInstallable(model, caller, model.find(tenantId ?? caller.tenant, packageId)) ? 'null (nothing installable)' : 'null';
   }
 }
 
@@ -422,7 +345,8 @@ class List extends Command {
     if (actual.ok) expect(new Set(actual.data.map((p) => p.id)).size).toBe(actual.data.length);
     const sorted = (r: Expected<PackageView[]>) => (r.ok ? { ok: true, data: [...r.data].sort(byId) } : r);
     expect(sorted(actual)).toEqual(sorted(expected));
-    return label(expected);
+    const hides = [...model.packages.values()].some((p) => hiddenForNothingInstallable(model, caller, p));
+    return expected.ok && hides ? 'ok (hides one with nothing installable)' : label(expected);
   }
   protected override details() {
     return [`pages of ${this.pageSize}`];
@@ -464,24 +388,61 @@ const who: fc.Arbitrary<Who> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(...CALLERS.filter((c) => c.tenantAdmin || c.superAdmin)) },
   { weight: 1, arbitrary: fc.nat(TENANTS.length - 1).map((authorIn) => ({ authorIn })) },
 );
+/** Mostly the package's author: version statuses change often enough to hide packages and move defaults. */
+const changer: fc.Arbitrary<Who> = fc.oneof(
+  { weight: 2, arbitrary: caller },
+  { weight: 1, arbitrary: fc.constantFrom(...CALLERS.filter((c) => c.tenantAdmin || c.superAdmin)) },
+  { weight: 3, arbitrary: fc.nat(TENANTS.length - 1).map((authorIn) => ({ authorIn })) },
+);
 const slot = fc.nat(PACKAGE_SLOTS - 1);
+/** Mostly a package that exists (in the tenant the command looks in), sometimes any slot. */
+const packageRef: fc.Arbitrary<SlotRef> = fc.oneof(
+  { weight: 1, arbitrary: slot },
+  { weight: 3, arbitrary: fc.nat(PACKAGE_SLOTS - 1).map((existing) => ({ existing })) },
+);
 /** Mostly the caller's own tenant; sometimes a named one (another tenant: super admins only). */
 const tenantArg = fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat(TENANTS.length - 1) });
 /**
- * The latest again (auto-bump), a higher one, an explicit one that is often lower (VERSION_REGRESSION),
- * or an earlier one of the package (in the latest auto-bump chain: bumped, else VERSION_REGRESSION).
+ * The latest again (auto-bump), a higher release or candidate, an explicit one that is often lower
+ * (VERSION_REGRESSION), or an earlier one of the package (in the latest auto-bump chain: bumped,
+ * else VERSION_REGRESSION). Candidates make packages whose default is not their latest version.
  */
 const versionChoice: fc.Arbitrary<VersionChoice> = fc.oneof(
-  fc.constant('same' as const),
-  fc.constant('higher' as const),
-  fc.tuple(fc.nat(1), fc.nat(2), fc.nat(2)),
-  fc.integer({ min: 1, max: 3 }).map((ago) => ({ ago })),
+  { weight: 2, arbitrary: fc.constant('same' as const) },
+  { weight: 2, arbitrary: fc.constant('higher' as const) },
+  { weight: 1, arbitrary: fc.constant('candidate' as const) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.nat(1), fc.nat(2), fc.nat(2), fc.option(fc.nat(1), { freq: 3 }))
+      .map(([major, minor, patch, rc]) => ({ exactly: `${major}.${minor}.${patch}${rc === null ? '' : `-rc.${rc}`}` })),
+  },
+  { weight: 2, arbitrary: fc.integer({ min: 1, max: 3 }).map((ago) => ({ ago })) },
 );
-const installVersion = fc.oneof(
-  { weight: 3, arbitrary: fc.constant(null) },
-  { weight: 2, arbitrary: fc.nat(3) },
-  { weight: 1, arbitrary: fc.constant('unknown' as const) },
+/** Mostly one the package has (the newest ones most often), sometimes one it never had. */
+const versionRef: fc.Arbitrary<VersionRef> = fc.oneof(
+  { weight: 6, arbitrary: fc.nat(3) },
+  { weight: 3, arbitrary: fc.constant('changed' as const) },
+  { weight: 1, arbitrary: fc.constantFrom('99.0.0', '0.0.1-rc.0').map((exactly) => ({ exactly })) },
 );
+const installVersion = fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 3, arbitrary: versionRef });
+/** A reason as given (trimmed by the app), or a blank one (BAD_USER_INPUT, except for restore, which sends none). */
+const reason = fc.oneof(
+  { weight: 6, arbitrary: fc.constant('superseded') },
+  { weight: 3, arbitrary: fc.constant('  a security fix is out \n') },
+  { weight: 1, arbitrary: fc.constant('  ') },
+);
+const statusAction = fc.constantFrom<StatusAction>('deprecate', 'withdraw', 'restore');
+/** A copy installed from the caller's tenant or a named one, at a version it has or one it never had; rarely not a version (BAD_USER_INPUT). */
+const copyRef: fc.Arbitrary<CopyRef> = fc.record({
+  tenant: tenantArg,
+  slot,
+  version: fc.oneof(
+    { weight: 30, arbitrary: versionRef },
+    { weight: 5, arbitrary: fc.constantFrom('0.0.0', '1.0.0-rc.0').map((exactly) => ({ exactly })) },
+    { weight: 1, arbitrary: fc.constant({ exactly: 'not-a-version' }) },
+  ),
+});
 const groups = fc.array(fc.constantFrom(...GROUPS), { maxLength: 4 });
 const entityRef: fc.Arbitrary<EntityRef> = fc.oneof(
   { weight: 4, arbitrary: fc.nat(20).map((known) => ({ known })) },
@@ -492,13 +453,20 @@ const entityRef: fc.Arbitrary<EntityRef> = fc.oneof(
 const commands = [
   fc.tuple(who, slot, versionChoice).map(([w, s, v]) => new Publish(w, s, v)),
   fc.tuple(who, slot, versionChoice).map(([w, s, v]) => new Publish(w, s, v)),
+  fc.tuple(who, slot, versionChoice).map(([w, s, v]) => new Publish(w, s, v)),
   fc.tuple(who, slot, tenantArg, fc.constantFrom('TENANT' as const, 'GROUPS' as const), groups).map(([w, s, t, v, g]) => new SetVisibility(w, s, t, v, g)),
   fc.tuple(who, slot, tenantArg).map(([w, s, t]) => new Delete(w, s, t)),
-  fc.tuple(who, slot, tenantArg, installVersion).map(([w, s, t, v]) => new Install(w, s, t, v)),
-  fc.tuple(who, slot, tenantArg).map(([w, s, t]) => new Get(w, s, t)),
+  fc.tuple(who, packageRef, tenantArg, installVersion).map(([w, s, t, v]) => new Install(w, s, t, v)),
+  fc.tuple(who, packageRef, tenantArg).map(([w, s, t]) => new Get(w, s, t)),
   fc.tuple(who, slot, tenantArg).map(([w, s, t]) => new AuditTrail(w, s, t)),
   fc.tuple(caller, fc.integer({ min: 1, max: 5 })).map(([c, n]) => new List(c, n)),
   fc.tuple(caller, fc.array(entityRef, { minLength: 1, maxLength: 6 })).map(([c, refs]) => new Entities(c, refs)),
+  fc.tuple(changer, packageRef, tenantArg, statusAction, versionRef, reason).map(([w, s, t, a, v, r]) => new ChangeStatus(w, s, t, a, v, r)),
+  fc.tuple(changer, packageRef, tenantArg, statusAction, versionRef, reason).map(([w, s, t, a, v, r]) => new ChangeStatus(w, s, t, a, v, r)),
+  fc.tuple(changer, packageRef, tenantArg, statusAction, versionRef, reason).map(([w, s, t, a, v, r]) => new ChangeStatus(w, s, t, a, v, r)),
+  fc.tuple(who, fc.array(copyRef, { minLength: 1, maxLength: 3 })).map(([w, copies]) => new Updates(w, copies)),
+  fc.tuple(who, packageRef, tenantArg, versionRef, versionRef).map(([w, s, t, from, to]) => new Diff(w, s, t, from, to)),
+  fc.tuple(who, tenantArg).map(([w, t]) => new Usage(w, 0, t)),
 ];
 
 let t: TestApp;
@@ -528,6 +496,15 @@ test('the app answers every random sequence of operations exactly like the model
       `${((Date.now() - started) / 1000).toFixed(1)} s\n  ${histogram.join('\n  ')}`,
   );
 }, 15 * 60_000);
+
+/** The archive bytes of every version of the tenant's packages, as stored with the versions. */
+async function archiveBytes(app: TestApp, tenant: string): Promise<number> {
+  const rows = await app.app.orm.em.fork().getConnection().execute<{ bytes: string | number | null }[]>(
+    `select sum(v.size_bytes) as bytes from catalog_package_version v join catalog_package p on p.id = v.catalog_package_id where p.tenant_id = ?`,
+    [tenant],
+  );
+  return Number(rows[0]?.bytes ?? 0);
+}
 
 function tokenFor(c: Caller): Promise<string> {
   const scopes = [c.view ? 'scaicore:view' : '', c.manage ? 'scaicore:manage' : ''].filter(Boolean).join(' ');

@@ -110,6 +110,33 @@ describe('client mistakes are client errors', () => {
       expect(JSON.stringify(response.body)).not.toMatch(/INTERNAL_SERVER_ERROR/);
     });
 
+    // These once reached PostgreSQL, whose refusal of a NUL answered 503 SERVICE_UNAVAILABLE; other
+    // malformed tenant ids answered a tenant that cannot exist (zero usage) instead of refusing.
+    it.each(['a\u0000b', '../bad-input', 't'.repeat(129)])('catalogUsage(tenantId: %j): BAD_USER_INPUT, even for a super admin', async (tenantId) => {
+      for (const who of [token, await t.token({ tenant: 'bad-input', user: 'root', roles: ['super_admin'] })]) {
+        const response = await t.gql(who, 'query($t: ID) { catalogUsage(tenantId: $t) { packages } }', { t: tenantId });
+        expect(response.status).toBe(400);
+        expect(response.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ path: '$.tenantId' }] });
+      }
+    });
+
+    it('catalogUpdates: a tenant id that is not one is BAD_USER_INPUT naming the input; a package id that is not a slug answers as unknown', async () => {
+      const UPDATES = 'query($i: [CatalogInstalledInput!]!) { catalogUpdates(installed: $i) { packageId latestVersion updateAvailable } }';
+      const refused = await t.gql(token, UPDATES, { i: [{ packageId: 'bad-a', version: '1.0.0' }, { packageId: 'bad-a', version: '1.0.0', tenantId: 'bad-input\u0000' }] });
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ path: '$.installed[1].tenantId' }] });
+
+      const answered = await t.gql(token, UPDATES, { i: [{ packageId: 'bad\u0000a', version: '1.0.0' }, { packageId: 'bad-a', version: '0.9.0' }] });
+      expect(answered.body).toEqual({
+        data: {
+          catalogUpdates: [
+            { packageId: 'bad\u0000a', latestVersion: null, updateAvailable: false },
+            { packageId: 'bad-a', latestVersion: '1.0.0', updateAvailable: true },
+          ],
+        },
+      });
+    });
+
     it('REST: NUL in ?version= and ?tenant_id= are client errors', async () => {
       for (const query of ['version=1.0.0%00', 'tenant_id=acme%00']) {
         const response = await fetch(`${t.url}/api/v1/catalog/bad-a/install?${query}`, { headers: { authorization: `Bearer ${token}` } });

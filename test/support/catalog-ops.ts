@@ -2,16 +2,27 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   OpsAuditEventsDocument,
   OpsDeleteDocument,
+  OpsDeprecateVersionDocument,
+  OpsDiffDocument,
   OpsEntitiesDocument,
   OpsGetDocument,
   OpsInstallDocument,
   OpsListPageDocument,
   OpsPublishDocument,
+  OpsRestoreVersionDocument,
   OpsSetVisibilityDocument,
+  OpsUpdatesDocument,
+  OpsUsageDocument,
   OpsVersionsDocument,
+  OpsWithdrawVersionDocument,
+  type CatalogInstalledInput,
   type OpsAuditEventsQuery,
+  type OpsDiffQuery,
   type OpsInstallMutation,
+  type OpsUpdatesQuery,
+  type OpsUsageQuery,
   type PackageViewFragment,
+  type VersionStatusViewFragment,
 } from '../generated/graphql';
 import { flowContent } from './flows';
 import type { GqlResponse } from './graphql-client';
@@ -27,6 +38,11 @@ export type Outcome<T> = { ok: true; data: T } | { ok: false; code: string; mess
 export type PackageView = PackageViewFragment;
 export type InstallView = OpsInstallMutation['installCatalogPackage'];
 export type AuditEventView = OpsAuditEventsQuery['catalogAuditEvents']['edges'][number]['node'];
+export type VersionStatusView = VersionStatusViewFragment;
+export type UpdateView = OpsUpdatesQuery['catalogUpdates'][number];
+export type DiffView = OpsDiffQuery['catalogPackageDiff'];
+export type UsageView = OpsUsageQuery['catalogUsage'];
+export type StatusAction = 'deprecate' | 'withdraw' | 'restore';
 
 export interface PublishArgs {
   packageId: string;
@@ -81,6 +97,19 @@ export function catalogOps(t: TestApp) {
 
     auditEvents: (token: string, packageId: string, tenantId?: string) =>
       call(token, OpsAuditEventsDocument, { packageId, tenantId }, 'catalogAuditEvents'),
+
+    /** Deprecate or withdraw (with a reason), or restore (the reason is not sent) one version. */
+    changeVersionStatus: (token: string, action: StatusAction, args: { packageId: string; version: string; reason: string; tenantId?: string }) =>
+      action === 'deprecate' ? call(token, OpsDeprecateVersionDocument, args, 'deprecateCatalogPackageVersion')
+      : action === 'withdraw' ? call(token, OpsWithdrawVersionDocument, args, 'withdrawCatalogPackageVersion')
+      : call(token, OpsRestoreVersionDocument, { packageId: args.packageId, version: args.version, tenantId: args.tenantId }, 'restoreCatalogPackageVersion'),
+
+    updates: (token: string, installed: CatalogInstalledInput[]) => call(token, OpsUpdatesDocument, { installed }, 'catalogUpdates'),
+
+    diff: (token: string, packageId: string, from: string, to: string, tenantId?: string) =>
+      call(token, OpsDiffDocument, { packageId, from, to, tenantId }, 'catalogPackageDiff'),
+
+    usage: (token: string, tenantId?: string) => call(token, OpsUsageDocument, { tenantId }, 'catalogUsage'),
 
     /**
      * Federation `_entities` by either key (`id`, or `tenantId packageId`): one entry per

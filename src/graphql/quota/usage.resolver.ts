@@ -33,7 +33,7 @@ export class CatalogUsageType {
 
 @Resolver(() => CatalogUsageType)
 export class CatalogUsageResolver {
-  @Query(() => CatalogUsageType, { description: withErrors('A tenant\'s usage and quotas: for tenant admins of that tenant and super admins', ['FORBIDDEN']) })
+  @Query(() => CatalogUsageType, { description: withErrors('A tenant\'s usage and quotas: for tenant admins of that tenant and super admins', ['BAD_USER_INPUT', 'FORBIDDEN']) })
   catalogUsage(
     @Ctx() ctx: GraphQLContext,
     @Arg('tenantId', () => ID, { nullable: true, description: "Default: the caller's tenant" }) tenantId?: string,

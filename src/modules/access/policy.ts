@@ -105,10 +105,18 @@ export function assertMayAttempt(caller: Caller, action: Action): void {
 
 /** The tenant an operation acts in: the caller's own, or another one named by a super admin. */
 export function actingTenant(caller: Caller, tenantId: string | null | undefined): string {
-  const tenant = tenantId ?? caller.tenantId;
-  if (!isTenantId(tenant)) throw new BadUserInputError('Invalid tenant id', [{ path: '$.tenantId', message: 'is not a tenant id' }]);
+  const tenant = requireTenantId(tenantId ?? caller.tenantId);
   assertMayPerform(caller, 'tenant:actIn', { tenantId: tenant });
   return tenant;
+}
+
+/**
+ * A tenant named by an argument has a tenant id's shape, whoever names it: it names blob prefixes
+ * and reaches SQL (a NUL there fails the statement), so anything else is BAD_USER_INPUT first.
+ */
+export function requireTenantId(tenantId: string, path = '$.tenantId'): string {
+  if (!isTenantId(tenantId)) throw new BadUserInputError('Invalid tenant id', [{ path, message: 'is not a tenant id' }]);
+  return tenantId;
 }
 
 export function isAuthor(caller: Caller, pkg: Pick<PackageSubject, 'authorId' | 'tenantId'>): boolean {

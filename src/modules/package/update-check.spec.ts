@@ -64,6 +64,21 @@ describe('checkUpdateInputs', () => {
     }
   });
 
+  it('lists every tenant id that is not a tenant id by index (a NUL must never reach SQL)', () => {
+    try {
+      checkUpdateInputs([
+        { packageId: 'p', version: '1.0.0', tenantId: 'acme' },
+        { packageId: 'p', version: '1.0.0', tenantId: 'a\u0000b' },
+        { packageId: 'p', version: '1.0.0', tenantId: null },
+        { packageId: 'p', version: '1.0.0', tenantId: '../acme' },
+      ]);
+      throw new Error('not refused');
+    } catch (error) {
+      expect(error).toBeInstanceOf(BadUserInputError);
+      expect((error as BadUserInputError).problems?.map((p) => p.path)).toEqual(['$.installed[1].tenantId', '$.installed[3].tenantId']);
+    }
+  });
+
   it(`refuses more than ${MAX_UPDATE_INPUTS}`, () => {
     expect(() => checkUpdateInputs(Array.from({ length: MAX_UPDATE_INPUTS + 1 }, () => ({ packageId: 'p', version: '1.0.0' })))).toThrow(BadUserInputError);
   });

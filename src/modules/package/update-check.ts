@@ -1,3 +1,4 @@
+import { isTenantId } from '../../common/caller';
 import { BadUserInputError, type Problem } from '../../common/errors';
 import { defaultVersion, isPrerelease } from './default-version';
 import { isInstallable, type VersionStatus } from './version-status';
@@ -49,13 +50,17 @@ export function shapeUpdate<V extends { version: string; status: VersionStatus }
   };
 }
 
-/** Refuses more than 500 inputs and versions that are not strict semantic versions, listing each. */
-export function checkUpdateInputs(installed: readonly { packageId: string; version: string }[]): void {
+/**
+ * Refuses more than 500 inputs, versions that are not strict semantic versions and tenant ids
+ * that are not tenant ids (as every `tenantId` argument), listing each.
+ */
+export function checkUpdateInputs(installed: readonly { packageId: string; version: string; tenantId?: string | null }[]): void {
   if (installed.length > MAX_UPDATE_INPUTS) {
     throw new BadUserInputError('Too many installed copies', [{ path: '$.installed', message: `At most ${MAX_UPDATE_INPUTS} per request` }]);
   }
-  const problems: Problem[] = installed.flatMap(({ version }, index) =>
-    parseVersion(version) === null ? [{ path: `$.installed[${index}].version`, message: 'Not a semantic version like 1.2.3 or 1.0.0-rc.1' }] : [],
-  );
-  if (problems.length > 0) throw new BadUserInputError('Invalid installed versions', problems);
+  const problems: Problem[] = installed.flatMap(({ version, tenantId }, index) => [
+    ...(parseVersion(version) === null ? [{ path: `$.installed[${index}].version`, message: 'Not a semantic version like 1.2.3 or 1.0.0-rc.1' }] : []),
+    ...(tenantId != null && !isTenantId(tenantId) ? [{ path: `$.installed[${index}].tenantId`, message: 'is not a tenant id' }] : []),
+  ]);
+  if (problems.length > 0) throw new BadUserInputError('Invalid installed copies', problems);
 }

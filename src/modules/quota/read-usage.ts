@@ -1,6 +1,6 @@
 import type { Caller } from '../../common/caller';
 import type { Database } from '../../infra/db/database';
-import { assertMayPerform } from '../access/policy';
+import { assertMayPerform, requireTenantId } from '../access/policy';
 import type { QuotaRepository, TenantUsage } from './quota.repository';
 
 export interface CatalogUsage extends TenantUsage {
@@ -9,7 +9,7 @@ export interface CatalogUsage extends TenantUsage {
 
 /** `catalogUsage`: a tenant's counters and limits, for its admins and super admins. */
 export async function readUsage(deps: { db: Database; quotas: QuotaRepository }, caller: Caller, tenantId?: string | null): Promise<CatalogUsage> {
-  const tenant = tenantId ?? caller.tenantId;
+  const tenant = requireTenantId(tenantId ?? caller.tenantId);
   assertMayPerform(caller, 'tenant:readUsage', { tenantId: tenant });
   const usage = await deps.db.run((em) => deps.quotas.usage(em, tenant));
   const { packagesPerTenant, bytesPerTenant, versionsPerPackage } = deps.quotas.limits;

@@ -2,6 +2,7 @@ import type { Caller } from '../../../common/caller';
 import { assertMayPerform } from '../../access/policy';
 import type { CatalogDeps } from '../catalog';
 import type { VersionRecord } from '../package.model';
+import { packageIdSchema } from '../package.validation';
 import { checkUpdateInputs, shapeUpdate, type UpdateAnswer } from '../update-check';
 import { versionSortKey } from '../version-sort-key';
 
@@ -31,6 +32,12 @@ export async function checkUpdates(
     version: copy.version,
     sortKey: versionSortKey(copy.version),
   }));
-  const found = await db.run((em) => packages.findVersionsForUpdates(em, caller, copies));
-  return installed.map((copy, index) => shapeUpdate({ packageId: copy.packageId, installedVersion: copy.version }, found[index] ?? null));
+  // A package id that is not a slug names no package: it answers as an unknown one and never
+  // reaches SQL (it may hold a NUL, which would fail the whole statement).
+  const asked = copies.filter((copy) => packageIdSchema.safeParse(copy.packageId).success);
+  const found = await db.run((em) => packages.findVersionsForUpdates(em, caller, asked));
+  const versionsOf = new Map(asked.map((copy, index) => [copy, found[index] ?? null]));
+  return installed.map((copy, index) =>
+    shapeUpdate({ packageId: copy.packageId, installedVersion: copy.version }, versionsOf.get(copies[index]!) ?? null),
+  );
 }
