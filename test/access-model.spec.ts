@@ -353,6 +353,32 @@ class List extends Command {
   }
 }
 
+/**
+ * A search (a package id as the query, an author, or both), every page: exactly the packages of the
+ * plain list that match, so a search never shows what the list would not. Names are package ids and
+ * ids differ in their last word, so the model's match is exact.
+ */
+class Search extends Command {
+  constructor(who: Caller, readonly querySlot: number | null, readonly authorId: string | null, readonly pageSize: number) {
+    super(who);
+  }
+  async act(model: CatalogModel, { ops }: Real, { caller, token }: Step) {
+    const query = this.querySlot === null ? null : model.packageId(this.querySlot);
+    const listed = model.list(caller);
+    const expected: Expected<PackageView[]> = listed.ok
+      ? { ok: true, data: listed.data.filter((p) => (query === null || p.packageId === query) && (this.authorId === null || p.authorId === this.authorId)) }
+      : listed;
+    const actual = errorOnly(await ops.listAll(token, this.pageSize, { query, authorId: this.authorId }));
+    if (actual.ok) expect(new Set(actual.data.map((p) => p.id)).size).toBe(actual.data.length);
+    const sorted = (r: Expected<PackageView[]>) => (r.ok ? { ok: true, data: [...r.data].sort(byId) } : r);
+    expect(sorted(actual)).toEqual(sorted(expected));
+    return expected.ok ? `ok (${expected.data.length === 0 ? 'none' : 'some'} found)` : label(expected);
+  }
+  protected override details() {
+    return [`query=${this.querySlot === null ? '-' : `p${this.querySlot}`}`, `author=${this.authorId ?? '-'}`, `pages of ${this.pageSize}`];
+  }
+}
+
 /** The id of a package ever created (deleted ones too), a natural key (existing or not), an unknown or a malformed id. */
 type EntityRef = { known: number } | { tenant: number; slot: number } | 'unknown' | 'malformed';
 
@@ -460,6 +486,10 @@ const commands = [
   fc.tuple(who, packageRef, tenantArg).map(([w, s, t]) => new Get(w, s, t)),
   fc.tuple(who, slot, tenantArg).map(([w, s, t]) => new AuditTrail(w, s, t)),
   fc.tuple(caller, fc.integer({ min: 1, max: 5 })).map(([c, n]) => new List(c, n)),
+  fc
+    .tuple(caller, fc.option(fc.nat(PACKAGE_SLOTS - 1)), fc.option(fc.constantFrom(...new Set(CALLERS.map((c) => c.user)))), fc.integer({ min: 1, max: 3 }))
+    .filter(([, slot, author]) => slot !== null || author !== null)
+    .map(([c, slot, author, n]) => new Search(c, slot, author, n)),
   fc.tuple(caller, fc.array(entityRef, { minLength: 1, maxLength: 6 })).map(([c, refs]) => new Entities(c, refs)),
   fc.tuple(changer, packageRef, tenantArg, statusAction, versionRef, reason).map(([w, s, t, a, v, r]) => new ChangeStatus(w, s, t, a, v, r)),
   fc.tuple(changer, packageRef, tenantArg, statusAction, versionRef, reason).map(([w, s, t, a, v, r]) => new ChangeStatus(w, s, t, a, v, r)),

@@ -16,6 +16,7 @@ import {
   OpsVersionsDocument,
   OpsWithdrawVersionDocument,
   type CatalogInstalledInput,
+  type CatalogPackageFilter,
   type OpsAuditEventsQuery,
   type OpsDiffQuery,
   type OpsInstallMutation,
@@ -77,7 +78,8 @@ export function catalogOps(t: TestApp) {
         'publishCatalogPackage',
       ),
 
-    listPage: (token: string, first?: number, after?: string | null) => call(token, OpsListPageDocument, { first, after }, 'catalogPackages'),
+    listPage: (token: string, first?: number, after?: string | null, filter?: CatalogPackageFilter) =>
+      call(token, OpsListPageDocument, { first, after, filter }, 'catalogPackages'),
 
     get: (token: string, packageId: string, tenantId?: string) => call(token, OpsGetDocument, { packageId, tenantId }, 'catalogPackage'),
 
@@ -123,12 +125,12 @@ export function catalogOps(t: TestApp) {
         '_entities',
       )) as Outcome<(PackageView | null)[]>,
 
-    /** Every page of the list, in order; fails on the first error, and on a cursor that does not move on. */
-    async listAll(token: string, pageSize = 20, maxPages = 1_000): Promise<Outcome<PackageView[]>> {
+    /** Every page of the list (with a filter: of the search), in order; fails on the first error, and on a cursor that does not move on. */
+    async listAll(token: string, pageSize = 20, filter?: CatalogPackageFilter, maxPages = 1_000): Promise<Outcome<PackageView[]>> {
       const all: PackageView[] = [];
       let after: string | null = null;
       for (let pages = 1; pages <= maxPages; pages += 1) {
-        const page = await this.listPage(token, pageSize, after);
+        const page = await this.listPage(token, pageSize, after, filter);
         if (!page.ok) return page;
         all.push(...page.data.edges.map((edge) => edge.node));
         if (!page.data.pageInfo.hasNextPage) return { ok: true, data: all };
