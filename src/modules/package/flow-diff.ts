@@ -1,4 +1,4 @@
-import { canonicalJson } from './package-archive';
+import { stringify } from 'safe-stable-stringify';
 
 /**
  * What changed between two versions of a flow (`catalogPackageDiff`). Nodes are matched by id;
@@ -38,6 +38,7 @@ export interface FlowDiff {
 export function diffFlows(from: FlowLike, to: FlowLike): FlowDiff {
   const before = nodesById(from.nodes);
   const after = nodesById(to.nodes);
+  const [fromKeys, toKeys] = [from.edges.map(identity), to.edges.map(identity)];
   const nodesChanged: NodeChange[] = [];
   for (const [nodeId, node] of after) {
     const old = before.get(nodeId);
@@ -49,8 +50,8 @@ export function diffFlows(from: FlowLike, to: FlowLike): FlowDiff {
     nodesAdded: [...after].filter(([nodeId]) => !before.has(nodeId)).map(([, node]) => node),
     nodesRemoved: [...before].filter(([nodeId]) => !after.has(nodeId)).map(([, node]) => node),
     nodesChanged,
-    edgesAdded: multisetMinus(to.edges, from.edges),
-    edgesRemoved: multisetMinus(from.edges, to.edges),
+    edgesAdded: multisetMinus(to.edges, toKeys, fromKeys),
+    edgesRemoved: multisetMinus(from.edges, fromKeys, toKeys),
   };
 }
 
@@ -66,19 +67,27 @@ function nodesById(nodes: readonly unknown[]): Map<string, unknown> {
   return new Map([...byId].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** The items of `items` left after taking out, one for one, those equal to an item of `minus`. */
-function multisetMinus(items: readonly unknown[], minus: readonly unknown[]): unknown[] {
+/**
+ * The items of `items` left after taking out, one for one, those equal to an item of `minus`, by
+ * their keys (`identity`, computed once for each list). Equal means equal JSON whatever the key
+ * order: the compact JSON with sorted keys is an item's identity (the archive's indented canonical
+ * form gives the same equality at several times the cost).
+ */
+function multisetMinus(items: readonly unknown[], itemKeys: readonly string[], minusKeys: readonly string[]): unknown[] {
   const available = new Map<string, number>();
-  for (const item of minus) {
-    const key = canonicalJson(item);
-    available.set(key, (available.get(key) ?? 0) + 1);
-  }
-  return items.filter((item) => {
-    const key = canonicalJson(item);
+  for (const key of minusKeys) available.set(key, (available.get(key) ?? 0) + 1);
+  return items.filter((_, index) => {
+    const key = itemKeys[index]!;
     const left = available.get(key) ?? 0;
     if (left > 0) available.set(key, left - 1);
     return left === 0;
   });
+}
+
+function identity(item: unknown): string {
+  const key = stringify(item);
+  if (key === undefined) throw new TypeError('A flow edge has no JSON form');
+  return key;
 }
 
 type Kind = 'absent' | 'primitive' | 'object' | 'array';
@@ -97,43 +106,60 @@ function kindOf(value: unknown): Kind {
  */
 export function changedPointers(before: unknown, after: unknown): string[] {
   const found = new Set<string>();
-  collectChanges(before, after, '', found);
+  collectChanges(before, after, [], found);
   return [...found].sort(comparePointers);
 }
 
-function collectChanges(before: unknown, after: unknown, pointer: string, found: Set<string>): void {
+/**
+ * `path` holds the keys down to the values compared; a pointer is only written out for a change,
+ * so equal subtrees (most of a flow) cost a walk and no strings.
+ */
+function collectChanges(before: unknown, after: unknown, path: string[], found: Set<string>): void {
+  if (before === after) return;
   const kind = kindOf(before);
   if (kind !== kindOf(after)) {
-    found.add(pointer);
-    collectMembers(before, pointer, found);
-    collectMembers(after, pointer, found);
+    found.add(pointerOf(path));
+    collectMembers(before, path, found);
+    collectMembers(after, path, found);
   } else if (kind === 'primitive') {
-    if (before !== after) found.add(pointer);
+    found.add(pointerOf(path));
   } else if (kind !== 'absent') {
     for (const key of memberKeys(before, after)) {
-      collectChanges(memberOf(before, key), memberOf(after, key), `${pointer}/${escapeToken(key)}`, found);
+      path.push(key);
+      collectChanges(memberOf(before, key), memberOf(after, key), path, found);
+      path.pop();
     }
   }
 }
 
 /** Every pointer strictly below `value`. */
-function collectMembers(value: unknown, pointer: string, found: Set<string>): void {
+function collectMembers(value: unknown, path: string[], found: Set<string>): void {
   const kind = kindOf(value);
   if (kind !== 'object' && kind !== 'array') return;
   for (const key of memberKeys(value)) {
-    const below = `${pointer}/${escapeToken(key)}`;
-    found.add(below);
-    collectMembers(memberOf(value, key), below, found);
+    path.push(key);
+    found.add(pointerOf(path));
+    collectMembers(memberOf(value, key), path, found);
+    path.pop();
   }
 }
 
+function pointerOf(path: readonly string[]): string {
+  let pointer = '';
+  for (const key of path) pointer += `/${escapeToken(key)}`;
+  return pointer;
+}
+
 /** Keys of the given objects, or the indices of the longest of the given arrays. */
-function memberKeys(...values: unknown[]): string[] {
-  if (Array.isArray(values[0])) {
-    const length = Math.max(...values.map((value) => (value as unknown[]).length));
+function memberKeys(first: unknown, second?: unknown): string[] {
+  if (Array.isArray(first)) {
+    const length = Math.max(first.length, Array.isArray(second) ? second.length : 0);
     return Array.from({ length }, (_, index) => String(index));
   }
-  return [...new Set(values.flatMap((value) => Object.keys(value as object)))];
+  const keys = Object.keys(first as object);
+  if (second === undefined) return keys;
+  for (const key of Object.keys(second as object)) if (!Object.hasOwn(first as object, key)) keys.push(key);
+  return keys;
 }
 
 function memberOf(container: unknown, key: string): unknown {
