@@ -16,13 +16,13 @@ RUN npm run build \
 FROM node:24-slim AS runtime
 # Heap sizing: V8 would otherwise grow the young generation to 128 MiB and let garbage pile up
 # in the old one, for a peak RSS near 400 MiB under load; live data stays near 60 MiB. These keep
-# the peak near 230 MiB at no measurable CPU cost (docs/PERFORMANCE.md; npm run bench reads them
-# from here).
+# the peak near 270 MiB, also after 500-copy update checks and publishes, at no measurable CPU
+# cost (docs/PERFORMANCE.md; npm run bench reads them from here).
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=4001 \
     DATA_DIR=/app/.data \
-    NODE_OPTIONS="--enable-source-maps --max-semi-space-size=16 --max-old-space-size=256"
+    NODE_OPTIONS="--enable-source-maps --max-semi-space-size=16 --max-old-space-size=192"
 WORKDIR /app
 # Code stays owned by root (read-only for the app); only the data directory is writable.
 COPY --from=build /app/package.json ./package.json
