@@ -65,6 +65,12 @@ export class Database {
     // for them. Wait for it, within a bound.
     await this.settled(this.options.closeWaitMs ?? 0);
     await this.orm.close();
+    // MikroORM builds a new client (a new PGlite, or a new pool) for any query after close(), also
+    // one that does not pass through here: refuse to build one instead.
+    const connection = this.orm.em.getConnection() as unknown as { createKyselyDialect: () => never };
+    connection.createKyselyDialect = () => {
+      throw new ServiceUnavailableError('database', 'The service is shutting down');
+    };
   }
 
   private async settled(ms: number): Promise<void> {
