@@ -334,6 +334,13 @@ class AuditTrail extends Command {
   }
 }
 
+/** Every page of a list gave each package once, and exactly the expected ones (in any order). */
+function expectSamePackages(actual: Expected<PackageView[]>, expected: Expected<PackageView[]>): void {
+  if (actual.ok) expect(new Set(actual.data.map((p) => p.id)).size).toBe(actual.data.length);
+  const sorted = (r: Expected<PackageView[]>) => (r.ok ? { ok: true, data: [...r.data].sort(byId) } : r);
+  expect(sorted(actual)).toEqual(sorted(expected));
+}
+
 /** Walks every page; the set of packages (and each one's fields) must be exactly the model's. */
 class List extends Command {
   constructor(who: Caller, readonly pageSize: number) {
@@ -342,9 +349,7 @@ class List extends Command {
   async act(model: CatalogModel, { ops }: Real, { caller, token }: Step) {
     const expected = model.list(caller);
     const actual = errorOnly(await ops.listAll(token, this.pageSize));
-    if (actual.ok) expect(new Set(actual.data.map((p) => p.id)).size).toBe(actual.data.length);
-    const sorted = (r: Expected<PackageView[]>) => (r.ok ? { ok: true, data: [...r.data].sort(byId) } : r);
-    expect(sorted(actual)).toEqual(sorted(expected));
+    expectSamePackages(actual, expected);
     const hides = [...model.packages.values()].some((p) => hiddenForNothingInstallable(model, caller, p));
     return expected.ok && hides ? 'ok (hides one with nothing installable)' : label(expected);
   }
@@ -369,9 +374,7 @@ class Search extends Command {
       ? { ok: true, data: listed.data.filter((p) => (query === null || p.packageId === query) && (this.authorId === null || p.authorId === this.authorId)) }
       : listed;
     const actual = errorOnly(await ops.listAll(token, this.pageSize, { query, authorId: this.authorId }));
-    if (actual.ok) expect(new Set(actual.data.map((p) => p.id)).size).toBe(actual.data.length);
-    const sorted = (r: Expected<PackageView[]>) => (r.ok ? { ok: true, data: [...r.data].sort(byId) } : r);
-    expect(sorted(actual)).toEqual(sorted(expected));
+    expectSamePackages(actual, expected);
     return expected.ok ? `ok (${expected.data.length === 0 ? 'none' : 'some'} found)` : label(expected);
   }
   protected override details() {

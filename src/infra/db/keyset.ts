@@ -1,5 +1,6 @@
 import { BadUserInputError } from '../../common/errors';
 import type { Cursor, Page } from '../../common/pagination';
+import type { SqlFragment } from './sql';
 
 /** How a list is sorted: the key's SQL type (for the cursor's cast) and the direction of both columns. */
 export interface KeysetOrder {
@@ -14,7 +15,7 @@ const NEWEST_FIRST: KeysetOrder = { keyType: 'timestamptz', direction: 'desc' };
  * direction so that one row comparison (and one index) serves every page. Append `sql` to the
  * `where` clause.
  */
-export function keysetAfter(after: Cursor | null, keyColumn: string, idColumn: string, order: KeysetOrder = NEWEST_FIRST): { sql: string; params: unknown[] } {
+export function keysetAfter(after: Cursor | null, keyColumn: string, idColumn: string, order: KeysetOrder = NEWEST_FIRST): SqlFragment {
   if (!after) return { sql: '', params: [] };
   const operator = order.direction === 'desc' ? '<' : '>';
   return { sql: `and (${keyColumn}, ${idColumn}) ${operator} (?::${order.keyType}, ?::uuid)`, params: [keyParam(after.key, order), after.id] };

@@ -1,6 +1,6 @@
 import { PERMISSION_MANAGE, PERMISSION_VIEW, isAdminOf, isSuperAdmin, isTenantId, type Caller } from '../../common/caller';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../../common/errors';
-import { toPgTextArray } from '../../infra/db/sql';
+import { toPgTextArray, type SqlFragment } from '../../infra/db/sql';
 
 /**
  * The one place that says who may do what. Use cases call `assertMayPerform` with a named action
@@ -144,7 +144,7 @@ export function visibleTenant(caller: Caller): string | null {
 }
 
 /** `canSee` as an SQL condition on `catalog_package {alias}`, so lists are filtered by the database. */
-export function visibleToSql(caller: Caller, alias = 'p'): { sql: string; params: unknown[] } {
+export function visibleToSql(caller: Caller, alias = 'p'): SqlFragment {
   if (isSuperAdmin(caller)) return { sql: `${alias}.deleted_at is null`, params: [] };
   if (isAdminOf(caller, caller.tenantId)) return { sql: `${alias}.deleted_at is null and ${alias}.tenant_id = ?`, params: [caller.tenantId] };
   return {

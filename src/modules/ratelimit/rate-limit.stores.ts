@@ -3,6 +3,7 @@ import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, type RateLimi
 import type { RateLimitConfig } from '../../config';
 import type { Database } from '../../infra/db/database';
 import { RATE_LIMIT_TABLE } from '../../infra/db/unmanaged-tables';
+import type { SqlFragment } from '../../infra/db/sql';
 
 /** Where counters live; `limiter` makes one fixed-window bucket family there. */
 export interface CounterStore {
@@ -105,7 +106,7 @@ const SWEEP_AGE_MS = 60 * 60_000;
 type PostgresOptions = ConstructorParameters<typeof RateLimiterPostgres>[0] & { clearExpiredByTimeout: boolean };
 
 /** rate-limiter-flexible writes `$1`-style parameters; MikroORM's `execute` takes `?`. */
-export function toQuestionMarks(text: string, values: readonly unknown[]): { sql: string; params: unknown[] } {
+export function toQuestionMarks(text: string, values: readonly unknown[]): SqlFragment {
   const params: unknown[] = [];
   const sql = text.replace(/\$(\d+)/g, (_match, index: string) => {
     params.push(values[Number(index) - 1]);
