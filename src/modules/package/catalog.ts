@@ -2,12 +2,14 @@ import type { Logger } from '../../common/logger';
 import type { BlobStorage } from '../../infra/blob/blob-storage';
 import type { Database } from '../../infra/db/database';
 import type { FlowSource } from '../../infra/flows/flow-source';
+import { metrics } from '../../infra/metrics/metrics';
 import type { AuditRepository } from '../audit/audit.repository';
 import type { IdempotencyService } from '../idempotency/idempotency.service';
 import type { QuotaRepository } from '../quota/quota.repository';
 import { readUsage } from '../quota/read-usage';
 import type { SecretGuard } from '../secrets/secret-guard';
 import type { ArchiveCache } from './archive-cache';
+import { countedOutcome } from './outcome-metrics';
 import type { PackageRepository } from './package.repository';
 import { checkUpdates } from './use-cases/check-updates';
 import { diffVersions } from './use-cases/diff-versions';
@@ -64,8 +66,8 @@ export function createCatalog(deps: CatalogDeps) {
     listPackagesFromFlows: bind(listPackagesFromFlows),
     listVersions: bind(listVersions),
     listFirstVersionsOfPackages: bind(listFirstVersionsOfPackages),
-    publishPackage: bind(publishPackage),
-    installPackage: bind(installPackage),
+    publishPackage: countedOutcome(metrics.publishes, bind(publishPackage)),
+    installPackage: countedOutcome(metrics.installs, bind(installPackage)),
     setVisibility: bind(setVisibility),
     deletePackage: bind(deletePackage),
     listAuditEvents: bind(listAuditEvents),
