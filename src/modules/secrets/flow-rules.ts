@@ -1,3 +1,4 @@
+import { holdsPrivateKey } from './private-keys';
 import { isLiteralCredential } from './references';
 
 /**
@@ -52,7 +53,18 @@ function unquote(value: string): string {
   return /^(["']).*\1$/s.test(trimmed) ? trimmed.slice(1, -1) : trimmed;
 }
 
+// A header line kept whole as the value (`Authorization: Bearer {{credentials.api}}`): the
+// credential is what follows the header name and the scheme.
+const HEADER_NAME_PREFIX = /^(?:proxy-)?authorization\s*:\s*/i;
+const AUTH_SCHEME_PREFIX = /^(?:bearer|basic|token|bot|digest|apikey)\s+/i;
+
+/** The part of a header-like value that would be the credential. */
+export function credentialPart(value: string): string {
+  return value.trim().replace(HEADER_NAME_PREFIX, '').replace(AUTH_SCHEME_PREFIX, '');
+}
+
 export const FLOW_RULES: readonly FlowRule[] = [
+  { name: 'flow/private-key', detects: (text) => holdsPrivateKey(text) },
   { name: 'flow/google-api-key', detects: (text) => GOOGLE_API_KEY.test(text) },
   { name: 'flow/jwt', detects: (text) => JWT.test(text) },
   {
@@ -73,7 +85,7 @@ export const FLOW_RULES: readonly FlowRule[] = [
   {
     name: 'flow/sensitive-key',
     detects: (text, key) =>
-      key !== undefined && isSensitiveKey(key) && isLiteralCredential(text, MIN_SENSITIVE_VALUE_LENGTH),
+      key !== undefined && isSensitiveKey(key) && isLiteralCredential(credentialPart(text), MIN_SENSITIVE_VALUE_LENGTH),
   },
 ];
 
@@ -87,7 +99,15 @@ function decodeURIComponentSafe(value: string): string {
 
 // Every value rule above needs one of these in the text; testing for them first skips most
 // strings of a flow with one pattern instead of seven. Keep it in step with the rules.
-const VALUE_RULE_HINTS = /AIza|eyJ|bearer|basic|:\/\/|=/i;
+const VALUE_RULE_HINTS = /PRIVATE KEY|AIza|eyJ|bearer|basic|:\/\/|=/i;
+
+// Formats that are credentials whatever they sit under, so they count in decoded base64 too.
+const FORMAT_RULES = new Set(['flow/private-key', 'flow/google-api-key']);
+
+/** The first flow rule for a key or token format (no key names, no prose) that fires on the text. */
+export function firstFormatRule(text: string): string | undefined {
+  return FLOW_RULES.find((rule) => FORMAT_RULES.has(rule.name) && rule.detects(text, undefined))?.name;
+}
 
 /** The first flow rule that recognises a credential in the text, if any. */
 export function firstFlowRule(text: string, key: string | undefined): string | undefined {

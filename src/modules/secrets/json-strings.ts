@@ -5,6 +5,11 @@ export interface StringAt {
   text: string;
   /** The property name the value sits under (inherited through arrays), for key-based rules. */
   key?: string;
+  /** For an object key: its position among the object's keys (a finding names it `#key<index>`, never by itself). */
+  keyIndex?: number;
+  /** For a value: the string value right after it in the same array or object, if there is one
+   * (a credential split in two is whole again when they are joined). */
+  next?: { pointer: string; text: string };
 }
 
 /** RFC 6901: `~` becomes `~0`, `/` becomes `~1`. */
@@ -26,6 +31,7 @@ interface Pending {
   value: unknown;
   pointer: string;
   key: string | undefined;
+  next?: StringAt['next'];
 }
 
 /**
@@ -37,25 +43,32 @@ export function collectStrings(root: unknown, rootPointer = ''): StringAt[] {
   const seen = new Set<object>();
   const stack: Pending[] = [{ value: root, pointer: rootPointer, key: undefined }];
   while (stack.length > 0) {
-    const { value, pointer, key } = stack.pop()!;
+    const { value, pointer, key, next } = stack.pop()!;
     if (typeof value === 'string') {
-      found.push({ pointer, text: value, key });
+      found.push({ pointer, text: value, key, ...(next && { next }) });
       continue;
     }
     if (value === null || typeof value !== 'object' || seen.has(value)) continue;
     seen.add(value);
     if (Array.isArray(value)) {
-      value.forEach((item, index) => stack.push({ value: item, pointer: `${pointer}/${index}`, key }));
+      value.forEach((item, index) => stack.push({ value: item, pointer: `${pointer}/${index}`, key, next: nextString(value, index, (i) => `${pointer}/${i}`) }));
       continue;
     }
     const object = value as Record<string, unknown>;
     const valueKey = pairName(object);
-    for (const name of Object.keys(object)) {
-      const memberPointer = `${pointer}/${pointerSegment(name)}`;
-      found.push({ pointer: memberPointer, text: name });
+    const names = Object.keys(object);
+    const memberPointer = (index: number) => `${pointer}/${pointerSegment(names[index]!)}`;
+    const values = names.map((name) => object[name]);
+    names.forEach((name, index) => {
+      found.push({ pointer: memberPointer(index), text: name, keyIndex: index });
       const memberKey = name === 'value' && valueKey !== undefined ? valueKey : name;
-      stack.push({ value: object[name], pointer: memberPointer, key: memberKey });
-    }
+      stack.push({ value: object[name], pointer: memberPointer(index), key: memberKey, next: nextString(values, index, memberPointer) });
+    });
   }
   return found;
+}
+
+function nextString(siblings: readonly unknown[], index: number, pointerOf: (index: number) => string): StringAt['next'] {
+  const next = siblings[index + 1];
+  return typeof next === 'string' ? { pointer: pointerOf(index + 1), text: next } : undefined;
 }

@@ -9,7 +9,12 @@ const TEMPLATE_EXPRESSIONS = /\$\{\{[^}]{0,200}\}\}|\{\{[^}]{0,200}\}\}|\$\{[^}]
 
 // Whole values that name a secret rather than hold it.
 const NAMED_REFERENCES = [
-  /^\$[A-Za-z_][\w.:]*$/, // $OPENAI_KEY, $env.OPENAI_KEY, $env:OPENAI_KEY
+  // A `$` name is a variable only in the shapes variables take: `$OPENAI_KEY`, `$home`, and paths
+  // like `$env.OPENAI_KEY`, `$env:OPENAI_KEY`, `$json.body.token`. `$Up3rS3cret` (mixed case or
+  // digits, no path) is a password that happens to start with `$`.
+  /^\$[A-Z_][A-Z0-9_]*$/,
+  /^\$[a-z_]+$/,
+  /^\$[A-Za-z_]\w*(?:[.:]\w+|\[[^\]]{1,100}\])+$/,
   /^process\.env\.\w+$/,
   /^%\w+%$/, // %OPENAI_KEY% (Windows)
   /^(?:env|secret|secrets|vault|credential|credentials|keyvault):[\w./-]+$/i,

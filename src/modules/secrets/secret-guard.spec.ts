@@ -32,8 +32,8 @@ describe('clean flows', () => {
 });
 
 afterAll(() => {
-  // Quoted in the closing note of issue 14.
-  console.log(`secret guard corpus: ${PLANTED_CASES.length} planted cases refused, ${CLEAN_CASES.length} clean cases accepted`);
+  // Quoted in the closing notes: every case is asserted above, so these are the caught and passed counts.
+  console.log(`secret guard corpus: planted caught ${PLANTED_CASES.length}/${PLANTED_CASES.length}, clean passed ${CLEAN_CASES.length}/${CLEAN_CASES.length}`);
 });
 
 // Keys end in a digit and values are drawn from harmless words, so the random flow holds no
@@ -95,6 +95,31 @@ describe('properties', () => {
     );
   });
 
+  it('names a credential that is an object key by its position, in its own path and those beneath it', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(cleanKey, cleanTree, { minKeys: 1, maxKeys: 5 }),
+        fc.nat(),
+        fc.constantFrom(fake.gitHubToken(75), fake.anthropicKey(76), fake.slackBotToken(77), fake.npmToken(78)),
+        async (flow, spotChoice, secret) => {
+          const objects = [{ container: flow as Record<string, unknown>, pointer: '' }, ...plantingSpots(flow).flatMap(([container, key, pointer]) => {
+            const value = (container as Record<string, unknown>)[key];
+            return value !== null && typeof value === 'object' && !Array.isArray(value) ? [{ container: value as Record<string, unknown>, pointer }] : [];
+          })];
+          const { container, pointer } = objects[spotChoice % objects.length]!;
+          container[secret] = { password: fake.password(79) };
+          const index = Object.keys(container).indexOf(secret);
+          const findings = await guard.scan({ flow });
+          expect(findings.map((f) => f.path)).toEqual([`${pointer}/#key${index}`, `${pointer}/#key${index}/password`]);
+          const report = JSON.stringify(findings);
+          // No part of it either: not one of its 8-character windows.
+          for (let start = 0; start + 8 <= secret.length; start++) expect(report).not.toContain(secret.slice(start, start + 8));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('never reports the value itself', async () => {
     for (const { input } of PLANTED_CASES) {
       const report = JSON.stringify(await guard.scan(input));
@@ -115,5 +140,23 @@ describe('cost', () => {
     const median = durations.sort((a, b) => a - b)[10]!;
     console.log(`secret guard: 200-node flow scanned in ${median.toFixed(1)} ms (median of 21)`);
     expect(median).toBeLessThan(500); // generous: the machine is shared; measured figure is in the log
+  });
+
+  it('scans a 256 KiB readme well within a publish', async () => {
+    // Distinct words, markdown, settings and commands: every decoder of embedded-texts.ts has work.
+    const words = Array.from({ length: 9000 }, (_, i) => `w${((i * 2654435761) >>> 0).toString(36)}`).join(' ');
+    const section = `## Step\n\n${words}\n\n\`\`\`yaml\napi_key: <your key>\npassword: \${DB_PASSWORD}\n\`\`\`\n\ncurl -H "Authorization: Bearer $TOKEN" https://example.com/a%20b\n\n`;
+    const readme = section.repeat(Math.ceil((256 * 1024) / section.length)).slice(0, 256 * 1024);
+    const wall: number[] = [];
+    const cpuBefore = process.cpuUsage();
+    for (let run = 0; run < 11; run++) {
+      const started = performance.now();
+      expect(await guard.scan({ flow: largeFlow(20), readme })).toEqual([]);
+      wall.push(performance.now() - started);
+    }
+    const cpu = process.cpuUsage(cpuBefore);
+    const median = wall.sort((a, b) => a - b)[5]!;
+    console.log(`secret guard: 256 KiB readme scanned in ${median.toFixed(1)} ms wall (median of 11), ${((cpu.user + cpu.system) / 11000).toFixed(1)} ms CPU per scan`);
+    expect(median).toBeLessThan(1000); // generous, as above
   });
 });

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../../common/caller';
-import { FlowContainsSecretsError } from '../../../common/errors';
 import type { Em } from '../../../infra/db/database';
 import { BlobAlreadyExistsError } from '../../../infra/blob/blob-storage';
 import { assertMayPerform } from '../../access/policy';
 import { assertCompiles, renderManifest } from '../../flow/flow-compiler';
-import type { SecretGuard } from '../../secrets/secret-guard';
+import { assertPublishHoldsNoSecrets } from '../../secrets/publish-refusal';
 import type { CatalogDeps, RequestMeta } from '../catalog';
 import { buildPackageArchive, packageJsonFor } from '../package-archive';
 import type { PackageRecord } from '../package.model';
@@ -42,7 +41,7 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
   const content = input.flowId != null ? await flows.fetchFlowForDeploy(input.flowId, authorization) : input.content;
   // Everything that can refuse the input runs before the package is locked or anything written.
   const compiled = assertCompiles(content, manifestMeta(input, input.version));
-  await assertNoSecrets(deps.secrets, content, input);
+  await assertNoSecrets(deps, caller, content, input);
   const labels = { tags: input.tags ?? [], nodeTypes: [...new Set(compiled.flow.nodes.map((node) => node.type))].sort() };
 
   const record = await db.transaction(async (em) => {
@@ -186,16 +185,18 @@ function newPackageRow(caller: Caller, input: PublishInput, now: Date): Omit<Pac
 }
 
 /**
- * The secret guard (docs/FLOW-FORMAT.md): credentials in the flow as sent (pointers into it) or in
- * the publish texts refuse the publish before anything is written; findings never hold the value.
+ * The secret guard (docs/FLOW-FORMAT.md): credentials in the flow as sent (pointers into it), the
+ * package id, the tags or the publish texts refuse the publish before anything is written;
+ * findings and the log line never hold the value.
  */
-async function assertNoSecrets(guard: SecretGuard, content: unknown, input: PublishInput): Promise<void> {
-  const findings = await guard.scan({
+async function assertNoSecrets(deps: CatalogDeps, caller: Caller, content: unknown, input: PublishInput): Promise<void> {
+  await assertPublishHoldsNoSecrets(deps.secrets, deps.logger, caller.tenantId, {
     flow: content,
+    packageId: input.packageId,
+    tags: input.tags,
     readme: input.readme,
     description: input.description,
     changelog: input.changelog,
     name: input.name,
   });
-  if (findings.length > 0) throw new FlowContainsSecretsError(findings);
 }

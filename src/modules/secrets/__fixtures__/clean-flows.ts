@@ -13,6 +13,7 @@ function withConfig(name: string, pointer: string, value: Json): CleanCase {
 }
 
 const HEX = '0123456789abcdef';
+const base64 = (text: string) => Buffer.from(text).toString('base64');
 
 export const CLEAN_CASES: CleanCase[] = [
   { name: 'Support flow as the editor saves it', input: { flow: supportFlow() } },
@@ -86,4 +87,58 @@ export const CLEAN_CASES: CleanCase[] = [
       name: 'Customer support triage',
     },
   },
+  ...roundTwoLookAlikes(),
 ];
+
+/** A PEM block that is public by nature (a certificate, a public key): `MII…` bodies like real ones. */
+function publicPem(label: string, seed: number): string {
+  const lines = `MII${randomText(seed, 600, `${HEX}ABCDEFGHIJKLMNOPQRSTUVWXYZghijklmnopqrstuvwxyz+/`)}`.match(/.{1,64}/g)!.join('\n');
+  return `-----BEGIN ${label}-----\n${lines}\n-----END ${label}-----`;
+}
+
+/** Look-alikes of the round-two shapes: references, placeholders and public material in the same places. */
+function roundTwoLookAlikes(): CleanCase[] {
+  return [
+    withConfig('Authorization header line with a referenced bearer', '/nodes/3/config/rawHeaders', ['Authorization: Bearer {{credentials.api}}', 'Accept: application/json']),
+    withConfig('Authorization header value repeating its name', '/nodes/3/config/headers/Authorization', 'Authorization: Bearer {{credentials.api}}'),
+    withConfig('PostgreSQL URL whose password is a reference', '/nodes/4/config/connection', 'postgres://user:{{credentials.db}}@host/db'),
+    withConfig('MySQL URL whose password is a shell variable', '/nodes/4/config/replica', 'mysql://app:${DB_PASSWORD}@mysql.internal:3306/app'),
+    withConfig('Basic-auth URL with referenced password', '/nodes/3/config/url', 'https://deploy:{{credentials.deploy}}@hooks.example.com/build'),
+    withConfig('your-api-key-here placeholder', '/nodes/1/config/apiKey', 'your-api-key-here'),
+    withConfig('UUID correlation id and idempotency key', '/nodes/3/config/headers', { 'X-Correlation-Id': '6f1c2a9e-3b7d-4e58-9a0c-1d2e3f4a5b6c', 'Idempotency-Key': '0b7e4d1c-92f3-4a6b-8c5d-7e9f0a1b2c3d' }),
+    withConfig('sha256 checksums', '/nodes/2/config/download', { url: 'https://example.com/model.bin', sha256: randomText(110, 64, HEX), checksum: `sha256-${randomText(111, 64, HEX)}` }),
+    withConfig('Certificate and public key', '/nodes/3/config/tls', { cert: publicPem('CERTIFICATE', 112), publicKey: publicPem('PUBLIC KEY', 113) }),
+    withConfig('SSH public key', '/nodes/3/config/deployKey', `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${randomText(114, 43)} deploy@example.com`),
+    withConfig('Base64 of a certificate', '/nodes/2/config/secret/data/ca.crt', base64(publicPem('CERTIFICATE', 115))),
+    withConfig('Base64 of ordinary text', '/nodes/0/config/welcome', base64('Welcome to the support desk. We answer every ticket within one working day, in English or German.')),
+    withConfig('Base64 of a JSON settings object', '/nodes/0/config/state', base64(JSON.stringify({ page: 2, sort: 'created', filters: ['open', 'billing'] }))),
+    withConfig('$HOME-like paths', '/nodes/4/config/files', { passwordFile: '$HOME/.pgpass', keyPath: '$HOME/.ssh/id_ed25519', cache: '${XDG_CACHE_HOME}/catalog' }),
+    withConfig('$-named variables under sensitive keys', '/nodes/4/config/auth', { password: '$PGPASSWORD', secret: '$env:CLIENT_SECRET', token: '$json.body.token', apiKey: '$credentials.openai' }),
+    withConfig('URL-encoded callback URL', '/nodes/3/config/url', `https://login.example.com/authorize?redirect_uri=${encodeURIComponent('https://app.example.com/callback?tab=1&x=%20')}`),
+    withConfig('Code node reading process.env', '/nodes/2/config/code', [
+      'const apiKey = process.env.API_KEY;',
+      "const password = $credentials.password;",
+      "const token = await getSecret('crm-token');",
+      'const tokenUrl = "https://login.example.com/oauth2/token";',
+      'const maxTokens = 4096;',
+      "const res = await fetch(url, { headers: { 'x-api-key': apiKey, Authorization: `Bearer ${token}` } });",
+      'return res.json();',
+    ].join('\n')),
+    withConfig('.env template with placeholders and references', '/nodes/0/config/envFile', 'OPENAI_API_KEY=your-api-key-here\nDB_PASSWORD=changeme\nSTRIPE_SECRET=${STRIPE_SECRET}\nAUTH_TOKEN=\nPORT=8080\n'),
+    withConfig('YAML with references and prose', '/nodes/4/config/settingsYaml', 'database:\n  host: db.internal\n  password: ${DB_PASSWORD}\n  token: "{{credentials.warehouse}}"\n  auth_token: required\nnotes:\n  password: ask the platform team for it\n'),
+    withConfig('JSON document in a string with references', '/nodes/3/config/oauthJson', JSON.stringify({ client_id: 'support-app', client_secret: '{{credentials.oauth.secret}}', redirect_uri: 'https://example.com/cb' })),
+    withConfig('curl command with referenced headers', '/nodes/3/config/command', "curl -sS -H 'Authorization: Bearer {{credentials.api}}' -H \"X-Api-Key: $API_KEY\" -u admin:$ADMIN_PASSWORD https://api.example.com/v1/tickets"),
+    withConfig('Adjacent strings that are just config', '/nodes/3/config/pair', { first: 'https://api.example.com/v1', second: 'support-articles-index', parts: ['gpt-4o-mini', 'text-embedding-3-small'] }),
+    withConfig('bcrypt hash under passwordHash', '/nodes/4/config/passwordHash', `$2b$12$${randomText(116, 53)}`),
+    withConfig('JWKS URL and token endpoint', '/nodes/3/config/oidc', { jwksUri: 'https://login.example.com/.well-known/jwks.json', tokenEndpoint: 'https://login.example.com/oauth2/token' }),
+    {
+      name: 'Package id, tags and readme of ordinary words',
+      input: {
+        flow: supportFlow(),
+        packageId: 'customer-support-triage-with-token-refresh',
+        tags: ['support', 'api-key-rotation', 'secrets-manager', 'oauth2'],
+        readme: '## Configuration\n\n```yaml\napi_key: <your key>\npassword: ${DB_PASSWORD}\n```\n\nPassword: ask the platform team. Token: expires hourly.',
+      },
+    },
+  ];
+}

@@ -21,6 +21,14 @@ export function randomText(seed: number, length: number, alphabet = ALPHANUMERIC
 }
 
 const join = (...parts: string[]) => parts.join('');
+const LOWER_AND_DIGITS = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A PEM block of `label` whose body starts with the DER bytes `magic` (base64), padded to whole quads. */
+function pem(label: string, magic: string, seed: number, bodyLength: number): string {
+  const body = join(magic, randomText(seed, bodyLength - magic.length, BASE64));
+  const lines = body.match(/.{1,64}/g)!.join('\n');
+  return join('-----BEGIN ', label, '-----\n', lines, '\n-----END ', label, '-----');
+}
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 export const fake = {
@@ -43,6 +51,14 @@ export const fake = {
     [base64url({ alg: 'HS256', typ: 'JWT' }), base64url({ sub: `user-${seed}`, iat: 1700000000 + seed }), randomText(seed, 43)].join('.'),
   opaqueToken: (seed = 16) => randomText(seed, 40),
   password: (seed = 17) => join(randomText(seed, 6), '-', randomText(seed + 1, 6, '0123456789')),
+  /** SEC1 P-256 (`MHcCAQEEI…`): 164 base64 characters, shorter than secretlint's privatekey rule expects. */
+  ecPrivateKeyPem: (seed = 19) => pem(join('EC ', 'PRIVATE KEY'), 'MHcCAQEEI', seed, 164),
+  /** PKCS#8 Ed25519 (`MC4CAQAwBQYDK2VwBCIEI…`): 64 base64 characters. */
+  ed25519PrivateKeyPem: (seed = 20) => pem(join('PRIVATE', ' KEY'), 'MC4CAQAwBQYDK2VwBCIEI', seed, 64),
+  /** A Slack bot token that is also a lowercase slug, so it fits a package id or a tag. */
+  slackTokenSlug: (seed = 21) =>
+    join('xo', 'xb-', randomText(seed, 10, '0123456789'), '-', randomText(seed + 1, 13, '0123456789'), '-', randomText(seed + 2, 24, LOWER_AND_DIGITS)),
+  gitLabTokenSlug: (seed = 22) => join('gl', 'pat-', randomText(seed, 26, LOWER_AND_DIGITS)),
   privateKeyPem: (seed = 18) => {
     const body = join('MII', 'EowIBAAKCAQEA', randomText(seed, 1500, BASE64));
     const lines = body.match(/.{1,64}/g)!.join('\n');

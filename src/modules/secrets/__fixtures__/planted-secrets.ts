@@ -15,9 +15,13 @@ function inFlow(name: string, pointer: string, value: Json, rule: string, foundA
 }
 
 /** One credential in a text published beside the flow. */
-function inText(name: string, field: 'readme' | 'description' | 'changelog' | 'name', text: string, rule: string): PlantedCase {
+function inText(name: string, field: 'readme' | 'description' | 'changelog' | 'name' | 'packageId', text: string, rule: string): PlantedCase {
   return { name, input: { flow: supportFlow(), [field]: text }, expected: [{ path: `/${field}`, rule }] };
 }
+
+const urlEncoded = (text: string) => encodeURIComponent(text);
+const base64 = (text: string) => Buffer.from(text).toString('base64');
+const half = (text: string) => [text.slice(0, text.length >> 1), text.slice(text.length >> 1)] as const;
 
 const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64');
 
@@ -79,7 +83,8 @@ export const PLANTED_CASES: PlantedCase[] = [
   {
     name: 'Credential used as an object key',
     input: { flow: plant(supportFlow(), '/nodes/3/config/allowed', { [fake.gitHubToken(45)]: true }) },
-    expected: [{ path: `/nodes/3/config/allowed/${fake.gitHubToken(45)}`, rule: 'secretlint/github' }],
+    // Reported by its parent's pointer and the key's index: the path never holds the key itself.
+    expected: [{ path: '/nodes/3/config/allowed/#key0', rule: 'secretlint/github' }],
   },
   {
     name: 'Header list entry named X-Api-Key',
@@ -118,4 +123,47 @@ export const PLANTED_CASES: PlantedCase[] = [
     input: { flow: plant(largeFlow(200), '/nodes/150/config/headers/Authorization', `Bearer ${fake.slackBotToken(51)}`) },
     expected: [{ path: '/nodes/150/config/headers/Authorization', rule: 'secretlint/slack' }],
   },
+  ...roundTwoCases(),
 ];
+
+/** The shapes the first corpus missed (keys, encodings, documents and code inside strings, publish metadata). */
+function roundTwoCases(): PlantedCase[] {
+  const [anthropicStart, anthropicEnd] = half(fake.anthropicKey(80));
+  const [gitHubStart, gitHubEnd] = half(fake.gitHubToken(81));
+  const keyAsKey = fake.gitHubToken(82);
+  return [
+    inFlow('EC (SEC1) private key in node TLS config', '/nodes/3/config/tls/key', fake.ecPrivateKeyPem(), 'flow/private-key'),
+    inFlow('Ed25519 PKCS#8 private key', '/nodes/3/config/signing/ed25519', fake.ed25519PrivateKeyPem(), 'flow/private-key'),
+    inFlow('EC private key with CRLF line ends', '/nodes/3/config/tls/crlf', fake.ecPrivateKeyPem(83).replace(/\n/g, '\r\n'), 'flow/private-key'),
+    inText('Ed25519 private key in the readme', 'readme', `Sign with:\n\n\`\`\`\n${fake.ed25519PrivateKeyPem(84)}\n\`\`\`\n`, 'flow/private-key'),
+    inFlow('URL-encoded Slack webhook in a redirect parameter', '/nodes/3/config/url', `https://example.com/relay?to=${urlEncoded(fake.slackWebhookUrl(85))}`, 'secretlint/slack'),
+    inFlow('URL-encoded private key in a form body', '/nodes/3/config/body', `name=deploy&key=${urlEncoded(fake.privateKeyPem(86))}`, 'secretlint/privatekey'),
+    inFlow('Base64 of a PEM private key (a Kubernetes secret)', '/nodes/2/config/secret/data/tls.key', base64(fake.privateKeyPem(87)), 'secretlint/privatekey', '/nodes/2/config/secret/data/tls.key'),
+    inFlow('Base64 of an AWS credentials file', '/nodes/2/config/awsProfile', base64(`[default]\naws_access_key_id = ${fake.awsAccessKeyId(88)}\naws_secret_access_key = ${fake.awsSecretAccessKey(89)}\n`), 'secretlint/aws'),
+    inFlow('Base64 of an Anthropic key', '/nodes/1/config/encoded', base64(fake.anthropicKey(90)), 'secretlint/anthropic'),
+    inFlow('Base64 of an EC private key', '/nodes/3/config/tls/b64', base64(fake.ecPrivateKeyPem(91)), 'flow/private-key'),
+    inFlow('Key split across two adjacent config strings', '/nodes/1/config/anthropic', { keyStart: anthropicStart, keyEnd: anthropicEnd }, 'secretlint/anthropic', '/nodes/1/config/anthropic/keyStart'),
+    inFlow('Token split across two array items', '/nodes/3/config/tokenParts', [gitHubStart, gitHubEnd], 'secretlint/github', '/nodes/3/config/tokenParts/0'),
+    inFlow('.env document in a string', '/nodes/0/config/envFile', `NODE_ENV=production\nPORT=8080\nSTRIPE_SECRET=${randomText(92, 32)}\n`, 'flow/sensitive-key'),
+    inFlow('YAML document in a string', '/nodes/4/config/settingsYaml', `database:\n  host: db.internal\n  user: app\n  password: ${fake.password(93)}\n  pool: 10\n`, 'flow/sensitive-key'),
+    inFlow('JSON document in a string', '/nodes/3/config/oauthJson', JSON.stringify({ client_id: 'support-app', client_secret: randomText(94, 40), redirect_uri: 'https://example.com/cb' }), 'flow/sensitive-key'),
+    inFlow('Service-account JSON in a string (escaped PEM)', '/nodes/2/config/serviceAccountJson', JSON.stringify({ type: 'service_account', private_key: fake.ecPrivateKeyPem(95) }), 'flow/private-key'),
+    inFlow('curl command with an Authorization header', '/nodes/3/config/command', `curl -sS -H 'Authorization: Token ${randomText(96, 40)}' https://api.example.com/v1/tickets`, 'flow/sensitive-key'),
+    inFlow('curl command with an X-Api-Key header', '/nodes/3/config/shell', `curl -X POST -H "Content-Type: application/json" -H "X-Api-Key: ${randomText(97, 32)}" https://api.example.com`, 'flow/sensitive-key'),
+    inFlow('curl command with -u user:password', '/nodes/3/config/script', `curl -u admin:${fake.password(98)} https://jenkins.example.com/job/deploy/build`, 'flow/sensitive-key'),
+    inFlow('JavaScript code node with const apiKey', '/nodes/2/config/code', `const apiKey = '${randomText(99, 32)}';\nconst res = await fetch(url, { headers: { 'x-api-key': apiKey } });\nreturn res.json();`, 'flow/sensitive-key'),
+    inFlow('JavaScript code node joining a token from two literals', '/nodes/2/config/code', `const token = '${gitHubStart}' + '${gitHubEnd}';\nreturn { token };`, 'secretlint/github'),
+    inFlow('$-prefixed password under a password key', '/nodes/4/config/password', `$Up3r${randomText(100, 10)}`, 'flow/sensitive-key'),
+    inFlow('$-prefixed password in a .env document', '/nodes/0/config/dotenv', `DB_HOST=db\nDB_PASSWORD=$${randomText(101, 12)}7\n`, 'flow/sensitive-key'),
+    inText('Slack token as the package id', 'packageId', fake.slackTokenSlug(), 'secretlint/slack'),
+    { name: 'GitLab token as a tag', input: { flow: supportFlow(), tags: ['support', fake.gitLabTokenSlug()] }, expected: [{ path: '/tags/1', rule: 'secretlint/gitlab' }] },
+    {
+      name: 'Credential key with a credential beneath it',
+      input: { flow: plant(supportFlow(), '/nodes/3/config/accounts', { ops: 'x', [keyAsKey]: { password: fake.password(102) } }) },
+      expected: [
+        { path: '/nodes/3/config/accounts/#key1', rule: 'secretlint/github' },
+        { path: '/nodes/3/config/accounts/#key1/password', rule: 'flow/sensitive-key' },
+      ],
+    },
+  ];
+}
