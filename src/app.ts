@@ -7,7 +7,6 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { pinoHttp } from 'pino-http';
 import { DEV_ISSUER_PATH, type AppConfig } from './config';
 import { UnauthenticatedError } from './common/errors';
 import { createLogger, type Logger } from './common/logger';
@@ -18,6 +17,7 @@ import { queryCostLimit } from './graphql/cost';
 import { partialDataIsSuccess } from './graphql/http-status';
 import { buildCatalogSubgraphSchema } from './graphql/schema';
 import { authenticate, callerOf, requestMetaOf } from './http/authenticate';
+import { accessLog } from './http/access-log';
 import { createEdge } from './http/edge';
 import { toEdgeError } from './http/errors';
 import { drainingGate } from './http/draining';
@@ -149,7 +149,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     // pino-http serializes each request into a child logger up front (headers, redaction): only
     // worth it when request lines are logged (info); errors are logged with their request id anyway.
     if (logger.isLevelEnabled('info')) {
-      app.use(pinoHttp({ logger, genReqId: () => currentRequestId() ?? randomUUID(), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+      app.use(accessLog(logger));
     }
     let draining = false;
     app.use(drainingGate(() => draining));

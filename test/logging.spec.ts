@@ -38,7 +38,7 @@ describe('log lines', () => {
     expect(published).toMatchObject({ requestId: 'logged-request-1', tenantId: tenant, userId: 'alice' });
     const requestLine = lines.find((line) => line.msg === 'request completed');
     expect(requestLine).toMatchObject({ requestId: 'logged-request-1', tenantId: tenant, userId: 'alice' });
-    expect(requestLine?.req.headers.authorization).toBe('[redacted]');
+    expect(requestLine?.req.headers.authorization).toBe('[REDACTED]');
     for (const line of raw) expect(line).not.toContain(token);
   });
 
@@ -51,6 +51,31 @@ describe('log lines', () => {
     expect(requestLine).toBeDefined();
     expect(requestLine).not.toHaveProperty('tenantId');
     expect(raw.join('\n')).not.toContain('not-a-token');
+  });
+
+  it('write no credential of a URL or a header in the access log', async () => {
+    const tenant = uniqueTenant('logs');
+    const token = await t.token({ tenant, user: 'alice' });
+    const otherSecrets = ['api-key-value-1', 'signature-value-2', 'oauth-code-3', 'password-value-4', 'header-key-5', 'cookie-value-6', 'proxy-auth-7'];
+    raw.length = 0;
+    const query = `access_token=${token}&first=2&api_key=${otherSecrets[0]}&sig=${otherSecrets[1]}&%63ode=${otherSecrets[2]}&Password=${otherSecrets[3]}&q=${token}`;
+    const response = await fetch(`${t.url}/api/v1/catalog?${query}`, {
+      headers: {
+        'x-request-id': 'logged-request-3',
+        'x-api-key': otherSecrets[4]!,
+        cookie: `session=${otherSecrets[5]}`,
+        'proxy-authorization': `Basic ${otherSecrets[6]}`,
+      },
+    });
+    expect(response.status).toBe(401);
+    const requestLine = raw.map((line) => JSON.parse(line) as Record<string, any>).find((line) => line.requestId === 'logged-request-3');
+    expect(requestLine?.req.url).toBe(
+      '/api/v1/catalog?access_token=[REDACTED]&first=2&api_key=[REDACTED]&sig=[REDACTED]&%63ode=[REDACTED]&Password=[REDACTED]&q=[REDACTED]',
+    );
+    expect(requestLine?.req.headers).toMatchObject({ 'x-api-key': '[REDACTED]', cookie: '[REDACTED]', 'proxy-authorization': '[REDACTED]' });
+    const written = raw.join('\n');
+    expect(written).toContain('logged-request-3');
+    for (const secret of [token, token.split('.')[2]!, ...otherSecrets]) expect(written).not.toContain(secret);
   });
 
   it('redact tokens and secrets in anything logged', () => {

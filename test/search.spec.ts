@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { ALL_SCOPES, startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
@@ -54,6 +55,18 @@ const SEED = [
 
 function flowOf(types: readonly string[]): Record<string, unknown> {
   return { name: 'flow', nodes: types.map((type, i) => ({ id: `n${i}`, type })), edges: [] };
+}
+
+/** `quokka` first, then distinct letter-only words (aaa, aab, …) up to exactly `bytes`. */
+function distinctWordsReadme(bytes: number): string {
+  const words = ['quokka'];
+  let length = words[0]!.length;
+  for (let n = 26 * 26; length + 6 <= bytes; n += 1) {
+    const word = n.toString(26).replace(/./g, (digit) => String.fromCharCode(97 + parseInt(digit, 26)));
+    words.push(word);
+    length += word.length + 1;
+  }
+  return words.join(' ').padEnd(bytes, 'z');
 }
 
 describe('finding packages', () => {
@@ -170,6 +183,27 @@ describe('finding packages', () => {
       for (const query of ['cust', 'invoices', 'secret', 'billing', 'plans']) {
         for (const node of await pageThrough(who, { query }, null, 100)) expect(visible.has(node.id)).toBe(true);
       }
+    }
+  });
+
+  test('a readme at the limit, of distinct words, from a GUID tenant and a 128-character one: published and found by its first words', async () => {
+    const readme = distinctWordsReadme(256 * 1024);
+    expect(Buffer.byteLength(readme)).toBe(256 * 1024);
+    for (const longTenant of [randomUUID(), `t${'x'.repeat(100)}${randomUUID()}`.slice(0, 128)]) {
+      const token = await t.token({ tenant: longTenant, user: 'writer', scopes: ALL_SCOPES });
+      const input = { packageId: 'big-readme', name: 'Big readme', version: '1.0.0', readme, content: flowOf(['start']) };
+      const published = await t.gql<any>(token, PUBLISH, { input });
+      expect(published.body.errors).toBeUndefined();
+      const found = async (query: string, who = token) => {
+        const response = await t.gql<any>(who, SEARCH, { first: 10, filter: { query } });
+        expect(response.body.errors).toBeUndefined();
+        return response.body.data.catalogPackages.edges.map((edge: { node: Node }) => edge.node.packageId);
+      };
+      expect(await found('quokka')).toEqual(['big-readme']);
+      expect(await found('quok')).toEqual(['big-readme']);
+      // A tenant's words are those of the first 8,192 positions: the last words of this readme are past them.
+      expect(await found(readme.slice(readme.lastIndexOf(' ') + 1))).toEqual([]);
+      expect(await found('quokka', tokens['alice'])).toEqual([]);
     }
   });
 

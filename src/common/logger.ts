@@ -7,6 +7,9 @@ export type { Logger };
  * Tokens, secrets and cookies never reach a log line, wherever they sit: in pino-http's request
  * and response, or in an object a caller logs.
  */
+/** What a redacted value is written as, wherever it was. */
+export const REDACTED = '[REDACTED]';
+
 const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["router-secret"]',
@@ -28,7 +31,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   const options = {
     level,
     base: { service: 'flow-package-catalog' },
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    redact: { paths: REDACTED_PATHS, censor: REDACTED },
     mixin: requestLogFields,
   };
   return destination ? pino(options, destination) : pino(options);
