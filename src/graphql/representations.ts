@@ -1,11 +1,15 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getArgumentValues,
+  getNamedType,
+  isObjectType,
+  isScalarType,
   isUnionType,
   Kind,
   type DefinitionNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLObjectType,
   type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
@@ -13,9 +17,11 @@ import { BadUserInputError, type Problem } from '../common/errors';
 
 /**
  * `_entities(representations:)` takes `[_Any!]!`: any JSON at all. @apollo/subgraph throws a plain
- * Error for a representation without a known `__typename`, which would surface as a masked
- * internal error. Such input is the caller's mistake: refuse it as BAD_USER_INPUT, listing each
- * bad representation, before any resolver runs.
+ * Error for a representation without a known `__typename`, and one without a usable key (no `id`,
+ * or `id: 5` where an ID string is needed) fails later as `Cannot return null for non-nullable
+ * field` or a scalar coercion error: masked internal errors, logged as bugs. Such input is the
+ * caller's mistake: refuse it as BAD_USER_INPUT, listing each bad representation, before any
+ * resolver runs.
  */
 export function entityRepresentationsGuard(): ApolloServerPlugin {
   return {
@@ -27,7 +33,7 @@ export function entityRepresentationsGuard(): ApolloServerPlugin {
           if (fields.length === 0) return;
           const fieldDef = schema.getQueryType()?.getFields()['_entities'];
           if (!fieldDef) return;
-          const entityTypes = entityTypeNames(schema);
+          const entityTypes = entityKeys(schema);
           const problems: Problem[] = [];
           for (const field of fields) {
             let representations: unknown;
@@ -39,9 +45,13 @@ export function entityRepresentationsGuard(): ApolloServerPlugin {
             if (representations == null) continue;
             // Variables are not coerced yet: a single value stands for a list of one, as in execution.
             (Array.isArray(representations) ? representations : [representations]).forEach((representation: unknown, i) => {
-              const typename = representation !== null && typeof representation === 'object' ? (representation as Record<string, unknown>)['__typename'] : undefined;
-              if (typeof typename !== 'string' || !entityTypes.has(typename)) {
-                problems.push({ path: `$.representations[${i}].__typename`, message: `must name an entity type of this subgraph: ${[...entityTypes].join(', ')}` });
+              const fields = representation !== null && typeof representation === 'object' && !Array.isArray(representation) ? (representation as Record<string, unknown>) : {};
+              const typename = fields['__typename'];
+              const keys = typeof typename === 'string' ? entityTypes.get(typename) : undefined;
+              if (!keys) {
+                problems.push({ path: `$.representations[${i}].__typename`, message: `must name an entity type of this subgraph: ${[...entityTypes.keys()].join(', ')}` });
+              } else if (!keys.some((key) => key.every(({ name, text }) => (text ? typeof fields[name] === 'string' : fields[name] != null)))) {
+                problems.push({ path: `$.representations[${i}]`, message: `must hold a key of ${typename}: ${keys.map(describeKey).join(', or ')}` });
               }
             });
           }
@@ -52,9 +62,34 @@ export function entityRepresentationsGuard(): ApolloServerPlugin {
   };
 }
 
-function entityTypeNames(schema: GraphQLSchema): Set<string> {
+/** One `@key`: its fields, and whether each is an ID or String (then only a string will do). */
+type EntityKey = { name: string; text: boolean }[];
+
+/** Each entity type of the subgraph with its `@key`s, read from the schema itself. */
+function entityKeys(schema: GraphQLSchema): Map<string, EntityKey[]> {
   const entity = schema.getType('_Entity');
-  return new Set(isUnionType(entity) ? entity.getTypes().map((type) => type.name) : []);
+  const types = isUnionType(entity) ? entity.getTypes() : [];
+  return new Map(types.map((type) => [type.name, keysOf(type)]));
+}
+
+function keysOf(type: GraphQLObjectType): EntityKey[] {
+  const directives = [type.astNode, ...type.extensionASTNodes].flatMap((node) => node?.directives ?? []).filter((d) => d.name.value === 'key');
+  return directives.flatMap((directive) => {
+    const fields = directive.arguments?.find((arg) => arg.name.value === 'fields')?.value;
+    // Keys with nested selections (`a { b }`) are not used here; such a key is not checked.
+    if (fields?.kind !== Kind.STRING || /[{}]/.test(fields.value)) return [];
+    return [
+      fields.value.split(/[\s,]+/).filter(Boolean).map((name) => {
+        const fieldType = isObjectType(type) ? type.getFields()[name]?.type : undefined;
+        const named = fieldType ? getNamedType(fieldType) : undefined;
+        return { name, text: named !== undefined && isScalarType(named) && (named.name === 'ID' || named.name === 'String') };
+      }),
+    ];
+  });
+}
+
+function describeKey(key: EntityKey): string {
+  return key.map(({ name, text }) => (text ? `${name} (a string)` : name)).join(' and ');
 }
 
 /** Root fields with this name, looking through inline fragments and fragment spreads. */

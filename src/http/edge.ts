@@ -7,6 +7,7 @@ import type { Logger } from '../common/logger';
 import type { GraphQLContext } from '../graphql/context';
 import { graphqlProtection } from '../graphql/limits';
 import { entityRepresentationsGuard } from '../graphql/representations';
+import { unstorableInputGuard } from '../graphql/unstorable-input';
 import type { DevIssuer } from '../infra/auth/dev-issuer';
 import type { Database } from '../infra/db/database';
 import { RateLimiter } from '../modules/ratelimit/rate-limit.service';
@@ -69,7 +70,7 @@ export async function createEdge(deps: {
       persistedQueries: false,
       parseOptions: protection.parseOptions,
       validationRules: protection.validationRules,
-      plugins: [...protection.plugins, entityRepresentationsGuard(), graphqlRateLimitPlugin(rateLimiter)],
+      plugins: [...protection.plugins, unstorableInputGuard(), entityRepresentationsGuard(), graphqlRateLimitPlugin(rateLimiter)],
     },
     cors:
       edge.corsOrigins.length === 0

@@ -6,6 +6,7 @@ import { MAX_PAGE_SIZE } from '../common/pagination';
 import { authenticate, callerOf, requestMetaOf } from '../http/authenticate';
 import type { OidcTokenVerifier } from '../infra/auth/oidc-verifier';
 import type { Catalog } from '../modules/package/catalog';
+import { refuseUnstorableInput, refuseUnstorableParam } from '../http/unstorable-input';
 import { requireUtf8Body } from '../http/utf8-body';
 import type { PackageView } from '../modules/package/package.view';
 import {
@@ -41,7 +42,9 @@ export interface CatalogRouterDeps {
  */
 export function createCatalogRouter({ catalog, verifier, logger, afterAuthentication = [] }: CatalogRouterDeps): Router {
   const router = Router();
-  const parseJson = express.json({ limit: REST_BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: requireUtf8Body });
+  const json = express.json({ limit: REST_BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: requireUtf8Body });
+  // Every body is checked for strings the database cannot store as soon as it is parsed.
+  const parseJson: RequestHandler = (req, res, next) => json(req, res, (error?: unknown) => (error ? next(error) : refuseUnstorableInput(req, res, next)));
 
   router.use((_req, res, next) => {
     // Answers depend on who asks: no shared cache may keep them.
@@ -52,7 +55,8 @@ export function createCatalogRouter({ catalog, verifier, logger, afterAuthentica
   router.get('/openapi.json', (_req, res) => {
     res.json(catalogOpenApiDocument());
   });
-  router.use(authenticate(verifier), ...afterAuthentication);
+  router.use(authenticate(verifier), ...afterAuthentication, refuseUnstorableInput);
+  router.param('package_id', refuseUnstorableParam);
 
   router.get('/', async (req, res) => {
     const { caller } = callerOf(res);

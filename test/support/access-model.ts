@@ -336,11 +336,13 @@ export class CatalogModel {
     }));
   }
 
-  /** Withdrawn versions can be compared; every version of a package here has the same flow. */
+  /** Withdrawn versions are compared only for their author and admins; every version of a package here has the same flow. */
   diff(c: Caller, tenantArg: string | null, packageId: string, from: string, to: string): Expected<DiffView> {
     const reached = this.reach(c, c.view, tenantArg, packageId);
     if (!reached.ok) return reached;
-    if (![from, to].every((version) => reached.data.versions.some((v) => v.version === version))) return fail('NOT_FOUND');
+    const versions = [from, to].map((version) => reached.data.versions.find((v) => v.version === version));
+    if (!versions.every(Boolean)) return fail('NOT_FOUND');
+    if (versions.some((v) => v!.status === 'WITHDRAWN') && !this.mayChange(c, reached.data)) return fail('VERSION_WITHDRAWN');
     return ok({ from, to, nodesAdded: [], nodesRemoved: [], nodesChanged: [], edgesAdded: [], edgesRemoved: [] });
   }
 

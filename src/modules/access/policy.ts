@@ -52,6 +52,8 @@ const RULES = {
   'package:withdrawVersion': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: 'Only the author or an admin may change this package' },
   'package:restoreVersion': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: 'Only the author or an admin may change this package' },
   'package:delete': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: 'Only the author or an admin may change this package' },
+  /** Reading a withdrawn version's archive (diff): it is not served to anyone else. */
+  'package:readWithdrawn': { onPackage: authorOrAdmin, denied: 'This version was withdrawn' },
   'package:readAudit': { permission: PERMISSION_VIEW, onPackage: authorOrAdmin, denied: 'Only the author or an admin may read this audit trail' },
   /** Field rules: `visibilityGroupIds` and `authorEmail` are redacted for everyone else. */
   'package:readGroupIds': { onPackage: authorOrAdmin, denied: 'Only the author or an admin may see the groups' },

@@ -54,3 +54,8 @@ export function requireStatusReason(reason: string): string {
   }
   return trimmed;
 }
+
+/** A withdrawn version is not served (install, diff): what the caller is told instead. */
+export function versionWithdrawnError(packageId: string, version: { version: string; statusReason: string | null }): CatalogError {
+  return new CatalogError('VERSION_WITHDRAWN', `Version ${version.version} of ${packageId} was withdrawn: ${version.statusReason ?? 'no reason given'}`);
+}

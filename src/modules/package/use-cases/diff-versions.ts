@@ -1,10 +1,11 @@
 import type { Caller } from '../../../common/caller';
 import { NotFoundError } from '../../../common/errors';
-import { actingTenant, assertMayPerform } from '../../access/policy';
+import { actingTenant, assertMayPerform, mayPerform } from '../../access/policy';
 import { archivedFlow } from '../archived-flow';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import { diffFlows, type FlowDiff, type FlowLike } from '../flow-diff';
 import { packageIdSchema } from '../package.validation';
+import { versionWithdrawnError } from '../version-status';
 
 export interface VersionDiff extends FlowDiff {
   from: string;
@@ -13,8 +14,9 @@ export interface VersionDiff extends FlowDiff {
 
 /**
  * `catalogPackageDiff`: what changed between two versions of a package the caller sees, read
- * from the stored archives after their sha256 check. Withdrawn versions are compared too (a
- * reader may want to know what was pulled back); unknown ones are NOT_FOUND.
+ * from the stored archives after their sha256 check. A withdrawn version is not served
+ * (VERSION_WITHDRAWN), except to those who may manage it: its author and admins, who may want
+ * to see what was pulled back. Unknown versions are NOT_FOUND.
  */
 export async function diffVersions(
   deps: CatalogDeps,
@@ -29,11 +31,14 @@ export async function diffVersions(
   const versions = await deps.db.run(async (em) => {
     const pkg = await deps.packages.findVisible(em, caller, tenantId, packageId);
     if (!pkg) throw notFound('');
-    return { from: await deps.packages.findVersion(em, pkg.id, args.from), to: await deps.packages.findVersion(em, pkg.id, args.to) };
+    return { pkg, from: await deps.packages.findVersion(em, pkg.id, args.from), to: await deps.packages.findVersion(em, pkg.id, args.to) };
   });
-  const { from, to } = versions;
+  const { pkg, from, to } = versions;
   if (!from) throw notFound(` version ${args.from}`);
   if (!to) throw notFound(` version ${args.to}`);
+  for (const version of [from, to]) {
+    if (version.status === 'withdrawn' && !mayPerform(caller, 'package:readWithdrawn', { pkg })) throw versionWithdrawnError(packageId, version);
+  }
   const [before, after] = await Promise.all([archivedFlow(deps, from), archivedFlow(deps, to)]);
   return { from: from.version, to: to.version, ...diffFlows(before as unknown as FlowLike, after as unknown as FlowLike) };
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../../common/caller';
-import { CatalogError, NotFoundError } from '../../../common/errors';
+import { NotFoundError } from '../../../common/errors';
 import { actingTenant, assertMayPerform } from '../../access/policy';
 import { archivedFlow } from '../archived-flow';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import { packageIdSchema } from '../package.validation';
 import { toPackageView } from '../package.view';
+import { versionWithdrawnError } from '../version-status';
 import { parseVersion } from '../versioning';
 
 export interface InstallResult {
@@ -51,7 +52,7 @@ export async function installPackage(
   if (!found) throw new NotFoundError(`Package ${packageId}${options.version ? ` version ${options.version}` : ''} not found`);
   const { pkg, version } = found;
   if (version.status === 'withdrawn') {
-    throw new CatalogError('VERSION_WITHDRAWN', `Version ${version.version} of ${packageId} was withdrawn: ${version.statusReason ?? 'no reason given'}`);
+    throw versionWithdrawnError(packageId, version);
   }
 
   const archived = await archivedFlow(deps, version);
