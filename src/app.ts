@@ -14,6 +14,7 @@ import { currentRequestId, runWithRequestId } from './common/request-context';
 import { createContext, type GraphQLContext } from './graphql/context';
 import { createFormatError } from './graphql/format-error';
 import { queryCostLimit } from './graphql/cost';
+import { responseSizeLimit } from './graphql/response-size';
 import { partialDataIsSuccess } from './graphql/http-status';
 import { buildCatalogSubgraphSchema } from './graphql/schema';
 import { authenticate, callerOf, requestMetaOf } from './http/authenticate';
@@ -119,6 +120,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       logger,
       secrets: await createSecretGuard(),
       quotas: new QuotaRepository(config.quotas),
+      maxResponseBytes: tuning.maxResponseBytes,
     });
 
     let devIssuer: DevIssuer | null = null;
@@ -174,7 +176,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
         ...edge.apollo.plugins,
         graphqlOperationMetrics(),
         partialDataIsSuccess(),
-        queryCostLimit(tuning.maxQueryCost),
+        responseSizeLimit(tuning.maxResponseBytes, logger),
+        queryCostLimit(tuning.maxQueryCost, tuning.maxResponseBytes),
         ApolloServerPluginDrainHttpServer({
           httpServer,
           stopGracePeriodMillis: config.shutdownGraceSeconds * 1000,

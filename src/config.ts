@@ -59,6 +59,8 @@ export interface Tuning {
   requestTimeoutMs: number;
   /** The most one GraphQL operation may cost (src/graphql/cost.ts; docs/API.md, "Limits"). */
   maxQueryCost: number;
+  /** The largest answer one request may get (`MAX_RESPONSE_BYTES`; docs/API.md, "Answer size"). */
+  maxResponseBytes: number;
 }
 
 /** Deadlines: docs/ARCHITECTURE.md, "Deadlines and failures". */
@@ -75,6 +77,7 @@ export const DEFAULT_TUNING: Tuning = {
   flowsTimeoutMs: 5_000,
   requestTimeoutMs: 30_000,
   maxQueryCost: 10_000,
+  maxResponseBytes: 8 * 1_048_576,
 };
 
 export interface EdgeConfig {
@@ -182,6 +185,7 @@ const envSchema = z.object({
   CATALOG_MAX_BYTES_PER_TENANT: z.coerce.number().int().min(1).default(5 * 1024 ** 3),
   CATALOG_MAX_VERSIONS_PER_PACKAGE: z.coerce.number().int().min(1).default(1_000),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(DEFAULT_TUNING.poolMax),
+  MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_TUNING.maxResponseBytes),
 });
 
 /**
@@ -238,7 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         callerWrites: e.RATE_LIMIT_CALLER_WRITES_PER_MINUTE,
       },
     },
-    tuning: { ...DEFAULT_TUNING, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, poolMax: e.DB_POOL_MAX },
+    tuning: { ...DEFAULT_TUNING, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, poolMax: e.DB_POOL_MAX, maxResponseBytes: e.MAX_RESPONSE_BYTES },
     quotas: {
       packagesPerTenant: e.CATALOG_MAX_PACKAGES_PER_TENANT,
       bytesPerTenant: e.CATALOG_MAX_BYTES_PER_TENANT,

@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'FLOW_CONTAINS_SECRETS'
   | 'QUOTA_EXCEEDED'
   | 'COST_LIMIT_EXCEEDED'
+  | 'RESPONSE_TOO_LARGE'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
@@ -56,6 +57,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   FLOW_CONTAINS_SECRETS: 422,
   QUOTA_EXCEEDED: 409,
   COST_LIMIT_EXCEEDED: 400,
+  RESPONSE_TOO_LARGE: 400,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
 };
@@ -174,5 +176,16 @@ export class ServiceUnavailableError extends CatalogError {
   ) {
     super('SERVICE_UNAVAILABLE', message);
     this.extensions['dependency'] = dependency;
+  }
+}
+
+/**
+ * An answer that would be bigger than `MAX_RESPONSE_BYTES` (docs/API.md, "Answer size"): refused
+ * before it is built when its size can be known, cut instead of sent otherwise.
+ */
+export class ResponseTooLargeError extends CatalogError {
+  constructor(responseBytes: number, limit: number) {
+    super('RESPONSE_TOO_LARGE', `The answer would hold ${responseBytes} bytes, over the limit of ${limit}: ask for fewer items (first) or fewer large fields`);
+    Object.assign(this.extensions, { responseBytes, limit });
   }
 }

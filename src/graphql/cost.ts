@@ -14,14 +14,17 @@ import {
   type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
-import { CatalogError } from '../common/errors';
+import { CatalogError, ResponseTooLargeError } from '../common/errors';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/pagination';
+import { MAX_FLOW_BYTES } from '../modules/flow/flow-graph';
+import { LIMITS } from '../modules/package/package.validation';
 
 /**
  * The cost of one operation, counted before it runs (docs/API.md, "Limits"): every field costs
  * its weight once per object it is resolved on, and a list multiplies what is below it by how
- * many items it is expected to hold: `first` (default 20), the number of `_entities`
- * representations, or 5 for a list without `first` (a flow's packages). Fields that carry large payloads
+ * many items it is expected to hold: `first` (default 20; `newerVersions` 10), the number of
+ * `_entities` representations or `catalogUpdates` inputs, or 5 for a list without `first` (a
+ * flow's packages). The same walk bounds the answer's size (FIELD_MAX_BYTES). Fields that carry large payloads
  * weigh more. Five aliased `catalogPackages(first: 100) { … readme versions(first: 100) … }` cost
  * about 150,000; a playground page of 20 packages with their first 5 versions about 600.
  */
@@ -31,6 +34,43 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   flow: 20,
   diff: 20,
 };
+
+/**
+ * The most bytes one value of a field can add to an answer, for the fields that can be large
+ * (`Type.field`): the input limits they were published under (a character is at most 4 bytes of
+ * UTF-8). Any other field counts SMALL_FIELD_BYTES, a list of scalars SCALAR_LIST_BYTES; the
+ * size check after execution (`responseSizeLimit`) catches what these miss.
+ */
+export const FIELD_MAX_BYTES: Readonly<Record<string, number>> = {
+  'CatalogPackage.readme': LIMITS.readmeMaxBytes,
+  'CatalogPackage.description': 4 * LIMITS.descriptionMax,
+  'CatalogPackageVersion.changelog': LIMITS.changelogMaxBytes,
+  'CatalogInstallResult.flow': MAX_FLOW_BYTES,
+  'CatalogFlowDiff.nodesAdded': MAX_FLOW_BYTES,
+  'CatalogFlowDiff.nodesRemoved': MAX_FLOW_BYTES,
+  'CatalogFlowDiff.edgesAdded': MAX_FLOW_BYTES,
+  'CatalogFlowDiff.edgesRemoved': MAX_FLOW_BYTES,
+  'CatalogNodeChange.before': MAX_FLOW_BYTES,
+  'CatalogNodeChange.after': MAX_FLOW_BYTES,
+  '_Service.sdl': 256 * 1024,
+};
+const SMALL_FIELD_BYTES = 128;
+const SCALAR_LIST_BYTES = 4 * 1024;
+
+/**
+ * Fields whose whole answer is bounded whatever is selected below: a diff holds parts of two
+ * flows at most, each at most MAX_FLOW_BYTES.
+ */
+const SUBTREE_MAX_BYTES: Readonly<Record<string, number>> = {
+  'Query.catalogPackageDiff': 2 * MAX_FLOW_BYTES + 64 * 1024,
+};
+
+/**
+ * Below these fields the large values are measured by the statement that reads them, before it
+ * reads them, and refused past the limit (`checkUpdates`): counting them at their maximum would
+ * refuse 500 copies whose changelogs are a line each.
+ */
+const MEASURED_BELOW = new Set(['CatalogUpdate.newerVersions']);
 
 /**
  * What a list without `first` is counted as: a flow's packages (`Flow.catalogPackages`). A flow
@@ -46,8 +86,12 @@ export class QueryCostLimitError extends CatalogError {
   }
 }
 
-/** Refuses an operation whose cost is over `limit`, after validation and before any resolver runs. */
-export function queryCostLimit(limit: number): ApolloServerPlugin {
+/**
+ * Refuses an operation whose cost is over `limit`, or whose answer could hold more than
+ * `maxResponseBytes` (every field counted at its largest, lists multiplied like the cost), after
+ * validation and before any resolver runs.
+ */
+export function queryCostLimit(limit: number, maxResponseBytes = Number.POSITIVE_INFINITY): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
@@ -57,8 +101,9 @@ export function queryCostLimit(limit: number): ApolloServerPlugin {
           const fragments = new Map(
             document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
           );
-          const cost = selectionCost({ schema, fragments, variables: request.variables ?? {} }, root, operation.selectionSet, 1);
+          const { cost, bytes } = selectionCost({ schema, fragments, variables: request.variables ?? {} }, root, operation.selectionSet, 1, false);
           if (cost > limit) throw new QueryCostLimitError(cost, limit);
+          if (bytes > maxResponseBytes) throw new ResponseTooLargeError(bytes, maxResponseBytes);
         },
       };
     },
@@ -71,28 +116,48 @@ interface Walk {
   variables: Record<string, unknown>;
 }
 
-function selectionCost(walk: Walk, parent: GraphQLCompositeType, selectionSet: SelectionSetNode, multiplier: number, seen = new Set<string>()): number {
-  let cost = 0;
+interface Estimate {
+  cost: number;
+  /** The most bytes the answer can hold. */
+  bytes: number;
+}
+
+function selectionCost(walk: Walk, parent: GraphQLCompositeType, selectionSet: SelectionSetNode, multiplier: number, measured: boolean, seen = new Set<string>()): Estimate {
+  const total: Estimate = { cost: 0, bytes: 0 };
+  const add = (part: Estimate) => {
+    total.cost += part.cost;
+    total.bytes += part.bytes;
+  };
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
       const field = fieldOf(parent, selection.name.value);
       if (!field) continue; // __typename and introspection: free
-      cost += (FIELD_WEIGHTS[field.name] ?? 1) * multiplier;
+      const key = `${parent.name}.${field.name}`;
+      add({ cost: (FIELD_WEIGHTS[field.name] ?? 1) * multiplier, bytes: fieldBytes(key, field, measured) * multiplier });
       const type = getNamedType(field.type);
       if (selection.selectionSet && isCompositeType(type)) {
-        cost += selectionCost(walk, type, selection.selectionSet, multiplier * listSize(walk, field, selection), seen);
+        const below = selectionCost(walk, type, selection.selectionSet, multiplier * listSize(walk, field, selection), measured || MEASURED_BELOW.has(key), seen);
+        const cap = SUBTREE_MAX_BYTES[key];
+        add({ cost: below.cost, bytes: cap === undefined ? below.bytes : Math.min(below.bytes, cap * multiplier) });
       }
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      cost += selectionCost(walk, typeCondition(walk, selection.typeCondition?.name.value) ?? parent, selection.selectionSet, multiplier, seen);
+      add(selectionCost(walk, typeCondition(walk, selection.typeCondition?.name.value) ?? parent, selection.selectionSet, multiplier, measured, seen));
     } else if (!seen.has(selection.name.value)) {
       // Each fragment is counted where it is first spread: validation already refused cycles.
       const fragment = walk.fragments.get(selection.name.value);
       if (!fragment) continue;
       const type = typeCondition(walk, fragment.typeCondition.name.value) ?? parent;
-      cost += selectionCost(walk, type, fragment.selectionSet, multiplier, new Set(seen).add(selection.name.value));
+      add(selectionCost(walk, type, fragment.selectionSet, multiplier, measured, new Set(seen).add(selection.name.value)));
     }
   }
-  return cost;
+  return total;
+}
+
+function fieldBytes(key: string, field: GraphQLField<unknown, unknown>, measured: boolean): number {
+  const largest = FIELD_MAX_BYTES[key];
+  if (largest !== undefined && !measured) return largest;
+  const type = getNullableType(field.type);
+  return isListType(type) && !isCompositeType(getNamedType(type)) ? SCALAR_LIST_BYTES : SMALL_FIELD_BYTES;
 }
 
 function fieldOf(parent: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {
@@ -104,10 +169,13 @@ function typeCondition(walk: Walk, name: string | undefined): GraphQLCompositeTy
   return type && isCompositeType(type) ? type : undefined;
 }
 
+/** Lists that answer one item per item of an argument: `_entities` per representation, `catalogUpdates` per installed copy. */
+const ONE_ITEM_PER_INPUT: Readonly<Record<string, string>> = { _entities: 'representations', catalogUpdates: 'installed' };
+
 /** How many items a field's answer can hold (1 for an object); a value we cannot read counts as the most. */
 function listSize(walk: Walk, field: GraphQLField<unknown, unknown>, node: Parameters<typeof getArgumentValues>[1]): number {
   const takesFirst = field.args.some((arg) => arg.name === 'first');
-  if (!takesFirst && field.name !== '_entities' && !isListType(getNullableType(field.type))) return 1;
+  if (!takesFirst && !(field.name in ONE_ITEM_PER_INPUT) && !isListType(getNullableType(field.type))) return 1;
   let args: Record<string, unknown>;
   try {
     args = getArgumentValues(field, node, walk.variables);
@@ -119,9 +187,10 @@ function listSize(walk: Walk, field: GraphQLField<unknown, unknown>, node: Param
     const first = args['first'];
     return typeof first === 'number' && first >= 1 ? Math.min(first, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
   }
-  if (field.name === '_entities') {
-    const representations = args['representations'];
-    return Array.isArray(representations) ? Math.max(representations.length, 1) : 1;
+  const inputs = ONE_ITEM_PER_INPUT[field.name];
+  if (inputs !== undefined) {
+    const list = args[inputs];
+    return Array.isArray(list) ? Math.max(list.length, 1) : 1;
   }
   // Lists inside a connection (`edges`) are already counted by its `first`.
   if (field.name === 'edges') return 1;

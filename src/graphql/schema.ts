@@ -7,7 +7,7 @@ import { buildSchema, createResolversMap } from 'type-graphql';
 import { CatalogPackageSourceFlowResolver, FlowCatalogResolver } from './flow-link/flow-link.resolver';
 import { FlowRef } from './flow-link/flow-link.types';
 import { catalogPackageReference } from './package/package.reference';
-import { CatalogPackageResolver } from './package/package.resolver';
+import { CatalogPackageResolver, CatalogUpdateResolver } from './package/package.resolver';
 import { CatalogUsageResolver } from './quota/usage.resolver';
 
 /** Pinned: composition behaviour changes between federation versions. */
@@ -16,7 +16,7 @@ export const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.d
 /** The subgraph SDL printed from the type-graphql code, with federation directives. */
 export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchema: GraphQLSchema }> {
   const typeGraphqlSchema = await buildSchema({
-    resolvers: [CatalogPackageResolver, CatalogPackageSourceFlowResolver, FlowCatalogResolver, CatalogUsageResolver],
+    resolvers: [CatalogPackageResolver, CatalogUpdateResolver, CatalogPackageSourceFlowResolver, FlowCatalogResolver, CatalogUsageResolver],
     // Only reachable through `_entities` (the router brings Flow representations), never from Query.
     orphanedTypes: [FlowRef],
     // Federation adds _service/_entities later; type-graphql's own checks would reject the partial schema.

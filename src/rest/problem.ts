@@ -28,6 +28,7 @@ const TITLE_BY_CODE: Record<ErrorCode, string> = {
   FLOW_CONTAINS_SECRETS: 'The flow contains credentials',
   QUOTA_EXCEEDED: 'Quota exceeded',
   COST_LIMIT_EXCEEDED: 'Query too expensive',
+  RESPONSE_TOO_LARGE: 'Answer too large',
   SERVICE_UNAVAILABLE: 'A dependency is unavailable',
   INTERNAL_SERVER_ERROR: 'Internal server error',
 };

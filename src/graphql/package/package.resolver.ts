@@ -1,15 +1,18 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Connection } from '../../common/pagination';
 import type { AuditEventRecord } from '../../modules/audit/audit.repository';
 import type { VersionRecord } from '../../modules/package/package.model';
 import type { PackageView } from '../../modules/package/package.view';
 import type { UpdateAnswer } from '../../modules/package/update-check';
+import { DEFAULT_NEWER_VERSIONS, MAX_NEWER_VERSIONS } from '../../modules/package/use-cases/check-updates';
 import type { VersionDiff } from '../../modules/package/use-cases/diff-versions';
 import type { InstallResult } from '../../modules/package/use-cases/install-package';
 import type { PackageConnection } from '../../modules/package/use-cases/read-packages';
 import type { GraphQLContext } from '../context';
 import type { ErrorCode } from '../../common/errors';
 import { withErrors } from '../error-docs';
+import { updateSelectionOf } from './update-selection';
 import { VersionRefArgs, VersionStatusChangeArgs } from './version-status.args';
 import {
   CatalogAuditEventConnectionType,
@@ -81,8 +84,10 @@ export class CatalogPackageResolver {
   catalogUpdates(
     @Ctx() ctx: GraphQLContext,
     @Arg('installed', () => [CatalogInstalledInput], { description: 'The copies: what their install metadata recorded' }) installed: CatalogInstalledInput[],
+    @Info() info: GraphQLResolveInfo,
   ): Promise<UpdateAnswer<VersionRecord>[]> {
-    return ctx.catalog.checkUpdates(ctx.caller, installed);
+    // The statement reads only the newer versions and changelogs this selection asks for.
+    return ctx.catalog.checkUpdates(ctx.caller, installed, updateSelectionOf(info));
   }
 
   @Query(() => CatalogFlowDiffType, {
@@ -193,5 +198,18 @@ export class CatalogPackageResolver {
     // The first page of every package in a list comes from one batched query.
     if (after == null) return ctx.loaders.firstVersions.load({ packageUuid: pkg.id, first });
     return ctx.catalog.listVersions(pkg, { first, after });
+  }
+}
+
+/** `CatalogUpdate.newerVersions(first:)`: the update check read at most the largest `first` asked. */
+@Resolver(() => CatalogUpdateType)
+export class CatalogUpdateResolver {
+  @FieldResolver(() => [CatalogPackageVersionType], { description: 'Installable versions above the installed one, newest first' })
+  newerVersions(
+    @Root() update: UpdateAnswer<VersionRecord>,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_NEWER_VERSIONS, description: `How many, 1 to ${MAX_NEWER_VERSIONS}` }) first: number | null,
+  ): VersionRecord[] {
+    // `first` was checked (1 to MAX_NEWER_VERSIONS) before the update check ran: updateSelectionOf.
+    return update.newerVersions.slice(0, first ?? DEFAULT_NEWER_VERSIONS);
   }
 }

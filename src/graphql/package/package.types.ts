@@ -275,7 +275,7 @@ export class CatalogUpdateType {
   @Field(() => CatalogVersionStatus, { nullable: true, description: 'null when the installed version is unknown' })
   installedStatus!: CatalogVersionStatus | null;
 
-  @Field(() => [CatalogPackageVersionType], { description: 'Installable versions above the installed one, newest first' })
+  /** Resolved by `CatalogUpdateResolver.newerVersions(first:)`. */
   newerVersions!: CatalogPackageVersionType[];
 }
 

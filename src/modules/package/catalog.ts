@@ -34,6 +34,8 @@ export interface CatalogDeps {
   secrets: SecretGuard;
   /** Per-tenant counters and limits, checked in the publish transaction. */
   quotas: QuotaRepository;
+  /** The largest answer one request may get (`MAX_RESPONSE_BYTES`). */
+  maxResponseBytes: number;
 }
 
 /** What an edge knows of the request besides the caller. */

@@ -12,6 +12,16 @@ import type { VersionStatus } from './version-status';
 
 const PACKAGE_COLUMNS = packageRows.columns('p');
 const VERSION_COLUMNS = versionRows.columns('v');
+/** The version columns but the changelog, which update checks read only when asked (and bounded). */
+const VERSION_COLUMNS_BUT_CHANGELOG = VERSION_COLUMNS.split(', ').filter((column) => column !== 'v.changelog').join(', ');
+
+/** What an update check reads: how many newer versions per copy, and their changelogs or not. */
+export interface UpdateRead {
+  newer: number;
+  changelogs: boolean;
+  /** The most changelog bytes one answer may hold. */
+  changelogBytes: number;
+}
 
 /** The natural key of a package: unique per tenant. */
 export interface PackageKey {
@@ -245,42 +255,67 @@ export class PackageRepository {
 
   /**
    * For each installed copy, in input order and in ONE statement whatever their number: the
-   * versions of its package the caller sees that `shapeUpdate` needs (the installed one, the
-   * installable ones above it, the default and the highest installable), or null when the
-   * package is unknown or invisible. `sortKey` is `versionSortKey(version)` of each input.
+   * versions of its package the caller sees that `shapeUpdate` needs, and no more: the installed
+   * one, the default one, the highest installable one and the `read.newer` highest versions
+   * offered above the installed one (at least one, so `updateAvailable` holds), or null when the
+   * package is unknown or invisible. `sortKey` is `versionSortKey(version)` of each input; a key
+   * ending in `~` is a release (a copy at a release is offered releases only).
+   * Changelogs are read only when `read.changelogs`, and then only when all of them together
+   * stay within `read.changelogBytes` (measured in the database from their stored lengths, before
+   * any is read): `changelogBytes` is that total, so the caller can refuse a bigger answer.
    */
   async findVersionsForUpdates(
     em: Em,
     caller: Caller,
     installed: readonly { tenantId: string; packageId: string; version: string; sortKey: string }[],
-  ): Promise<(VersionRecord[] | null)[]> {
-    if (installed.length === 0) return [];
+    read: UpdateRead,
+  ): Promise<{ versions: (VersionRecord[] | null)[]; changelogBytes: number }> {
+    if (installed.length === 0) return { versions: [], changelogBytes: 0 };
     const visible = visibleToSql(caller);
-    const rows = await em.execute<{ ord: number | string; package_uuid: string | null; versions: unknown }[]>(
-      `select i.ord, p.id as package_uuid, vs.versions
-       from unnest(?::text[], ?::text[], ?::text[], ?::text[]) with ordinality as i(tenant_id, package_id, version, sort_key, ord)
-       left join catalog_package p on p.tenant_id = i.tenant_id and p.package_id = i.package_id and ${visible.sql}
-       left join lateral (
-         select coalesce(jsonb_agg(to_jsonb(v) order by v.version_sort collate "C" desc), '[]'::jsonb) as versions
-         from catalog_package_version v
-         where v.catalog_package_id = p.id and (v.version = i.version or v.version = p.default_version
-           or (v.status <> 'withdrawn' and (v.version_sort collate "C" > i.sort_key collate "C" or v.version_sort = (
-             select max(w.version_sort collate "C") from catalog_package_version w where w.catalog_package_id = p.id and w.status <> 'withdrawn'))))
-       ) vs on p.id is not null
-       order by i.ord`,
+    const offeredAbove = `w.status <> 'withdrawn' and w.version_sort collate "C" > c.sort_key collate "C" and (right(c.sort_key, 1) <> '~' or right(w.version_sort, 1) = '~')`;
+    const changelog = read.changelogs
+      ? 'case when (select bytes from budget) <= ? then v.changelog end as changelog'
+      : 'null::text as changelog';
+    const rows = await em.execute<Record<string, unknown>[]>(
+      `with copy as (
+         select * from unnest(?::text[], ?::text[], ?::text[], ?::text[]) with ordinality as i(tenant_id, package_id, version, sort_key, ord)
+       ), picked as (
+         select c.ord, p.id as package_uuid, w.id as version_id
+         from copy c
+         left join catalog_package p on p.tenant_id = c.tenant_id and p.package_id = c.package_id and ${visible.sql}
+         left join lateral (
+           (select w.id from catalog_package_version w where w.catalog_package_id = p.id and (w.version = c.version or w.version = p.default_version))
+           union
+           (select w.id from catalog_package_version w where w.catalog_package_id = p.id and w.status <> 'withdrawn'
+             order by w.version_sort collate "C" desc limit 1)
+           union
+           (select w.id from catalog_package_version w where w.catalog_package_id = p.id and ${offeredAbove}
+             order by w.version_sort collate "C" desc limit ?)
+         ) w on true
+       ), budget as (
+         select coalesce(sum(octet_length(x.changelog)), 0)::bigint as bytes from picked join catalog_package_version x on x.id = picked.version_id
+       )
+       select picked.ord, picked.package_uuid, ${read.changelogs ? '(select bytes from budget)' : '0'} as changelog_bytes, ${VERSION_COLUMNS_BUT_CHANGELOG}, ${changelog}
+       from picked left join catalog_package_version v on v.id = picked.version_id
+       order by picked.ord`,
       [
         toPgTextArray(installed.map((copy) => copy.tenantId)),
         toPgTextArray(installed.map((copy) => copy.packageId)),
         toPgTextArray(installed.map((copy) => copy.version)),
         toPgTextArray(installed.map((copy) => copy.sortKey)),
         ...visible.params,
+        Math.max(read.newer, 1),
+        ...(read.changelogs ? [read.changelogBytes] : []),
       ],
     );
-    return rows.map((row) => {
-      if (row.package_uuid === null) return null;
-      const versions = typeof row.versions === 'string' ? JSON.parse(row.versions) : row.versions;
-      return (versions as unknown[]).map(versionRows.parse);
-    });
+    const versions: (VersionRecord[] | null)[] = installed.map(() => null);
+    for (const row of rows) {
+      if (row['package_uuid'] === null) continue;
+      const index = Number(row['ord']) - 1;
+      const found = (versions[index] ??= []);
+      if (row['id'] !== null) found.push(versionRows.parse(row));
+    }
+    return { versions, changelogBytes: Number(rows[0]?.['changelog_bytes'] ?? 0) };
   }
 
   async findVersion(em: Em, packageUuid: string, version: string): Promise<VersionRecord | null> {

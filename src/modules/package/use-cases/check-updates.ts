@@ -1,4 +1,5 @@
 import type { Caller } from '../../../common/caller';
+import { ResponseTooLargeError } from '../../../common/errors';
 import { assertMayPerform } from '../../access/policy';
 import type { CatalogDeps } from '../catalog';
 import type { VersionRecord } from '../package.model';
@@ -13,16 +14,32 @@ export interface InstalledInput {
   tenantId?: string | null;
 }
 
+/** How many newer versions an answer lists per copy unless asked (`newerVersions(first:)`), and at most. */
+export const DEFAULT_NEWER_VERSIONS = 10;
+export const MAX_NEWER_VERSIONS = 100;
+
+/** What the answer needs: the edge says what its selection asks for. */
+export interface UpdateSelection {
+  /** Newer versions per copy, 0 when none are selected (`updateAvailable` is answered anyway). */
+  newerVersions: number;
+  /** Whether any changelog of a newer version is selected. */
+  changelogs: boolean;
+}
+
 /**
  * `catalogUpdates`: for up to 500 installed copies, whether a newer installable version exists,
  * in input order, from one SQL statement. A package the caller may not see answers like an
  * unknown one (no newer versions, `latestVersion` null), so nothing about it leaks; naming
  * another tenant needs no extra right for the same reason.
+ * Memory is bounded by the selection: at most `newerVersions` newer versions per copy are read,
+ * changelogs only when selected, and `RESPONSE_TOO_LARGE` when the changelogs asked for would
+ * together pass the answer limit (measured by the statement before it reads any).
  */
 export async function checkUpdates(
-  { db, packages }: CatalogDeps,
+  { db, packages, maxResponseBytes }: CatalogDeps,
   caller: Caller,
   installed: readonly InstalledInput[],
+  selection: UpdateSelection = { newerVersions: DEFAULT_NEWER_VERSIONS, changelogs: true },
 ): Promise<UpdateAnswer<VersionRecord>[]> {
   assertMayPerform(caller, 'package:read');
   checkUpdateInputs(installed);
@@ -35,9 +52,13 @@ export async function checkUpdates(
   // A package id that is not a slug names no package: it answers as an unknown one and never
   // reaches SQL (it may hold a NUL, which would fail the whole statement).
   const asked = copies.filter((copy) => packageIdSchema.safeParse(copy.packageId).success);
-  const found = await db.run((em) => packages.findVersionsForUpdates(em, caller, asked));
-  const versionsOf = new Map(asked.map((copy, index) => [copy, found[index] ?? null]));
-  return installed.map((copy, index) =>
-    shapeUpdate({ packageId: copy.packageId, installedVersion: copy.version }, versionsOf.get(copies[index]!) ?? null),
-  );
+  const newer = Math.min(Math.max(selection.newerVersions, 0), MAX_NEWER_VERSIONS);
+  const read = { newer, changelogs: selection.changelogs && newer > 0, changelogBytes: maxResponseBytes };
+  const found = await db.run((em) => packages.findVersionsForUpdates(em, caller, asked, read));
+  if (found.changelogBytes > maxResponseBytes) throw new ResponseTooLargeError(found.changelogBytes, maxResponseBytes);
+  const versionsOf = new Map(asked.map((copy, index) => [copy, found.versions[index] ?? null]));
+  return installed.map((copy, index) => {
+    const answer = shapeUpdate({ packageId: copy.packageId, installedVersion: copy.version }, versionsOf.get(copies[index]!) ?? null);
+    return { ...answer, newerVersions: answer.newerVersions.slice(0, newer) };
+  });
 }
