@@ -42,6 +42,8 @@ export interface Tuning {
   /** Waiting for a pooled connection, or for a new one to open. */
   connectTimeoutMs: number;
   poolMax: number;
+  /** How long a starting instance waits for another instance's migrations (or, with MIGRATE=false, for the schema). */
+  migrateWaitMs: number;
   /** One blob call, retries included. */
   blobTimeoutMs: number;
   /** One OIDC discovery or JWKS fetch. */
@@ -66,6 +68,7 @@ export const DEFAULT_TUNING: Tuning = {
   statementTimeoutMs: 5_000,
   connectTimeoutMs: 3_000,
   poolMax: 10,
+  migrateWaitMs: 300_000,
   blobTimeoutMs: 10_000,
   issuerTimeoutMs: 5_000,
   jwksCooldownMs: 3_000,
@@ -181,6 +184,7 @@ const envSchema = z.object({
   CATALOG_MAX_PACKAGES_PER_TENANT: z.coerce.number().int().min(1).default(10_000),
   CATALOG_MAX_BYTES_PER_TENANT: z.coerce.number().int().min(1).default(5 * 1024 ** 3),
   CATALOG_MAX_VERSIONS_PER_PACKAGE: z.coerce.number().int().min(1).default(1_000),
+  MIGRATE_WAIT_SECONDS: z.coerce.number().min(0).max(86_400).default(DEFAULT_TUNING.migrateWaitMs / 1000),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(DEFAULT_TUNING.poolMax),
 });
 
@@ -238,7 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         callerWrites: e.RATE_LIMIT_CALLER_WRITES_PER_MINUTE,
       },
     },
-    tuning: { ...DEFAULT_TUNING, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, poolMax: e.DB_POOL_MAX },
+    tuning: { ...DEFAULT_TUNING, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, poolMax: e.DB_POOL_MAX, migrateWaitMs: e.MIGRATE_WAIT_SECONDS * 1000 },
     quotas: {
       packagesPerTenant: e.CATALOG_MAX_PACKAGES_PER_TENANT,
       bytesPerTenant: e.CATALOG_MAX_BYTES_PER_TENANT,
