@@ -34,6 +34,7 @@ import { createBlobStorage } from './infra/blob';
 import type { BlobStorage } from './infra/blob/blob-storage';
 import { Database } from './infra/db/database';
 import { createOrm, migrate, type Orm } from './infra/db/orm';
+import { awaitMigratedSchema } from './infra/db/migration-lock';
 import type { FlowSource } from './infra/flows/flow-source';
 import { startMetrics, timedBlobStorage } from './infra/metrics';
 import { createFlowSource } from './infra/flows/http-flow-source';
@@ -98,7 +99,11 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     if (ormStart.status === 'rejected') throw ormStart.reason;
     if (blobStart.status === 'rejected') throw blobStart.reason;
     const orm = ormStart.value;
-    if (config.migrate) await migrate(orm);
+    // Several instances may start at once on one database: one migrates, the others wait for it.
+    // With MIGRATE=false (migrations run as a job: npm run migrate) this one waits for the schema.
+    const schemaWait = { logger, waitMs: config.database.kind === 'pglite' ? 0 : tuning.migrateWaitMs };
+    if (config.migrate) await migrate(orm, schemaWait);
+    else await awaitMigratedSchema(orm, schemaWait);
     const pglite = config.database.kind === 'pglite';
     // PostgreSQL's deadlines live in its pool (orm.ts); the in-process PGlite gets one per unit of work.
     const unitMs = tuning.statementTimeoutMs + tuning.connectTimeoutMs;

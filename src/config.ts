@@ -42,6 +42,8 @@ export interface Tuning {
   /** Waiting for a pooled connection, or for a new one to open. */
   connectTimeoutMs: number;
   poolMax: number;
+  /** How long a starting instance waits for another instance's migrations (or, with MIGRATE=false, for the schema). */
+  migrateWaitMs: number;
   /** One blob call, retries included. */
   blobTimeoutMs: number;
   /** One OIDC discovery or JWKS fetch. */
@@ -68,6 +70,7 @@ export const DEFAULT_TUNING: Tuning = {
   statementTimeoutMs: 5_000,
   connectTimeoutMs: 3_000,
   poolMax: 10,
+  migrateWaitMs: 300_000,
   blobTimeoutMs: 10_000,
   issuerTimeoutMs: 5_000,
   jwksCooldownMs: 3_000,
@@ -184,6 +187,7 @@ const envSchema = z.object({
   CATALOG_MAX_PACKAGES_PER_TENANT: z.coerce.number().int().min(1).default(10_000),
   CATALOG_MAX_BYTES_PER_TENANT: z.coerce.number().int().min(1).default(5 * 1024 ** 3),
   CATALOG_MAX_VERSIONS_PER_PACKAGE: z.coerce.number().int().min(1).default(1_000),
+  MIGRATE_WAIT_SECONDS: z.coerce.number().min(0).max(86_400).default(DEFAULT_TUNING.migrateWaitMs / 1000),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(DEFAULT_TUNING.poolMax),
   MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_TUNING.maxResponseBytes),
 });
@@ -242,7 +246,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         callerWrites: e.RATE_LIMIT_CALLER_WRITES_PER_MINUTE,
       },
     },
-    tuning: { ...DEFAULT_TUNING, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, poolMax: e.DB_POOL_MAX, maxResponseBytes: e.MAX_RESPONSE_BYTES },
+    tuning: {
+      ...DEFAULT_TUNING,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+      poolMax: e.DB_POOL_MAX,
+      maxResponseBytes: e.MAX_RESPONSE_BYTES,
+      migrateWaitMs: e.MIGRATE_WAIT_SECONDS * 1000,
+    },
     quotas: {
       packagesPerTenant: e.CATALOG_MAX_PACKAGES_PER_TENANT,
       bytesPerTenant: e.CATALOG_MAX_BYTES_PER_TENANT,

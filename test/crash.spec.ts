@@ -1,11 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { Client } from 'pg';
-import { findFreePort } from '../src/infra/blob/embedded-azurite';
 import type { EmbeddedAzurite } from '../src/infra/blob/embedded-azurite';
 import { startTestAzurite, uniqueContainerName } from './support/azurite';
+import { ROOT, sleep, startCatalog } from './support/catalog-process';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { flowContent } from './support/flows';
 import { startTestIssuer, type TestIssuer } from './support/oidc-issuer';
@@ -18,8 +17,6 @@ import { startTestIssuer, type TestIssuer } from './support/oidc-issuer';
  */
 jest.setTimeout(300_000);
 
-const ROOT = path.resolve(__dirname, '..');
-const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
 const CYCLES = 10;
 const PACKAGES = ['crash-a', 'crash-b', 'crash-c', 'crash-d'];
 const PUBLISH = 'mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { version } }';
@@ -125,33 +122,3 @@ describeOnPostgres('kill -9 during publishes', () => {
     );
   });
 });
-
-interface RunningCatalog {
-  url: string;
-  child: ChildProcess;
-  exit: Promise<unknown>;
-}
-
-async function startCatalog(env: Record<string, string>): Promise<RunningCatalog> {
-  const port = await findFreePort();
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, NODE_ENV: 'development', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', METRICS_PORT: 'off', MIGRATE: 'true', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exit = new Promise((resolve) => child.once('exit', resolve));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the catalog exited while starting:\n${stderr}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    if (ready) return { url, child, exit };
-    await sleep(100);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`the catalog did not get ready within 60 s:\n${stderr}`);
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -8,6 +8,7 @@ import type { Logger } from '../../common/logger';
 import { RATE_LIMIT_TABLE } from './unmanaged-tables';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { underMigrationLock, type SchemaWaitOptions } from './migration-lock';
 
 export type Orm = MikroORM;
 
@@ -103,6 +104,12 @@ export async function createOrm(config: DatabaseConfig, options: OrmOptions = {}
   } as Options);
 }
 
-export async function migrate(orm: Orm): Promise<void> {
-  await orm.migrator.up();
+/**
+ * Applies the pending migrations, under the migration lock on PostgreSQL (migration-lock.ts): with
+ * several instances starting at once, one migrates and the others wait, then find nothing to do.
+ */
+export async function migrate(orm: Orm, options: Partial<SchemaWaitOptions> = {}): Promise<void> {
+  const { logger } = options;
+  const applied = await underMigrationLock(orm, { waitMs: DEFAULT_TUNING.migrateWaitMs, ...options }, () => orm.migrator.up());
+  logger?.info({ applied: applied.map((migration) => migration.name) }, 'schema is migrated');
 }
