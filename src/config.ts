@@ -59,6 +59,17 @@ export interface Tuning {
   requestTimeoutMs: number;
   /** The most one GraphQL operation may cost (src/graphql/cost.ts; docs/API.md, "Limits"). */
   maxQueryCost: number;
+  /**
+   * The bulkhead of publish: at most this many of its database units at once (default: half the
+   * pool), so publishes never take every connection; the next waits `connectTimeoutMs`, then 503.
+   */
+  publishConcurrency: number;
+  /** How long a publish's reservation lives unless renewed (its holder renews it while uploading). */
+  publishReservationTtlMs: number;
+  /** How long a publish waits for another publish of the same package to finish, then 503. */
+  publishSlotWaitMs: number;
+  /** How often expired reservations (left by a crash) are swept and their quota given back. */
+  reservationSweepMs: number;
 }
 
 /** Deadlines: docs/ARCHITECTURE.md, "Deadlines and failures". */
@@ -75,6 +86,10 @@ export const DEFAULT_TUNING: Tuning = {
   flowsTimeoutMs: 5_000,
   requestTimeoutMs: 30_000,
   maxQueryCost: 10_000,
+  publishConcurrency: 5,
+  publishReservationTtlMs: 6_000,
+  publishSlotWaitMs: 10_000,
+  reservationSweepMs: 30_000,
 };
 
 export interface EdgeConfig {
@@ -182,6 +197,7 @@ const envSchema = z.object({
   CATALOG_MAX_BYTES_PER_TENANT: z.coerce.number().int().min(1).default(5 * 1024 ** 3),
   CATALOG_MAX_VERSIONS_PER_PACKAGE: z.coerce.number().int().min(1).default(1_000),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(DEFAULT_TUNING.poolMax),
+  PUBLISH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
 /**
@@ -238,7 +254,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         callerWrites: e.RATE_LIMIT_CALLER_WRITES_PER_MINUTE,
       },
     },
-    tuning: { ...DEFAULT_TUNING, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, poolMax: e.DB_POOL_MAX },
+    tuning: {
+      ...DEFAULT_TUNING,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+      poolMax: e.DB_POOL_MAX,
+      publishConcurrency: e.PUBLISH_CONCURRENCY ?? Math.max(1, Math.floor(e.DB_POOL_MAX / 2)),
+    },
     quotas: {
       packagesPerTenant: e.CATALOG_MAX_PACKAGES_PER_TENANT,
       bytesPerTenant: e.CATALOG_MAX_BYTES_PER_TENANT,

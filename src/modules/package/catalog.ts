@@ -9,6 +9,7 @@ import { readUsage } from '../quota/read-usage';
 import type { SecretGuard } from '../secrets/secret-guard';
 import type { ArchiveCache } from './archive-cache';
 import type { PackageRepository } from './package.repository';
+import type { PublishSlots } from './publish-slots';
 import { checkUpdates } from './use-cases/check-updates';
 import { diffVersions } from './use-cases/diff-versions';
 import { installPackage } from './use-cases/install-package';
@@ -32,6 +33,8 @@ export interface CatalogDeps {
   secrets: SecretGuard;
   /** Per-tenant counters and limits, checked in the publish transaction. */
   quotas: QuotaRepository;
+  /** Each package's publish slot, and the bulkhead every database unit of publish goes through. */
+  publishSlots: PublishSlots;
 }
 
 /** What an edge knows of the request besides the caller. */
