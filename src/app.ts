@@ -8,6 +8,7 @@ import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { DEV_ISSUER_PATH, type AppConfig } from './config';
+import { Bulkhead } from './common/bulkhead';
 import { UnauthenticatedError } from './common/errors';
 import { createLogger, type Logger } from './common/logger';
 import { currentRequestId, runWithRequestId } from './common/request-context';
@@ -42,6 +43,7 @@ import { AuditRepository } from './modules/audit/audit.repository';
 import { IdempotencyService } from './modules/idempotency/idempotency.service';
 import { ArchiveCache } from './modules/package/archive-cache';
 import { createCatalog, type Catalog } from './modules/package/catalog';
+import { PublishSlots } from './modules/package/publish-slots';
 import { PackageRepository } from './modules/package/package.repository';
 import { QuotaRepository } from './modules/quota/quota.repository';
 import { createSecretGuard } from './modules/secrets/secret-guard';
@@ -114,6 +116,21 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     const blobs = timedBlobStorage(blobStart.value.storage);
 
     const flows = options.flowSource ?? createFlowSource(config.flowsApiUrl, { logger, timeoutMs: tuning.flowsTimeoutMs });
+    const quotas = new QuotaRepository(config.quotas);
+    const publishSlots = new PublishSlots({
+      db,
+      quotas,
+      bulkhead: new Bulkhead(tuning.publishConcurrency, tuning.connectTimeoutMs, 'database'),
+      logger,
+      ttlMs: tuning.publishReservationTtlMs,
+      waitMs: tuning.publishSlotWaitMs,
+    });
+    // What a crash leaves (reservations nobody renews) is reaped here, and by the next publish of that package.
+    const reservationSweep = setInterval(() => {
+      publishSlots.sweep().catch((err: unknown) => logger.warn({ err }, 'could not sweep expired publish reservations'));
+    }, tuning.reservationSweepMs);
+    reservationSweep.unref();
+    cleanups.push(async () => clearInterval(reservationSweep));
     const catalog = createCatalog({
       db,
       packages: new PackageRepository(),
@@ -124,8 +141,9 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       archives: new ArchiveCache(tuning.archiveCacheBytes),
       logger,
       secrets: await createSecretGuard(),
-      quotas: new QuotaRepository(config.quotas),
+      quotas,
       maxResponseBytes: tuning.maxResponseBytes,
+      publishSlots,
     });
 
     let devIssuer: DevIssuer | null = null;

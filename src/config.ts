@@ -63,6 +63,17 @@ export interface Tuning {
   maxQueryCost: number;
   /** The largest answer one request may get (`MAX_RESPONSE_BYTES`; docs/API.md, "Answer size"). */
   maxResponseBytes: number;
+  /**
+   * The bulkhead of publish: at most this many of its database units at once (default: half the
+   * pool), so publishes never take every connection; the next waits `connectTimeoutMs`, then 503.
+   */
+  publishConcurrency: number;
+  /** How long a publish's reservation lives unless renewed (its holder renews it while uploading). */
+  publishReservationTtlMs: number;
+  /** How long a publish waits for another publish of the same package to finish, then 503. */
+  publishSlotWaitMs: number;
+  /** How often expired reservations (left by a crash) are swept and their quota given back. */
+  reservationSweepMs: number;
 }
 
 /** Deadlines: docs/ARCHITECTURE.md, "Deadlines and failures". */
@@ -81,6 +92,10 @@ export const DEFAULT_TUNING: Tuning = {
   requestTimeoutMs: 30_000,
   maxQueryCost: 10_000,
   maxResponseBytes: 8 * 1_048_576,
+  publishConcurrency: 5,
+  publishReservationTtlMs: 6_000,
+  publishSlotWaitMs: 10_000,
+  reservationSweepMs: 30_000,
 };
 
 export interface EdgeConfig {
@@ -190,6 +205,7 @@ const envSchema = z.object({
   MIGRATE_WAIT_SECONDS: z.coerce.number().min(0).max(86_400).default(DEFAULT_TUNING.migrateWaitMs / 1000),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(DEFAULT_TUNING.poolMax),
   MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_TUNING.maxResponseBytes),
+  PUBLISH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
 /**
@@ -252,6 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       poolMax: e.DB_POOL_MAX,
       maxResponseBytes: e.MAX_RESPONSE_BYTES,
       migrateWaitMs: e.MIGRATE_WAIT_SECONDS * 1000,
+      publishConcurrency: e.PUBLISH_CONCURRENCY ?? Math.max(1, Math.floor(e.DB_POOL_MAX / 2)),
     },
     quotas: {
       packagesPerTenant: e.CATALOG_MAX_PACKAGES_PER_TENANT,

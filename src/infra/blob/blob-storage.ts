@@ -14,8 +14,10 @@ export interface BlobStorage {
    * Overwrites a blob that no version row points at (left by a publish that died between its
    * upload and its commit). Conditional on the blob being the one just looked at (its ETag), so a
    * writer that slipped in between makes this fail instead of being overwritten.
+   * `beforeReplace` runs after the ETag is read and before the conditional write; when it throws,
+   * nothing is written (publish checks there that it still holds the package's reservation).
    */
-  replaceOrphan(name: string, bytes: Buffer, sha256Hex: string): Promise<void>;
+  replaceOrphan(name: string, bytes: Buffer, sha256Hex: string, beforeReplace?: () => Promise<void>): Promise<void>;
   /** The blob's bytes; BlobNotFoundError when there is none. */
   download(name: string): Promise<Buffer>;
   exists(name: string): Promise<boolean>;
@@ -110,10 +112,12 @@ export class AzureBlobStorage implements BlobStorage {
     return this.guarded(() => this.writeIfAbsent(name, bytes, sha256Hex));
   }
 
-  replaceOrphan(name: string, bytes: Buffer, sha256Hex: string): Promise<void> {
-    return this.guarded(async () => {
-      const blob = this.container.getBlockBlobClient(name);
-      const { etag } = await blob.getProperties({ abortSignal: this.deadline() });
+  async replaceOrphan(name: string, bytes: Buffer, sha256Hex: string, beforeReplace?: () => Promise<void>): Promise<void> {
+    const blob = this.container.getBlockBlobClient(name);
+    const { etag } = await this.guarded(() => blob.getProperties({ abortSignal: this.deadline() }));
+    // Outside `guarded`: its errors are the caller's own, not blob storage's.
+    await beforeReplace?.();
+    await this.guarded(async () => {
       const md5 = createHash('md5').update(bytes).digest();
       await blob.upload(bytes, bytes.length, {
         conditions: { ifMatch: etag },

@@ -11,6 +11,7 @@ import type { SecretGuard } from '../secrets/secret-guard';
 import type { ArchiveCache } from './archive-cache';
 import { countedOutcome } from './outcome-metrics';
 import type { PackageRepository } from './package.repository';
+import type { PublishSlots } from './publish-slots';
 import { checkUpdates } from './use-cases/check-updates';
 import { diffVersions } from './use-cases/diff-versions';
 import { installPackage } from './use-cases/install-package';
@@ -36,6 +37,8 @@ export interface CatalogDeps {
   quotas: QuotaRepository;
   /** The largest answer one request may get (`MAX_RESPONSE_BYTES`). */
   maxResponseBytes: number;
+  /** Each package's publish slot, and the bulkhead every database unit of publish goes through. */
+  publishSlots: PublishSlots;
 }
 
 /** What an edge knows of the request besides the caller. */

@@ -89,6 +89,18 @@ export class QuotaRepository {
     throw new Error(`the quota reservation of tenant ${cost.tenantId} was refused, yet its usage fits every limit`);
   }
 
+  /**
+   * Gives back what `reserve` added for a publish that ended without its version row (its upload
+   * failed, or it was swept after a crash). Called after the reservation row is locked, like
+   * `reserve` (lock order: reservation, then the tenant's usage row).
+   */
+  async release(em: Em, cost: { tenantId: string; newPackage: boolean; bytes: number }): Promise<void> {
+    await em.execute(
+      `update catalog_tenant_usage set packages = packages - ?::bigint, versions = versions - 1, bytes = bytes - ?::bigint where tenant_id = ?`,
+      [cost.newPackage ? 1 : 0, cost.bytes, cost.tenantId],
+    );
+  }
+
   async usage(em: Em, tenantId: string): Promise<TenantUsage> {
     const rows = await em.execute<unknown[]>(
       `select ${usageRows.columns("u")} from catalog_tenant_usage u where u.tenant_id = ?`,

@@ -11,6 +11,7 @@ import { Migration20261130160000_rate_limit_counter } from './Migration202611301
 import { Migration20261130160000_version_status } from './Migration20261130160000_version_status';
 import { Migration20261130170000_tenant_search } from './Migration20261130170000_tenant_search';
 import { Migration20261202160000_bounded_search_terms } from './Migration20261202160000_bounded_search_terms';
+import { Migration20261202160000_publish_reservation } from './Migration20261202160000_publish_reservation';
 
 /**
  * Migrations are listed here explicitly (no file globbing), so the same list works compiled,
@@ -29,4 +30,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261130160000_version_status', class: Migration20261130160000_version_status },
   { name: 'Migration20261130170000_tenant_search', class: Migration20261130170000_tenant_search },
   { name: 'Migration20261202160000_bounded_search_terms', class: Migration20261202160000_bounded_search_terms },
+  { name: 'Migration20261202160000_publish_reservation', class: Migration20261202160000_publish_reservation },
 ];

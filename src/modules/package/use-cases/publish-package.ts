@@ -31,69 +31,99 @@ export async function publishPackage(deps: CatalogDeps, caller: Caller, rawInput
 }
 
 async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInput, authorization: string): Promise<PackageRecord> {
-  const { db, packages, flows, logger } = deps;
+  const { publishSlots, flows, logger } = deps;
   // Rights on an existing package first: a caller who may not republish it learns nothing from
   // the flows service and costs it nothing.
-  await db.run(async (em) => {
-    const row = await packages.findAny(em, caller.tenantId, input.packageId);
+  await publishSlots.run(async (em) => {
+    const row = await deps.packages.findAny(em, caller.tenantId, input.packageId);
     if (row) assertMayPerform(caller, 'package:republish', { pkg: row });
   });
   const content = input.flowId != null ? await flows.fetchFlowForDeploy(input.flowId, authorization) : input.content;
-  // Everything that can refuse the input runs before the package is locked or anything written.
+  // Everything that can refuse the input runs before the package is reserved or anything written.
   const compiled = assertCompiles(content, manifestMeta(input, input.version));
   await assertNoSecrets(deps, caller, content, input);
   const labels = { tags: input.tags ?? [], nodeTypes: [...new Set(compiled.flow.nodes.map((node) => node.type))].sort() };
 
-  const record = await db.transaction(async (em) => {
-    const now = new Date();
-    const { row, created } = await packages.lockOrCreate(em, { ...newPackageRow(caller, input, now), ...labels });
-    // Created by a concurrent publish since we looked: the same rights check, on its row.
-    if (!created) assertMayPerform(caller, 'package:republish', { pkg: row });
-    // Planned under the row lock from the committed history: the outcome of concurrent publishes
-    // is the outcome of some serial order of them (a lower version is VERSION_REGRESSION).
-    const latest = created ? null : row.latestVersion;
-    const { version } = planPublishVersion(input.version, latest, created ? null : row.republishBase);
-    const manifestYaml = version === input.version ? compiled.manifestYaml : renderManifest(compiled.flow, manifestMeta(input, version));
-    const archive = buildPackageArchive({
-      flow: compiled.flow,
-      manifestYaml,
-      readme: input.readme ?? null,
-      packageJson: packageJsonFor({
-        ...manifestMeta(input, version),
-        authorId: row.authorId,
-        authorEmail: row.authorEmail,
-        sourceFlowId: input.flowId ?? null,
-      }),
+  // First short transaction: the package's slot, the version and the quota (nothing a reader sees).
+  const { reservation, planned } = await publishSlots.reserve({ tenantId: caller.tenantId, packageId: input.packageId }, (em) =>
+    planVersion(deps, em, caller, input, compiled),
+  );
+  const blobName = blobNameFor(caller.tenantId, input.packageId, reservation.version);
+  let record: PackageRecord;
+  try {
+    // No connection and no lock is held while blob storage is called.
+    await publishSlots.hold(reservation, () => writeArchive(deps, blobName, planned.archive, () => publishSlots.assertHeld(reservation)));
+    // Second short transaction: the version becomes visible, with its blob already written.
+    record = await publishSlots.transaction(async (em) => {
+      await publishSlots.confirm(em, reservation);
+      const now = new Date();
+      const { row, created } = await deps.packages.lockOrCreate(em, { ...newPackageRow(caller, input, now), ...labels });
+      if (created !== reservation.newPackage) throw new Error(`package ${input.packageId} changed between its reservation and its commit`);
+      return commitVersion(deps, em, caller, input, { row, created, version: reservation.version, archive: planned.archive, blobName, now, labels });
     });
-    // Quotas are counted exactly under the lock, before anything is written (lock order: the
-    // package row, then the tenant's usage row; only publish takes the latter).
-    await deps.quotas.reserve(em, { tenantId: row.tenantId, packageUuid: created ? null : row.id, bytes: archive.bytes.length });
-    const blobName = blobNameFor(caller.tenantId, input.packageId, version);
-    await writeArchive(deps, blobName, archive);
-    return commitVersion(deps, em, caller, input, { row, created, version, archive, blobName, now, labels });
-  });
+  } catch (error) {
+    await publishSlots.release(reservation);
+    throw error;
+  }
   logger.info({ tenantId: caller.tenantId, packageId: input.packageId, version: record.latestVersion }, 'package published');
   return record;
 }
 
 /**
- * Writes the archive, never overwriting a version that exists. Called under the package row lock,
- * for a version above every committed one: a blob already at that name with other bytes was left
- * by a publish that died between its upload and its commit (no row points at it, and no live
- * publisher can be writing it, since they all upload under this lock). It is replaced, on the
- * condition that it is still the blob just read, so the failed publish never moves later versions.
+ * In the first transaction, holding the package's slot: the version, planned from the committed
+ * history (the outcome of concurrent publishes is the outcome of some serial order of them: a
+ * lower version is VERSION_REGRESSION), its archive, and the quota it takes.
  */
-async function writeArchive({ blobs, logger }: CatalogDeps, blobName: string, archive: { bytes: Buffer; sha256: string }): Promise<void> {
+async function planVersion(deps: CatalogDeps, em: Em, caller: Caller, input: PublishInput, compiled: ReturnType<typeof assertCompiles>) {
+  // Only publishes change a package's versions, and they hold the slot: this row stays current
+  // for them until the second transaction locks it.
+  const existing = await deps.packages.findAny(em, caller.tenantId, input.packageId);
+  // Created by a concurrent publish since we looked: the same rights check, on its row.
+  if (existing) assertMayPerform(caller, 'package:republish', { pkg: existing });
+  const { version } = planPublishVersion(input.version, existing?.latestVersion ?? null, existing?.republishBase ?? null);
+  const manifestYaml = version === input.version ? compiled.manifestYaml : renderManifest(compiled.flow, manifestMeta(input, version));
+  const archive = buildPackageArchive({
+    flow: compiled.flow,
+    manifestYaml,
+    readme: input.readme ?? null,
+    packageJson: packageJsonFor({
+      ...manifestMeta(input, version),
+      authorId: existing?.authorId ?? caller.userId,
+      authorEmail: existing ? existing.authorEmail : caller.email,
+      sourceFlowId: input.flowId ?? null,
+    }),
+  });
+  // Counted exactly, before anything is written (lock order: the reservation, then the tenant's
+  // usage row; only publish and the reservation sweep take the latter).
+  await deps.quotas.reserve(em, { tenantId: caller.tenantId, packageUuid: existing?.id ?? null, bytes: archive.bytes.length });
+  return { version, sizeBytes: archive.bytes.length, newPackage: existing === null, archive };
+}
+
+/**
+ * Writes the archive, never overwriting a version that exists. Runs while this publish holds the
+ * package's reservation, for a version above every committed one: a blob already at that name
+ * with other bytes was left by a publish that died between its upload and its commit (no row
+ * points at it). It is replaced, on the condition that it is still the blob just read, and only
+ * after `assertHeld` (called between that read and the write) has confirmed the reservation is
+ * still this publish's: a publish whose reservation was taken over never writes over the blob of
+ * the one that took it. So a failed publish never moves later versions.
+ */
+async function writeArchive(
+  { blobs, logger }: CatalogDeps,
+  blobName: string,
+  archive: { bytes: Buffer; sha256: string },
+  assertHeld: () => Promise<void>,
+): Promise<void> {
   try {
     await blobs.uploadIfAbsent(blobName, archive.bytes, archive.sha256);
   } catch (error) {
     if (!(error instanceof BlobAlreadyExistsError)) throw error;
     logger.warn({ blobName }, 'reclaiming an orphaned archive (a publish died before its commit)');
-    await blobs.replaceOrphan(blobName, archive.bytes, archive.sha256);
+    await blobs.replaceOrphan(blobName, archive.bytes, archive.sha256, assertHeld);
   }
 }
 
-/** The version row, the package row and the audit event, in the transaction that holds the lock. */
+/** The version row, the package row and the audit event, in the second transaction (the package row locked). */
 async function commitVersion(
   { packages, audit }: CatalogDeps,
   em: Em,

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import type { Em } from '../../infra/db/database';
+import { column, rowMapper } from '../../infra/db/sql';
+
+/** Which package's publish slot: reservations are keyed by the package's name, not its row (a new package has none yet). */
+export interface ReservationKey {
+  tenantId: string;
+  packageId: string;
+}
+
+export interface Reservation extends ReservationKey {
+  token: string;
+  version: string;
+  sizeBytes: number;
+  newPackage: boolean;
+}
+
+const reservationRows = rowMapper(
+  {
+    tenant_id: column.text,
+    package_id: column.text,
+    token: column.text,
+    version: column.text,
+    size_bytes: column.integer,
+    new_package: z.boolean(),
+  },
+  (row): Reservation => ({
+    tenantId: row.tenant_id,
+    packageId: row.package_id,
+    token: row.token,
+    version: row.version,
+    sizeBytes: row.size_bytes,
+    newPackage: row.new_package,
+  }),
+);
+
+const lockedRows = z.object({ live: z.boolean() });
+
+/**
+ * `catalog_publish_reservation`: one row per package while a publish of it is between its two
+ * transactions (docs/ARCHITECTURE.md, "The publish sequence"). Times are the database's clock,
+ * so every process agrees on what has expired.
+ */
+export class PublishReservationRepository {
+  /**
+   * Locks the package's reservation, if any. `'live'`: another publish holds the slot. `'expired'`:
+   * one whose holder stopped renewing it (the row, locked, is the caller's to reap). `'free'`: none.
+   */
+  async lock(em: Em, key: ReservationKey): Promise<'free' | 'live' | 'expired'> {
+    const rows = await em.execute<unknown[]>(
+      `select r.expires_at > clock_timestamp() as live from catalog_publish_reservation r
+       where r.tenant_id = ? and r.package_id = ? for update`,
+      [key.tenantId, key.packageId],
+    );
+    if (!rows[0]) return 'free';
+    return lockedRows.parse(rows[0]).live ? 'live' : 'expired';
+  }
+
+  /** Takes the slot; false when a concurrent publish took it first (its insert committed before ours). */
+  async insert(em: Em, reservation: Reservation, ttlMs: number): Promise<boolean> {
+    const rows = await em.execute<unknown[]>(
+      `insert into catalog_publish_reservation (tenant_id, package_id, token, version, size_bytes, new_package, expires_at)
+       values (?, ?, ?::uuid, ?, ?, ?, clock_timestamp() + ?::int * interval '1 millisecond')
+       on conflict (tenant_id, package_id) do nothing returning 1 as taken`,
+      [reservation.tenantId, reservation.packageId, reservation.token, reservation.version, reservation.sizeBytes, reservation.newPackage, ttlMs],
+    );
+    return rows.length === 1;
+  }
+
+  /** Pushes the expiry on while the upload runs; false when the reservation is no longer this attempt's. */
+  async renew(em: Em, key: ReservationKey, token: string, ttlMs: number): Promise<boolean> {
+    const rows = await em.execute<unknown[]>(
+      `update catalog_publish_reservation set expires_at = clock_timestamp() + ?::int * interval '1 millisecond'
+       where tenant_id = ? and package_id = ? and token = ?::uuid returning 1 as renewed`,
+      [ttlMs, key.tenantId, key.packageId, token],
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * Ends a reservation: this attempt's (`token`), or any expired one (`token` null). Returns what
+   * it held, or null when there was none to end (it was confirmed, released or taken over).
+   */
+  async remove(em: Em, key: ReservationKey, token: string | null): Promise<Reservation | null> {
+    const rows = await em.execute<unknown[]>(
+      `delete from catalog_publish_reservation r
+       where r.tenant_id = ? and r.package_id = ? and (r.token = ?::uuid or (?::uuid is null and r.expires_at <= clock_timestamp()))
+       returning ${reservationRows.columns('r')}`,
+      [key.tenantId, key.packageId, token, token],
+    );
+    return rows[0] ? reservationRows.parse(rows[0]) : null;
+  }
+
+  /** Expired reservations, oldest first, for the sweep. */
+  async expired(em: Em, limit: number): Promise<ReservationKey[]> {
+    const rows = await em.execute<{ tenant_id: string; package_id: string }[]>(
+      `select r.tenant_id, r.package_id from catalog_publish_reservation r
+       where r.expires_at <= clock_timestamp() order by r.expires_at limit ?`,
+      [limit],
+    );
+    return rows.map((row) => ({ tenantId: row.tenant_id, packageId: row.package_id }));
+  }
+}
