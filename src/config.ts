@@ -48,7 +48,7 @@ export interface Tuning {
   blobTimeoutMs: number;
   /** One OIDC discovery or JWKS fetch. */
   issuerTimeoutMs: number;
-  /** How soon a token with an unknown `kid` may trigger another JWKS fetch. */
+  /** Least time between two JWKS fetches, and the age past which a request waits for a fresh one. */
   jwksCooldownMs: number;
   /** Verified archive bytes kept in memory for installs. */
   archiveCacheBytes: number;

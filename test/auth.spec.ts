@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import express from 'express';
 import { DEV_ISSUER_PATH } from '../src/config';
@@ -176,6 +177,42 @@ describe('OidcTokenVerifier against a real issuer', () => {
       issuer.setAvailable(true);
     }
     await expect(verifier.verify(`Bearer ${rotated}`)).resolves.toMatchObject({ userId: 'alice' });
+  });
+
+  it('answers a token of an unseen kid from what the issuer says now, within the cooldown too: its key, or 503 when it is down', async () => {
+    const patient = new OidcTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwksCooldownMs: 1_000 });
+    await patient.verify(`Bearer ${await issuer.tokenFor(alice)}`);
+    const published = await issuer.tokenFor({ ...alice, user: 'alice-fresh-key' }, { kid: await issuer.addKey() });
+    await expect(patient.verify(`Bearer ${published}`)).resolves.toMatchObject({ userId: 'alice-fresh-key' });
+
+    const unseen = await issuer.tokenFor(alice, { kid: await issuer.addKey() });
+    issuer.setAvailable(false);
+    try {
+      const started = Date.now();
+      const error = await patient.verify(`Bearer ${unseen}`).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TokenIssuerUnavailableError);
+      expect((error as TokenIssuerUnavailableError).extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', dependency: 'issuer' });
+      expect(Date.now() - started).toBeLessThan(2_000);
+      // Right after the failed fetch, a second unseen kid is refused as unavailable at once.
+      const again = Date.now();
+      await expect(patient.verify(`Bearer ${unseen}`)).rejects.toBeInstanceOf(TokenIssuerUnavailableError);
+      expect(Date.now() - again).toBeLessThan(500);
+    } finally {
+      issuer.setAvailable(true);
+    }
+    // The issuer is asked again a cooldown after the failed fetch.
+    await sleep(1_100);
+    await expect(patient.verify(`Bearer ${unseen}`)).resolves.toMatchObject({ userId: 'alice' });
+  });
+
+  it('refuses a made-up kid with a 401 once the issuer has been asked, at most one fetch per cooldown', async () => {
+    const patient = new OidcTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwksCooldownMs: 500 });
+    await patient.verify(`Bearer ${await issuer.tokenFor(alice)}`);
+    const madeUp = await issuer.tokenFor(alice, { key: 'unpublished' });
+    const started = Date.now();
+    await Promise.all([1, 2, 3].map(() => expectUnauthenticated(patient.verify(`Bearer ${madeUp}`), 'The token signature is not valid')));
+    await expectUnauthenticated(patient.verify(`Bearer ${madeUp}`), 'The token signature is not valid');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
   });
 
   it('refuses to trust discovery that advertises another issuer', async () => {

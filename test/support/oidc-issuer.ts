@@ -29,8 +29,11 @@ export interface SignOptions {
   notBefore?: string | number;
   issuer?: string;
   audience?: string;
-  /** `foreign`: a key that is not in the JWKS (kid included, so only the signature gives it away). */
-  key?: 'current' | 'foreign';
+  /**
+   * `foreign`: a key that is not in the JWKS, under the served kid (only the signature gives it
+   * away); `unpublished`: that key under its own kid, which the JWKS has never held.
+   */
+  key?: 'current' | 'foreign' | 'unpublished';
   /** Sign with this published key (see `addKey`). */
   kid?: string;
 }
@@ -69,15 +72,16 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
   const app = express();
   app.use((_req, res, next) => (available ? next() : res.status(503).json({ error: 'unavailable' })));
   app.use(jwt.router());
+  const outsider = new JwtIssuer(jwt.issuerUrl, foreign);
   server.on('request', app);
 
   const sign = (claims: JWTPayload, signOptions: SignOptions = {}) =>
-    jwt.sign(claims, {
+    (signOptions.key === 'unpublished' ? outsider : jwt).sign(claims, {
       audience: signOptions.audience ?? audience,
       expiresIn: signOptions.expiresIn ?? options.expiresIn ?? '5m',
       notBefore: signOptions.notBefore,
       issuer: signOptions.issuer,
-      kid: signOptions.kid,
+      kid: signOptions.key === 'unpublished' ? undefined : signOptions.kid,
       forgeWith: signOptions.key === 'foreign' ? foreign : undefined,
     });
 

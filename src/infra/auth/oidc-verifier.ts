@@ -1,9 +1,12 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { hasControlCharacters } from '../../common/control-characters';
 import { isTenantId, TENANT_ID_MAX, type Caller } from '../../common/caller';
-import { ServiceUnavailableError, UnauthenticatedError } from '../../common/errors';
+import { UnauthenticatedError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
+import { IssuerKeySet, TokenIssuerUnavailableError } from './issuer-key-set';
 import { VerifiedTokenCache } from './token-cache';
+
+export { TokenIssuerUnavailableError };
 
 export interface OidcTokenVerifierOptions {
   issuer: string;
@@ -13,26 +16,14 @@ export interface OidcTokenVerifierOptions {
   clockToleranceSeconds?: number;
   /** Deadline of one discovery or JWKS fetch. */
   fetchTimeoutMs?: number;
-  /** How soon an unknown `kid` may trigger another JWKS fetch, so a rotated key works within it. */
+  /**
+   * How old the known signing keys may be before a request waits for a fresh JWKS (so a removed
+   * key stops working within it), and the least time between two fetches (an unknown `kid` waits
+   * for the next one).
+   */
   jwksCooldownMs?: number;
   jwksCacheMaxAgeMs?: number;
   logger?: Logger;
-}
-
-/**
- * The issuer could not be asked (discovery or JWKS unreachable, or misconfigured). Not a 401:
- * the caller's token may be fine, so this is SERVICE_UNAVAILABLE (`dependency: issuer`); the
- * client sees a generic message, the log gets `detail` and the cause.
- */
-export class TokenIssuerUnavailableError extends ServiceUnavailableError {
-  constructor(
-    readonly detail: string,
-    options?: { cause?: unknown },
-  ) {
-    super('issuer', 'The token issuer is unavailable; try again shortly');
-    this.name = 'TokenIssuerUnavailableError';
-    if (options?.cause !== undefined) this.cause = options.cause;
-  }
 }
 
 // RFC 6750 b64token; the scheme is case-insensitive (RFC 9110 §11.1).
@@ -52,7 +43,7 @@ export class OidcTokenVerifier {
   private readonly jwksCacheMaxAgeMs: number;
   private readonly logger: Logger | undefined;
   /** Discovery result; dropped again when it fails so that the next request retries. */
-  private keySet: Promise<JWTVerifyGetKey> | undefined;
+  private keySet: Promise<IssuerKeySet> | undefined;
   private readonly verifiedTokens = new VerifiedTokenCache<Caller>();
 
   constructor(options: OidcTokenVerifierOptions) {
@@ -69,7 +60,10 @@ export class OidcTokenVerifier {
   async verify(authorizationHeader: string | undefined): Promise<Caller> {
     try {
       const token = bearerToken(authorizationHeader);
-      return this.verifiedTokens.get(token) ?? this.verifiedTokens.remember(token, await this.verifyToken(token));
+      const keys = await this.getKeySet();
+      // A fresh set forgets the tokens of keys that left it, before the cache is asked.
+      await keys.keepCurrent();
+      return this.verifiedTokens.get(token) ?? (await this.verifyToken(token, keys));
     } catch (error) {
       if (error instanceof TokenIssuerUnavailableError) {
         this.logger?.warn({ dependency: 'issuer', detail: error.detail, err: error.cause }, 'token issuer unavailable');
@@ -78,24 +72,23 @@ export class OidcTokenVerifier {
     }
   }
 
-  private async verifyToken(token: string): Promise<Caller> {
-    const getKey = await this.getKeySet();
-    let payload: JWTPayload;
+  private async verifyToken(token: string, keys: IssuerKeySet): Promise<Caller> {
+    let verified: Awaited<ReturnType<typeof jwtVerify>>;
     try {
-      ({ payload } = await jwtVerify(token, getKey, {
+      verified = await jwtVerify(token, keys.getKey, {
         algorithms: this.algorithms,
         issuer: this.issuer,
         audience: this.audience,
         clockTolerance: this.clockTolerance,
         requiredClaims: ['sub', 'exp'],
-      }));
+      });
     } catch (error) {
       throw classifyJoseError(error);
     }
-    return callerFromClaims(payload);
+    return this.verifiedTokens.remember(token, verified.protectedHeader.kid, callerFromClaims(verified.payload));
   }
 
-  private getKeySet(): Promise<JWTVerifyGetKey> {
+  private getKeySet(): Promise<IssuerKeySet> {
     if (!this.keySet) {
       const pending = this.discoverKeySet();
       this.keySet = pending;
@@ -106,7 +99,7 @@ export class OidcTokenVerifier {
     return this.keySet;
   }
 
-  private async discoverKeySet(): Promise<JWTVerifyGetKey> {
+  private async discoverKeySet(): Promise<IssuerKeySet> {
     const url = `${this.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
     let metadata: unknown;
     try {
@@ -129,11 +122,14 @@ export class OidcTokenVerifier {
     if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri) || !allowed.includes(new URL(jwksUri).protocol)) {
       throw new TokenIssuerUnavailableError(`OIDC discovery at ${url} has no usable jwks_uri`);
     }
-    // A remote set refetches on an unknown `kid` (after the cooldown), so key rotation needs no restart.
-    return createRemoteJWKSet(new URL(jwksUri), {
-      cooldownDuration: this.jwksCooldownMs,
-      cacheMaxAge: this.jwksCacheMaxAgeMs,
-      timeoutDuration: this.fetchTimeoutMs,
+    // The set refetches when it is older than the cooldown and on an unknown `kid`, so key rotation
+    // and removal need no restart.
+    return new IssuerKeySet({
+      jwksUri: new URL(jwksUri),
+      cooldownMs: this.jwksCooldownMs,
+      maxAgeMs: this.jwksCacheMaxAgeMs,
+      fetchTimeoutMs: this.fetchTimeoutMs,
+      onKeysRemoved: (kids) => this.verifiedTokens.forgetKeys(kids),
     });
   }
 }
@@ -147,6 +143,7 @@ function bearerToken(header: string | undefined): string {
 
 /** Token problems become a 401 with a fixed message; the token itself is never echoed. */
 function classifyJoseError(error: unknown): Error {
+  if (error instanceof TokenIssuerUnavailableError) return error;
   if (error instanceof errors.JOSEError && !ISSUER_SIDE_JOSE_CODES.has(error.code)) {
     return new UnauthenticatedError(unauthenticatedMessage(error.code));
   }
