@@ -1,7 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
+import { CLEAN_CASES } from '../src/modules/secrets/__fixtures__/clean-flows';
 import { fake } from '../src/modules/secrets/__fixtures__/fake-secrets';
+import { PLANTED_CASES } from '../src/modules/secrets/__fixtures__/planted-secrets';
+import { packageIdDigest } from '../src/modules/secrets/publish-refusal';
+import type { SecretFinding, SecretScanInput } from '../src/modules/secrets/secret-guard';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 /**
@@ -126,5 +130,91 @@ describe('publishing a flow that holds credentials', () => {
     const res = await t.gql(await t.token({ tenant }), PUBLISH, { input: { packageId: 'clean', name: 'Clean', version: '1.0.0', content: clean } });
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data?.publishCatalogPackage).toEqual({ packageId: 'clean', version: '1.0.0' });
+  });
+});
+
+/** The publish request of a corpus case, in GraphQL's field names. */
+function publishInputOf(input: SecretScanInput, index: number) {
+  return {
+    packageId: input.packageId ?? `corpus-${index}`,
+    name: input.name ?? 'Corpus case',
+    version: '1.0.0',
+    content: input.flow,
+    ...(input.tags && { tags: input.tags }),
+    ...(input.readme != null && { readme: input.readme }),
+    ...(input.description != null && { description: input.description }),
+    ...(input.changelog != null && { changelog: input.changelog }),
+  };
+}
+
+function restBodyOf(input: ReturnType<typeof publishInputOf>) {
+  const { packageId, ...rest } = input;
+  return { package_id: packageId, ...rest };
+}
+
+/** The string a finding refuses: a publish text, a tag, or the flow's value or key at the path. */
+function refusedValue(input: SecretScanInput, path: string): string {
+  const [field, ...rest] = path.split('/').slice(1);
+  if (field === 'tags') return input.tags![Number(rest[0])]!;
+  if (field !== undefined && ['packageId', 'name', 'readme', 'description', 'changelog'].includes(field) && rest.length === 0) {
+    return input[field as 'packageId']!;
+  }
+  let node: unknown = input.flow;
+  for (const segment of path.split('/').slice(1)) {
+    const container = node as Record<string, unknown>;
+    const keyIndex = /^#key(\d+)$/.exec(segment);
+    const name = keyIndex ? Object.keys(container)[Number(keyIndex[1])]! : segment.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (keyIndex && segment === path.split('/').at(-1)) return name;
+    node = container[name];
+  }
+  return node as string;
+}
+
+/**
+ * No 12-character stretch of the credential-looking runs of any refused value (letters and digits
+ * together, as keys, tokens and passwords are) is in `text`. The surrounding words (`Bearer`,
+ * `application/json`) are not the secret, and the test logger records the caller's own token.
+ */
+function expectNoneOf(values: readonly string[], text: string, where: string): void {
+  for (const value of values) {
+    for (const run of value.match(/[A-Za-z0-9_+/=%$-]{12,}/g) ?? []) {
+      if (!/\d/.test(run) || !/[A-Za-z]/.test(run)) continue;
+      for (let start = 0; start + 12 <= run.length; start++) {
+        const part = run.slice(start, start + 12);
+        if (text.includes(part)) throw new Error(`${where} holds part of a refused value: ${JSON.stringify(part)}`);
+      }
+    }
+  }
+}
+
+describe('the whole corpus through both edges', () => {
+  it.each(PLANTED_CASES.map((c, i) => [c.name, c, i] as const))('refused with its paths and rules: %s', async (_name, { input, expected }, index) => {
+    const values = expected.map(({ path }) => refusedValue(input, path));
+    const tenant = uniqueTenant();
+    const token = await t.token({ tenant });
+    const publish = publishInputOf(input, index);
+    const firstLine = logLines.length;
+    const gql = await t.gql(token, PUBLISH, { input: publish });
+    expect(gql.body.errors?.[0]?.extensions).toMatchObject({ code: 'FLOW_CONTAINS_SECRETS' });
+    expect((gql.body.errors![0]!.extensions as { problems: SecretFinding[] }).problems).toEqual(expected);
+    const rest = await restPublish(token, restBodyOf(publish));
+    expect(rest.status).toBe(422);
+    expect(JSON.parse(rest.text).problems).toEqual(expected);
+    expectNoneOf(values, JSON.stringify(gql.body), 'the GraphQL answer');
+    expectNoneOf(values, rest.text, 'the REST answer');
+    const logs = logLines.slice(firstLine).join('');
+    const refusals = logLines.slice(firstLine).filter((line) => line.includes('publish refused'));
+    expect(refusals).toHaveLength(2);
+    for (const line of refusals) expect(JSON.parse(line)).toMatchObject({ level: 30, packageIdSha256: packageIdDigest(publish.packageId), findings: expected });
+    expectNoneOf(values, logs, 'the log');
+    if (input.packageId) expect(logs).not.toContain(input.packageId);
+  });
+
+  it.each(CLEAN_CASES.map((c, i) => [c.name, c, i] as const))('published: %s', async (_name, { input }, index) => {
+    const tenant = uniqueTenant();
+    const publish = publishInputOf(input, index);
+    const res = await t.gql(await t.token({ tenant }), PUBLISH, { input: publish });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data?.publishCatalogPackage).toEqual({ packageId: publish.packageId, version: '1.0.0' });
   });
 });

@@ -41,13 +41,22 @@ export function embeddedTexts(text: string, depth = 0): EmbeddedText[] {
   return found;
 }
 
+// Only the words holding escapes are decoded: a long readme with one `%20` is not scanned twice.
+// The lookbehind starts a match only where a word starts, so the search stays linear.
+const URL_ENCODED_WORD = /(?<!\S)\S*%[0-9A-Fa-f]{2}\S*/g;
+
 function urlDecoded(text: string): string | undefined {
   if (!PERCENT_ESCAPE.test(text)) return undefined;
+  const words = [...text.matchAll(URL_ENCODED_WORD)].map(([word]) => decodedWord(word)).filter((word) => word !== undefined);
+  return words.length > 0 ? words.join('\n') : undefined;
+}
+
+function decodedWord(word: string): string | undefined {
   try {
-    return decodeURIComponent(text);
+    return decodeURIComponent(word);
   } catch {
     // A lone `%` or a broken sequence elsewhere: decode the escapes that are valid on their own.
-    return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    return word.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
       try {
         return decodeURIComponent(run);
       } catch {
