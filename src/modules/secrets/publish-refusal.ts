@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FlowContainsSecretsError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
-import { metrics } from '../../infra/metrics/metrics';
 import type { SecretGuard, SecretScanInput } from './secret-guard';
 
 /**
@@ -14,12 +13,12 @@ export function packageIdDigest(packageId: string): string {
 
 /**
  * Scans what a publish would share and refuses it with FLOW_CONTAINS_SECRETS when anything holds a
- * credential; the refusal is logged at info (a client's mistake) with the findings' paths and rules only.
+ * credential; the refusal is logged at info (a client's mistake) with the findings' paths and rules only
+ * (it is counted with the publish's outcome, `outcome-metrics.ts`).
  */
 export async function assertPublishHoldsNoSecrets(guard: SecretGuard, logger: Logger, tenantId: string, input: SecretScanInput & { packageId: string }): Promise<void> {
   const findings = await guard.scan(input);
   if (findings.length === 0) return;
-  metrics.secretGuardRefusals.inc();
   logger.info({ tenantId, packageIdSha256: packageIdDigest(input.packageId), findings }, 'publish refused: it holds credentials');
   throw new FlowContainsSecretsError(findings);
 }
