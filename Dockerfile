@@ -28,6 +28,9 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+# The migration job (npm run migrate outside the image): `node dist/scripts/migrate.js`, with the
+# serving containers on MIGRATE=false. It imports from dist/src only.
+COPY --from=build /app/dist/scripts/migrate.js /app/dist/scripts/migrate.js.map ./dist/scripts/
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 4001

@@ -183,6 +183,14 @@ describe('Dockerfile', () => {
     expect(lines.indexOf('USER node')).toBeGreaterThan(lines.findIndex((line) => line.startsWith('FROM node:24-slim AS runtime')));
   });
 
+  it('carries the migration job that npm run migrate runs, built from scripts/migrate.ts', () => {
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.migrate).toMatch(/node dist\/scripts\/migrate\.js$/);
+    expect(existsSync(path.join(ROOT, 'scripts', 'migrate.ts'))).toBe(true);
+    const runtime = lines.slice(lines.findIndex((line) => line.startsWith('FROM node:24-slim AS runtime')));
+    expect(runtime).toContain('COPY --from=build /app/dist/scripts/migrate.js /app/dist/scripts/migrate.js.map ./dist/scripts/');
+  });
+
   it('keeps local state and dependencies out of the build context', () => {
     const ignored = read('.dockerignore').split('\n');
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.data', '.git', '.env']));
