@@ -243,6 +243,35 @@ describe('catalogPackageDiff', () => {
   });
 });
 
+describe('catalogPackageDiff of a withdrawn version', () => {
+  it('is VERSION_WITHDRAWN (REST-style 410) for a member; its author and admins get the diff', async () => {
+    const who = await people();
+    await publish(who.author, 'pulled', '1.0.0');
+    await publish(who.author, 'pulled', '1.1.0', { content: flowOfTypes(['start', 'llm']) });
+    await publish(who.author, 'pulled', '1.2.0');
+    expect(codeOf(await changeStatus(who.author, 'withdraw', 'pulled', '1.1.0'))).toBe('OK');
+    const diff = (token: string, from: string, to: string) =>
+      t.gql(token, 'query($p: String!, $f: String!, $to: String!, $t: ID) { catalogPackageDiff(packageId: $p, from: $f, to: $to, tenantId: $t) { from to nodesAdded } }', {
+        p: 'pulled', f: from, to, t: who.tenant,
+      });
+
+    for (const [from, to] of [['1.0.0', '1.1.0'], ['1.1.0', '1.2.0'], ['1.1.0', '1.1.0']]) {
+      const refused = await diff(who.member, from!, to!);
+      expect(refused.body.errors?.[0]?.extensions?.code).toBe('VERSION_WITHDRAWN');
+      expect(refused.body.errors?.[0]?.message).toMatch(/1\.1\.0 of pulled was withdrawn: because withdraw/);
+      expect(refused.body.data).toBeNull();
+    }
+    // Versions that are not withdrawn still compare for everyone who sees the package.
+    expect((await diff(who.member, '1.0.0', '1.2.0')).body.data?.catalogPackageDiff).toMatchObject({ from: '1.0.0', to: '1.2.0' });
+    for (const token of [who.author, who.tenantAdmin, who.superAdmin]) {
+      expect((await diff(token, '1.0.0', '1.1.0')).body.data?.catalogPackageDiff).toEqual({ from: '1.0.0', to: '1.1.0', nodesAdded: [expect.objectContaining({ id: 'node-1' })] });
+    }
+    // Restored, it is served again.
+    expect(codeOf(await changeStatus(who.author, 'restore', 'pulled', '1.1.0'))).toBe('OK');
+    expect(codeOf(await diff(who.member, '1.0.0', '1.1.0'))).toBe('OK');
+  });
+});
+
 describe('install', () => {
   it('returns the lineage on both edges, says why a deprecated version is, refuses a withdrawn one (REST 410), counts per version', async () => {
     const who = await people();

@@ -91,7 +91,7 @@ export class CatalogPackageResolver {
   }
 
   @Query(() => CatalogFlowDiffType, {
-    description: withErrors('What changed between two versions of a package, read from their checked archives', ['NOT_FOUND', 'FORBIDDEN']),
+    description: withErrors('What changed between two versions of a package, read from their checked archives; a withdrawn version only for its author and admins', ['BAD_USER_INPUT', 'NOT_FOUND', 'VERSION_WITHDRAWN', 'FORBIDDEN']),
   })
   catalogPackageDiff(
     @Ctx() ctx: GraphQLContext,
@@ -171,7 +171,7 @@ export class CatalogPackageResolver {
   }
 
   @Mutation(() => Boolean, {
-    description: withErrors('Deletes a package and its versions (true when done): the author, tenant admins and super admins', ['NOT_FOUND', 'FORBIDDEN']),
+    description: withErrors('Deletes a package and its versions (true when done): the author, tenant admins and super admins', ['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN']),
   })
   async deleteCatalogPackage(
     @Ctx() ctx: GraphQLContext,
