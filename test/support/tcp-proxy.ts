@@ -6,7 +6,9 @@ import net from 'node:net';
  * - `blackhole`: connections are accepted and nothing is ever answered (a stalled server or a
  *   network partition); bytes sent meanwhile are dropped, and so are the connections held;
  * - `refuse`: nothing listens on the port (a server that is down).
- * `cut()` destroys every connection in flight (a reset). The port stays the same throughout.
+ * `cut()` destroys every connection in flight (a reset). `setLatency(ms)` delays every chunk, both
+ * ways, by that much on connections opened from then on (a slow link; `cut()` to apply it to all).
+ * The port stays the same throughout.
  */
 export interface TcpProxy {
   port: number;
@@ -15,6 +17,7 @@ export interface TcpProxy {
   mode: ProxyMode;
   setMode(mode: ProxyMode): Promise<void>;
   cut(): void;
+  setLatency(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -23,6 +26,18 @@ export type ProxyMode = 'pass' | 'blackhole' | 'refuse';
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let mode: ProxyMode = 'pass';
+  let latencyMs = 0;
+  /** Like `pipe`, with every chunk held back `delayMs`, in order (none overtakes an earlier one). */
+  const delayed = (from: net.Socket, to: net.Socket, delayMs: number) => {
+    let lastAt = 0;
+    from.on('data', (chunk: Buffer) => {
+      const now = Date.now();
+      lastAt = Math.max(now + delayMs, lastAt);
+      setTimeout(() => {
+        if (!to.destroyed) to.write(chunk);
+      }, lastAt - now);
+    });
+  };
 
   const track = (socket: net.Socket) => {
     sockets.add(socket);
@@ -38,8 +53,13 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     }
     const upstream = net.connect(targetPort, targetHost);
     track(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    if (latencyMs > 0) {
+      delayed(client, upstream, latencyMs);
+      delayed(upstream, client, latencyMs);
+    } else {
+      client.pipe(upstream);
+      upstream.pipe(client);
+    }
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   };
@@ -68,6 +88,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       mode = next;
     },
     cut: () => destroyAll(sockets),
+    setLatency: (ms) => {
+      latencyMs = ms;
+    },
     close: () => closeServer(server, sockets),
   };
   return proxy;

@@ -67,6 +67,14 @@ export class PublishReservationRepository {
     return rows.length === 1;
   }
 
+  /** What the slot's holder planned, once it has planned it (in the transaction that took the slot). */
+  async record(em: Em, reservation: Reservation): Promise<void> {
+    await em.execute(
+      `update catalog_publish_reservation set version = ?, size_bytes = ?, new_package = ? where tenant_id = ? and package_id = ? and token = ?::uuid`,
+      [reservation.version, reservation.sizeBytes, reservation.newPackage, reservation.tenantId, reservation.packageId, reservation.token],
+    );
+  }
+
   /** Pushes the expiry on while the upload runs; false when the reservation is no longer this attempt's. */
   async renew(em: Em, key: ReservationKey, token: string, ttlMs: number): Promise<boolean> {
     const rows = await em.execute<unknown[]>(

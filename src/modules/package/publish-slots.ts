@@ -60,9 +60,15 @@ export class PublishSlots {
           const held = await this.reservations.lock(em, key);
           if (held === 'live') throw new SlotBusy();
           if (held === 'expired') await this.reapLocked(em, key);
+          // The slot first, then the plan: the package row read after taking it includes every
+          // publish that held it before (read committed: a later statement sees their commits).
+          const token = randomUUID();
+          if (!(await this.reservations.insert(em, { ...key, token, version: '', sizeBytes: 0, newPackage: false }, this.options.ttlMs))) {
+            throw new SlotBusy();
+          }
           const planned = await plan(em);
-          const reservation: Reservation = { ...key, token: randomUUID(), version: planned.version, sizeBytes: planned.sizeBytes, newPackage: planned.newPackage };
-          if (!(await this.reservations.insert(em, reservation, this.options.ttlMs))) throw new SlotBusy();
+          const reservation: Reservation = { ...key, token, version: planned.version, sizeBytes: planned.sizeBytes, newPackage: planned.newPackage };
+          await this.reservations.record(em, reservation);
           return { reservation, planned };
         });
       } catch (error) {
