@@ -101,8 +101,8 @@ describe('answer size', () => {
     expect(catalogSql(t.sqlLog)).toHaveLength(1);
   });
 
-  it('counts the inputs of catalogUpdates in the cost (not 5 whatever their number)', async () => {
-    const installed = Array.from({ length: 500 }, () => ({ packageId: 'many', version: '1.0.0' }));
+  it('counts the distinct inputs of catalogUpdates in the cost (not 5 whatever their number)', async () => {
+    const installed = Array.from({ length: 500 }, (_, i) => ({ packageId: `p${i}`, version: '1.0.0' }));
     t.sqlLog.length = 0;
     const response = await t.gql(token, UPDATES('newerVersions(first: 100) { version sha256 }'), { installed });
     expect(codeOf(response)).toBe('COST_LIMIT_EXCEEDED');

@@ -23,7 +23,7 @@ import { LIMITS } from '../modules/package/package.validation';
  * The cost of one operation, counted before it runs (docs/API.md, "Limits"): every field costs
  * its weight once per object it is resolved on, and a list multiplies what is below it by how
  * many items it is expected to hold: `first` (default 20; `newerVersions` 10), the number of
- * `_entities` representations or `catalogUpdates` inputs, or 5 for a list without `first` (a
+ * distinct `_entities` representations or `catalogUpdates` inputs, or 5 for a list without `first` (a
  * flow's packages). The same walk bounds the answer's size (FIELD_MAX_BYTES). Fields that carry large payloads
  * weigh more. Five aliased `catalogPackages(first: 100) { … readme versions(first: 100) … }` cost
  * about 150,000; a playground page of 20 packages with their first 5 versions about 600.
@@ -190,7 +190,9 @@ function listSize(walk: Walk, field: GraphQLField<unknown, unknown>, node: Param
   const inputs = ONE_ITEM_PER_INPUT[field.name];
   if (inputs !== undefined) {
     const list = args[inputs];
-    return Array.isArray(list) ? Math.max(list.length, 1) : 1;
+    // Identical inputs are answered from the same rows: each distinct one counts (the size of
+    // the answer is still held by the statement's changelog budget and the size backstop).
+    return Array.isArray(list) ? Math.max(new Set(list.map((item) => JSON.stringify(item))).size, 1) : 1;
   }
   // Lists inside a connection (`edges`) are already counted by its `first`.
   if (field.name === 'edges') return 1;

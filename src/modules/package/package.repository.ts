@@ -258,7 +258,8 @@ export class PackageRepository {
    * versions of its package the caller sees that `shapeUpdate` needs, and no more: the installed
    * one, the default one, the highest installable one and the `read.newer` highest versions
    * offered above the installed one (at least one, so `updateAvailable` holds), or null when the
-   * package is unknown or invisible. `sortKey` is `versionSortKey(version)` of each input; a key
+   * package is unknown or invisible. `sortKey` is `versionSortKey(version)` of each input,
+   * `copies` how many identical inputs it stands for (the changelog budget counts each); a key
    * ending in `~` is a release (a copy at a release is offered releases only).
    * Changelogs are read only when `read.changelogs`, and then only when all of them together
    * stay within `read.changelogBytes` (measured in the database from their stored lengths, before
@@ -267,7 +268,7 @@ export class PackageRepository {
   async findVersionsForUpdates(
     em: Em,
     caller: Caller,
-    installed: readonly { tenantId: string; packageId: string; version: string; sortKey: string }[],
+    installed: readonly { tenantId: string; packageId: string; version: string; sortKey: string; copies: number }[],
     read: UpdateRead,
   ): Promise<{ versions: (VersionRecord[] | null)[]; changelogBytes: number }> {
     if (installed.length === 0) return { versions: [], changelogBytes: 0 };
@@ -278,9 +279,9 @@ export class PackageRepository {
       : 'null::text as changelog';
     const rows = await em.execute<Record<string, unknown>[]>(
       `with copy as (
-         select * from unnest(?::text[], ?::text[], ?::text[], ?::text[]) with ordinality as i(tenant_id, package_id, version, sort_key, ord)
+         select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[]) with ordinality as i(tenant_id, package_id, version, sort_key, copies, ord)
        ), picked as (
-         select c.ord, p.id as package_uuid, w.id as version_id
+         select c.ord, c.copies, p.id as package_uuid, w.id as version_id
          from copy c
          left join catalog_package p on p.tenant_id = c.tenant_id and p.package_id = c.package_id and ${visible.sql}
          left join lateral (
@@ -293,7 +294,7 @@ export class PackageRepository {
              order by w.version_sort collate "C" desc limit ?)
          ) w on true
        ), budget as (
-         select coalesce(sum(octet_length(x.changelog)), 0)::bigint as bytes from picked join catalog_package_version x on x.id = picked.version_id
+         select coalesce(sum(octet_length(x.changelog)::bigint * picked.copies), 0)::bigint as bytes from picked join catalog_package_version x on x.id = picked.version_id
        )
        select picked.ord, picked.package_uuid, ${read.changelogs ? '(select bytes from budget)' : '0'} as changelog_bytes, ${VERSION_COLUMNS_BUT_CHANGELOG}, ${changelog}
        from picked left join catalog_package_version v on v.id = picked.version_id
@@ -303,6 +304,7 @@ export class PackageRepository {
         toPgTextArray(installed.map((copy) => copy.packageId)),
         toPgTextArray(installed.map((copy) => copy.version)),
         toPgTextArray(installed.map((copy) => copy.sortKey)),
+        toPgTextArray(installed.map((copy) => String(copy.copies))),
         ...visible.params,
         Math.max(read.newer, 1),
         ...(read.changelogs ? [read.changelogBytes] : []),

@@ -51,14 +51,22 @@ export async function checkUpdates(
   }));
   // A package id that is not a slug names no package: it answers as an unknown one and never
   // reaches SQL (it may hold a NUL, which would fail the whole statement).
-  const asked = copies.filter((copy) => packageIdSchema.safeParse(copy.packageId).success);
+  // Identical copies are asked once, with how many there are (the changelog budget counts each).
+  const keyOf = (copy: (typeof copies)[number]) => JSON.stringify([copy.tenantId, copy.packageId, copy.version]);
+  const distinct = new Map<string, (typeof copies)[number] & { copies: number }>();
+  for (const copy of copies.filter((each) => packageIdSchema.safeParse(each.packageId).success)) {
+    const seen = distinct.get(keyOf(copy));
+    if (seen) seen.copies += 1;
+    else distinct.set(keyOf(copy), { ...copy, copies: 1 });
+  }
+  const asked = [...distinct.values()];
   const newer = Math.min(Math.max(selection.newerVersions, 0), MAX_NEWER_VERSIONS);
   const read = { newer, changelogs: selection.changelogs && newer > 0, changelogBytes: maxResponseBytes };
   const found = await db.run((em) => packages.findVersionsForUpdates(em, caller, asked, read));
   if (found.changelogBytes > maxResponseBytes) throw new ResponseTooLargeError(found.changelogBytes, maxResponseBytes);
-  const versionsOf = new Map(asked.map((copy, index) => [copy, found.versions[index] ?? null]));
+  const versionsOf = new Map(asked.map((copy, index) => [keyOf(copy), found.versions[index] ?? null]));
   return installed.map((copy, index) => {
-    const answer = shapeUpdate({ packageId: copy.packageId, installedVersion: copy.version }, versionsOf.get(copies[index]!) ?? null);
+    const answer = shapeUpdate({ packageId: copy.packageId, installedVersion: copy.version }, versionsOf.get(keyOf(copies[index]!)) ?? null);
     return { ...answer, newerVersions: answer.newerVersions.slice(0, newer) };
   });
 }

@@ -1,0 +1,172 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { findFreePort, type EmbeddedAzurite } from '../src/infra/blob/embedded-azurite';
+import { startTestAzurite, uniqueContainerName } from './support/azurite';
+import { CHANGELOG_MAX_BYTES, README_MAX_BYTES, wordsOfBytes } from './support/big-content';
+import { createTestDatabase, type TestDatabase } from './support/database';
+import { flowContent } from './support/flows';
+import { startTestIssuer, type TestIssuer } from './support/oidc-issuer';
+
+/**
+ * The amplification reproductions of "Trust, round two" against the built service with the
+ * image's heap (`--max-old-space-size=192`, as the Dockerfile) and the default MAX_RESPONSE_BYTES
+ * (8 MiB): a package with 100 versions, each with a 64 KiB changelog, checked for updates by 20
+ * and 500 copies selecting only `updateAvailable` (this killed the process before), by 20 copies
+ * selecting `newerVersions { changelog }`, and lists selecting readmes of 256 KiB. Every answer
+ * comes quickly, the process lives, and its heap (its own /metrics) stays under HEAP_BOUND.
+ */
+jest.setTimeout(600_000);
+
+const ROOT = path.resolve(__dirname, '..');
+const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
+const MIB = 1_048_576;
+const MAX_RESPONSE_BYTES = 8 * MIB;
+/** The heap used (nodejs_heap_size_used_bytes) may not pass this during any of the requests. */
+const HEAP_BOUND = 150 * MIB;
+const PUBLISH = 'mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { version } }';
+const UPDATES = (selection: string) => `query($installed: [CatalogInstalledInput!]!) { catalogUpdates(installed: $installed) { ${selection} } }`;
+const UNLIMITED = Object.fromEntries(
+  ['RATE_LIMIT_TENANT_READS_PER_MINUTE', 'RATE_LIMIT_TENANT_WRITES_PER_MINUTE', 'RATE_LIMIT_CALLER_READS_PER_MINUTE', 'RATE_LIMIT_CALLER_WRITES_PER_MINUTE'].map((name) => [name, '1000000']),
+);
+
+interface Answer {
+  status: number;
+  bytes: number;
+  ms: number;
+  body: { data?: any; errors?: { extensions?: Record<string, unknown> }[] };
+}
+
+describe('answer size, on the built service with the image heap', () => {
+  let issuer: TestIssuer;
+  let azurite: EmbeddedAzurite;
+  let database: TestDatabase | null = null;
+  let dataDir: string;
+  let child: ChildProcess;
+  let url: string;
+  let metricsUrl: string;
+  let token: string;
+  let stderr = '';
+
+  const gql = async (query: string, variables: Record<string, unknown> = {}, bearer = token): Promise<Answer> => {
+    const started = performance.now();
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const text = await response.text();
+    return { status: response.status, bytes: Buffer.byteLength(text), ms: performance.now() - started, body: JSON.parse(text) };
+  };
+
+  /** The largest heap in use that /metrics reported while `work` ran. */
+  const peakHeapDuring = async <T>(work: () => Promise<T>): Promise<{ result: T; peakHeap: number }> => {
+    let peakHeap = 0;
+    let done = false;
+    const sample = async () => {
+      while (!done) {
+        const text = await fetch(metricsUrl).then((r) => r.text(), () => '');
+        const used = /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(text);
+        if (used) peakHeap = Math.max(peakHeap, Number(used[1]));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    const sampling = sample();
+    try {
+      return { result: await work(), peakHeap };
+    } finally {
+      done = true;
+      await sampling;
+    }
+  };
+
+  beforeAll(async () => {
+    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    [issuer, azurite] = await Promise.all([startTestIssuer(), startTestAzurite()]);
+    dataDir = mkdtempSync(path.join(tmpdir(), 'answer-size-'));
+    if (process.env.TEST_DATABASE_URL) database = await createTestDatabase();
+    const port = await findFreePort();
+    let metricsPort = await findFreePort();
+    while (metricsPort === port) metricsPort = await findFreePort();
+    child = spawn(process.execPath, ['--max-old-space-size=192', MAIN], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH, NODE_ENV: 'development', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', METRICS_PORT: String(metricsPort),
+        DATA_DIR: dataDir, AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, CATALOG_BLOB_CONTAINER: uniqueContainerName('size'),
+        OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience, ...(database ? { DATABASE_URL: database.url! } : {}), ...UNLIMITED,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    url = `http://127.0.0.1:${port}`;
+    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    const deadline = Date.now() + 120_000;
+    while (!(await fetch(`${url}/readyz`).then((r) => r.ok, () => false))) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the catalog did not start (exit ${child.exitCode}):\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    token = await issuer.tokenFor({ tenant: 'size', user: 'alice', scopes: 'scaicore:view scaicore:manage' });
+    const publish = async (input: Record<string, unknown>) => {
+      const answer = await gql(PUBLISH, { input: { name: 'P', content: flowContent(), ...input } });
+      expect(answer.body.errors).toBeUndefined();
+    };
+    for (let patch = 1; patch <= 100; patch += 1) {
+      await publish({ packageId: 'changes', version: `0.0.${patch}`, changelog: wordsOfBytes(CHANGELOG_MAX_BYTES, String(patch)) });
+    }
+    for (let i = 0; i < 20; i += 1) await publish({ packageId: `readme-${i}`, version: '1.0.0', readme: wordsOfBytes(README_MAX_BYTES, String(i)) });
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await database?.drop();
+    await azurite?.stop();
+    await issuer?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const alive = async () => expect(await fetch(`${url}/readyz`).then((r) => r.status)).toBe(200);
+
+  it.each([20, 500])('answers %i copies selecting only updateAvailable quickly, and lives (the OOM reproduction)', async (copies) => {
+    const installed = Array.from({ length: copies }, () => ({ packageId: 'changes', version: '0.0.1' }));
+    const { result, peakHeap } = await peakHeapDuring(() => gql(UPDATES('updateAvailable'), { installed }));
+    console.log(`${copies} copies, updateAvailable: ${result.status}, ${result.bytes} bytes in ${result.ms.toFixed(0)} ms; peak heap ${(peakHeap / MIB).toFixed(1)} MiB`);
+    expect(result.body.errors).toBeUndefined();
+    expect(result.body.data.catalogUpdates).toEqual(installed.map(() => ({ updateAvailable: true })));
+    expect(result.ms).toBeLessThan(5_000);
+    expect(peakHeap).toBeLessThan(HEAP_BOUND);
+    await alive();
+  });
+
+  it('refuses 20 copies selecting newerVersions { changelog } (12.8 MiB), answers them with first: 5 within the limit', async () => {
+    const installed = Array.from({ length: 20 }, () => ({ packageId: 'changes', version: '0.0.1' }));
+    const { result: refused, peakHeap } = await peakHeapDuring(() => gql(UPDATES('newerVersions { version changelog }'), { installed }));
+    expect(refused.body.errors?.[0]?.extensions?.['code']).toBe('RESPONSE_TOO_LARGE');
+    const { result: bounded, peakHeap: boundedHeap } = await peakHeapDuring(() => gql(UPDATES('newerVersions(first: 5) { version changelog }'), { installed }));
+    console.log(`20 copies, changelogs: refused in ${refused.ms.toFixed(0)} ms (peak heap ${(peakHeap / MIB).toFixed(1)} MiB); first: 5 answered ${bounded.bytes} bytes in ${bounded.ms.toFixed(0)} ms (peak heap ${(boundedHeap / MIB).toFixed(1)} MiB)`);
+    expect(bounded.body.errors).toBeUndefined();
+    expect(bounded.body.data.catalogUpdates[0].newerVersions).toHaveLength(5);
+    expect(bounded.bytes).toBeLessThanOrEqual(MAX_RESPONSE_BYTES);
+    expect(Math.max(peakHeap, boundedHeap)).toBeLessThan(HEAP_BOUND);
+    await alive();
+  });
+
+  it('refuses lists of readmes that could pass 8 MiB (five aliases, or first: 100), answers the default page within it', async () => {
+    const alias = (n: number) => `p${n}: catalogPackages { edges { node { readme } } }`;
+    const five = await gql(`{ ${[1, 2, 3, 4, 5].map(alias).join(' ')} }`);
+    expect(five.body.errors?.[0]?.extensions?.['code']).toBe('RESPONSE_TOO_LARGE');
+    const hundred = await gql('{ catalogPackages(first: 100) { edges { node { readme } } } }');
+    expect(hundred.body.errors?.[0]?.extensions?.['code']).toBe('RESPONSE_TOO_LARGE');
+    const { result: page, peakHeap } = await peakHeapDuring(() => gql('{ catalogPackages { edges { node { readme } } } }'));
+    console.log(`default page of readmes: ${page.bytes} bytes in ${page.ms.toFixed(0)} ms; peak heap ${(peakHeap / MIB).toFixed(1)} MiB`);
+    expect(page.body.errors).toBeUndefined();
+    expect(page.body.data.catalogPackages.edges).toHaveLength(20);
+    expect(page.bytes).toBeLessThanOrEqual(MAX_RESPONSE_BYTES);
+    expect(peakHeap).toBeLessThan(HEAP_BOUND);
+    await alive();
+  });
+});
