@@ -135,8 +135,11 @@ export type DatabaseConfig =
 
 export type BlobConfig = { container: string } & (
   | { kind: 'connection-string'; connectionString: string }
-  /** `location` null keeps blobs in memory (tests). */
-  | { kind: 'embedded-azurite'; location: string | null }
+  /**
+   * The embedded default: blobs as fsync'ed files under `directory`/`container`. Archives an
+   * earlier release kept in an embedded Azurite at `importAzuriteFrom` are copied in at start.
+   */
+  | { kind: 'files'; directory: string; importAzuriteFrom: string | null }
 );
 
 export type AuthConfig =
@@ -241,7 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
     blob: e.AZURE_STORAGE_CONNECTION_STRING
       ? { kind: 'connection-string', connectionString: e.AZURE_STORAGE_CONNECTION_STRING, container: e.CATALOG_BLOB_CONTAINER }
-      : { kind: 'embedded-azurite', location: path.join(dataDir, 'azurite'), container: e.CATALOG_BLOB_CONTAINER },
+      : { kind: 'files', directory: path.join(dataDir, 'blobs'), importAzuriteFrom: path.join(dataDir, 'azurite'), container: e.CATALOG_BLOB_CONTAINER },
     auth,
     flowsApiUrl: e.FLOWS_API_URL ?? null,
     routerSecret: e.ROUTER_SECRET ?? null,

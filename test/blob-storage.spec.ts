@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -228,13 +228,28 @@ describe('embedded Azurite', () => {
     expect(refused).toBe(true);
   });
 
-  it('createBlobStorage starts Azurite for embedded config and creates the container', async () => {
-    const handle = await createBlobStorage({ kind: 'embedded-azurite', location: null, container: 'catalog' }, logger);
+  it('createBlobStorage keeps the embedded default in files and imports an earlier embedded Azurite once', async () => {
+    // An earlier release's embedded default: archives in an Azurite under DATA_DIR/azurite.
+    const legacy = path.join(dir, 'azurite');
+    const bytes = Buffer.from('archive kept by an earlier release');
+    const earlier = await startEmbeddedAzurite({ location: legacy });
     try {
-      await expect(handle.storage.ping()).resolves.toBeUndefined();
+      const earlierStorage = new AzureBlobStorage(earlier.connectionString, 'catalog');
+      await earlierStorage.ensureContainer();
+      await earlierStorage.uploadIfAbsent('catalog/t1/p/v1.0.0.scaipkg', bytes, sha256(bytes));
     } finally {
-      await handle.stop();
+      await earlier.stop();
     }
+    const config = { kind: 'files', directory: path.join(dir, 'blobs'), importAzuriteFrom: legacy, container: 'catalog' } as const;
+    const handle = await createBlobStorage(config, logger);
+    await expect(handle.storage.ping()).resolves.toBeUndefined();
+    expect(await handle.storage.download('catalog/t1/p/v1.0.0.scaipkg')).toEqual(bytes);
+    await handle.stop();
+    // Imported once: the old directory is set aside, and the next start reads only the files.
+    await expect(stat(legacy)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await stat(`${legacy}.imported`)).isDirectory()).toBe(true);
+    const again = await createBlobStorage(config, logger);
+    expect(await again.storage.download('catalog/t1/p/v1.0.0.scaipkg')).toEqual(bytes);
   });
 
   it('createBlobStorage uses a connection string as given', async () => {

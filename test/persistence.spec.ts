@@ -9,7 +9,7 @@ import { request } from './support/graphql-client';
 
 /**
  * The embedded defaults (no DATABASE_URL, no AZURE_STORAGE_CONNECTION_STRING, no OIDC_ISSUER):
- * PGlite and Azurite on disk under DATA_DIR and the development issuer, built from the environment
+ * PGlite and fsync'ed blob files on disk under DATA_DIR and the development issuer, built from the environment
  * by `loadConfig` exactly as `npm start` does. Data and the signing key survive a restart.
  */
 
@@ -58,7 +58,7 @@ describe('embedded defaults across a restart', () => {
     // The development issuer's URL includes the port, so the restart must use the same one.
     const config = loadConfig({ DATA_DIR: dataDir, PORT: String(await findFreePort()), LOG_LEVEL: 'silent', METRICS_PORT: 'off' });
     expect(config.database).toEqual({ kind: 'pglite', dataDir: path.join(dataDir, 'pglite') });
-    expect(config.blob).toMatchObject({ kind: 'embedded-azurite', location: path.join(dataDir, 'azurite'), container: 'catalog' });
+    expect(config.blob).toMatchObject({ kind: 'files', directory: path.join(dataDir, 'blobs'), container: 'catalog' });
     expect(config.auth.kind).toBe('dev-issuer');
 
     // First run: publish twice.
@@ -88,7 +88,7 @@ describe('embedded defaults across a restart', () => {
     running = null;
 
     // Everything lives under DATA_DIR.
-    for (const dir of ['pglite', 'azurite', 'dev-issuer']) expect((await stat(path.join(dataDir, dir))).isDirectory()).toBe(true);
+    for (const dir of ['pglite', 'blobs', 'dev-issuer']) expect((await stat(path.join(dataDir, dir))).isDirectory()).toBe(true);
 
     // Second run, same DATA_DIR: the token minted before the restart still verifies.
     ({ app, base } = await listen(loadConfig({ DATA_DIR: dataDir, PORT: String(config.port), LOG_LEVEL: 'silent', METRICS_PORT: 'off' })));
@@ -149,7 +149,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       dataDir: path.resolve('.data'),
       database: { kind: 'pglite', dataDir: path.resolve('.data', 'pglite') },
-      blob: { kind: 'embedded-azurite', location: path.resolve('.data', 'azurite'), container: 'catalog' },
+      blob: { kind: 'files', directory: path.resolve('.data', 'blobs'), importAzuriteFrom: path.resolve('.data', 'azurite'), container: 'catalog' },
       auth: { kind: 'dev-issuer' },
       flowsApiUrl: null,
       routerSecret: null,

@@ -1,20 +1,22 @@
+import path from 'node:path';
 import type { Logger } from '../../common/logger';
 import type { BlobConfig } from '../../config';
-import { AzureBlobStorage, type AzureBlobStorageOptions } from './blob-storage';
-import { startEmbeddedAzurite } from './embedded-azurite';
+import { importEmbeddedAzurite } from './azurite-import';
+import { AzureBlobStorage, type AzureBlobStorageOptions, type BlobStorage } from './blob-storage';
+import { FileBlobStorage } from './file-blob-storage';
 
 export { AzureBlobStorage, BlobAlreadyExistsError, BlobNotFoundError, type BlobStorage } from './blob-storage';
-export { startEmbeddedAzurite, type EmbeddedAzurite } from './embedded-azurite';
+export { FileBlobStorage } from './file-blob-storage';
 
 export interface BlobStorageHandle {
-  storage: AzureBlobStorage;
-  /** Stops the embedded Azurite, if one was started; nothing to release otherwise. */
+  storage: BlobStorage;
+  /** Nothing to release today; kept so a future adapter with a process or pool can. */
   stop(): Promise<void>;
 }
 
 /**
- * The blob storage the config asks for, with its container created: the configured account, or
- * a supervised Azurite server started for this process (no AZURE_STORAGE_CONNECTION_STRING).
+ * The blob storage the config asks for, ready to use: the configured Azure account with its
+ * container created, or the embedded default's durable directory (no AZURE_STORAGE_CONNECTION_STRING).
  */
 export async function createBlobStorage(
   config: BlobConfig,
@@ -26,19 +28,8 @@ export async function createBlobStorage(
     await storage.ensureContainer();
     return { storage, stop: async () => {} };
   }
-  let storage: AzureBlobStorage | undefined;
-  const azurite = await startEmbeddedAzurite({
-    location: config.location,
-    logger,
-    // An in-memory Azurite comes back empty: the container must exist again before it is ready.
-    onRestarted: async () => storage?.ensureContainer(),
-  });
-  try {
-    storage = new AzureBlobStorage(azurite.connectionString, config.container, { logger, ...options });
-    await storage.ensureContainer();
-    return { storage, stop: () => azurite.stop() };
-  } catch (error) {
-    await azurite.stop();
-    throw error;
-  }
+  const storage = new FileBlobStorage(path.join(config.directory, config.container), logger);
+  await storage.open();
+  if (config.importAzuriteFrom) await importEmbeddedAzurite(config.importAzuriteFrom, config.container, storage, logger);
+  return { storage, stop: async () => {} };
 }
