@@ -3,7 +3,7 @@ import { flowContent } from './support/flows';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 /**
- * Blob storage failing for real behind a TCP proxy (black-holed, 150 ms slower, reset) while one
+ * Blob storage failing for real behind a TCP proxy (black-holed, 150 ms slower, 1 byte/s, reset) while one
  * tenant publishes 20 packages at once: no connection or lock is held across a blob call
  * (docs/ARCHITECTURE.md, "The publish sequence"), so another tenant's reads answer as fast as in
  * calm, publishes of different packages do not wait for each other's uploads, and everything
@@ -52,13 +52,14 @@ function expectOk<T>(outcome: Outcome<T>, what: string): void {
   expect({ what, ok: outcome.ok, error: outcome.ok ? null : `${outcome.code}: ${outcome.message}` }).toEqual({ what, ok: true, error: null });
 }
 
-/** One of each read of the other tenant: list, get, search, update check, usage. */
+/** One of each read of the other tenant: list, get, search, update check, usage, `_entities`. */
 const READS: ((token: string) => Promise<Outcome<unknown>>)[] = [
   (token) => ops.listPage(token, 20),
   (token) => ops.get(token, 'beta-tools'),
   (token) => ops.listPage(token, 20, null, { query: 'tools' }),
   (token) => ops.updates(token, [{ packageId: 'alpha-tools', version: '1.0.0' }, { packageId: 'gamma-tools', version: '1.0.0' }]),
   (token) => ops.usage(token),
+  (token) => ops.entities(token, [{ tenantId: readerTenant, packageId: 'alpha-tools' }, { tenantId: readerTenant, packageId: 'gamma-tools' }]),
 ];
 
 /** The reader's reads, round after round, until `work` settles (and at least `minRounds`): every latency. */
@@ -154,6 +155,21 @@ describe('blob storage failing while another tenant reads and one tenant publish
     blob.setLatency(0);
     blob.cut();
 
+    // 1 byte/s: blob storage answers, but never in time. Each publish gives up at its deadline,
+    // in parallel (not one after another), and reads do not notice.
+    blob.setBytesPerSecond(1);
+    blob.cut();
+    const trickleBurst = publishBurst('trickle');
+    const trickle = await readsDuring(trickleBurst);
+    const trickleResults = await trickleBurst;
+    for (const { value } of trickleResults) expect(value).toMatchObject({ ok: false, code: 'SERVICE_UNAVAILABLE' });
+    figures.trickleReadsP99 = p99(trickle);
+    figures.tricklePublishMaxMs = Math.max(...trickleResults.map((r) => r.ms));
+    expect(figures.tricklePublishMaxMs).toBeLessThan(BLOB_TIMEOUT_MS + 3_000);
+    expect(figures.trickleReadsP99).toBeLessThanOrEqual(readBound);
+    blob.setBytesPerSecond(null);
+    blob.cut();
+
     // Reset: connections cut every 50 ms under the burst; publishes succeed or answer 503, reads do not notice.
     const cutter = setInterval(() => blob.cut(), 50);
     const resetBurst = publishBurst('reset');
@@ -167,6 +183,7 @@ describe('blob storage failing while another tenant reads and one tenant publish
     // Passing again: every package that failed publishes, with the version it asked for.
     const failed = [
       ...holeResults.map((_, i) => `hole-${i}`),
+      ...trickleResults.map((_, i) => `trickle-${i}`),
       ...resetResults.flatMap((r, i) => (r.value.ok ? [] : [`reset-${i}`])),
     ];
     for (const packageId of failed) {
@@ -182,7 +199,7 @@ describe('blob storage failing while another tenant reads and one tenant publish
       'select v.blob_name from catalog_package_version v join catalog_package p on p.id = v.catalog_package_id where p.tenant_id = ?',
       [publisherTenant],
     );
-    expect(rows).toHaveLength(4 * BURST + 1);
+    expect(rows).toHaveLength(5 * BURST + 1);
     const blobs = new Set(await t.blobNames(`catalog/${publisherTenant}/`));
     for (const row of rows) expect(blobs).toContain(row.blob_name);
     expect(await sql('select * from catalog_publish_reservation')).toEqual([]);

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { Client } from 'pg';
 import type { EmbeddedAzurite } from '../src/infra/blob/embedded-azurite';
 import { startTestAzurite, uniqueContainerName } from './support/azurite';
-import { ROOT, sleep, startCatalog } from './support/catalog-process';
+import { buildOnce, sleep, startCatalog } from './support/catalog-process';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { flowContent } from './support/flows';
 import { startTestIssuer, type TestIssuer } from './support/oidc-issuer';
@@ -17,7 +16,7 @@ import { startTestIssuer, type TestIssuer } from './support/oidc-issuer';
  */
 jest.setTimeout(300_000);
 
-const CYCLES = 10;
+const CYCLES = Number(process.env.CRASH_ROUNDS ?? 10);
 const PACKAGES = ['crash-a', 'crash-b', 'crash-c', 'crash-d'];
 const PUBLISH = 'mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { version } }';
 const LATEST = 'query($p: String!) { catalogPackage(packageId: $p) { version } }';
@@ -37,7 +36,7 @@ describeOnPostgres('kill -9 during publishes', () => {
   const container = uniqueContainerName('crash');
 
   beforeAll(async () => {
-    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    await buildOnce();
     [issuer, azurite, database] = await Promise.all([startTestIssuer(), startTestAzurite(), createTestDatabase()]);
   });
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -122,12 +122,16 @@ describe('FileBlobStorage reads and readiness', () => {
     await expect(storage.download(NAME)).rejects.toBeInstanceOf(ServiceUnavailableError);
   });
 
-  it('answers ping while the directory is there, and not once it is gone', async () => {
+  it('answers ping while the directory is there; once it is gone refuses writes without recreating it, until it is back', async () => {
     await expect(storage.ping()).resolves.toBeUndefined();
-    await rm(path.join(root, 'catalog'), { recursive: true });
+    await rename(path.join(root, 'catalog'), path.join(root, 'away'));
     await expect(storage.ping()).rejects.toThrow();
     const bytes = Buffer.from('x');
-    // The directory of a blob is made on demand, so writing works again by itself.
+    // As an unmounted volume: writing must not fill the mount point underneath.
+    await expect(storage.uploadIfAbsent(NAME, bytes, sha256(bytes))).rejects.toBeInstanceOf(ServiceUnavailableError);
+    expect(await readdir(root)).toEqual(['away']);
+    await rename(path.join(root, 'away'), path.join(root, 'catalog'));
+    await expect(storage.ping()).resolves.toBeUndefined();
     await expect(storage.uploadIfAbsent(NAME, bytes, sha256(bytes))).resolves.toBe('created');
   });
 });

@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Client } from 'pg';
 import type { EmbeddedAzurite } from '../src/infra/blob/embedded-azurite';
 import { MIGRATIONS } from '../src/infra/db/migrations';
 import { startTestAzurite, uniqueContainerName } from './support/azurite';
-import { ROOT, sleep, startCatalog, type RunningCatalog } from './support/catalog-process';
+import { buildOnce, ROOT, sleep, startCatalog, type RunningCatalog } from './support/catalog-process';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { startTestIssuer, type TestIssuer } from './support/oidc-issuer';
 
@@ -56,7 +56,7 @@ if (!serverUrl) {
     };
 
     beforeAll(async () => {
-      execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+      await buildOnce();
       [issuer, azurite] = await Promise.all([startTestIssuer(), startTestAzurite()]);
     });
     afterEach(async () => {

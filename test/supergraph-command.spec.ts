@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { closedPort } from './support/closed-port';
+import { buildOnce } from './support/catalog-process';
 
 /**
  * `npm run supergraph` as the README describes it: the built script starts the catalog on its
@@ -41,8 +42,8 @@ describe('npm run supergraph', () => {
   let child: ChildProcess | null = null;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'supergraph-'));
 
-  beforeAll(() => {
-    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  beforeAll(async () => {
+    await buildOnce();
   });
   afterAll(() => {
     if (child && child.exitCode === null) child.kill('SIGKILL');

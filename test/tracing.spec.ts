@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -11,6 +11,7 @@ import { DevIssuer, devIssuerUrl } from '../src/infra/auth/dev-issuer';
 import { catalogOps } from './support/catalog-ops';
 import { flowContent } from './support/flows';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
+import { buildOnce } from './support/catalog-process';
 
 /**
  * Federated tracing (ftv1): a router asks for a trace with `apollo-federation-include-trace: ftv1`
@@ -142,7 +143,7 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
   let output = '';
 
   beforeAll(async () => {
-    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'pipe' });
+    await buildOnce();
     receiver = await startOtlpReceiver();
     dataDir = await mkdtemp(path.join(tmpdir(), 'catalog-otel-'));
     port = await freePort();

@@ -1,4 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '../../src/infra/blob/embedded-azurite';
 
@@ -14,11 +17,21 @@ export interface RunningCatalog {
   output(): string;
 }
 
-/** Starts `dist/src/main.js` with `env` over quiet defaults and waits until /readyz answers 200. */
-export async function startCatalog(env: Record<string, string>, readyWithinMs = 60_000): Promise<RunningCatalog> {
-  const port = await findFreePort();
+/**
+ * Starts `dist/src/main.js` with `env` over quiet defaults and waits until /readyz answers 200.
+ * With `processGroup`, the service leads a process group of its own, so a test can kill it and
+ * everything it started at once (`process.kill(-child.pid, 'SIGKILL')`), as an OOM kill does.
+ */
+export async function startCatalog(
+  env: Record<string, string>,
+  readyWithinMs = 60_000,
+  { processGroup = false }: { processGroup?: boolean } = {},
+): Promise<RunningCatalog> {
+  // A given PORT is kept (the development issuer's URL holds it, so restarts need the same one).
+  const port = env.PORT ? Number(env.PORT) : await findFreePort();
   const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
+    detached: processGroup,
     env: { PATH: process.env.PATH, NODE_ENV: 'development', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', METRICS_PORT: 'off', MIGRATE: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -35,6 +48,55 @@ export async function startCatalog(env: Record<string, string>, readyWithinMs = 
   }
   child.kill('SIGKILL');
   throw new Error(`the catalog did not get ready within ${readyWithinMs / 1000} s:\n${output}`);
+}
+
+/**
+ * Builds dist/ unless it is newer than every source, one test file at a time: jest runs several
+ * files at once, and two compilers writing dist/ together leave files a starting service can
+ * read half-written. The lock is a directory (made atomically); one left by a killed run is
+ * taken over after ten minutes.
+ */
+export async function buildOnce(): Promise<void> {
+  const lock = path.join(os.tmpdir(), `catalog-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs;
+      if (age > 10 * 60_000 || Date.now() > deadline) rmSync(lock, { recursive: true, force: true });
+      else await sleep(250);
+    }
+  }
+  try {
+    const newestSource = Math.max(...['src', 'scripts', 'playground'].map((dir) => newestFile(path.join(ROOT, dir))));
+    if (builtAt() < newestSource) {
+      execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'pipe' });
+      // The compiler rewrites only what changed, so the build marks its own time.
+      writeFileSync(BUILD_STAMP, new Date().toISOString());
+    }
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+const BUILD_STAMP = path.join(ROOT, 'dist', '.built-at');
+
+function builtAt(): number {
+  return statSync(BUILD_STAMP, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+}
+
+function newestFile(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return Math.max(
+    0,
+    ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
+      const full = path.join(dir, entry.name);
+      return entry.isDirectory() ? newestFile(full) : statSync(full).mtimeMs;
+    }),
+  );
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

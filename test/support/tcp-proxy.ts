@@ -8,6 +8,8 @@ import net from 'node:net';
  * - `refuse`: nothing listens on the port (a server that is down).
  * `cut()` destroys every connection in flight (a reset). `setLatency(ms)` delays every chunk, both
  * ways, by that much on connections opened from then on (a slow link; `cut()` to apply it to all).
+ * `setBytesPerSecond(n)` lets at most `n` bytes a second through each way on connections opened
+ * from then on (a link that trickles: 1 byte/s is a server that answers, but never in time).
  * The port stays the same throughout.
  */
 export interface TcpProxy {
@@ -18,6 +20,8 @@ export interface TcpProxy {
   setMode(mode: ProxyMode): Promise<void>;
   cut(): void;
   setLatency(ms: number): void;
+  /** `null` for no limit. */
+  setBytesPerSecond(bytesPerSecond: number | null): void;
   close(): Promise<void>;
 }
 
@@ -27,6 +31,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const sockets = new Set<net.Socket>();
   let mode: ProxyMode = 'pass';
   let latencyMs = 0;
+  let bytesPerSecond: number | null = null;
   /** Like `pipe`, with every chunk held back `delayMs`, in order (none overtakes an earlier one). */
   const delayed = (from: net.Socket, to: net.Socket, delayMs: number) => {
     let lastAt = 0;
@@ -37,6 +42,21 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
         if (!to.destroyed) to.write(chunk);
       }, lastAt - now);
     });
+  };
+
+  /** Like `pipe`, `rate` bytes a second at most: one slice per tick, the rest queued in order. */
+  const throttled = (from: net.Socket, to: net.Socket, rate: number) => {
+    const tickMs = Math.max(20, 1_000 / rate);
+    const perTick = Math.max(1, Math.floor((rate * tickMs) / 1_000));
+    let queued = Buffer.alloc(0);
+    const timer = setInterval(() => {
+      if (queued.length === 0 || to.destroyed) return;
+      to.write(queued.subarray(0, perTick));
+      queued = queued.subarray(perTick);
+    }, tickMs);
+    from.on('data', (chunk: Buffer) => (queued = Buffer.concat([queued, chunk])));
+    from.on('close', () => clearInterval(timer));
+    to.on('close', () => clearInterval(timer));
   };
 
   const track = (socket: net.Socket) => {
@@ -53,7 +73,10 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     }
     const upstream = net.connect(targetPort, targetHost);
     track(upstream);
-    if (latencyMs > 0) {
+    if (bytesPerSecond !== null) {
+      throttled(client, upstream, bytesPerSecond);
+      throttled(upstream, client, bytesPerSecond);
+    } else if (latencyMs > 0) {
       delayed(client, upstream, latencyMs);
       delayed(upstream, client, latencyMs);
     } else {
@@ -90,6 +113,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     cut: () => destroyAll(sockets),
     setLatency: (ms) => {
       latencyMs = ms;
+    },
+    setBytesPerSecond: (rate) => {
+      bytesPerSecond = rate;
     },
     close: () => closeServer(server, sockets),
   };

@@ -119,6 +119,9 @@ export class FileBlobStorage implements BlobStorage {
   /** The bytes in a fresh temporary file beside `file`, flushed to the disk. */
   private async writeTemp(file: string, bytes: Buffer): Promise<string> {
     const directory = path.dirname(file);
+    // The root is never created here, only at open(): a root that went away (an unmounted
+    // volume) fails the write instead of filling the mount point underneath.
+    await stat(this.root);
     await mkdirDurably(directory);
     const temp = `${file}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
     const handle = await open(temp, 'wx');
