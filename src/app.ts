@@ -9,7 +9,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { DEV_ISSUER_PATH, type AppConfig } from './config';
 import { Bulkhead } from './common/bulkhead';
-import { UnauthenticatedError } from './common/errors';
+import { AnswerCapacityError, UnauthenticatedError } from './common/errors';
 import { createLogger, type Logger } from './common/logger';
 import { currentRequestId, runWithRequestId } from './common/request-context';
 import { createContext, type GraphQLContext } from './graphql/context';
@@ -89,7 +89,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
 
   const { tuning } = config;
   try {
-    // The database and the embedded Azurite take seconds each to start: start them together.
+    // The database and blob storage (which may first import an earlier embedded Azurite's
+    // archives) can take seconds each to start: start them together.
     const [ormStart, blobStart] = await Promise.allSettled([
       createOrm(config.database, { logger, onQuery: options.onQuery, tuning }),
       createBlobStorage(config.blob, logger, { operationTimeoutMs: tuning.blobTimeoutMs }),
@@ -162,6 +163,9 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     cleanups.push(() => edge.rateLimiter.close());
 
     const app = express();
+    // Express would hash every answer for a weak ETag (SHA-1 over megabytes, on the event loop);
+    // nothing here answers 304, and GraphQL answers are POST answers nobody revalidates.
+    app.set('etag', false);
     const httpServer = createServer(app);
     app.disable('x-powered-by');
     app.use((req, res, next) => {
@@ -183,6 +187,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     if (devIssuer) app.use(DEV_ISSUER_PATH, devIssuer.router());
     app.use(edge.browserRoutes);
 
+    const answerSize = responseSizeLimit(tuning.maxResponseBytes, logger);
     const apollo = new ApolloServer<GraphQLContext>({
       schema: await buildCatalogSubgraphSchema(),
       formatError: createFormatError(logger),
@@ -195,12 +200,16 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       // main.ts owns SIGINT/SIGTERM. Apollo's own handlers would race it, and Apollo Server 5
       // never resolves a concurrent second stop() call, so our close() hung behind it.
       stopOnTerminationSignals: false,
+      stringifyResult: answerSize.stringify,
       plugins: [
         ...edge.apollo.plugins,
         graphqlOperationMetrics(),
         partialDataIsSuccess(),
-        responseSizeLimit(tuning.maxResponseBytes, logger),
-        queryCostLimit(tuning.maxQueryCost, tuning.maxResponseBytes),
+        answerSize.plugin,
+        queryCostLimit(tuning.maxQueryCost, tuning.maxResponseBytes, {
+          bytes: tuning.largeAnswerBytes,
+          bulkhead: new Bulkhead(tuning.largeAnswerConcurrency, tuning.requestTimeoutMs, () => new AnswerCapacityError()),
+        }),
         ApolloServerPluginDrainHttpServer({
           httpServer,
           stopGracePeriodMillis: config.shutdownGraceSeconds * 1000,

@@ -63,6 +63,10 @@ export interface Tuning {
   maxQueryCost: number;
   /** The largest answer one request may get (`MAX_RESPONSE_BYTES`; docs/API.md, "Answer size"). */
   maxResponseBytes: number;
+  /** Answers that could pass this many bytes are "large" (`LargeAnswerLane`, src/graphql/cost.ts). */
+  largeAnswerBytes: number;
+  /** How many large answers are built at once (`LARGE_ANSWER_CONCURRENCY`); the next wait `requestTimeoutMs` at most. */
+  largeAnswerConcurrency: number;
   /**
    * The bulkhead of publish: at most this many of its database units at once (default: half the
    * pool), so publishes never take every connection; the next waits `connectTimeoutMs`, then 503.
@@ -92,6 +96,8 @@ export const DEFAULT_TUNING: Tuning = {
   requestTimeoutMs: 30_000,
   maxQueryCost: 10_000,
   maxResponseBytes: 8 * 1_048_576,
+  largeAnswerBytes: 1_048_576,
+  largeAnswerConcurrency: 1,
   publishConcurrency: 5,
   publishReservationTtlMs: 6_000,
   publishSlotWaitMs: 10_000,
@@ -208,6 +214,7 @@ const envSchema = z.object({
   MIGRATE_WAIT_SECONDS: z.coerce.number().min(0).max(86_400).default(DEFAULT_TUNING.migrateWaitMs / 1000),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(DEFAULT_TUNING.poolMax),
   MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_TUNING.maxResponseBytes),
+  LARGE_ANSWER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(DEFAULT_TUNING.largeAnswerConcurrency),
   PUBLISH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
@@ -270,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
       poolMax: e.DB_POOL_MAX,
       maxResponseBytes: e.MAX_RESPONSE_BYTES,
+      largeAnswerConcurrency: e.LARGE_ANSWER_CONCURRENCY,
       migrateWaitMs: e.MIGRATE_WAIT_SECONDS * 1000,
       publishConcurrency: e.PUBLISH_CONCURRENCY ?? Math.max(1, Math.floor(e.DB_POOL_MAX / 2)),
     },

@@ -3,7 +3,7 @@ import { createLogger, type Logger } from './common/logger';
 import { ConfigError, DEV_ISSUER_PATH, loadConfig } from './config';
 import { startTelemetry } from './infra/telemetry';
 
-/** Closing the parts (Azurite, the database) after the requests: seconds beyond the grace. */
+/** Closing the parts (blob storage, the database) after the requests: seconds beyond the grace. */
 const CLOSE_MARGIN_SECONDS = 10;
 
 async function main(): Promise<void> {
@@ -20,8 +20,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   // Tracing starts before the app's modules load, so that its instrumentations see them load.
   const telemetry = await startTelemetry();
-  // Listening for signals from the very start: a Ctrl-C while Azurite and the database start up
-  // must still stop them, not leave them to be found later.
+  // Listening for signals from the very start: a Ctrl-C while the database starts up (or while an
+  // earlier release's embedded Azurite is imported) must still stop them, not leave them running.
   const signals = stopOnSignals(logger, config.shutdownGraceSeconds, async () => {
     await telemetry?.shutdown();
   });
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
 /**
  * SIGTERM/SIGINT: /readyz turns 503 at once, requests in flight get `graceSeconds` to finish, the
  * parts close, exit 0. A second signal, or the whole stop running past its deadline, exits 1
- * (the 'exit' hook in azurite-process.ts still takes the embedded Azurite down with us).
+ * (the 'exit' hook in azurite-process.ts still takes an importing Azurite down with us).
  */
 function stopOnSignals(logger: Logger, graceSeconds: number, afterClose: () => Promise<void>): { started(app: App): void } {
   let app: App | null = null;

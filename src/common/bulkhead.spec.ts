@@ -24,3 +24,18 @@ describe('Bulkhead', () => {
     await expect(bulkhead.run(async () => 'ran')).resolves.toBe('ran');
   });
 });
+
+describe('Bulkhead.enter', () => {
+  it('holds a slot until released, once however often the release is called, and refuses with its own error', async () => {
+    const bulkhead = new Bulkhead(1, 100, () => new Error('busy'));
+    const release = await bulkhead.enter();
+    await expect(bulkhead.enter()).rejects.toThrow('busy');
+    const waiter = bulkhead.enter();
+    release();
+    release(); // a second call must not free a slot the waiter now holds
+    const releaseWaiter = await waiter;
+    expect(bulkhead.inFlight).toBe(1);
+    releaseWaiter();
+    expect(bulkhead.inFlight).toBe(0);
+  });
+});

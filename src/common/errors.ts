@@ -189,3 +189,14 @@ export class ResponseTooLargeError extends CatalogError {
     Object.assign(this.extensions, { responseBytes, limit });
   }
 }
+
+/**
+ * Too many large answers were waiting to be built (`LargeAnswerLane`, src/graphql/cost.ts): the service is
+ * busy, not down, and the request is fine to retry.
+ */
+export class AnswerCapacityError extends CatalogError {
+  constructor(readonly retryAfterSeconds = 5) {
+    super('SERVICE_UNAVAILABLE', 'Too many large answers are being built at once; try again shortly, or ask for fewer large fields');
+    this.extensions['reason'] = 'large-answers';
+  }
+}

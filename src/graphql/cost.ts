@@ -14,6 +14,7 @@ import {
   type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
+import type { Bulkhead } from '../common/bulkhead';
 import { CatalogError, ResponseTooLargeError } from '../common/errors';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../common/pagination';
 import { MAX_FLOW_BYTES } from '../modules/flow/flow-graph';
@@ -87,13 +88,24 @@ export class QueryCostLimitError extends CatalogError {
 }
 
 /**
+ * Answers that could hold more than `bytes` are built `bulkhead.limit` at a time. Serializing
+ * megabytes runs on the one event loop every other request needs; one large answer at a time
+ * (the default) keeps another tenant's small list waiting behind at most one of them.
+ */
+export interface LargeAnswerLane {
+  bytes: number;
+  bulkhead: Bulkhead;
+}
+
+/**
  * Refuses an operation whose cost is over `limit`, or whose answer could hold more than
  * `maxResponseBytes` (every field counted at its largest, lists multiplied like the cost), after
  * validation and before any resolver runs.
  */
-export function queryCostLimit(limit: number, maxResponseBytes = Number.POSITIVE_INFINITY): ApolloServerPlugin {
+export function queryCostLimit(limit: number, maxResponseBytes = Number.POSITIVE_INFINITY, largeAnswers?: LargeAnswerLane): ApolloServerPlugin {
   return {
     async requestDidStart() {
+      let release: (() => void) | undefined;
       return {
         async didResolveOperation({ operation, document, schema, request }) {
           const root = operation && schema.getRootType(operation.operation);
@@ -104,6 +116,11 @@ export function queryCostLimit(limit: number, maxResponseBytes = Number.POSITIVE
           const { cost, bytes } = selectionCost({ schema, fragments, variables: request.variables ?? {} }, root, operation.selectionSet, 1, false);
           if (cost > limit) throw new QueryCostLimitError(cost, limit);
           if (bytes > maxResponseBytes) throw new ResponseTooLargeError(bytes, maxResponseBytes);
+          if (largeAnswers && bytes > largeAnswers.bytes) release = await largeAnswers.bulkhead.enter();
+        },
+        async willSendResponse() {
+          // After this turn: the answer is serialized and handed to the socket in it.
+          if (release) setImmediate(release);
         },
       };
     },
