@@ -14,11 +14,15 @@ RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:24-slim AS runtime
+# The commit the image is built from (`docker build --build-arg BUILD_COMMIT=$(git rev-parse HEAD)`),
+# for catalog_build_info: the image holds no .git to read it from.
+ARG BUILD_COMMIT=unknown
 # Heap sizing: V8 would otherwise grow the young generation to 128 MiB and let garbage pile up
 # in the old one, for a peak RSS near 400 MiB under load; live data stays near 60 MiB. These keep
 # the peak near 270 MiB, also after 500-copy update checks and publishes, at no measurable CPU
 # cost (docs/PERFORMANCE.md; npm run bench reads them from here).
 ENV NODE_ENV=production \
+    BUILD_COMMIT=${BUILD_COMMIT} \
     HOST=0.0.0.0 \
     PORT=4001 \
     DATA_DIR=/app/.data \

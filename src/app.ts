@@ -183,7 +183,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     let draining = false;
     app.use(drainingGate(() => draining));
     app.use(requestDeadline(tuning.requestTimeoutMs, logger));
-    app.use(healthRouter(db, blobs));
+    app.use(healthRouter(db, blobs, logger));
     if (devIssuer) app.use(DEV_ISSUER_PATH, devIssuer.router());
     app.use(edge.browserRoutes);
 

@@ -32,8 +32,17 @@ async function main(): Promise<void> {
     app.httpServer.listen(config.port, config.host, resolve);
   });
   const base = `http://${config.host}:${config.port}`;
+  // One line that says where everything is: what a newcomer and an operator look for first.
   app.logger.info(
-    { graphql: `${base}/graphql`, rest: `${base}/api/v1/catalog`, database: config.database.kind, blob: config.blob.kind },
+    {
+      graphql: `${base}/graphql`,
+      rest: `${base}/api/v1/catalog`,
+      playground: config.edge.playground ? `${base}/graphql` : null,
+      metrics: app.metricsUrl ? `${app.metricsUrl}/metrics` : null,
+      tracing: telemetry ? 'on' : 'off',
+      database: config.database.kind,
+      blob: config.blob.kind,
+    },
     `flow package catalog listening on ${base}/graphql`,
   );
   if (app.devIssuer) {

@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { loadConfig } from '../src/config';
 import { boundedOperationName } from '../src/infra/metrics/metrics';
 import { catalogOps } from './support/catalog-ops';
@@ -38,14 +41,14 @@ describe('Prometheus metrics', () => {
     const scrape = await response.text();
 
     const count = (labels: string) => sample(scrape, `catalog_request_duration_seconds_count{${labels}}`);
-    expect(count('api="graphql",operation="OpsPublish",outcome="ok"')).toBe(1); // the publish (a named operation of the typed client)
-    expect(count('api="graphql",operation="ListForMetrics",outcome="ok"')).toBe(1);
-    expect(count('api="graphql",operation="MissingForMetrics",outcome="ok"')).toBe(1);
-    expect(count('api="graphql",operation="unknown",outcome="client_error"')).toBe(1); // 401 before GraphQL ran
-    expect(count('api="rest",operation="GET /api/v1/catalog",outcome="ok"')).toBe(1);
-    expect(count('api="rest",operation="GET /api/v1/catalog/:package_id/install",outcome="client_error"')).toBe(1);
-    expect(count('api="rest",operation="GET /api/v1/catalog/*",outcome="client_error"')).toBe(1); // no such route
-    expect(scrape).toMatch(/^catalog_request_duration_seconds_bucket\{le="0\.005",api="graphql",operation="ListForMetrics",outcome="ok"\} \d+$/m);
+    expect(count('api="graphql",operation="OpsPublish",outcome="ok",status_class="2xx",status="200"')).toBe(1); // the publish (a named operation of the typed client)
+    expect(count('api="graphql",operation="ListForMetrics",outcome="ok",status_class="2xx",status="200"')).toBe(1);
+    expect(count('api="graphql",operation="MissingForMetrics",outcome="ok",status_class="2xx",status="200"')).toBe(1);
+    expect(count('api="graphql",operation="unknown",outcome="client_error",status_class="4xx",status="401"')).toBe(1); // 401 before GraphQL ran
+    expect(count('api="rest",operation="GET /api/v1/catalog",outcome="ok",status_class="2xx",status="200"')).toBe(1);
+    expect(count('api="rest",operation="GET /api/v1/catalog/:package_id/install",outcome="client_error",status_class="4xx",status="404"')).toBe(1);
+    expect(count('api="rest",operation="GET /api/v1/catalog/*",outcome="client_error",status_class="4xx",status="404"')).toBe(1); // no such route
+    expect(scrape).toMatch(/^catalog_request_duration_seconds_bucket\{le="0\.005",api="graphql",operation="ListForMetrics",outcome="ok",status_class="2xx",status="200"\} \d+$/m);
 
     expect(sample(scrape, 'catalog_blob_call_duration_seconds_count{operation="uploadIfAbsent",outcome="ok"}')).toBe(1);
     for (const name of [
@@ -65,6 +68,27 @@ describe('Prometheus metrics', () => {
 
     expect(scrape).not.toContain(tenant);
     expect(scrape).not.toContain(packageId);
+  });
+
+  it('counts GraphQL errors by code, times units of database work, and names the build', async () => {
+    const scrape = async () => (await fetch(`${t.app.metricsUrl}/metrics`)).text();
+    const errors = (text: string, code: string) => sample(text, `catalog_graphql_errors_total{code="${code}"}`) ?? 0;
+    const dbRuns = (text: string) => sample(text, 'catalog_db_call_duration_seconds_count{kind="run",outcome="ok"}') ?? 0;
+    const token = await t.token({ tenant: uniqueTenant('errors'), user: 'alice' });
+    const before = await scrape();
+    const install = 'mutation($p: String!) { installCatalogPackage(packageId: $p) { flow } }';
+    for (const p of ['not-here-1', 'not-here-2']) {
+      expect((await t.gql(token, install, { p })).body.errors?.map((e) => e.extensions?.['code'])).toEqual(['NOT_FOUND']);
+    }
+    expect((await t.gql(token, '{ catalogPackages { nope } }')).status).toBe(400);
+    const after = await scrape();
+    expect(errors(after, 'NOT_FOUND') - errors(before, 'NOT_FOUND')).toBe(2);
+    expect(errors(after, 'GRAPHQL_VALIDATION_FAILED') - errors(before, 'GRAPHQL_VALIDATION_FAILED')).toBe(1);
+    expect(dbRuns(after)).toBeGreaterThan(dbRuns(before));
+
+    const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: __dirname, encoding: 'utf8' }).trim();
+    expect(sample(after, `catalog_build_info{version="${version}",commit="${commit}"}`)).toBe(1);
   });
 
   it('answers 404 for anything but GET /metrics', async () => {

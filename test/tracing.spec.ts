@@ -155,7 +155,7 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
         DATA_DIR: dataDir,
         HOST: '127.0.0.1',
         PORT: String(port),
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: 'info',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       },
@@ -202,6 +202,16 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     const dbSpan = trace.find((span) => span.name === 'db.run');
     expect(dbSpan).toBeDefined();
     expect(ancestors(dbSpan!)).toEqual(expect.arrayContaining([graphqlSpan, httpSpan]));
+    // The access line of the request names its operation and leads to its trace: the HTTP span.
+    const accessLine = output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { req?: { url?: string }; operationName?: string; trace_id?: string; span_id?: string })
+      .find((line) => line.req?.url === '/graphql' && line.trace_id === TRACE_ID);
+    expect(accessLine).toMatchObject({ operationName: 'ListForTrace', trace_id: TRACE_ID, span_id: httpSpan!.spanId });
+    // The start-up line says where everything is, and that tracing is on.
+    const started = output.split('\n').find((line) => line.includes('"msg":"flow package catalog listening on'));
+    expect(JSON.parse(started!)).toMatchObject({ graphql: `${base}/graphql`, rest: `${base}/api/v1/catalog`, playground: `${base}/graphql`, tracing: 'on', metrics: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/) });
     // Traces only: metrics and logs have their own channels.
     expect(receiver.paths.every((line) => line.startsWith('POST /v1/traces application/json'))).toBe(true);
   }, 60_000);

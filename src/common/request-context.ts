@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 
 /** What is known about the request being served; filled in as the request goes on. */
 interface RequestScope {
@@ -30,12 +31,32 @@ export function setRequestCaller(caller: { tenantId: string; userId: string }): 
   scope.userId = caller.userId;
 }
 
-/** The fields every log line written while serving a request carries (the logger's mixin). */
-export function requestLogFields(): { requestId?: string; tenantId?: string; userId?: string } {
+interface RequestLogFields {
+  requestId?: string;
+  tenantId?: string;
+  userId?: string;
+  trace_id?: string;
+  span_id?: string;
+}
+
+/**
+ * The fields every log line written while serving a request carries (the logger's mixin), with
+ * the active span's `trace_id`/`span_id` when OpenTelemetry traces it (the names its log data
+ * model uses), so a log line leads to its trace.
+ */
+export function requestLogFields(): RequestLogFields {
   const scope = storage.getStore();
-  if (!scope) return {};
-  const { requestId, tenantId, userId } = scope;
-  return tenantId === undefined ? { requestId } : { requestId, tenantId, userId };
+  const fields: RequestLogFields = { ...traceFields() };
+  if (!scope) return fields;
+  fields.requestId = scope.requestId;
+  if (scope.tenantId !== undefined) Object.assign(fields, { tenantId: scope.tenantId, userId: scope.userId });
+  return fields;
+}
+
+/** The active span's ids; none without tracing (the API's no-op span is not valid). */
+export function traceFields(): { trace_id?: string; span_id?: string } {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context && isSpanContextValid(context) ? { trace_id: context.traceId, span_id: context.spanId } : {};
 }
 
 /** GraphQL names its operation and outcome here; the request duration metric reads them at the end. */

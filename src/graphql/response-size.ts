@@ -16,7 +16,7 @@ import { ResponseTooLargeError } from '../common/errors';
  */
 export function responseSizeLimit(maxResponseBytes: number, logger: Logger) {
   /** The text of each measured answer, by its `data` (Apollo passes a reordered copy of the result). */
-  const serialized = new WeakMap<object, { result: FormattedExecutionResult; text: string }>();
+  const serialized = new WeakMap<object, { rest: string; text: string }>();
   const plugin: ApolloServerPlugin = {
     async requestDidStart() {
       return {
@@ -26,7 +26,7 @@ export function responseSizeLimit(maxResponseBytes: number, logger: Logger) {
           const text = serialize(result);
           const bytes = Buffer.byteLength(text);
           if (bytes <= maxResponseBytes) {
-            if (result.data) serialized.set(result.data, { result, text });
+            if (result.data) serialized.set(result.data, { rest: restOf(result), text });
             return;
           }
           const error = new ResponseTooLargeError(bytes, maxResponseBytes);
@@ -39,8 +39,10 @@ export function responseSizeLimit(maxResponseBytes: number, logger: Logger) {
   };
   const stringify = (value: FormattedExecutionResult): string => {
     const measured = value.data ? serialized.get(value.data) : undefined;
-    // Used only when nothing changed the result after it was measured.
-    if (measured && measured.result.errors === value.errors && measured.result.extensions === value.extensions) return measured.text;
+    // Used only when nothing changed the result after it was measured: a later plugin may add to
+    // `errors` or `extensions` (federated tracing adds `extensions.ftv1` in place). Those are small
+    // next to `data`, which no plugin changes once it is executed.
+    if (measured && measured.rest === restOf(value)) return measured.text;
     return serialize(value);
   };
   return { plugin, stringify };
@@ -49,4 +51,9 @@ export function responseSizeLimit(maxResponseBytes: number, logger: Logger) {
 /** Apollo's own serialization: its field order, one trailing newline. */
 function serialize(result: FormattedExecutionResult): string {
   return `${JSON.stringify({ errors: result.errors, data: result.data, extensions: result.extensions })}\n`;
+}
+
+/** The small parts of a result, to tell whether they changed after it was measured. */
+function restOf(result: FormattedExecutionResult): string {
+  return JSON.stringify([result.errors, result.extensions]) ?? '';
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import { REDACTED, type Logger } from '../common/logger';
-import { currentRequestId } from '../common/request-context';
+import { currentRequestId, currentRequestScope, traceFields } from '../common/request-context';
 
 /**
  * Query parameters whose value is a credential: OAuth's `access_token`/`code`, signed URLs' `sig`,
@@ -14,14 +14,27 @@ const CREDENTIAL_HEADER = /token|secret|key|auth|password|cookie/i;
 /** A JWT under an innocent name (`?q=eyJ…`) is still a token. */
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\./;
 
-/** One line per request (pino-http), with every credential in its URL, query and headers redacted. */
+/**
+ * One line per request (pino-http), with every credential in its URL, query and headers redacted,
+ * the GraphQL operation's name, and the trace it belongs to. The line is written on `finish`,
+ * outside the request's async scope: what it needs of the scope is taken when the request arrives.
+ */
 export function accessLog(logger: Logger): RequestHandler {
-  return pinoHttp({
+  const scopes = new WeakMap<object, { scope: ReturnType<typeof currentRequestScope>; trace: ReturnType<typeof traceFields> }>();
+  const log = pinoHttp({
     logger,
     genReqId: () => currentRequestId() ?? randomUUID(),
     autoLogging: { ignore: (req) => req.url === '/healthz' },
     serializers: { req: redactRequest },
+    customProps: (req) => {
+      const seen = scopes.get(req);
+      return { ...seen?.trace, ...(seen?.scope?.operation ? { operationName: seen.scope.operation } : {}) };
+    },
   });
+  return (req, res, next) => {
+    scopes.set(req, { scope: currentRequestScope(), trace: traceFields() });
+    log(req, res, next);
+  };
 }
 
 interface SerializedRequest {

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { Logger } from '../common/logger';
 import type { BlobStorage } from '../infra/blob/blob-storage';
 import type { Database } from '../infra/db/database';
 
@@ -10,17 +11,19 @@ type CheckName = 'database' | 'blobStorage';
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new TimeoutError(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**
  * `/healthz`: the process is up. `/readyz`: the database and blob storage answer (README);
- * its 503 names each failing part with the reason, e.g.
- * `{ status: 'unavailable', database: 'ok', blobStorage: 'unavailable', failed: { blobStorage: '…' } }`.
+ * its 503 names each failing part with the kind of failure, e.g.
+ * `{ status: 'unavailable', database: 'ok', blobStorage: 'unavailable', failed: { blobStorage: 'no answer within 2000 ms' } }`.
+ * Anyone who can reach the port can ask, so the body never holds the error itself (addresses,
+ * hosts, paths): that goes to the log, at warn.
  */
-export function healthRouter(db: Database, blobs: BlobStorage): Router {
+export function healthRouter(db: Database, blobs: BlobStorage, logger: Logger): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -33,18 +36,44 @@ export function healthRouter(db: Database, blobs: BlobStorage): Router {
     const names = Object.keys(checks) as CheckName[];
     const results = await Promise.allSettled(names.map((name) => withTimeout(checks[name](), CHECK_TIMEOUT_MS)));
     const states = Object.fromEntries(names.map((name, i) => [name, results[i]!.status === 'fulfilled' ? 'ok' : 'unavailable']));
-    const failed = Object.fromEntries(
-      results.flatMap((result, i) => (result.status === 'rejected' ? [[names[i], reasonOf(result.reason)]] : [])),
-    );
-    if (Object.keys(failed).length === 0) {
+    const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [{ part: names[i]!, error: result.reason as unknown }] : []));
+    if (failures.length === 0) {
       res.json({ status: 'ready', ...states });
       return;
     }
-    res.status(503).json({ status: 'unavailable', ...states, failed });
+    for (const { part, error } of failures) logger.warn({ part, err: error }, 'readiness check failed');
+    res.status(503).json({ status: 'unavailable', ...states, failed: Object.fromEntries(failures.map(({ part, error }) => [part, kindOf(error)])) });
   });
   return router;
 }
 
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** Network failures by their errno code; what is sure to hold no address or secret. */
+const KINDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ETIMEDOUT: 'connection timed out',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found',
+  EHOSTUNREACH: 'host unreachable',
+  ENOENT: 'storage directory missing',
+};
+
+function kindOf(error: unknown): string {
+  if (error instanceof TimeoutError) return error.message;
+  const code = codeOf(error);
+  return (code && KINDS[code]) ?? 'unavailable (see the log)';
 }
+
+/** The errno code of an error or of any error it wraps (drivers and SDKs wrap them). */
+function codeOf(error: unknown, depth = 0): string | undefined {
+  if (!error || typeof error !== 'object' || depth > 4) return undefined;
+  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === 'string' && code in KINDS) return code;
+  for (const inner of [cause, ...(Array.isArray(errors) ? errors : [])]) {
+    const found = codeOf(inner, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+class TimeoutError extends Error {}

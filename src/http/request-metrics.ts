@@ -21,7 +21,7 @@ export function requestDurationMetrics(): RequestHandler {
       const operation = api === 'graphql' ? (scope?.operation ?? 'unknown') : routeOf(req);
       const byStatus = outcomeOfStatus(res.statusCode);
       const outcome = scope?.outcome && SEVERITY[scope.outcome] > SEVERITY[byStatus] ? scope.outcome : byStatus;
-      stop({ api, operation, outcome });
+      stop({ api, operation, outcome, status_class: `${Math.floor(res.statusCode / 100)}xx`, status: String(res.statusCode) });
     });
     next();
   };
@@ -40,6 +40,12 @@ function routeOf(req: Request): string {
   return `${req.method} ${req.baseUrl}${route.path === '/' && req.baseUrl ? '' : route.path}`;
 }
 
+/** Codes are ours (docs/API.md) or GraphQL's own; anything else a resolver made up is `OTHER`. */
+function boundedErrorCode(code: unknown): string {
+  return typeof code === 'string' && (code in HTTP_STATUS_BY_CODE || GRAPHQL_CODES.has(code)) ? code : 'OTHER';
+}
+const GRAPHQL_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', 'INTERNAL_SERVER_ERROR']);
+
 /**
  * Names the GraphQL operation for the duration metric (capped: callers choose names) and its
  * outcome: a 200 carrying errors is still a client or server error.
@@ -51,6 +57,7 @@ export function graphqlOperationMetrics(): ApolloServerPlugin {
         async willSendResponse({ operation, operationName, response }) {
           const name = operation ? boundedOperationName(operationName ?? 'anonymous') : 'unknown';
           const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+          for (const error of errors) metrics.graphqlErrors.inc({ code: boundedErrorCode(error.extensions?.code) });
           const outcomes = errors.map((error) => outcomeOfStatus(HTTP_STATUS_BY_CODE[error.extensions?.code as ErrorCode] ?? 400));
           setRequestOperation(name, outcomes.reduce<Outcome>((worst, o) => (SEVERITY[o] > SEVERITY[worst] ? o : worst), 'ok'));
         },

@@ -3,6 +3,7 @@ import { ServiceUnavailableError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Orm } from './orm';
+import { metrics } from '../metrics/metrics';
 
 /**
  * The one way services reach the database. Each call gets its own forked EntityManager.
@@ -110,11 +111,15 @@ export class Database {
   }
 
   /** The span covers the wait behind PGlite's queue too: that is what the caller waits for. */
-  private traced<T>(name: string, work: () => Promise<T>): Promise<T> {
+  private traced<T>(name: 'db.run' | 'db.transaction', work: () => Promise<T>): Promise<T> {
     return tracer.startActiveSpan(name, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, async (span) => {
+      const stop = metrics.databaseDuration.startTimer({ kind: name === 'db.run' ? 'run' : 'transaction' });
       try {
-        return await work();
+        const result = await work();
+        stop({ outcome: 'ok' });
+        return result;
       } catch (error) {
+        stop({ outcome: 'error' });
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR });
         throw error;

@@ -19,11 +19,29 @@ export function outcomeOfStatus(status: number): Outcome {
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export const metrics = {
-  /** `api`: graphql | rest | other; `operation`: GraphQL operation name or REST method + route template. */
+  /**
+   * `api`: graphql | rest | other; `operation`: GraphQL operation name or REST method + route
+   * template; `status_class`: 2xx … 5xx and `status`: the HTTP status sent.
+   */
   requestDuration: new Histogram({
     name: 'catalog_request_duration_seconds',
-    help: 'Duration of HTTP requests, by API, operation and outcome',
-    labelNames: ['api', 'operation', 'outcome'] as const,
+    help: 'Duration of HTTP requests, by API, operation, outcome and HTTP status',
+    labelNames: ['api', 'operation', 'outcome', 'status_class', 'status'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  }),
+  /** `code`: the `extensions.code` of each error a GraphQL answer carried (partial answers too). */
+  graphqlErrors: new Counter({
+    name: 'catalog_graphql_errors_total',
+    help: 'Errors in GraphQL answers, by error code',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  }),
+  /** `kind`: run | transaction (one unit of database work, PGlite's queue wait included); `outcome`: ok | error. */
+  databaseDuration: new Histogram({
+    name: 'catalog_db_call_duration_seconds',
+    help: 'Duration of units of database work, by kind and outcome',
+    labelNames: ['kind', 'outcome'] as const,
     buckets: DURATION_BUCKETS,
     registers: [registry],
   }),
@@ -105,6 +123,14 @@ export function watchDatabasePool(pool: PoolSnapshot): () => void {
   pools.add(pool);
   return () => pools.delete(pool);
 }
+
+/** Always 1; the labels say which build is running (`version` from package.json, `commit`). */
+export const buildInfo = new Gauge({
+  name: 'catalog_build_info',
+  help: 'The running build: version and commit',
+  labelNames: ['version', 'commit'] as const,
+  registers: [registry],
+});
 
 let defaultsCollected = false;
 
