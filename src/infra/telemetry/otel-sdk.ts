@@ -6,6 +6,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { Telemetry } from './index';
+import { maskSqlLiterals } from './sql-literals';
 
 const SERVICE_NAME = 'flow-package-catalog';
 
@@ -28,7 +29,8 @@ export function startOpenTelemetrySdk(): Telemetry {
       // One span per operation phase and per resolver of an object field; trivial property reads
       // (most of a list's fields) would multiply spans by the page size.
       new GraphQLInstrumentation({ ignoreTrivialResolveSpans: true, mergeItems: true }),
-      new PgInstrumentation(),
+      // MikroORM inlines values into the SQL it sends: the span keeps the statement, not the values.
+      new PgInstrumentation({ requestHook: (span, { query }) => query.text && span.setAttribute('db.query.text', maskSqlLiterals(query.text)) }),
       createAzureSdkInstrumentation(),
     ],
   });
