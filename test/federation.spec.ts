@@ -144,7 +144,7 @@ describe('federation _entities on the catalog subgraph', () => {
     const flowEntities = (token: string, flowIds: string[]) =>
       postTyped(graphql, FlowEntitiesDocument, { representations: flowIds.map((id) => ({ __typename: 'Flow', id })) }, bearer(token));
     const packagesOf = (result: Awaited<ReturnType<typeof flowEntities>>) =>
-      result.data!._entities.map((entity) => (entity?.__typename === 'Flow' ? entity.catalogPackages.map((pkg) => pkg.packageId) : 'not a flow'));
+      result.data!._entities.map((entity) => (entity?.__typename === 'Flow' ? entity.catalogPackages!.map((pkg) => pkg.packageId) : 'not a flow'));
 
     it('lists the visible packages published from each flow, newest first', async () => {
       const flowIds = [FLOWS[0]!.id, FLOWS[1]!.id, FLOWS[2]!.id, 'unknown-flow'];

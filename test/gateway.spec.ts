@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FlowsPageDocument, FlowWithPackagesDocument, GatewayPackageDocument, GatewayPackagesDocument } from './generated/gateway/graphql';
@@ -107,7 +109,7 @@ describe('the catalog behind Hive Gateway', () => {
     });
 
     const dana = await viaGateway(FlowWithPackagesDocument, { id: `${A}-invoice` }, tokens.dana);
-    expect(dana.data?.flow?.catalogPackages.map((pkg) => pkg.packageId)).toEqual(['finance-sync', 'invoice-sync']);
+    expect(dana.data?.flow?.catalogPackages!.map((pkg) => pkg.packageId)).toEqual(['finance-sync', 'invoice-sync']);
   });
 
   it('keeps the second tenant apart', async () => {
@@ -147,7 +149,7 @@ describe('the catalog behind Hive Gateway', () => {
     expect(asDana.data?.catalogPackage).toEqual({ packageId: 'finance-sync', name: 'finance-sync', author: { id: 'alice', name: 'Alice Anders' } });
 
     const page = await viaGateway(FlowsPageDocument, { first: 10 }, tokens.bob);
-    const seen = page.data?.flows.edges.flatMap(({ node }) => node.catalogPackages.map((pkg) => pkg.packageId));
+    const seen = page.data?.flows.edges.flatMap(({ node }) => node.catalogPackages!.map((pkg) => pkg.packageId));
     expect(seen).toEqual(['invoice-sync', 'lead-scoring']);
   });
 
@@ -179,11 +181,39 @@ describe('the catalog behind Hive Gateway', () => {
       expect(result.errors).toBeUndefined();
       const edges = result.data!.flows.edges;
       expect(edges).toHaveLength(first);
-      const withPackages = edges.filter(({ node }) => node.catalogPackages.length > 0).map(({ node }) => node.catalogPackages[0]!.packageId);
+      const withPackages = edges.filter(({ node }) => node.catalogPackages!.length > 0).map(({ node }) => node.catalogPackages![0]!.packageId);
       expect(withPackages).toEqual(['bulk-0', 'bulk-5', 'bulk-99'].slice(0, first === 1 ? 1 : first === 10 ? 2 : 3));
       seen.push(t.sqlLog.slice(from).filter((sql) => /\bcatalog_package\b/.test(sql)));
     }
     expect(seen.map((statements) => statements.length)).toEqual([1, 1, 1]);
     expect(new Set(seen.flat()).size).toBe(1);
   });
+
+  it("answers another team's flows page with catalogPackages: null when the catalog is down, not data: null", async () => {
+    // A second gateway whose catalog address answers nothing (a port just freed): the catalog down.
+    const deadCatalog = `http://127.0.0.1:${await freePort()}/graphql`;
+    const outage = await startHiveGateway({
+      supergraphSdl: readFileSync(path.resolve(__dirname, '../supergraph.graphql'), 'utf8'),
+      subgraphUrls: { catalog: deadCatalog, flows: flows.url, users: users.url },
+      routerSecret: ROUTER_SECRET,
+    });
+    try {
+      const result = await postTyped(outage.url, FlowsPageDocument, { first: 2 }, bearer(tokens.alice));
+      expect(result.data?.flows.edges.map(({ node }) => ({ id: node.id, name: node.name, catalogPackages: node.catalogPackages }))).toEqual([
+        { id: `${A}-invoice`, name: 'Invoice sync', catalogPackages: null },
+        { id: `${A}-scoring`, name: 'Lead scoring', catalogPackages: null },
+      ]);
+      expect(result.errors?.length).toBeGreaterThan(0);
+    } finally {
+      await outage.close();
+    }
+  });
 });
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

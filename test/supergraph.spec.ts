@@ -43,7 +43,7 @@ describe('supergraph composition', () => {
     expect(describeDrift(SUPERGRAPH_PATH, committed, supergraph)).toBeNull();
     expect(supergraph).toContain('@join__type(graph: CATALOG, key: "tenantId packageId")');
     expect(supergraph).toMatch(/type Flow\n {2}@join__type\(graph: CATALOG, key: "id"\)\n {2}@join__type\(graph: FLOWS, key: "id"\)/);
-    expect(supergraph).toMatch(/catalogPackages: \[CatalogPackage!\]! @join__field\(graph: CATALOG\)/);
+    expect(supergraph).toMatch(/catalogPackages: \[CatalogPackage!\] @join__field\(graph: CATALOG\)/);
   });
 
   it("composes with the SDL the code produces now, not only the committed file", async () => {

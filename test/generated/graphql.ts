@@ -233,7 +233,7 @@ export type FlowEntitiesQueryVariables = Exact<{
 
 export type FlowEntitiesQuery = { _entities: Array<
     | { __typename: 'CatalogPackage' }
-    | { __typename: 'Flow', id: string, catalogPackages: Array<{ id: string, packageId: string }> }
+    | { __typename: 'Flow', id: string, catalogPackages: Array<{ id: string, packageId: string }> | null }
     | { __typename: 'User' }
    | null> };
 

@@ -12,8 +12,11 @@ import { FlowRef } from './flow-link.types';
  */
 @Resolver(() => FlowRef)
 export class FlowCatalogResolver {
+  // Nullable: when the catalog is down, a router nulls only this field of another team's page,
+  // instead of the whole flow (and, up the non-null chain, the whole answer).
   @FieldResolver(() => [CatalogPackageType], {
-    description: `Packages last published from this flow that the caller may see, newest first (at most ${PACKAGES_PER_FLOW})`,
+    nullable: true,
+    description: `Packages last published from this flow that the caller may see, newest first (at most ${PACKAGES_PER_FLOW}); null when the catalog could not answer`,
   })
   catalogPackages(@Root() flow: FlowRef, @Ctx() ctx: GraphQLContext): Promise<PackageView[]> {
     return ctx.loaders.packagesBySourceFlow.load(String(flow.id));

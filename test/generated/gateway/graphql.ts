@@ -9,14 +9,14 @@ export type FlowWithPackagesQueryVariables = Exact<{
 }>;
 
 
-export type FlowWithPackagesQuery = { flow: { id: string, name: string, owner: { id: string, name: string }, catalogPackages: Array<{ packageId: string, tenantId: string, name: string, version: string, author: { id: string, name: string } | null }> } | null };
+export type FlowWithPackagesQuery = { flow: { id: string, name: string, owner: { id: string, name: string }, catalogPackages: Array<{ packageId: string, tenantId: string, name: string, version: string, author: { id: string, name: string } | null }> | null } | null };
 
 export type FlowsPageQueryVariables = Exact<{
   first?: number | null | undefined;
 }>;
 
 
-export type FlowsPageQuery = { flows: { edges: Array<{ node: { id: string, name: string, catalogPackages: Array<{ packageId: string }> } }>, pageInfo: { hasNextPage: boolean } } };
+export type FlowsPageQuery = { flows: { edges: Array<{ node: { id: string, name: string, catalogPackages: Array<{ packageId: string }> | null } }>, pageInfo: { hasNextPage: boolean } } };
 
 export type GatewayPackageQueryVariables = Exact<{
   packageId: string;
