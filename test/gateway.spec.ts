@@ -189,6 +189,25 @@ describe('the catalog behind Hive Gateway', () => {
     expect(new Set(seen.flat()).size).toBe(1);
   });
 
+  it('gets no stack traces from the example subgraphs', async () => {
+    const ask = async (url: string, query: string, token?: string) => {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? bearer(token) : {}) }, body: JSON.stringify({ query }) });
+      return (await response.json()) as { errors?: { extensions?: Record<string, unknown> }[] };
+    };
+    // Started as `npm run supergraph` starts them: outside jest, where Apollo's default adds stack traces.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'development';
+    const devFlows = await startFlowsSubgraph(() => t.issuer, FLOWS).finally(() => (process.env.NODE_ENV = nodeEnv));
+    try {
+      for (const answer of [await ask(devFlows.url, '{ nope }', tokens.alice), await ask(devFlows.url, '{ flows(first: 1) { edges { node { id } } } }')]) {
+        expect(answer.errors?.length).toBeGreaterThan(0);
+        for (const error of answer.errors!) expect(error.extensions?.['stacktrace']).toBeUndefined();
+      }
+    } finally {
+      await devFlows.close();
+    }
+  });
+
   it("answers another team's flows page with catalogPackages: null when the catalog is down, not data: null", async () => {
     // A second gateway whose catalog address answers nothing (a port just freed): the catalog down.
     const deadCatalog = `http://127.0.0.1:${await freePort()}/graphql`;

@@ -83,6 +83,13 @@ async function serveSubgraph(
   extraRoutes(app);
   const apollo = new ApolloServer<SubgraphContext>({
     schema,
+    // Like a real subgraph: no stack traces in answers (the gateway would pass them on to
+    // clients), and an error without a code of its own is masked.
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted) =>
+      formatted.extensions?.['code'] && formatted.extensions['code'] !== 'INTERNAL_SERVER_ERROR'
+        ? formatted
+        : { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
