@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '../../src/infra/blob/embedded-azurite';
@@ -71,32 +71,10 @@ export async function buildOnce(): Promise<void> {
     }
   }
   try {
-    const newestSource = Math.max(...['src', 'scripts', 'playground'].map((dir) => newestFile(path.join(ROOT, dir))));
-    if (builtAt() < newestSource) {
-      execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'pipe' });
-      // The compiler rewrites only what changed, so the build marks its own time.
-      writeFileSync(BUILD_STAMP, new Date().toISOString());
-    }
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-if-stale.mjs'), '--quiet'], { cwd: ROOT, stdio: 'pipe' });
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
-}
-
-const BUILD_STAMP = path.join(ROOT, 'dist', '.built-at');
-
-function builtAt(): number {
-  return statSync(BUILD_STAMP, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-}
-
-function newestFile(dir: string): number {
-  if (!existsSync(dir)) return 0;
-  return Math.max(
-    0,
-    ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-      const full = path.join(dir, entry.name);
-      return entry.isDirectory() ? newestFile(full) : statSync(full).mtimeMs;
-    }),
-  );
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
