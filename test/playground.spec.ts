@@ -103,15 +103,15 @@ if (!existsSync(CHROMIUM)) {
 }
 
 /** Opens the playground and records every URL the page asks for. */
-async function openPlayground(browser: Browser, url: string): Promise<{ page: Page; requests: string[] }> {
+async function openPlayground(browser: Browser, url: string, headers = 'Bearer <token>'): Promise<{ page: Page; requests: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const requests: string[] = [];
   page.on('request', (request) => requests.push(request.url()));
   page.on('worker', (worker) => requests.push(worker.url()));
   await page.goto(`${url}/graphql`, { waitUntil: 'load' });
   await page.locator('.graphiql-container').waitFor();
-  // The headers editor is open and pre-filled with the placeholder.
-  await page.locator('section[aria-label="Headers"]').getByText('Bearer <token>').waitFor();
+  // The headers editor is open and pre-filled (the placeholder, or a development token).
+  await page.locator('section[aria-label="Headers"]').getByText(headers).waitFor();
   return { page, requests };
 }
 
@@ -188,6 +188,26 @@ inBrowser('playground in Chromium', () => {
       await page.close();
     });
 
+    it('opens without an error, with the schema in the docs pane and in completion, before any token is given', async () => {
+      const { page } = await openPlayground(browser, t.url);
+      // The docs pane lists the schema's root fields.
+      await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
+      const docs = page.locator('.graphiql-doc-explorer');
+      await docs.getByText('Query').first().click();
+      await docs.getByText('catalogPackages').first().waitFor({ timeout: 15_000 });
+      // Completion offers schema fields in the operation editor.
+      await page.locator('.graphiql-query-editor .monaco-editor').click();
+      await page.keyboard.press('ControlOrMeta+End');
+      await page.keyboard.insertText('\nquery Completion { catalogU');
+      await page.keyboard.press('Control+Space');
+      await page.locator('.suggest-widget').getByText('catalogUsage').first().waitFor({ timeout: 15_000 });
+      // And nothing on the page shows an error that nobody caused.
+      const result = (await page.locator('.result-window').innerText()).replace(/\u00a0/g, ' ');
+      expect(result).not.toMatch(/UNAUTHENTICATED|error/i);
+      expect(await page.getByText('Error fetching schema').count()).toBe(0);
+      await page.close();
+    });
+
     it('preloads publish and install examples that run as they are', async () => {
       const { page } = await openPlayground(browser, t.url);
       const tabs = await page.locator('.graphiql-tab').allInnerTexts();
@@ -247,12 +267,35 @@ inBrowser('playground in Chromium', () => {
       expect(list.status).toBe(200);
     });
 
-    it('fills the headers with a development token in one click, and the list query runs', async () => {
-      const { page, requests } = await openPlayground(browser, url);
-      await page.getByRole('button', { name: 'use a development token' }).click();
+    it('opens with a development token in every tab: each example runs on its first click', async () => {
+      const { page, requests } = await openPlayground(browser, url, 'Bearer ey');
+      expect(await runActiveTab(page, 'catalogPackages')).toContain('"edges": []');
+      await page.locator('.graphiql-tab', { hasText: 'PublishPackage' }).click();
       await page.locator('section[aria-label="Headers"]').getByText('Bearer ey').waitFor();
+      expect(await runActiveTab(page, 'hello-flow')).toMatch(/"version": "0\.1\.0"/);
+      await page.locator('.graphiql-tab', { hasText: 'InstallPackage' }).click();
+      expect(await runActiveTab(page, 'Copy of Hello flow')).toMatch(/"packageId": "hello-flow"/);
+      expectOnlyServer(requests, url);
+      await page.close();
+    });
+
+    it('puts a fresh development token in every tab, and in tabs opened later, in one click', async () => {
+      const { page, requests } = await openPlayground(browser, url, 'Bearer ey');
+      const headersText = async () => (await page.locator('section[aria-label="Headers"]').innerText()).replace(/\s+/g, '');
+      const first = await headersText();
+      // Tokens name the second they were signed in: wait for the next one, so the new token differs.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await page.getByRole('button', { name: 'use a development token' }).click();
+      const fresh = await until(headersText, (text) => text !== first);
+      expect(fresh).toMatch(/Bearerey/);
+      await page.locator('.graphiql-tab', { hasText: 'PublishPackage' }).click();
+      expect(await until(headersText, (text) => text === fresh)).toBe(fresh);
+      await page.getByRole('button', { name: 'New tab' }).click();
+      expect(await until(headersText, (text) => text === fresh)).toBe(fresh);
+      await page.locator('.graphiql-tab', { hasText: 'ListPackages' }).click();
+      expect(await until(headersText, (text) => text === fresh)).toBe(fresh);
       const text = await runActiveTab(page, 'catalogPackages');
-      expect(text).toContain('"edges": []');
+      expect(text).not.toContain('"errors"'); // the fresh token is accepted
       await page.screenshot({ path: DEV_SCREENSHOT });
       console.log(`playground screenshot (development token): ${DEV_SCREENSHOT}`);
       expectOnlyServer(requests, url);
@@ -270,4 +313,15 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** The value of `read` once `done` holds for it, or its last value after `timeoutMs`. */
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await read();
+  }
+  return value;
 }
