@@ -94,15 +94,20 @@ interface OtlpSpan {
   attributes?: { key: string; value: Record<string, unknown> }[];
 }
 
-/** The smallest OTLP/HTTP receiver: keeps every span POSTed to /v1/traces. */
-async function startOtlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; paths: string[]; close(): Promise<void> }> {
+/** The smallest OTLP/HTTP receiver: keeps every span POSTed to /v1/traces and the names of the metrics POSTed to /v1/metrics. */
+async function startOtlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; metricNames: string[]; paths: string[]; close(): Promise<void> }> {
   const spans: OtlpSpan[] = [];
+  const metricNames: string[] = [];
   const paths: string[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       paths.push(`${req.method} ${req.url} ${req.headers['content-type']}`);
+      if (req.method === 'POST' && req.url === '/v1/metrics') {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceMetrics: { scopeMetrics: { metrics: { name: string }[] }[] }[] };
+        for (const resource of body.resourceMetrics) for (const scope of resource.scopeMetrics) metricNames.push(...scope.metrics.map((metric) => metric.name));
+      }
       if (req.method === 'POST' && req.url === '/v1/traces') {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
         for (const resource of body.resourceSpans) for (const scope of resource.scopeSpans) spans.push(...scope.spans);
@@ -114,6 +119,7 @@ async function startOtlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; pa
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     spans,
+    metricNames,
     paths,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -241,8 +247,9 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     // The start-up line says where everything is, and that tracing is on.
     const started = output.split('\n').find((line) => line.includes('"msg":"flow package catalog listening on'));
     expect(JSON.parse(started!)).toMatchObject({ graphql: `${base}/graphql`, rest: `${base}/api/v1/catalog`, playground: `${base}/graphql`, tracing: 'on', metrics: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/) });
-    // Traces only: metrics and logs have their own channels.
-    expect(receiver.paths.every((line) => line.startsWith('POST /v1/traces application/json'))).toBe(true);
+    // Traces and the instrumentations' metrics (flushed at SIGTERM); logs stay on stdout.
+    expect(receiver.paths.every((line) => /^POST \/v1\/(traces|metrics) application\/json/.test(line))).toBe(true);
+    expect(receiver.metricNames).toContain('http.server.request.duration');
   }, 60_000);
 });
 

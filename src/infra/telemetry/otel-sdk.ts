@@ -1,25 +1,31 @@
 import { createAzureSdkInstrumentation } from '@azure/opentelemetry-instrumentation-azure-sdk';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { GraphQLInstrumentation } from '@opentelemetry/instrumentation-graphql';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { Telemetry } from './index';
 import { maskSqlLiterals } from './sql-literals';
 
 const SERVICE_NAME = 'flow-package-catalog';
+/** How often metrics are pushed (and once more at shutdown); `OTEL_METRIC_EXPORT_INTERVAL` overrides. */
+const METRICS_EXPORT_INTERVAL_MS = Number(process.env.OTEL_METRIC_EXPORT_INTERVAL) || 15_000;
 
 /**
- * Traces only, over OTLP/HTTP (JSON; the exporter reads `OTEL_EXPORTER_OTLP_*` itself). Metrics
- * are Prometheus' and logs pino's, so the SDK gets no metric reader and no log processor. The
- * propagator is the SDK's default: W3C `traceparent` (and baggage).
+ * Traces and the instrumentations' metrics (`http.server.request.duration`, …), over OTLP/HTTP
+ * (JSON; the exporters read `OTEL_EXPORTER_OTLP_*` themselves), for platforms that collect
+ * everything through one OpenTelemetry collector. The catalog's own series stay on the Prometheus
+ * endpoint, and logs are pino's on stdout (with trace and span ids), so there is no log processor.
+ * The propagator is the SDK's default: W3C `traceparent` (and baggage).
  */
 export function startOpenTelemetrySdk(): Telemetry {
   const sdk = new NodeSDK({
     serviceName: process.env.OTEL_SERVICE_NAME ? undefined : SERVICE_NAME,
     traceExporter: new OTLPTraceExporter(),
-    metricReaders: [],
+    metricReaders: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: METRICS_EXPORT_INTERVAL_MS })],
     logRecordProcessors: [],
     instrumentations: [
       // Probes and the metrics endpoint would drown the traces that matter.
