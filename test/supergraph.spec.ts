@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { composeServices as composeWithGuild } from '@theguild/federation-composition';
+import { parse } from 'graphql';
 import { describeDrift, renderSchemaFiles, CATALOG_SDL_PATH } from '../src/graphql/sdl-file';
 import { composeSupergraph, CompositionError, loadSubgraphs, SUPERGRAPH_CONFIG_PATH, SUPERGRAPH_PATH, type SubgraphSource } from '../scripts/lib/supergraph';
 
@@ -44,6 +46,14 @@ describe('supergraph composition', () => {
     expect(supergraph).toContain('@join__type(graph: CATALOG, key: "tenantId packageId")');
     expect(supergraph).toMatch(/type Flow\n {2}@join__type\(graph: CATALOG, key: "id"\)\n {2}@join__type\(graph: FLOWS, key: "id"\)/);
     expect(supergraph).toMatch(/catalogPackages: \[CatalogPackage!\] @join__field\(graph: CATALOG\)/);
+  });
+
+  it("composes cleanly in the Guild's composer too (what Hive's tooling runs), with Flow.catalogPackages nullable", async () => {
+    const current = (await renderSchemaFiles())[CATALOG_SDL_PATH]!;
+    const services = withSdl('catalog', current).map((subgraph) => ({ name: subgraph.name, url: subgraph.url, typeDefs: parse(subgraph.sdl) }));
+    const result = composeWithGuild(services);
+    expect(result.errors?.map((error) => error.message) ?? []).toEqual([]);
+    expect(result.publicSdl).toMatch(/catalogPackages: \[CatalogPackage!\]\n/);
   });
 
   it("composes with the SDL the code produces now, not only the committed file", async () => {
