@@ -1,7 +1,6 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { findFreePort } from '../src/infra/blob/embedded-azurite';
 import { FlowsPageDocument, FlowWithPackagesDocument, GatewayPackageDocument, GatewayPackagesDocument } from './generated/gateway/graphql';
 import { PublishPackageDocument, SetPackageVisibilityDocument } from './generated/graphql';
 import { bearer, postTyped } from './support/graphql-client';
@@ -210,7 +209,7 @@ describe('the catalog behind Hive Gateway', () => {
 
   it("answers another team's flows page with catalogPackages: null when the catalog is down, not data: null", async () => {
     // A second gateway whose catalog address answers nothing (a port just freed): the catalog down.
-    const deadCatalog = `http://127.0.0.1:${await freePort()}/graphql`;
+    const deadCatalog = `http://127.0.0.1:${await findFreePort()}/graphql`;
     const outage = await startHiveGateway({
       supergraphSdl: readFileSync(path.resolve(__dirname, '../supergraph.graphql'), 'utf8'),
       subgraphUrls: { catalog: deadCatalog, flows: flows.url, users: users.url },
@@ -228,11 +227,3 @@ describe('the catalog behind Hive Gateway', () => {
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
