@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
+import { projectRoot } from '../common/project-root';
 import type { DevIssuer } from '../infra/auth/dev-issuer';
 
 /** Where the bundled GraphiQL is served from (built into dist/playground by `npm run build`). */
@@ -17,9 +18,7 @@ export const DEMO_USER = {
 
 /** `dist/playground` of this project, whether we run from `src` (tests) or `dist/src`. */
 export function playgroundAssetsDir(): string {
-  let dir = __dirname;
-  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return path.join(dir, 'dist', 'playground');
+  return path.join(projectRoot(), 'dist', 'playground');
 }
 
 // Everything the page loads comes from this server; the CSP makes the browser hold to that.

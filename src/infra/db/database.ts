@@ -48,12 +48,12 @@ export class Database {
 
   /** Runs `work` with a fresh EntityManager (no transaction). */
   run<T>(work: (em: Em) => Promise<T>): Promise<T> {
-    return this.traced('db.run', () => this.guarded(() => work(this.orm.em.fork() as Em)));
+    return this.traced('run', () => this.guarded(() => work(this.orm.em.fork() as Em)));
   }
 
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (em: Em) => Promise<T>): Promise<T> {
-    return this.traced('db.transaction', () => this.guarded(() => (this.orm.em.fork() as Em).transactional((em) => work(em))));
+    return this.traced('transaction', () => this.guarded(() => (this.orm.em.fork() as Em).transactional((em) => work(em))));
   }
 
   /**
@@ -110,10 +110,10 @@ export class Database {
     return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
   }
 
-  /** The span covers the wait behind PGlite's queue too: that is what the caller waits for. */
-  private traced<T>(name: 'db.run' | 'db.transaction', work: () => Promise<T>): Promise<T> {
-    return tracer.startActiveSpan(name, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, async (span) => {
-      const stop = metrics.databaseDuration.startTimer({ kind: name === 'db.run' ? 'run' : 'transaction' });
+  /** The span (`db.run`, `db.transaction`) and the timing cover the wait behind PGlite's queue too: that is what the caller waits for. */
+  private traced<T>(kind: 'run' | 'transaction', work: () => Promise<T>): Promise<T> {
+    return tracer.startActiveSpan(`db.${kind}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, async (span) => {
+      const stop = metrics.databaseDuration.startTimer({ kind });
       try {
         const result = await work();
         stop({ outcome: 'ok' });

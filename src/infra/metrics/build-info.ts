@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { projectRoot } from '../../common/project-root';
 
 export interface BuildInfo {
   version: string;
@@ -10,19 +11,10 @@ export interface BuildInfo {
  * Which build is running: `version` from the project's package.json, `commit` from `BUILD_COMMIT`
  * (the image sets it at build time) or else the checkout's `.git`; `unknown` where neither is.
  */
-export function readBuildInfo(env: NodeJS.ProcessEnv = process.env, from = __dirname): BuildInfo {
-  const root = projectRoot(from);
-  const version = root ? (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version : undefined;
-  return { version: version ?? 'unknown', commit: env['BUILD_COMMIT']?.trim() || (root && commitOfCheckout(root)) || 'unknown' };
-}
-
-/** The nearest folder above `from` holding this project's package.json (src/ under jest, dist/src/ built). */
-function projectRoot(from: string): string | undefined {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'flow-package-catalog') return dir;
-    if (path.dirname(dir) === dir) return undefined;
-  }
+export function readBuildInfo(env: NodeJS.ProcessEnv = process.env, root = projectRoot()): BuildInfo {
+  const manifest = path.join(root, 'package.json');
+  const version = existsSync(manifest) ? (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version : undefined;
+  return { version: version ?? 'unknown', commit: env['BUILD_COMMIT']?.trim() || commitOfCheckout(root) || 'unknown' };
 }
 
 /** HEAD's commit, read from the files (no git binary needed): a detached HEAD, a loose ref or packed-refs. */

@@ -17,7 +17,7 @@ export async function startMetrics(config: Pick<AppConfig, 'host' | 'metricsPort
   if (config.metricsPort === null || config.metricsPort === undefined) return { url: null, close: async () => {} };
   const server = await startMetricsServer({ host: config.host, port: config.metricsPort, logger });
   buildInfo.reset();
-  buildInfo.set({ ...readBuildInfo() }, 1);
+  buildInfo.set(readBuildInfo(), 1);
   const unwatchPool = await watchOrmPool(orm, config.database);
   return {
     url: server.url,
