@@ -12,7 +12,7 @@ import net from 'node:net';
  */
 export interface SqlCounter {
   port: number;
-  /** Statements seen since the last reset, and their text (first 160 characters of simple queries). */
+  /** Statements seen since the last reset, and their text (first 160 characters; of the last Parse for an extended-protocol Execute). */
   statements(): number;
   log(): string[];
   reset(): void;
@@ -30,6 +30,7 @@ export async function startSqlCounter(upstreamHost: string, upstreamPort: number
     upstream.pipe(client);
     let pending = Buffer.alloc(0);
     let startedUp = false;
+    let parsed = '<extended-protocol execute>';
     client.on('data', (chunk: Buffer) => {
       upstream.write(chunk);
       pending = Buffer.concat([pending, chunk]);
@@ -51,9 +52,14 @@ export async function startSqlCounter(upstreamHost: string, upstreamPort: number
         if (type === 'Q') {
           count += 1;
           log.push(pending.subarray(5, Math.min(1 + length - 1, 5 + 160)).toString('utf8').replace(/\s+/g, ' '));
+        } else if (type === 'P') {
+          // Parse: statement name, NUL, query text, NUL, …; the Execute that follows runs it.
+          const body = pending.subarray(5, 1 + length);
+          const textStart = body.indexOf(0) + 1;
+          parsed = body.subarray(textStart, Math.min(body.indexOf(0, textStart), textStart + 160)).toString('utf8').replace(/\s+/g, ' ');
         } else if (type === 'E') {
           count += 1;
-          log.push('<extended-protocol execute>');
+          log.push(parsed);
         }
         pending = pending.subarray(1 + length);
       }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createServer, type Server } from 'node:http';
+import type { AbstractSqlConnection } from '@mikro-orm/sql';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -34,7 +35,8 @@ import { OidcTokenVerifier } from './infra/auth/oidc-verifier';
 import { createBlobStorage } from './infra/blob';
 import type { BlobStorage } from './infra/blob/blob-storage';
 import { Database } from './infra/db/database';
-import { createOrm, migrate, type Orm } from './infra/db/orm';
+import { createOrm, migrate, replicaConnections, type Orm } from './infra/db/orm';
+import { ReadRouting } from './infra/db/read-replicas';
 import { awaitMigratedSchema } from './infra/db/migration-lock';
 import type { FlowSource } from './infra/flows/flow-source';
 import { startMetrics, timedBlobStorage } from './infra/metrics';
@@ -110,7 +112,9 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     const pglite = config.database.kind === 'pglite';
     // PostgreSQL's deadlines live in its pool (orm.ts); the in-process PGlite gets one per unit of work.
     const unitMs = tuning.statementTimeoutMs + tuning.connectTimeoutMs;
-    const db = new Database(orm, pglite, { logger, unitDeadlineMs: pglite ? unitMs : undefined, closeWaitMs: unitMs });
+    const readRouting = await startReadRouting(orm, tuning, logger);
+    if (readRouting) cleanups.push(() => readRouting.stop());
+    const db = new Database(orm, pglite, { logger, unitDeadlineMs: pglite ? unitMs : undefined, closeWaitMs: unitMs, readRouting });
     closeDatabase = () => db.close();
     const metricsServer = await startMetrics(config, orm, logger);
     cleanups.push(() => metricsServer.close());
@@ -183,7 +187,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     let draining = false;
     app.use(drainingGate(() => draining));
     app.use(requestDeadline(tuning.requestTimeoutMs, logger));
-    app.use(healthRouter(db, blobs, logger));
+    app.use(healthRouter(db, blobs, logger, readRouting));
     if (devIssuer) app.use(DEV_ISSUER_PATH, devIssuer.router());
     app.use(edge.browserRoutes);
 
@@ -284,4 +288,20 @@ function graphqlEdgeErrors(logger: Logger) {
       errors: [{ message: edgeError.message, extensions: { code: edgeError.code, ...edgeError.extensions, ...(edgeError.problems ? { problems: edgeError.problems } : {}) } }],
     });
   };
+}
+
+/** With `DATABASE_REPLICA_URLS`: measures the replicas' lag before the first request, then keeps doing so. */
+async function startReadRouting(orm: Orm, tuning: AppConfig['tuning'], logger: Logger): Promise<ReadRouting | undefined> {
+  const replicas = replicaConnections(orm);
+  if (replicas.length === 0) return undefined;
+  const primary = orm.em.getConnection() as AbstractSqlConnection;
+  const routing = new ReadRouting(primary, replicas, {
+    maxLagMs: tuning.replicaMaxLagMs,
+    readYourWritesMs: tuning.readYourWritesMs,
+    checkEveryMs: tuning.replicaCheckMs,
+    logger,
+  });
+  await routing.start();
+  logger.info({ replicas: routing.status() }, 'read replicas');
+  return routing;
 }

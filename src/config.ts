@@ -44,6 +44,12 @@ export interface Tuning {
   poolMax: number;
   /** How long a starting instance waits for another instance's migrations (or, with MIGRATE=false, for the schema). */
   migrateWaitMs: number;
+  /** A read replica further behind the primary than this is skipped (`REPLICA_MAX_LAG_SECONDS`). */
+  replicaMaxLagMs: number;
+  /** How long after a caller's last write their reads stay on the primary (`READ_YOUR_WRITES_SECONDS`). */
+  readYourWritesMs: number;
+  /** How often each read replica's lag is checked. */
+  replicaCheckMs: number;
   /** One blob call, retries included. */
   blobTimeoutMs: number;
   /** One OIDC discovery or JWKS fetch. */
@@ -86,6 +92,9 @@ export const DEFAULT_TUNING: Tuning = {
   connectTimeoutMs: 3_000,
   poolMax: 10,
   migrateWaitMs: 300_000,
+  replicaMaxLagMs: 10_000,
+  readYourWritesMs: 5_000,
+  replicaCheckMs: 1_000,
   blobTimeoutMs: 10_000,
   issuerTimeoutMs: 5_000,
   jwksCooldownMs: 3_000,
@@ -135,7 +144,8 @@ export const DEFAULT_METRICS_PORT = 9464;
 export const DEFAULT_RATE_LIMITS = { windowSeconds: 60, tenantReads: 600, tenantWrites: 60, callerReads: 300, callerWrites: 30 } as const;
 
 export type DatabaseConfig =
-  | { kind: 'postgres'; url: string }
+  /** `replicaUrls`: read replicas of `url` (`DATABASE_REPLICA_URLS`) for the reads that tolerate a short lag. */
+  | { kind: 'postgres'; url: string; replicaUrls?: string[] }
   /** `dataDir` is a directory, or `:memory:` for a throwaway database. */
   | { kind: 'pglite'; dataDir: string };
 
@@ -179,6 +189,15 @@ const envSchema = z.object({
   DATABASE_URL: optionalString.pipe(
     z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
   ),
+  DATABASE_REPLICA_URLS: optionalString.pipe(
+    z
+      .string()
+      .transform((value) => value.split(',').map((url) => url.trim()).filter((url) => url !== ''))
+      .pipe(z.array(z.string().regex(/^postgres(ql)?:\/\//, 'each must be a postgres:// or postgresql:// URL')).max(16))
+      .optional(),
+  ),
+  READ_YOUR_WRITES_SECONDS: z.coerce.number().min(0).max(3600).default(DEFAULT_TUNING.readYourWritesMs / 1000),
+  REPLICA_MAX_LAG_SECONDS: z.coerce.number().min(0).max(86_400).default(DEFAULT_TUNING.replicaMaxLagMs / 1000),
   AZURE_STORAGE_CONNECTION_STRING: optionalString.pipe(
     z
       .string()
@@ -230,6 +249,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (env.RATE_LIMIT_STORE?.trim() === 'database' && !env.DATABASE_URL?.trim()) {
     problems.push('RATE_LIMIT_STORE=database needs DATABASE_URL (the embedded database serves one process only)');
   }
+  if (env.DATABASE_REPLICA_URLS?.trim() && !env.DATABASE_URL?.trim()) {
+    problems.push('DATABASE_REPLICA_URLS needs DATABASE_URL (the embedded database has no replicas)');
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
 
   const e = parsed.data;
@@ -247,7 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     database: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL }
+      ? { kind: 'postgres', url: e.DATABASE_URL, ...(e.DATABASE_REPLICA_URLS?.length ? { replicaUrls: e.DATABASE_REPLICA_URLS } : {}) }
       : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
     blob: e.AZURE_STORAGE_CONNECTION_STRING
       ? { kind: 'connection-string', connectionString: e.AZURE_STORAGE_CONNECTION_STRING, container: e.CATALOG_BLOB_CONTAINER }
@@ -279,6 +301,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxResponseBytes: e.MAX_RESPONSE_BYTES,
       largeAnswerConcurrency: e.LARGE_ANSWER_CONCURRENCY,
       migrateWaitMs: e.MIGRATE_WAIT_SECONDS * 1000,
+      readYourWritesMs: e.READ_YOUR_WRITES_SECONDS * 1000,
+      replicaMaxLagMs: e.REPLICA_MAX_LAG_SECONDS * 1000,
       publishConcurrency: e.PUBLISH_CONCURRENCY ?? Math.max(1, Math.floor(e.DB_POOL_MAX / 2)),
     },
     quotas: {

@@ -31,6 +31,17 @@ export function setRequestCaller(caller: { tenantId: string; userId: string }): 
   scope.userId = caller.userId;
 }
 
+/** An object that stands for the current request while it lasts (a WeakMap key), or undefined outside one. */
+export function currentRequestToken(): object | undefined {
+  return storage.getStore();
+}
+
+/** Who the current request is for (tenant and user), once authenticated; undefined outside a request. */
+export function currentCallerKey(): string | undefined {
+  const scope = storage.getStore();
+  return scope?.tenantId === undefined ? undefined : `${scope.tenantId}\u0000${scope.userId ?? ''}`;
+}
+
 interface RequestLogFields {
   requestId?: string;
   tenantId?: string;

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Logger } from '../common/logger';
 import type { BlobStorage } from '../infra/blob/blob-storage';
 import type { Database } from '../infra/db/database';
+import type { ReadRouting } from '../infra/db/read-replicas';
 
 /** Each check's own deadline: shorter than the request deadlines, so /readyz answers promptly. */
 const CHECK_TIMEOUT_MS = 2_000;
@@ -22,8 +23,11 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
  * `{ status: 'unavailable', database: 'ok', blobStorage: 'unavailable', failed: { blobStorage: 'no answer within 2000 ms' } }`.
  * Anyone who can reach the port can ask, so the body never holds the error itself (addresses,
  * hosts, paths): that goes to the log, at warn.
+ *
+ * With read replicas, `replicas` lists each one's state (`ok`, `lagging`, `down`) and lag. A
+ * replica never makes the instance unready: reads it would have served go to the primary.
  */
-export function healthRouter(db: Database, blobs: BlobStorage, logger: Logger): Router {
+export function healthRouter(db: Database, blobs: BlobStorage, logger: Logger, readRouting?: ReadRouting): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -37,12 +41,13 @@ export function healthRouter(db: Database, blobs: BlobStorage, logger: Logger): 
     const results = await Promise.allSettled(names.map((name) => withTimeout(checks[name](), CHECK_TIMEOUT_MS)));
     const states = Object.fromEntries(names.map((name, i) => [name, results[i]!.status === 'fulfilled' ? 'ok' : 'unavailable']));
     const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [{ part: names[i]!, error: result.reason as unknown }] : []));
+    const replicas = readRouting ? { replicas: readRouting.status() } : {};
     if (failures.length === 0) {
-      res.json({ status: 'ready', ...states });
+      res.json({ status: 'ready', ...states, ...replicas });
       return;
     }
     for (const { part, error } of failures) logger.warn({ part, err: error }, 'readiness check failed');
-    res.status(503).json({ status: 'unavailable', ...states, failed: Object.fromEntries(failures.map(({ part, error }) => [part, kindOf(error)])) });
+    res.status(503).json({ status: 'unavailable', ...states, ...replicas, failed: Object.fromEntries(failures.map(({ part, error }) => [part, kindOf(error)])) });
   });
   return router;
 }

@@ -59,18 +59,22 @@ export async function startTestApp(
     edge?: TestEdgeOverrides;
     /** Puts a TCP proxy (test/support/tcp-proxy.ts) between the app and PostgreSQL and Azurite. */
     viaProxies?: boolean;
+    /** On PostgreSQL: the read replicas' URLs (`DATABASE_REPLICA_URLS`) for the test's database name. */
+    replicaUrls?: (databaseName: string) => string[];
   } = {},
   options: AppOptions = {},
 ): Promise<TestApp> {
-  const { viaProxies, ...configOverrides } = overrides;
+  const { viaProxies, replicaUrls, ...configOverrides } = overrides;
   const issuer = await startTestIssuer();
   const azurite = await startTestAzurite();
   const container = uniqueContainerName();
   const testDatabase = await createTestDatabase();
   const direct = testDatabase.config;
   const proxies = viaProxies ? await startProxies(direct, azurite.connectionString) : null;
-  const database: DatabaseConfig =
+  const primary: DatabaseConfig =
     proxies?.database && direct.kind === 'postgres' ? { kind: 'postgres', url: throughProxy(direct.url, proxies.database) } : direct;
+  const database: DatabaseConfig =
+    replicaUrls && primary.kind === 'postgres' ? { ...primary, replicaUrls: replicaUrls(new URL(primary.url).pathname.slice(1)) } : primary;
   const blobConnectionString = proxies ? azurite.connectionString.replace(/:\d+\//, `:${proxies.blob.port}/`) : azurite.connectionString;
   const sqlLog: string[] = [];
   // The defaults `npm start` would take for this NODE_ENV (production turns playground and introspection off).

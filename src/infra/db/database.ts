@@ -1,9 +1,10 @@
-import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { AbstractSqlConnection, SqlEntityManager } from '@mikro-orm/sql';
 import { ServiceUnavailableError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Orm } from './orm';
 import { metrics } from '../metrics/metrics';
+import type { ReadRouting } from './read-replicas';
 
 /**
  * The one way services reach the database. Each call gets its own forked EntityManager.
@@ -28,6 +29,8 @@ export interface DatabaseOptions {
   unitDeadlineMs?: number;
   /** How long `close()` waits for work already running to finish. Absent: it does not wait. */
   closeWaitMs?: number;
+  /** Where `read` sends its work (read-replicas.ts). Absent: everything runs on the primary. */
+  readRouting?: ReadRouting;
 }
 
 // A no-op until the OpenTelemetry SDK is started (src/infra/telemetry). PGlite has no driver
@@ -51,9 +54,43 @@ export class Database {
     return this.traced('run', () => this.guarded(() => work(this.orm.em.fork() as Em)));
   }
 
+  /**
+   * Runs `work`, which only reads and tolerates a short lag, on a healthy read replica when there
+   * is one and the caller has not written within `READ_YOUR_WRITES_SECONDS`; on the primary
+   * otherwise. A replica that fails to answer is skipped from then on and the work runs again on
+   * the primary, so a dead replica costs one connect deadline, not an error.
+   */
+  async read<T>(work: (em: Em) => Promise<T>): Promise<T> {
+    const routing = this.options.readRouting;
+    const replica = routing?.pick();
+    if (!routing || !replica || this.closed) {
+      metrics.databaseReads.inc({ target: 'primary' });
+      return this.traced('run', () => this.guarded(() => work(this.orm.em.fork() as Em)));
+    }
+    try {
+      const result = await this.traced('replica', () => this.withDeadline(work(pinnedTo(this.orm.em.fork() as Em, replica.connection))));
+      metrics.databaseReads.inc({ target: 'replica' });
+      return result;
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      routing.markDown(replica, error);
+      metrics.databaseReads.inc({ target: 'fallback' });
+      return this.traced('run', () => this.guarded(() => work(this.orm.em.fork() as Em)));
+    }
+  }
+
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(work: (em: Em) => Promise<T>): Promise<T> {
-    return this.traced('transaction', () => this.guarded(() => (this.orm.em.fork() as Em).transactional((em) => work(em))));
+  async transaction<T>(work: (em: Em) => Promise<T>): Promise<T> {
+    const result = await this.traced('transaction', () => this.guarded(() => (this.orm.em.fork() as Em).transactional((em) => work(em))));
+    this.options.readRouting?.noteWrite();
+    return result;
+  }
+
+  /** Runs `work`, a write in one statement (no transaction needed), on the primary, as `transaction` does. */
+  async write<T>(work: (em: Em) => Promise<T>): Promise<T> {
+    const result = await this.run(work);
+    this.options.readRouting?.noteWrite();
+    return result;
   }
 
   /**
@@ -111,7 +148,7 @@ export class Database {
   }
 
   /** The span (`db.run`, `db.transaction`) and the timing cover the wait behind PGlite's queue too: that is what the caller waits for. */
-  private traced<T>(kind: 'run' | 'transaction', work: () => Promise<T>): Promise<T> {
+  private traced<T>(kind: 'run' | 'transaction' | 'replica', work: () => Promise<T>): Promise<T> {
     return tracer.startActiveSpan(`db.${kind}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, async (span) => {
       const stop = metrics.databaseDuration.startTimer({ kind });
       try {
@@ -135,6 +172,15 @@ export class Database {
     this.queue = result.catch(() => undefined);
     return result;
   }
+}
+
+/**
+ * An EntityManager whose every statement goes to `connection` (a read replica). The repositories
+ * run raw SQL through `em.execute`, which asks the EntityManager for its connection.
+ */
+function pinnedTo(em: Em, connection: AbstractSqlConnection): Em {
+  em.getConnection = () => connection;
+  return em;
 }
 
 class DeadlineExceededError extends Error {

@@ -9,6 +9,8 @@ import { RATE_LIMIT_TABLE } from './unmanaged-tables';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 import { underMigrationLock, type SchemaWaitOptions } from './migration-lock';
+import type { AbstractSqlConnection } from '@mikro-orm/sql';
+import type { Replica } from './read-replicas';
 
 export type Orm = MikroORM;
 
@@ -94,6 +96,10 @@ export async function createOrm(config: DatabaseConfig, options: OrmOptions = {}
       clientUrl: config.url,
       pool: { min: 0, max: tuning.poolMax },
       driverOptions: pgDeadlines(tuning),
+      // Each replica gets a pool like the primary's, with the same deadlines. Reads reach a replica
+      // only through `Database.read` (read-replicas.ts chooses which): never implicitly.
+      replicas: (config.replicaUrls ?? []).map((clientUrl, i) => ({ name: replicaName(i), clientUrl })),
+      preferReadReplicas: false,
     } as Options);
   }
   if (config.dataDir !== ':memory:') mkdirSync(config.dataDir, { recursive: true });
@@ -102,6 +108,14 @@ export async function createOrm(config: DatabaseConfig, options: OrmOptions = {}
     driver: PgliteDriver,
     dbName: config.dataDir === ':memory:' ? 'memory://' : config.dataDir,
   } as Options);
+}
+
+export const replicaName = (index: number) => `replica-${index + 1}`;
+
+/** The read replicas' connections MikroORM opened (its `replicas` option), by name. */
+export function replicaConnections(orm: Orm): Replica[] {
+  const replicas = (orm.driver as unknown as { replicas: AbstractSqlConnection[] }).replicas;
+  return replicas.map((connection, i) => ({ name: replicaName(i), connection }));
 }
 
 /**

@@ -37,12 +37,35 @@ export const metrics = {
     labelNames: ['code'] as const,
     registers: [registry],
   }),
-  /** `kind`: run | transaction (one unit of database work, PGlite's queue wait included); `outcome`: ok | error. */
+  /** `kind`: run | transaction | replica (one unit of database work, PGlite's queue wait included; `replica`: a read on a read replica); `outcome`: ok | error. */
   databaseDuration: new Histogram({
     name: 'catalog_db_call_duration_seconds',
     help: 'Duration of units of database work, by kind and outcome',
     labelNames: ['kind', 'outcome'] as const,
     buckets: DURATION_BUCKETS,
+    registers: [registry],
+  }),
+  /**
+   * `target`: replica | primary, for the reads that may go to a read replica (lists, search, get,
+   * versions, update checks, `_entities`, usage); `fallback` counts reads a failing replica sent back.
+   */
+  databaseReads: new Counter({
+    name: 'catalog_db_reads_total',
+    help: 'Units of database work that tolerate a short lag, by where they ran: replica, primary, or primary after a replica failed',
+    labelNames: ['target'] as const,
+    registers: [registry],
+  }),
+  /** `replica`: replica-1, replica-2, … (`DATABASE_REPLICA_URLS` order); absent while it does not answer. */
+  replicaLag: new Gauge({
+    name: 'catalog_db_replica_lag_seconds',
+    help: 'How far each read replica was behind the primary at its last check',
+    labelNames: ['replica'] as const,
+    registers: [registry],
+  }),
+  replicaUsable: new Gauge({
+    name: 'catalog_db_replica_usable',
+    help: '1 when a read replica serves reads, 0 when it is down or lags beyond REPLICA_MAX_LAG_SECONDS',
+    labelNames: ['replica'] as const,
     registers: [registry],
   }),
   /** `result`: ok or the error code that ended the publish. */

@@ -11,7 +11,7 @@ export interface CatalogUsage extends TenantUsage {
 export async function readUsage(deps: { db: Database; quotas: QuotaRepository }, caller: Caller, tenantId?: string | null): Promise<CatalogUsage> {
   const tenant = requireTenantId(tenantId ?? caller.tenantId);
   assertMayPerform(caller, 'tenant:readUsage', { tenantId: tenant });
-  const usage = await deps.db.run((em) => deps.quotas.usage(em, tenant));
+  const usage = await deps.db.read((em) => deps.quotas.usage(em, tenant));
   const { packagesPerTenant, bytesPerTenant, versionsPerPackage } = deps.quotas.limits;
   return { ...usage, limits: { packages: packagesPerTenant, bytes: bytesPerTenant, versionsPerPackage } };
 }

@@ -62,7 +62,7 @@ export async function checkUpdates(
   const asked = [...distinct.values()];
   const newer = Math.min(Math.max(selection.newerVersions, 0), MAX_NEWER_VERSIONS);
   const read = { newer, changelogs: selection.changelogs && newer > 0, changelogBytes: maxResponseBytes };
-  const found = await db.run((em) => packages.findVersionsForUpdates(em, caller, asked, read));
+  const found = await db.read((em) => packages.findVersionsForUpdates(em, caller, asked, read));
   if (found.changelogBytes > maxResponseBytes) throw new ResponseTooLargeError(found.changelogBytes, maxResponseBytes);
   const versionsOf = new Map(asked.map((copy, index) => [keyOf(copy), found.versions[index] ?? null]));
   return installed.map((copy, index) => {

@@ -28,7 +28,7 @@ export async function diffVersions(
   const tenantId = actingTenant(caller, args.tenantId);
   const notFound = (what: string) => new NotFoundError(`Package ${packageId}${what} not found`);
   if (!packageIdSchema.safeParse(packageId).success) throw notFound('');
-  const versions = await deps.db.run(async (em) => {
+  const versions = await deps.db.read(async (em) => {
     const pkg = await deps.packages.findVisible(em, caller, tenantId, packageId);
     if (!pkg) throw notFound('');
     return { pkg, from: await deps.packages.findVersion(em, pkg.id, args.from), to: await deps.packages.findVersion(em, pkg.id, args.to) };

@@ -59,7 +59,7 @@ export async function installPackage(
   const flowName = typeof archived.name === 'string' && archived.name.trim() !== '' ? archived.name : pkg.name;
   // The counts and their audit row in one statement: none moves without the others, and no
   // BEGIN/COMMIT round trips are needed for that.
-  await db.run((em) =>
+  await db.write((em) =>
     audit.record(
       em,
       caller,

@@ -26,13 +26,13 @@ export async function listPackages(
   const search = parsePackageSearch(args.filter, args.orderBy);
   const scope = searchScope(search);
   const after = decodeCursor(args.after, scope);
-  const page = await db.run((em) => packages.listVisible(em, caller, limit, after, search));
+  const page = await db.read((em) => packages.listVisible(em, caller, limit, after, search));
   const items = page.items.map((pkg) => ({ view: toPackageView(caller, pkg), cursor: { key: pkg.sortKey, id: pkg.id } }));
   const connection = toConnection({ items, hasNextPage: page.hasNextPage }, (item) => item.cursor, scope);
   return {
     edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.view })),
     pageInfo: connection.pageInfo,
-    totalCount: () => db.run((em) => packages.countVisible(em, caller, search)),
+    totalCount: () => db.read((em) => packages.countVisible(em, caller, search)),
   };
 }
 
@@ -41,7 +41,7 @@ export async function getPackage({ db, packages }: CatalogDeps, caller: Caller, 
   assertMayPerform(caller, 'package:read');
   const tenantId = actingTenant(caller, options.tenantId);
   if (!packageIdSchema.safeParse(packageId).success) return null;
-  const pkg = await db.run((em) => packages.findVisible(em, caller, tenantId, packageId));
+  const pkg = await db.read((em) => packages.findVisible(em, caller, tenantId, packageId));
   return pkg && toPackageView(caller, pkg);
 }
 
@@ -53,7 +53,7 @@ export async function listVersions(
 ): Promise<Connection<VersionRecord>> {
   const limit = pageSize(args.first);
   const after = decodeCursor(args.after);
-  const page = await db.run((em) => packages.listVersions(em, pkg.id, limit, after));
+  const page = await db.read((em) => packages.listVersions(em, pkg.id, limit, after));
   return toConnection(page, versionCursorKey);
 }
 
@@ -66,7 +66,7 @@ export async function listFirstVersionsOfPackages(
   packageUuids: readonly string[],
   first: number | null | undefined,
 ): Promise<Map<string, Connection<VersionRecord>>> {
-  const pages = await db.run((em) => packages.listFirstVersionPages(em, packageUuids, pageSize(first)));
+  const pages = await db.read((em) => packages.listFirstVersionPages(em, packageUuids, pageSize(first)));
   return new Map([...pages].map(([id, page]) => [id, toConnection(page, versionCursorKey)]));
 }
 
@@ -76,7 +76,7 @@ const versionCursorKey = (v: VersionRecord) => ({ key: v.publishedAt, id: v.id }
 export async function getPackagesByIds({ db, packages }: CatalogDeps, caller: Caller, ids: readonly string[]): Promise<PackageView[]> {
   if (!mayPerform(caller, 'package:read')) return [];
   const valid = ids.filter((id) => UUID.test(id));
-  const found = await db.run((em) => packages.findVisibleByIds(em, caller, valid));
+  const found = await db.read((em) => packages.findVisibleByIds(em, caller, valid));
   return found.map((pkg) => toPackageView(caller, pkg));
 }
 
@@ -84,7 +84,7 @@ export async function getPackagesByIds({ db, packages }: CatalogDeps, caller: Ca
 export async function getPackagesByKeys({ db, packages }: CatalogDeps, caller: Caller, keys: readonly PackageKey[]): Promise<PackageView[]> {
   if (!mayPerform(caller, 'package:read')) return [];
   const valid = keys.filter((key) => isTenantId(key.tenantId) && packageIdSchema.safeParse(key.packageId).success);
-  const found = await db.run((em) => packages.findVisibleByKeys(em, caller, valid));
+  const found = await db.read((em) => packages.findVisibleByKeys(em, caller, valid));
   return found.map((pkg) => toPackageView(caller, pkg));
 }
 
@@ -100,6 +100,6 @@ export async function listPackagesFromFlows(
 ): Promise<PackageView[]> {
   if (!mayPerform(caller, 'package:read')) return [];
   const valid = flowIds.filter((id) => typeof id === 'string' && id.length > 0 && id.length <= 128 && !hasControlCharacters(id));
-  const found = await db.run((em) => packages.findVisibleBySourceFlowIds(em, caller, valid, perFlow));
+  const found = await db.read((em) => packages.findVisibleBySourceFlowIds(em, caller, valid, perFlow));
   return found.map((pkg) => toPackageView(caller, pkg));
 }
