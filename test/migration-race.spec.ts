@@ -83,16 +83,25 @@ if (!serverUrl) {
       console.log(`migration race: ${instances} migrators x ${ROUNDS} rounds, all ${instances * ROUNDS} exited 0; ${waited} waited for another's migrations`);
     });
 
-    it('3 services started together on an empty database: all get ready and serve, each migration runs once', async () => {
-      const url = await freshDatabase();
-      const apps = await Promise.all([1, 2, 3].map(() => start(serviceEnv(url))));
-      await expectEachMigrationOnce(url);
+    it.each([3, 5])(`%i services started together on an empty database: all get ready and serve, each migration runs once (${ROUNDS} rounds)`, async (instances) => {
       const token = await issuer.tokenFor({ tenant: 'race', user: 'alice', scopes: 'scaicore:view' });
-      for (const app of apps) {
-        const answer = await graphql(app.url, token, LATEST, { p: 'nothing-here' });
-        expect(answer).toEqual({ data: { catalogPackage: null } });
-        expect(app.output()).toContain('schema is migrated');
+      let waited = 0;
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const url = await freshDatabase();
+        const apps = await Promise.all(Array.from({ length: instances }, () => start(serviceEnv(url))));
+        await expectEachMigrationOnce(url);
+        for (const app of apps) {
+          const answer = await graphql(app.url, token, LATEST, { p: 'nothing-here' });
+          expect(answer).toEqual({ data: { catalogPackage: null } });
+          expect(app.output()).toContain('schema is migrated');
+        }
+        waited += apps.filter((app) => app.output().includes(WAITING)).length;
+        for (const app of running.splice(0)) {
+          app.child.kill('SIGKILL');
+          await app.exit;
+        }
       }
+      console.log(`migration race: ${instances} services x ${ROUNDS} rounds, all ${instances * ROUNDS} got ready; ${waited} waited for another's migrations`);
     });
 
     it('MIGRATE=false: a service waits for the schema, npm run migrate applies it, then the service serves', async () => {

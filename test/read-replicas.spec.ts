@@ -29,6 +29,11 @@ async function readsBy(target: 'primary' | 'replica' | 'fallback'): Promise<numb
   return found?.value ?? 0;
 }
 
+async function replicaGauges(): Promise<{ usable?: number; lag?: number }> {
+  const pick = async (gauge: typeof metrics.replicaLag) => (await gauge.get()).values.find((value) => value.labels.replica === 'replica-1')?.value;
+  return { usable: await pick(metrics.replicaUsable), lag: await pick(metrics.replicaLag) };
+}
+
 async function ready(t: TestApp): Promise<{ status: number; body: ReadyBody }> {
   const response = await fetch(`${t.url}/readyz`);
   return { status: response.status, body: (await response.json()) as ReadyBody };
@@ -96,6 +101,7 @@ if (!serverUrl) {
       const tenant = uniqueTenant('rr');
       let alice: string;
       let bob: string;
+      const others: TestApp[] = [];
 
       /** Waits until the replica has replayed everything the primary has written so far. */
       async function caughtUp(): Promise<void> {
@@ -133,6 +139,7 @@ if (!serverUrl) {
       afterAll(async () => {
         if ('unavailable' in replica) return;
         await primary.end();
+        for (const other of others) await other.close();
         await t.close();
         await counter.close();
       });
@@ -166,6 +173,9 @@ if (!serverUrl) {
         const body = (await ready(t)).body;
         expect(body).toMatchObject({ status: 'ready', replicas: [{ name: 'replica-1', state: 'ok' }] });
         expect(body.replicas![0]!.lagSeconds).toBeLessThan(MAX_LAG_MS / 1000);
+        const gauges = await replicaGauges();
+        expect(gauges.usable).toBe(1);
+        expect(gauges.lag).toBeLessThan(MAX_LAG_MS / 1000);
       });
 
       it('a caller reads their own write at once (the primary), another caller the replica; beyond the lag limit, everyone the primary', async () => {
@@ -195,6 +205,9 @@ if (!serverUrl) {
           expect(lagging.status).toBe(200);
           expect(lagging.body.status).toBe('ready');
           expect(lagging.body.replicas![0]!.lagSeconds).toBeGreaterThan(MAX_LAG_MS / 1000);
+          const gauges = await replicaGauges();
+          expect(gauges.usable).toBe(0);
+          expect(gauges.lag).toBeGreaterThan(MAX_LAG_MS / 1000);
           const primaryReads = await readsBy('primary');
           expect(await listIds(bob)).toContain('while-paused');
           expect((await readsBy('primary')) - primaryReads).toBe(1);
@@ -208,22 +221,69 @@ if (!serverUrl) {
         expect((await readsBy('replica')) - replicaReads).toBe(1);
       });
 
-      it('a stopped replica: reads fall back to the primary within the connect deadline, and go back once it is up', async () => {
+      it('a stopped replica: the read that finds it gone runs again on the primary within the connect deadline; later reads skip it; it comes back', async () => {
+        if ('unavailable' in replica) return;
+        // An instance whose lag checks are rare, so that the read, not a check, is what finds the replica gone.
+        const rare = await startTestApp({
+          replicaUrls: (name) => [standby.urlOf(name)],
+          tuning: { replicaMaxLagMs: MAX_LAG_MS, readYourWritesMs: READ_YOUR_WRITES_MS, replicaCheckMs: 5_000 },
+        });
+        others.push(rare);
+        try {
+          const rareOps = catalogOps(rare);
+          const carol = await rare.token({ tenant, user: 'carol' });
+          const dave = await rare.token({ tenant, user: 'dave' });
+          expect((await rareOps.publish(carol, { packageId: 'survives-a-stop', version: '1.0.0' })).ok).toBe(true);
+          await caughtUp();
+          await eventually('the replica is ok', async () => ((await ready(rare)).body.replicas?.[0]?.state === 'ok' ? true : undefined), 20_000);
+          const idsOf = async (token: string) => {
+            const page = await rareOps.listPage(token, 50);
+            if (!page.ok) throw new Error(`list failed: ${page.code} ${page.message}`);
+            return page.data.edges.map((edge) => edge.node.packageId);
+          };
+          expect(await idsOf(dave)).toEqual(['survives-a-stop']);
+
+          await standby.stop();
+          const before = { fallback: await readsBy('fallback'), replica: await readsBy('replica') };
+          const started = Date.now();
+          expect(await idsOf(dave)).toEqual(['survives-a-stop']);
+          expect(Date.now() - started).toBeLessThan(rare.config.tuning.connectTimeoutMs + 1_000);
+          expect((await readsBy('fallback')) - before.fallback).toBe(1);
+          // Marked down by that read: /readyz says so (still ready), and the next reads go straight to the primary.
+          const down = await ready(rare);
+          expect(down.status).toBe(200);
+          expect(down.body).toMatchObject({ status: 'ready', replicas: [{ name: 'replica-1', state: 'down', lagSeconds: null }] });
+          for (let i = 0; i < 5; i += 1) expect(await idsOf(dave)).toEqual(['survives-a-stop']);
+          expect((await readsBy('fallback')) - before.fallback).toBe(1);
+          expect((await readsBy('replica')) - before.replica).toBe(0);
+        } finally {
+          await standby.start();
+        }
+        // Up again: the next check finds it, and reads go back to it.
+        await eventually('the replica is ok again', async () => ((await ready(rare)).body.replicas?.[0]?.state === 'ok' ? true : undefined), 30_000);
+        const replicaReads = await readsBy('replica');
+        const dave = await rare.token({ tenant, user: 'dave' });
+        const page = await catalogOps(rare).listPage(dave, 50);
+        expect(page.ok && page.data.edges.map((edge) => edge.node.packageId)).toEqual(['survives-a-stop']);
+        expect((await readsBy('replica')) - replicaReads).toBe(1);
+      });
+
+      it('a stopped replica seen by the lag check: down in /readyz and the metrics, every read answered by the primary', async () => {
         if ('unavailable' in replica) return;
         await caughtUp();
         await standby.stop();
         try {
-          const started = Date.now();
-          expect(await listIds(bob)).toContain('on-replica');
-          expect(Date.now() - started).toBeLessThan(t.config.tuning.connectTimeoutMs + 2_000);
           const down = await eventually('the replica shows as down', async () => {
             const answer = await ready(t);
             return answer.body.replicas?.[0]?.state === 'down' ? answer : undefined;
           });
           expect(down.status).toBe(200);
           expect(down.body.replicas![0]!.lagSeconds).toBeNull();
-          // Every read meanwhile is answered, from the primary.
-          for (let i = 0; i < 5; i += 1) expect(await listIds(bob)).toContain('while-paused');
+          expect(await replicaGauges()).toEqual({ usable: 0, lag: undefined });
+          const before = { fallback: await readsBy('fallback'), primary: await readsBy('primary') };
+          for (let i = 0; i < 5; i += 1) expect(await listIds(bob)).toContain('on-replica');
+          expect((await readsBy('primary')) - before.primary).toBe(5);
+          expect((await readsBy('fallback')) - before.fallback).toBe(0);
         } finally {
           await standby.start();
         }

@@ -21,16 +21,17 @@ export interface RunningCatalog {
  * Starts `dist/src/main.js` with `env` over quiet defaults and waits until /readyz answers 200.
  * With `processGroup`, the service leads a process group of its own, so a test can kill it and
  * everything it started at once (`process.kill(-child.pid, 'SIGKILL')`), as an OOM kill does.
+ * `main` and `cwd` run another build (the previous release, test/support/previous-release.ts).
  */
 export async function startCatalog(
   env: Record<string, string>,
   readyWithinMs = 60_000,
-  { processGroup = false }: { processGroup?: boolean } = {},
+  { processGroup = false, main = MAIN, cwd = ROOT }: { processGroup?: boolean; main?: string; cwd?: string } = {},
 ): Promise<RunningCatalog> {
   // A given PORT is kept (the development issuer's URL holds it, so restarts need the same one).
   const port = env.PORT ? Number(env.PORT) : await findFreePort();
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [main], {
+    cwd,
     detached: processGroup,
     env: { PATH: process.env.PATH, NODE_ENV: 'development', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', METRICS_PORT: 'off', MIGRATE: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
