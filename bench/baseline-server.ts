@@ -23,7 +23,7 @@ import { AzureBlobStorage } from '../src/infra/blob/blob-storage';
 import { AuditRepository } from '../src/modules/audit/audit.repository';
 import { buildPackageArchive, packageJsonFor } from '../src/modules/package/package-archive';
 import type { PackageRecord } from '../src/modules/package/package.model';
-import { mayPerform } from '../src/modules/access/policy';
+import { mayPerform, visibleRows } from '../src/modules/access/policy';
 import { PackageRepository } from '../src/modules/package/package.repository';
 import { versionSortKey } from '../src/modules/package/version-sort-key';
 import { QuotaRepository } from '../src/modules/quota/quota.repository';
@@ -129,7 +129,7 @@ async function list(caller: Caller, variables: Record<string, unknown>): Promise
   requirePermission(caller, PERMISSION_VIEW);
   const limit = pageSize(variables.first as number | undefined);
   const after = decodeCursor(variables.after as string | undefined);
-  const page = await repo.listVisible(em, caller, limit, after);
+  const page = await repo.listVisible(em, visibleRows(caller), limit, after);
   const connection = toConnection(page, (pkg) => ({ key: pkg.sortKey, id: pkg.id }));
   return {
     data: {
@@ -144,7 +144,7 @@ async function list(caller: Caller, variables: Record<string, unknown>): Promise
 async function entities(caller: Caller, variables: Record<string, unknown>): Promise<unknown> {
   const ids = (variables.representations as { id: string }[]).map((r) => r.id);
   const valid = caller.permissions.has(PERMISSION_VIEW) ? ids.filter((id) => UUID.test(id)) : [];
-  const found = await repo.findVisibleByIds(em, caller, valid);
+  const found = await repo.findVisibleByIds(em, visibleRows(caller), valid);
   const byId = new Map(found.map((pkg) => [pkg.id, pkg]));
   return {
     data: {
@@ -159,7 +159,7 @@ async function entities(caller: Caller, variables: Record<string, unknown>): Pro
 async function install(caller: Caller, variables: Record<string, unknown>, res: ServerResponse): Promise<void> {
   requirePermission(caller, PERMISSION_VIEW);
   const packageId = String(variables.packageId);
-  const pkg = await repo.findVisible(em, caller, caller.tenantId, packageId);
+  const pkg = await repo.findVisible(em, visibleRows(caller), caller.tenantId, packageId);
   const version = pkg ? await repo.findVersion(em, pkg.id, pkg.latestVersion) : null;
   if (!pkg || !version) throw new HttpError(404, `package ${packageId} not found`);
   const bytes = await blobs.download(version.blobName);
@@ -171,7 +171,7 @@ const MANIFEST = 'apiVersion: scaicore/v1\nkind: FlowPackage\nmetadata:\n  name:
 async function publish(caller: Caller, variables: Record<string, unknown>): Promise<unknown> {
   requirePermission(caller, PERMISSION_MANAGE);
   const input = variables.input as { packageId: string; name: string; version: string; description?: string; content: Record<string, unknown> };
-  const existing = await repo.findAny(em, caller.tenantId, input.packageId);
+  const existing = await repo.findAny(em, visibleRows(caller), caller.tenantId, input.packageId);
   const author = existing ?? { authorId: caller.userId, authorEmail: caller.email };
   const { bytes, sha256 } = buildPackageArchive({
     flow: input.content as never,

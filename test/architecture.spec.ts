@@ -44,8 +44,21 @@ describe('layers', () => {
   });
 
   it('neither resolvers nor REST routes call the policy: use cases do', () => {
-    const policy = (target: string) => target === 'modules/access/policy';
+    const policy = (target: string) => target === 'modules/access/policy' || target === 'modules/access/scope';
     expect([...violations('graphql', policy), ...violations('rest', policy), ...violations('http', policy)]).toEqual([]);
+  });
+
+  it('repositories never import the policy or the scope: they take the visibility rule as SQL (VisibleRows) from the use case', () => {
+    const access = (target: string) => target.startsWith('modules/access/');
+    const found = violations('modules', access).filter((line) => /^modules\/[a-z-]+\/[a-z-]+\.repository\.ts /.test(line));
+    expect(found).toEqual([]);
+    // The scanner sees repositories at all.
+    expect(sourceFiles(path.join(SRC, 'modules')).filter((file) => file.endsWith('.repository.ts')).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('the visibility rule is stated once: only the policy builds it', () => {
+    const stated = sourceFiles(SRC).filter((file) => /deleted_at is null and \$\{alias\}\.tenant_id/.test(readFileSync(file, 'utf8')));
+    expect(stated.map((file) => path.relative(SRC, file))).toEqual(['modules/access/policy.ts']);
   });
 
   it('infra adapters know nothing of features or edges (but the ORM registry lists their entities)', () => {

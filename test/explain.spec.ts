@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { PERMISSION_VIEW, ROLE_SUPER_ADMIN, type Caller } from '../src/common/caller';
 import type { Em } from '../src/infra/db/database';
 import type { Cursor } from '../src/common/pagination';
+import { visibleRows } from '../src/modules/access/policy';
 import { PackageRepository } from '../src/modules/package/package.repository';
 import { NO_SEARCH, parsePackageSearch, type PackageSearch } from '../src/modules/package/package-search';
 import { createTestDatabase, type TestDatabase } from './support/database';
@@ -51,7 +52,7 @@ async function listSql(who: Caller, after: Cursor | null, search: PackageSearch 
       return [];
     },
   } as unknown as Em;
-  await new PackageRepository().listVisible(em, who, 20, after, search);
+  await new PackageRepository().listVisible(em, visibleRows(who), 20, after, search);
   return captured!;
 }
 

@@ -14,6 +14,16 @@ export interface SqlFragment {
   params: unknown[];
 }
 
+/**
+ * The rows of `catalog_package` one caller may read, as the policy states them (a scope's
+ * `rows`): the condition on the table under `alias`, and the one tenant they all belong to (null
+ * when they may span tenants). Repositories put it into their SQL; they never decide it.
+ */
+export interface VisibleRows {
+  where(alias?: string): SqlFragment;
+  tenant: string | null;
+}
+
 /** PGlite returns timestamps as text, node-postgres as Date: accept both. */
 export function toDate(value: unknown): Date {
   return value instanceof Date ? value : new Date(String(value));

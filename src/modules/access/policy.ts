@@ -1,6 +1,6 @@
 import { PERMISSION_MANAGE, PERMISSION_VIEW, isAdminOf, isSuperAdmin, isTenantId, type Caller } from '../../common/caller';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../../common/errors';
-import { toPgTextArray, type SqlFragment } from '../../infra/db/sql';
+import { toPgTextArray, type VisibleRows } from '../../infra/db/sql';
 
 /**
  * The one place that says who may do what. Use cases call `assertMayPerform` with a named action
@@ -32,7 +32,7 @@ interface Rule {
 const authorOrAdmin = (caller: Caller, pkg: PackageSubject): boolean => isAuthor(caller, pkg) || isAdminOf(caller, pkg.tenantId);
 
 const RULES = {
-  /** List, get, versions, `_entities`: the visibility rule applies on top (`visibleToSql`). */
+  /** List, get, versions, `_entities`: the visibility rule applies on top (`visibleRows`). */
   'package:read': { permission: PERMISSION_VIEW, denied: `This needs the ${PERMISSION_VIEW} permission` },
   'package:install': { permission: PERMISSION_VIEW, denied: `This needs the ${PERMISSION_VIEW} permission` },
   'package:publish': { permission: PERMISSION_MANAGE, denied: `This needs the ${PERMISSION_MANAGE} permission` },
@@ -77,6 +77,12 @@ export type Action = keyof typeof RULES;
 
 export type Target = { pkg: PackageSubject } | { tenantId: string } | undefined;
 
+/**
+ * A target of `assertMayPerform`: a package comes with whether the caller sees it, as computed in
+ * SQL by `visibleRows` (true for a row read through it), which chooses NOT_FOUND over FORBIDDEN.
+ */
+export type CheckedTarget = { pkg: PackageSubject; visible: boolean } | { tenantId: string } | undefined;
+
 /** Whether the caller may perform the action (on the package or in the tenant, when it needs one). */
 export function mayPerform(caller: Caller, action: Action, target?: Target): boolean {
   const rule: Rule = RULES[action];
@@ -90,9 +96,9 @@ export function mayPerform(caller: Caller, action: Action, target?: Target): boo
  * Throws unless the caller may perform the action. On a package the caller cannot see, the
  * refusal is NOT_FOUND, exactly like a package that does not exist; on one they see, FORBIDDEN.
  */
-export function assertMayPerform(caller: Caller, action: Action, target?: Target): void {
+export function assertMayPerform(caller: Caller, action: Action, target?: CheckedTarget): void {
   if (mayPerform(caller, action, target)) return;
-  if (target && 'pkg' in target && !canSee(caller, target.pkg)) throw new NotFoundError(`Package ${target.pkg.packageId} not found`);
+  if (target && 'pkg' in target && !target.visible) throw new NotFoundError(`Package ${target.pkg.packageId} not found`);
   throw new ForbiddenError(RULES[action].denied);
 }
 
@@ -126,32 +132,23 @@ export function isAuthor(caller: Caller, pkg: Pick<PackageSubject, 'authorId' | 
 }
 
 /**
- * Who sees a package: a live package of the caller's tenant with visibility `tenant`, or
- * `groups` sharing one of the caller's groups, or authored by the caller; every live package of
- * a tenant they administer; every live package for a super admin. A package with no installable
- * version (all withdrawn) only for its author and admins. `visibleToSql` is the same rule.
+ * Who sees a package, the one statement of the rule: a live package of the caller's tenant with
+ * visibility `tenant`, or `groups` sharing one of the caller's groups, or authored by the caller;
+ * every live package of a tenant they administer; every live package for a super admin. A package
+ * with no installable version (all withdrawn) only for its author and admins. As SQL, so lists
+ * are filtered by the database, and a row read without it gets its `visible` flag from it.
  */
-export function canSee(caller: Caller, pkg: PackageSubject): boolean {
-  if (pkg.deletedAt !== null) return false;
-  if (isAdminOf(caller, pkg.tenantId)) return true;
-  if (pkg.tenantId !== caller.tenantId) return false;
-  if (pkg.defaultVersion === null) return pkg.authorId === caller.userId;
-  if (pkg.visibility === 'tenant' || pkg.authorId === caller.userId) return true;
-  return pkg.visibilityGroupIds.some((group) => caller.groups.includes(group));
-}
-
-/** The one tenant whose packages the caller can see; null for a super admin, who sees every tenant. */
-export function visibleTenant(caller: Caller): string | null {
-  return isSuperAdmin(caller) ? null : caller.tenantId;
-}
-
-/** `canSee` as an SQL condition on `catalog_package {alias}`, so lists are filtered by the database. */
-export function visibleToSql(caller: Caller, alias = 'p'): SqlFragment {
-  if (isSuperAdmin(caller)) return { sql: `${alias}.deleted_at is null`, params: [] };
-  if (isAdminOf(caller, caller.tenantId)) return { sql: `${alias}.deleted_at is null and ${alias}.tenant_id = ?`, params: [caller.tenantId] };
+export function visibleRows(caller: Caller): VisibleRows {
+  if (isSuperAdmin(caller)) return { tenant: null, where: (alias = 'p') => ({ sql: `${alias}.deleted_at is null`, params: [] }) };
+  if (isAdminOf(caller, caller.tenantId)) {
+    return { tenant: caller.tenantId, where: (alias = 'p') => ({ sql: `${alias}.deleted_at is null and ${alias}.tenant_id = ?`, params: [caller.tenantId] }) };
+  }
   return {
-    sql: `${alias}.deleted_at is null and ${alias}.tenant_id = ? and (${alias}.author_id = ? or ${alias}.default_version is not null
+    tenant: caller.tenantId,
+    where: (alias = 'p') => ({
+      sql: `${alias}.deleted_at is null and ${alias}.tenant_id = ? and (${alias}.author_id = ? or ${alias}.default_version is not null
       and (${alias}.visibility = 'tenant' or (${alias}.visibility = 'groups' and ${alias}.visibility_group_ids && ?::text[])))`,
-    params: [caller.tenantId, caller.userId, toPgTextArray(caller.groups)],
+      params: [caller.tenantId, caller.userId, toPgTextArray(caller.groups)],
+    }),
   };
 }

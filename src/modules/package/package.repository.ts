@@ -1,9 +1,7 @@
-import type { Caller } from '../../common/caller';
 import type { Cursor, Page } from '../../common/pagination';
 import type { Em } from '../../infra/db/database';
 import { keysetAfter, toPage, type KeysetOrder } from '../../infra/db/keyset';
-import { toDate, toPgTextArray, type SqlFragment } from '../../infra/db/sql';
-import { visibleTenant, visibleToSql } from '../access/policy';
+import { toDate, toPgTextArray, type SqlFragment, type VisibleRows } from '../../infra/db/sql';
 import { defaultVersionSql } from './default-version';
 import type { Visibility } from './package.entity';
 import { NO_SEARCH, ORDER_KEYS, tsquerySql, type PackageSearch } from './package-search';
@@ -37,8 +35,8 @@ export type SortedPackage = PackageRecord & { sortKey: Cursor['key'] };
  * tsquery, never a LIKE scan: matched against the generated `search_vector` (GIN index) across
  * tenants, and as `s.tenant_q` against `tenant_search_terms` (GIN index of the tenant's words) in one.
  */
-function searchSql(caller: Caller, search: PackageSearch): { from: SqlFragment; where: SqlFragment } {
-  const visible = visibleToSql(caller);
+function searchSql(visibleTo: VisibleRows, search: PackageSearch): { from: SqlFragment; where: SqlFragment } {
+  const visible = visibleTo.where();
   const where: SqlFragment = { sql: visible.sql, params: [...visible.params] };
   const and = (sql: string, ...params: unknown[]) => {
     where.sql += ` and ${sql}`;
@@ -49,7 +47,7 @@ function searchSql(caller: Caller, search: PackageSearch): { from: SqlFragment; 
   if (search.authorId !== null) and('p.author_id = ?', search.authorId);
   if (search.words === null) return { from: { sql: 'catalog_package p', params: [] }, where };
   const query = tsquerySql(search.words);
-  const tenant = visibleTenant(caller);
+  const tenant = visibleTo.tenant;
   if (tenant === null) {
     and('p.search_vector @@ s.q');
     return { from: { sql: `catalog_package p cross join (select ${query.sql} as q) s`, params: query.params }, where };
@@ -71,15 +69,16 @@ function sortKeyOf(row: unknown, keyType: KeysetOrder['keyType']): Cursor['key']
 
 /**
  * The catalog's queries. Raw SQL through MikroORM's EntityManager (docs/ARCHITECTURE.md says
- * why); every read that serves a caller takes the visibility rule from the policy, in the SQL.
+ * why); every read that serves a caller takes the visibility rule (`VisibleRows`, from the
+ * caller's scope) into its SQL, and no method here decides it.
  */
 export class PackageRepository {
   /**
    * One page of the packages the caller sees that match the search, in its order. The visibility
    * rule and the filters come first; the order's key is selected as `sort_key` for the cursor.
    */
-  async listVisible(em: Em, caller: Caller, limit: number, after: Cursor | null, search: PackageSearch = NO_SEARCH): Promise<Page<SortedPackage>> {
-    const { from, where } = searchSql(caller, search);
+  async listVisible(em: Em, visibleTo: VisibleRows, limit: number, after: Cursor | null, search: PackageSearch = NO_SEARCH): Promise<Page<SortedPackage>> {
+    const { from, where } = searchSql(visibleTo, search);
     const order = ORDER_KEYS[search.orderBy];
     const keyset = keysetAfter(after, 'p.sort_key', 'p.id', order);
     // The inner select is flattened by the planner: the list index still serves NEWEST.
@@ -92,15 +91,15 @@ export class PackageRepository {
   }
 
   /** How many packages `listVisible` would give over all its pages. */
-  async countVisible(em: Em, caller: Caller, search: PackageSearch): Promise<number> {
-    const { from, where } = searchSql(caller, search);
+  async countVisible(em: Em, visibleTo: VisibleRows, search: PackageSearch): Promise<number> {
+    const { from, where } = searchSql(visibleTo, search);
     const rows = await em.execute<{ total: number }[]>(`select count(*)::int as total from ${from.sql} where ${where.sql}`, [...from.params, ...where.params]);
     return Number(rows[0].total);
   }
 
   /** `forUpdate` locks the row for the rest of the transaction (changes to one package queue up). */
-  async findVisible(em: Em, caller: Caller, tenantId: string, packageId: string, forUpdate = false): Promise<PackageRecord | null> {
-    const visible = visibleToSql(caller);
+  async findVisible(em: Em, visibleTo: VisibleRows, tenantId: string, packageId: string, forUpdate = false): Promise<PackageRecord | null> {
+    const visible = visibleTo.where();
     const rows = await em.execute<unknown[]>(
       `select ${PACKAGE_COLUMNS} from catalog_package p where p.tenant_id = ? and p.package_id = ? and ${visible.sql}
        ${forUpdate ? 'for update' : ''}`,
@@ -110,9 +109,9 @@ export class PackageRepository {
   }
 
   /** One query for any number of ids: the federation `_entities` batch. */
-  async findVisibleByIds(em: Em, caller: Caller, ids: readonly string[]): Promise<PackageRecord[]> {
+  async findVisibleByIds(em: Em, visibleTo: VisibleRows, ids: readonly string[]): Promise<PackageRecord[]> {
     if (ids.length === 0) return [];
-    const visible = visibleToSql(caller);
+    const visible = visibleTo.where();
     const rows = await em.execute<unknown[]>(
       `select ${PACKAGE_COLUMNS} from catalog_package p where p.id = any(?::uuid[]) and ${visible.sql}`,
       [toPgTextArray(ids), ...visible.params],
@@ -124,9 +123,9 @@ export class PackageRepository {
    * One query for any number of (tenant, package id) pairs: the `_entities` batch for the
    * `tenantId packageId` key. The pairs travel as two parallel arrays zipped by `unnest`.
    */
-  async findVisibleByKeys(em: Em, caller: Caller, keys: readonly PackageKey[]): Promise<PackageRecord[]> {
+  async findVisibleByKeys(em: Em, visibleTo: VisibleRows, keys: readonly PackageKey[]): Promise<PackageRecord[]> {
     if (keys.length === 0) return [];
-    const visible = visibleToSql(caller);
+    const visible = visibleTo.where();
     const rows = await em.execute<unknown[]>(
       `select ${PACKAGE_COLUMNS} from catalog_package p
        where (p.tenant_id, p.package_id) in (select * from unnest(?::text[], ?::text[])) and ${visible.sql}`,
@@ -139,9 +138,9 @@ export class PackageRepository {
    * The packages last published from any of the given flows, newest first and at most `perFlow`
    * of each: one query for every `Flow` in an `_entities` call (index catalog_package_source_flow_idx).
    */
-  async findVisibleBySourceFlowIds(em: Em, caller: Caller, flowIds: readonly string[], perFlow: number): Promise<PackageRecord[]> {
+  async findVisibleBySourceFlowIds(em: Em, visibleTo: VisibleRows, flowIds: readonly string[], perFlow: number): Promise<PackageRecord[]> {
     if (flowIds.length === 0) return [];
-    const visible = visibleToSql(caller);
+    const visible = visibleTo.where();
     const rows = await em.execute<unknown[]>(
       `select ${PACKAGE_COLUMNS} from (
          select p.*, row_number() over (partition by p.source_flow_id order by p.created_at desc, p.id desc) as flow_rank
@@ -152,13 +151,18 @@ export class PackageRepository {
     return rows.map(packageRows.parse);
   }
 
-  /** The row whatever its state (deleted too), without any visibility rule: for publishing. */
-  async findAny(em: Em, tenantId: string, packageId: string): Promise<PackageRecord | null> {
-    const rows = await em.execute<unknown[]>(
-      `select ${PACKAGE_COLUMNS} from catalog_package p where p.tenant_id = ? and p.package_id = ?`,
-      [tenantId, packageId],
+  /**
+   * The row whatever its state (deleted too), not filtered by the visibility rule but flagged by
+   * it: `visible` says whether the caller sees it (for publishing, and the audit trail of a
+   * deleted package, where the policy then answers NOT_FOUND or FORBIDDEN from that flag).
+   */
+  async findAny(em: Em, visibleTo: VisibleRows, tenantId: string, packageId: string): Promise<(PackageRecord & { visible: boolean }) | null> {
+    const visible = visibleTo.where();
+    const found = await em.execute<Record<string, unknown>[]>(
+      `select ${PACKAGE_COLUMNS}, coalesce(${visible.sql}, false) as visible from catalog_package p where p.tenant_id = ? and p.package_id = ?`,
+      [...visible.params, tenantId, packageId],
     );
-    return rows[0] ? packageRows.parse(rows[0]) : null;
+    return found[0] ? { ...packageRows.parse(found[0]), visible: found[0]['visible'] === true } : null;
   }
 
   /**
@@ -267,12 +271,12 @@ export class PackageRepository {
    */
   async findVersionsForUpdates(
     em: Em,
-    caller: Caller,
+    visibleTo: VisibleRows,
     installed: readonly { tenantId: string; packageId: string; version: string; sortKey: string; copies: number }[],
     read: UpdateRead,
   ): Promise<{ versions: (VersionRecord[] | null)[]; changelogBytes: number }> {
     if (installed.length === 0) return { versions: [], changelogBytes: 0 };
-    const visible = visibleToSql(caller);
+    const visible = visibleTo.where();
     const offeredAbove = `w.status <> 'withdrawn' and w.version_sort collate "C" > c.sort_key collate "C" and (right(c.sort_key, 1) <> '~' or right(w.version_sort, 1) = '~')`;
     const changelog = read.changelogs
       ? 'case when (select bytes from budget) <= ? then v.changelog end as changelog'

@@ -1,5 +1,4 @@
-import type { Caller } from '../../common/caller';
-import { mayPerform } from '../access/policy';
+import type { Scope } from '../access/scope';
 import type { Visibility } from './package.entity';
 import type { PackageRecord } from './package.model';
 
@@ -34,7 +33,7 @@ export interface PackageView {
   updatedAt: Date;
 }
 
-export function toPackageView(caller: Caller, pkg: PackageRecord): PackageView {
+export function toPackageView(scope: Scope, pkg: PackageRecord): PackageView {
   const target = { pkg };
   return {
     id: pkg.id,
@@ -46,9 +45,9 @@ export function toPackageView(caller: Caller, pkg: PackageRecord): PackageView {
     version: pkg.defaultVersion ?? pkg.latestVersion,
     latestVersion: pkg.latestVersion,
     authorId: pkg.authorId,
-    authorEmail: mayPerform(caller, 'package:readAuthorEmail', target) ? pkg.authorEmail : null,
+    authorEmail: scope.may('package:readAuthorEmail', target) ? pkg.authorEmail : null,
     visibility: pkg.visibility,
-    visibilityGroupIds: mayPerform(caller, 'package:readGroupIds', target) ? [...pkg.visibilityGroupIds] : null,
+    visibilityGroupIds: scope.may('package:readGroupIds', target) ? [...pkg.visibilityGroupIds] : null,
     sourceFlowId: pkg.sourceFlowId,
     tags: [...pkg.tags],
     nodeTypes: [...pkg.nodeTypes],

@@ -1,6 +1,6 @@
 import type { Caller } from '../../../common/caller';
 import { ResponseTooLargeError } from '../../../common/errors';
-import { assertMayPerform } from '../../access/policy';
+import { accessFor } from '../../access/scope';
 import type { CatalogDeps } from '../catalog';
 import type { VersionRecord } from '../package.model';
 import { packageIdSchema } from '../package.validation';
@@ -41,7 +41,8 @@ export async function checkUpdates(
   installed: readonly InstalledInput[],
   selection: UpdateSelection = { newerVersions: DEFAULT_NEWER_VERSIONS, changelogs: true },
 ): Promise<UpdateAnswer<VersionRecord>[]> {
-  assertMayPerform(caller, 'package:read');
+  const access = accessFor(caller);
+  access.assert('package:read');
   checkUpdateInputs(installed);
   const copies = installed.map((copy) => ({
     tenantId: copy.tenantId ?? caller.tenantId,
@@ -62,7 +63,7 @@ export async function checkUpdates(
   const asked = [...distinct.values()];
   const newer = Math.min(Math.max(selection.newerVersions, 0), MAX_NEWER_VERSIONS);
   const read = { newer, changelogs: selection.changelogs && newer > 0, changelogBytes: maxResponseBytes };
-  const found = await db.read((em) => packages.findVersionsForUpdates(em, caller, asked, read));
+  const found = await db.read((em) => packages.findVersionsForUpdates(em, access.rows, asked, read));
   if (found.changelogBytes > maxResponseBytes) throw new ResponseTooLargeError(found.changelogBytes, maxResponseBytes);
   const versionsOf = new Map(asked.map((copy, index) => [keyOf(copy), found.versions[index] ?? null]));
   return installed.map((copy, index) => {

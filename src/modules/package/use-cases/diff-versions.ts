@@ -1,6 +1,6 @@
 import type { Caller } from '../../../common/caller';
 import { NotFoundError } from '../../../common/errors';
-import { actingTenant, assertMayPerform, mayPerform } from '../../access/policy';
+import { accessFor } from '../../access/scope';
 import { archivedFlow } from '../archived-flow';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import { diffFlows, type FlowDiff, type FlowLike } from '../flow-diff';
@@ -24,12 +24,13 @@ export async function diffVersions(
   packageId: string,
   args: TenantOption & { from: string; to: string },
 ): Promise<VersionDiff> {
-  assertMayPerform(caller, 'package:read');
-  const tenantId = actingTenant(caller, args.tenantId);
+  const access = accessFor(caller);
+  access.assert('package:read');
+  const tenantId = access.actingTenant(args.tenantId);
   const notFound = (what: string) => new NotFoundError(`Package ${packageId}${what} not found`);
   if (!packageIdSchema.safeParse(packageId).success) throw notFound('');
   const versions = await deps.db.read(async (em) => {
-    const pkg = await deps.packages.findVisible(em, caller, tenantId, packageId);
+    const pkg = await deps.packages.findVisible(em, access.rows, tenantId, packageId);
     if (!pkg) throw notFound('');
     return { pkg, from: await deps.packages.findVersion(em, pkg.id, args.from), to: await deps.packages.findVersion(em, pkg.id, args.to) };
   });
@@ -37,7 +38,7 @@ export async function diffVersions(
   if (!from) throw notFound(` version ${args.from}`);
   if (!to) throw notFound(` version ${args.to}`);
   for (const version of [from, to]) {
-    if (version.status === 'withdrawn' && !mayPerform(caller, 'package:readWithdrawn', { pkg })) throw versionWithdrawnError(packageId, version);
+    if (version.status === 'withdrawn' && !access.may('package:readWithdrawn', { pkg })) throw versionWithdrawnError(packageId, version);
   }
   const [before, after] = await Promise.all([archivedFlow(deps, from), archivedFlow(deps, to)]);
   return { from: from.version, to: to.version, ...diffFlows(before as unknown as FlowLike, after as unknown as FlowLike) };

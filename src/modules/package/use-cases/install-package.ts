@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../../common/caller';
 import { NotFoundError } from '../../../common/errors';
-import { actingTenant, assertMayPerform } from '../../access/policy';
+import { accessFor } from '../../access/scope';
 import { archivedFlow } from '../archived-flow';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import { packageIdSchema } from '../package.validation';
@@ -35,15 +35,16 @@ export async function installPackage(
   options: TenantOption & { version?: string | null } = {},
 ): Promise<InstallResult> {
   const { db, packages, audit } = deps;
-  assertMayPerform(caller, 'package:install');
-  const tenantId = actingTenant(caller, options.tenantId);
+  const access = accessFor(caller);
+  access.assert('package:install');
+  const tenantId = access.actingTenant(options.tenantId);
   if (!packageIdSchema.safeParse(packageId).success) throw new NotFoundError(`Package ${packageId} not found`);
   // A string that is not a version names no version (and never reaches SQL: it may hold a NUL).
   if (options.version != null && parseVersion(options.version) !== options.version) {
     throw new NotFoundError(`Package ${packageId} version ${JSON.stringify(options.version)} not found`);
   }
   const found = await db.run(async (em) => {
-    const pkg = await packages.findVisible(em, caller, tenantId, packageId);
+    const pkg = await packages.findVisible(em, access.rows, tenantId, packageId);
     const wanted = options.version ?? pkg?.defaultVersion;
     if (!pkg || !wanted) return null;
     const version = await packages.findVersion(em, pkg.id, wanted);
@@ -67,7 +68,7 @@ export async function installPackage(
       packages.installCountsSql(pkg.id, version.id),
     ),
   );
-  const view = toPackageView(caller, pkg);
+  const view = toPackageView(access, pkg);
   return {
     flow: { ...archived, id: randomUUID(), name: `Copy of ${flowName}` },
     metadata: {

@@ -2,7 +2,8 @@ import type { Caller } from '../../../common/caller';
 import { BadUserInputError, NotFoundError } from '../../../common/errors';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../../../common/pagination';
 import type { Em } from '../../../infra/db/database';
-import { actingTenant, assertMayAttempt, assertMayPerform, type Action } from '../../access/policy';
+import type { Action } from '../../access/policy';
+import { accessFor } from '../../access/scope';
 import type { AuditEventRecord } from '../../audit/audit.repository';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import type { Visibility } from '../package.entity';
@@ -34,7 +35,7 @@ export async function setVisibility(
     });
     return { ...pkg, visibility: input.visibility, visibilityGroupIds: groupIds, updatedAt: now };
   });
-  return toPackageView(caller, changed);
+  return toPackageView(accessFor(caller), changed);
 }
 
 /** Soft delete: the row is marked, every version row and blob stays for audit. */
@@ -62,14 +63,15 @@ export async function listAuditEvents(
   packageId: string,
   args: TenantOption & { first?: number | null; after?: string | null },
 ): Promise<Connection<AuditEventRecord>> {
-  assertMayAttempt(caller, 'package:readAudit');
-  const tenantId = actingTenant(caller, args.tenantId);
+  const access = accessFor(caller);
+  access.assertAttempt('package:readAudit');
+  const tenantId = access.actingTenant(args.tenantId);
   const limit = pageSize(args.first);
   const after = decodeCursor(args.after);
   const page = await db.run(async (em) => {
-    const pkg = packageIdSchema.safeParse(packageId).success ? await packages.findAny(em, tenantId, packageId) : null;
+    const pkg = packageIdSchema.safeParse(packageId).success ? await packages.findAny(em, access.rows, tenantId, packageId) : null;
     if (!pkg) throw new NotFoundError(`Package ${packageId} not found`);
-    assertMayPerform(caller, 'package:readAudit', { pkg });
+    access.assert('package:readAudit', { pkg, visible: pkg.visible });
     return audit.list(em, pkg.id, limit, after);
   });
   return toConnection(page, (event) => ({ key: event.occurredAt, id: event.id }));
@@ -77,8 +79,9 @@ export async function listAuditEvents(
 
 /** The checks before any input is read: the permission, then the tenant acted in. */
 export function prepareChange(caller: Caller, action: Action, tenantId: string | null | undefined): string {
-  assertMayAttempt(caller, action);
-  return actingTenant(caller, tenantId);
+  const access = accessFor(caller);
+  access.assertAttempt(action);
+  return access.actingTenant(tenantId);
 }
 
 /**
@@ -94,10 +97,11 @@ export async function changePackage(
 ): Promise<PackageRecord> {
   const { tenantId } = target;
   if (!packageIdSchema.safeParse(target.packageId).success) throw new NotFoundError(`Package ${target.packageId} not found`);
+  const access = accessFor(caller);
   return db.transaction(async (em) => {
-    const pkg = await packages.findVisible(em, caller, tenantId, target.packageId, true);
+    const pkg = await packages.findVisible(em, access.rows, tenantId, target.packageId, true);
     if (!pkg) throw new NotFoundError(`Package ${target.packageId} not found`);
-    assertMayPerform(caller, action, { pkg });
+    access.assert(action, { pkg, visible: true });
     return change(em, pkg, new Date());
   });
 }

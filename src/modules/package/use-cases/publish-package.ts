@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../../common/caller';
 import type { Em } from '../../../infra/db/database';
 import { BlobAlreadyExistsError } from '../../../infra/blob/blob-storage';
-import { assertMayPerform } from '../../access/policy';
+import { accessFor } from '../../access/scope';
 import { assertCompiles, renderManifest } from '../../flow/flow-compiler';
 import { assertPublishHoldsNoSecrets } from '../../secrets/publish-refusal';
 import type { CatalogDeps, RequestMeta } from '../catalog';
@@ -23,10 +23,10 @@ export function blobNameFor(tenantId: string, packageId: string, version: string
  * it came through.
  */
 export async function publishPackage(deps: CatalogDeps, caller: Caller, rawInput: unknown, request: RequestMeta): Promise<PackageView> {
-  assertMayPerform(caller, 'package:publish');
+  accessFor(caller).assert('package:publish');
   const input = parseInput(publishInputSchema, rawInput);
   return deps.idempotency.withIdempotency(caller, request.idempotencyKey, input, async () =>
-    toPackageView(caller, await publishOnce(deps, caller, input, request.authorization)),
+    toPackageView(accessFor(caller), await publishOnce(deps, caller, input, request.authorization)),
   );
 }
 
@@ -35,8 +35,8 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
   // Rights on an existing package first: a caller who may not republish it learns nothing from
   // the flows service and costs it nothing.
   await publishSlots.run(async (em) => {
-    const row = await deps.packages.findAny(em, caller.tenantId, input.packageId);
-    if (row) assertMayPerform(caller, 'package:republish', { pkg: row });
+    const row = await findToRepublish(deps, em, caller, input.packageId);
+    if (row) accessFor(caller).assert('package:republish', { pkg: row, visible: row.visible });
   });
   const content = input.flowId != null ? await flows.fetchFlowForDeploy(input.flowId, authorization) : input.content;
   // Everything that can refuse the input runs before the package is reserved or anything written.
@@ -69,6 +69,11 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
   return record;
 }
 
+/** The caller's tenant's package of that id whatever its state (a republish revives a deleted one), flagged by whether the caller sees it. */
+function findToRepublish(deps: CatalogDeps, em: Em, caller: Caller, packageId: string) {
+  return deps.packages.findAny(em, accessFor(caller).rows, caller.tenantId, packageId);
+}
+
 /**
  * In the first transaction, holding the package's slot: the version, planned from the committed
  * history (the outcome of concurrent publishes is the outcome of some serial order of them: a
@@ -77,9 +82,9 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
 async function planVersion(deps: CatalogDeps, em: Em, caller: Caller, input: PublishInput, compiled: ReturnType<typeof assertCompiles>) {
   // Only publishes change a package's versions, and they hold the slot: this row stays current
   // for them until the second transaction locks it.
-  const existing = await deps.packages.findAny(em, caller.tenantId, input.packageId);
+  const existing = await findToRepublish(deps, em, caller, input.packageId);
   // Created by a concurrent publish since we looked: the same rights check, on its row.
-  if (existing) assertMayPerform(caller, 'package:republish', { pkg: existing });
+  if (existing) accessFor(caller).assert('package:republish', { pkg: existing, visible: existing.visible });
   const { version } = planPublishVersion(input.version, existing?.latestVersion ?? null, existing?.republishBase ?? null);
   const manifestYaml = version === input.version ? compiled.manifestYaml : renderManifest(compiled.flow, manifestMeta(input, version));
   const archive = buildPackageArchive({

@@ -1,7 +1,7 @@
 import { isTenantId, type Caller } from '../../../common/caller';
 import { hasControlCharacters } from '../../../common/control-characters';
 import { decodeCursor, pageSize, toConnection, UUID, type Connection } from '../../../common/pagination';
-import { actingTenant, assertMayPerform, mayPerform } from '../../access/policy';
+import { accessFor } from '../../access/scope';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import { parsePackageSearch, searchScope, type PackageFilterInput, type PackageOrder } from '../package-search';
 import type { VersionRecord } from '../package.model';
@@ -21,28 +21,30 @@ export async function listPackages(
   caller: Caller,
   args: { first?: number | null; after?: string | null; filter?: PackageFilterInput | null; orderBy?: PackageOrder | null },
 ): Promise<PackageConnection> {
-  assertMayPerform(caller, 'package:read');
+  const access = accessFor(caller);
+  access.assert('package:read');
   const limit = pageSize(args.first);
   const search = parsePackageSearch(args.filter, args.orderBy);
-  const scope = searchScope(search);
-  const after = decodeCursor(args.after, scope);
-  const page = await db.read((em) => packages.listVisible(em, caller, limit, after, search));
-  const items = page.items.map((pkg) => ({ view: toPackageView(caller, pkg), cursor: { key: pkg.sortKey, id: pkg.id } }));
-  const connection = toConnection({ items, hasNextPage: page.hasNextPage }, (item) => item.cursor, scope);
+  const cursorScope = searchScope(search);
+  const after = decodeCursor(args.after, cursorScope);
+  const page = await db.read((em) => packages.listVisible(em, access.rows, limit, after, search));
+  const items = page.items.map((pkg) => ({ view: toPackageView(access, pkg), cursor: { key: pkg.sortKey, id: pkg.id } }));
+  const connection = toConnection({ items, hasNextPage: page.hasNextPage }, (item) => item.cursor, cursorScope);
   return {
     edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: edge.node.view })),
     pageInfo: connection.pageInfo,
-    totalCount: () => db.read((em) => packages.countVisible(em, caller, search)),
+    totalCount: () => db.read((em) => packages.countVisible(em, access.rows, search)),
   };
 }
 
 /** One package by its id, or null when it does not exist or the caller may not see it. */
 export async function getPackage({ db, packages }: CatalogDeps, caller: Caller, packageId: string, options: TenantOption = {}): Promise<PackageView | null> {
-  assertMayPerform(caller, 'package:read');
-  const tenantId = actingTenant(caller, options.tenantId);
+  const access = accessFor(caller);
+  access.assert('package:read');
+  const tenantId = access.actingTenant(options.tenantId);
   if (!packageIdSchema.safeParse(packageId).success) return null;
-  const pkg = await db.read((em) => packages.findVisible(em, caller, tenantId, packageId));
-  return pkg && toPackageView(caller, pkg);
+  const pkg = await db.read((em) => packages.findVisible(em, access.rows, tenantId, packageId));
+  return pkg && toPackageView(access, pkg);
 }
 
 /** Every version of a package the caller already sees (a view they were given), newest first. */
@@ -74,18 +76,20 @@ const versionCursorKey = (v: VersionRecord) => ({ key: v.publishedAt, id: v.id }
 
 /** Batched lookup for federation `_entities`: one query, invisible ids simply absent. */
 export async function getPackagesByIds({ db, packages }: CatalogDeps, caller: Caller, ids: readonly string[]): Promise<PackageView[]> {
-  if (!mayPerform(caller, 'package:read')) return [];
+  const access = accessFor(caller);
+  if (!access.may('package:read')) return [];
   const valid = ids.filter((id) => UUID.test(id));
-  const found = await db.read((em) => packages.findVisibleByIds(em, caller, valid));
-  return found.map((pkg) => toPackageView(caller, pkg));
+  const found = await db.read((em) => packages.findVisibleByIds(em, access.rows, valid));
+  return found.map((pkg) => toPackageView(access, pkg));
 }
 
 /** Batched lookup by natural key, for the `tenantId packageId` federation key: one query. */
 export async function getPackagesByKeys({ db, packages }: CatalogDeps, caller: Caller, keys: readonly PackageKey[]): Promise<PackageView[]> {
-  if (!mayPerform(caller, 'package:read')) return [];
+  const access = accessFor(caller);
+  if (!access.may('package:read')) return [];
   const valid = keys.filter((key) => isTenantId(key.tenantId) && packageIdSchema.safeParse(key.packageId).success);
-  const found = await db.read((em) => packages.findVisibleByKeys(em, caller, valid));
-  return found.map((pkg) => toPackageView(caller, pkg));
+  const found = await db.read((em) => packages.findVisibleByKeys(em, access.rows, valid));
+  return found.map((pkg) => toPackageView(access, pkg));
 }
 
 /**
@@ -98,8 +102,9 @@ export async function listPackagesFromFlows(
   flowIds: readonly string[],
   perFlow: number,
 ): Promise<PackageView[]> {
-  if (!mayPerform(caller, 'package:read')) return [];
+  const access = accessFor(caller);
+  if (!access.may('package:read')) return [];
   const valid = flowIds.filter((id) => typeof id === 'string' && id.length > 0 && id.length <= 128 && !hasControlCharacters(id));
-  const found = await db.read((em) => packages.findVisibleBySourceFlowIds(em, caller, valid, perFlow));
-  return found.map((pkg) => toPackageView(caller, pkg));
+  const found = await db.read((em) => packages.findVisibleBySourceFlowIds(em, access.rows, valid, perFlow));
+  return found.map((pkg) => toPackageView(access, pkg));
 }
