@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { Caller } from '../common/caller';
 import type { Connection } from '../common/pagination';
 import type { Catalog } from '../modules/package/catalog';
-import type { VersionRecord } from '../modules/package/package.model';
+import type { VersionView } from '../modules/package/package.view';
 import type { PackageKey } from '../modules/package/package.repository';
 import type { PackageView } from '../modules/package/package.view';
 
@@ -34,9 +34,9 @@ export function createLoaders(catalog: Catalog, caller: Caller) {
       return flowIds.map((id) => byFlow.get(id) ?? []);
     }),
     /** `versions(first:)` without a cursor, for every package of a list: one query per page size. */
-    firstVersions: new DataLoader<{ packageUuid: string; first: number | null | undefined }, Connection<VersionRecord>, string>(
+    firstVersions: new DataLoader<{ packageUuid: string; first: number | null | undefined }, Connection<VersionView>, string>(
       async (keys) => {
-        const pagesBySize = new Map<number | null | undefined, Promise<Map<string, Connection<VersionRecord>>>>();
+        const pagesBySize = new Map<number | null | undefined, Promise<Map<string, Connection<VersionView>>>>();
         for (const first of new Set(keys.map((key) => key.first))) {
           const ids = keys.filter((key) => key.first === first).map((key) => key.packageUuid);
           pagesBySize.set(first, catalog.listFirstVersionsOfPackages(ids, first));

@@ -1,9 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Connection } from '../../common/pagination';
-import type { AuditEventRecord } from '../../modules/audit/audit.repository';
-import type { VersionRecord } from '../../modules/package/package.model';
-import type { PackageView } from '../../modules/package/package.view';
+import type { AuditEventView } from '../../modules/audit/audit.view';
+import type { PackageView, VersionView } from '../../modules/package/package.view';
 import type { UpdateAnswer } from '../../modules/package/update-check';
 import { DEFAULT_NEWER_VERSIONS, MAX_NEWER_VERSIONS } from '../../modules/package/use-cases/check-updates';
 import type { VersionDiff } from '../../modules/package/use-cases/diff-versions';
@@ -74,7 +73,7 @@ export class CatalogPackageResolver {
     @Arg('first', () => Int, FIRST_ARG) first?: number,
     @Arg('after', () => String, AFTER_ARG) after?: string,
     @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
-  ): Promise<Connection<AuditEventRecord>> {
+  ): Promise<Connection<AuditEventView>> {
     return ctx.catalog.listAuditEvents(ctx.caller, packageId, { first, after, tenantId });
   }
 
@@ -85,7 +84,7 @@ export class CatalogPackageResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('installed', () => [CatalogInstalledInput], { description: 'The copies: what their install metadata recorded' }) installed: CatalogInstalledInput[],
     @Info() info: GraphQLResolveInfo,
-  ): Promise<UpdateAnswer<VersionRecord>[]> {
+  ): Promise<UpdateAnswer<VersionView>[]> {
     // The statement reads only the newer versions and changelogs this selection asks for.
     return ctx.catalog.checkUpdates(ctx.caller, installed, updateSelectionOf(info));
   }
@@ -106,21 +105,21 @@ export class CatalogPackageResolver {
   @Mutation(() => CatalogPackageVersionType, {
     description: withErrors('Marks a version deprecated: still installable, and install says why not to. Author, tenant admins, super admins', STATUS_ERRORS),
   })
-  deprecateCatalogPackageVersion(@Ctx() ctx: GraphQLContext, @Args(() => VersionStatusChangeArgs) args: VersionStatusChangeArgs): Promise<VersionRecord> {
+  deprecateCatalogPackageVersion(@Ctx() ctx: GraphQLContext, @Args(() => VersionStatusChangeArgs) args: VersionStatusChangeArgs): Promise<VersionView> {
     return ctx.catalog.deprecateVersion(ctx.caller, args.packageId, args);
   }
 
   @Mutation(() => CatalogPackageVersionType, {
     description: withErrors('Withdraws a version: never served again (install answers VERSION_WITHDRAWN). Author, tenant admins, super admins', STATUS_ERRORS),
   })
-  withdrawCatalogPackageVersion(@Ctx() ctx: GraphQLContext, @Args(() => VersionStatusChangeArgs) args: VersionStatusChangeArgs): Promise<VersionRecord> {
+  withdrawCatalogPackageVersion(@Ctx() ctx: GraphQLContext, @Args(() => VersionStatusChangeArgs) args: VersionStatusChangeArgs): Promise<VersionView> {
     return ctx.catalog.withdrawVersion(ctx.caller, args.packageId, args);
   }
 
   @Mutation(() => CatalogPackageVersionType, {
     description: withErrors('Restores a deprecated or withdrawn version to active. Author, tenant admins, super admins', STATUS_ERRORS),
   })
-  restoreCatalogPackageVersion(@Ctx() ctx: GraphQLContext, @Args(() => VersionRefArgs) args: VersionRefArgs): Promise<VersionRecord> {
+  restoreCatalogPackageVersion(@Ctx() ctx: GraphQLContext, @Args(() => VersionRefArgs) args: VersionRefArgs): Promise<VersionView> {
     return ctx.catalog.restoreVersion(ctx.caller, args.packageId, args);
   }
 
@@ -194,7 +193,7 @@ export class CatalogPackageResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, FIRST_ARG) first?: number,
     @Arg('after', () => String, AFTER_ARG) after?: string,
-  ): Promise<Connection<VersionRecord>> {
+  ): Promise<Connection<VersionView>> {
     // The first page of every package in a list comes from one batched query.
     if (after == null) return ctx.loaders.firstVersions.load({ packageUuid: pkg.id, first });
     return ctx.catalog.listVersions(pkg, { first, after });
@@ -206,9 +205,9 @@ export class CatalogPackageResolver {
 export class CatalogUpdateResolver {
   @FieldResolver(() => [CatalogPackageVersionType], { description: 'Installable versions above the installed one, newest first' })
   newerVersions(
-    @Root() update: UpdateAnswer<VersionRecord>,
+    @Root() update: UpdateAnswer<VersionView>,
     @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_NEWER_VERSIONS, description: `How many, 1 to ${MAX_NEWER_VERSIONS}` }) first: number | null,
-  ): VersionRecord[] {
+  ): VersionView[] {
     // `first` was checked (1 to MAX_NEWER_VERSIONS) before the update check ran: updateSelectionOf.
     return update.newerVersions.slice(0, first ?? DEFAULT_NEWER_VERSIONS);
   }

@@ -1,5 +1,7 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { AuditEventView } from '../../modules/audit/audit.view';
+import type { PackageView, VersionView } from '../../modules/package/package.view';
 import { connectionOf } from '../connection';
 
 export enum CatalogVisibility {
@@ -381,3 +383,15 @@ export class CatalogAuditEventConnectionType extends connectionOf(CatalogAuditEv
   item: 'audit event',
   cursor: 'Pass as `after` to continue after this event',
 }) {}
+
+/**
+ * Compile-time ties between the GraphQL types and the views the use cases return: every field a
+ * type declares is a field of its view, so the schema cannot expose what a view leaves out (field
+ * resolvers, such as `versions`, are declared on the resolvers, not here).
+ */
+type FieldsOfView<Type, View> = [Exclude<keyof Type, keyof View>] extends [never] ? true : { notInTheView: Exclude<keyof Type, keyof View> };
+export const GRAPHQL_TYPES_MATCH_VIEWS: [
+  FieldsOfView<CatalogPackageType, PackageView>,
+  FieldsOfView<CatalogPackageVersionType, VersionView>,
+  FieldsOfView<CatalogAuditEventType, AuditEventView>,
+] = [true, true, true];

@@ -73,3 +73,4 @@ export class AuditRepository {
     return toPage(rows, limit, auditRows.parse);
   }
 }
+

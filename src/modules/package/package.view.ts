@@ -1,6 +1,7 @@
 import type { Scope } from '../access/scope';
 import type { Visibility } from './package.entity';
-import type { PackageRecord } from './package.model';
+import type { PackageRecord, VersionRecord } from './package.model';
+import type { VersionStatus } from './version-status';
 
 /**
  * A package as one caller may read it: what use cases return to both edges. Fields the caller may
@@ -54,5 +55,40 @@ export function toPackageView(scope: Scope, pkg: PackageRecord): PackageView {
     installCount: pkg.installCount,
     createdAt: pkg.createdAt,
     updatedAt: pkg.updatedAt,
+  };
+}
+
+/**
+ * A version as anyone who sees its package may read it: what use cases return for versions
+ * (lists, update checks, status changes). Never the publisher's email or where the archive is
+ * stored; those stay in `VersionRecord`, inside the module.
+ */
+export interface VersionView {
+  id: string;
+  version: string;
+  sha256: string;
+  sizeBytes: number;
+  publisherId: string;
+  publishedAt: Date;
+  status: VersionStatus;
+  statusReason: string | null;
+  changelog: string | null;
+  nodeTypes: string[];
+  installCount: number;
+}
+
+export function toVersionView(version: VersionRecord): VersionView {
+  return {
+    id: version.id,
+    version: version.version,
+    sha256: version.sha256,
+    sizeBytes: version.sizeBytes,
+    publisherId: version.publisherId,
+    publishedAt: version.publishedAt,
+    status: version.status,
+    statusReason: version.statusReason,
+    changelog: version.changelog,
+    nodeTypes: [...version.nodeTypes],
+    installCount: version.installCount,
   };
 }

@@ -2,7 +2,7 @@ import type { Caller } from '../../../common/caller';
 import { ResponseTooLargeError } from '../../../common/errors';
 import { accessFor } from '../../access/scope';
 import type { CatalogDeps } from '../catalog';
-import type { VersionRecord } from '../package.model';
+import { toVersionView, type VersionView } from '../package.view';
 import { packageIdSchema } from '../package.validation';
 import { checkUpdateInputs, shapeUpdate, type UpdateAnswer } from '../update-check';
 import { versionSortKey } from '../version-sort-key';
@@ -40,7 +40,7 @@ export async function checkUpdates(
   caller: Caller,
   installed: readonly InstalledInput[],
   selection: UpdateSelection = { newerVersions: DEFAULT_NEWER_VERSIONS, changelogs: true },
-): Promise<UpdateAnswer<VersionRecord>[]> {
+): Promise<UpdateAnswer<VersionView>[]> {
   const access = accessFor(caller);
   access.assert('package:read');
   checkUpdateInputs(installed);
@@ -68,6 +68,6 @@ export async function checkUpdates(
   const versionsOf = new Map(asked.map((copy, index) => [keyOf(copy), found.versions[index] ?? null]));
   return installed.map((copy, index) => {
     const answer = shapeUpdate({ packageId: copy.packageId, installedVersion: copy.version }, versionsOf.get(keyOf(copies[index]!)) ?? null);
-    return { ...answer, newerVersions: answer.newerVersions.slice(0, newer) };
+    return { ...answer, newerVersions: answer.newerVersions.slice(0, newer).map(toVersionView) };
   });
 }

@@ -4,7 +4,7 @@ import { decodeCursor, pageSize, toConnection, type Connection } from '../../../
 import type { Em } from '../../../infra/db/database';
 import type { Action } from '../../access/policy';
 import { accessFor } from '../../access/scope';
-import type { AuditEventRecord } from '../../audit/audit.repository';
+import { toAuditEventView, type AuditEventView } from '../../audit/audit.view';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import type { Visibility } from '../package.entity';
 import type { PackageRecord } from '../package.model';
@@ -62,7 +62,7 @@ export async function listAuditEvents(
   caller: Caller,
   packageId: string,
   args: TenantOption & { first?: number | null; after?: string | null },
-): Promise<Connection<AuditEventRecord>> {
+): Promise<Connection<AuditEventView>> {
   const access = accessFor(caller);
   access.assertAttempt('package:readAudit');
   const tenantId = access.actingTenant(args.tenantId);
@@ -74,7 +74,8 @@ export async function listAuditEvents(
     access.assert('package:readAudit', { pkg, visible: pkg.visible });
     return audit.list(em, pkg.id, limit, after);
   });
-  return toConnection(page, (event) => ({ key: event.occurredAt, id: event.id }));
+  const connection = toConnection(page, (event) => ({ key: event.occurredAt, id: event.id }));
+  return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: toAuditEventView(edge.node) })) };
 }
 
 /** The checks before any input is read: the permission, then the tenant acted in. */

@@ -1,13 +1,13 @@
 import { isTenantId, type Caller } from '../../../common/caller';
 import { hasControlCharacters } from '../../../common/control-characters';
-import { decodeCursor, pageSize, toConnection, UUID, type Connection } from '../../../common/pagination';
+import { decodeCursor, pageSize, toConnection, UUID, type Connection, type Page } from '../../../common/pagination';
 import { accessFor } from '../../access/scope';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import { parsePackageSearch, searchScope, type PackageFilterInput, type PackageOrder } from '../package-search';
 import type { VersionRecord } from '../package.model';
 import type { PackageKey } from '../package.repository';
 import { packageIdSchema } from '../package.validation';
-import { toPackageView, type PackageView } from '../package.view';
+import { toPackageView, toVersionView, type PackageView, type VersionView } from '../package.view';
 
 /** A page of packages, with the total over every page counted only when asked for. */
 export type PackageConnection = Connection<PackageView> & { totalCount: () => Promise<number> };
@@ -52,11 +52,11 @@ export async function listVersions(
   { db, packages }: CatalogDeps,
   pkg: Pick<PackageView, 'id'>,
   args: { first?: number | null; after?: string | null },
-): Promise<Connection<VersionRecord>> {
+): Promise<Connection<VersionView>> {
   const limit = pageSize(args.first);
   const after = decodeCursor(args.after);
   const page = await db.read((em) => packages.listVersions(em, pkg.id, limit, after));
-  return toConnection(page, versionCursorKey);
+  return versionConnection(page);
 }
 
 /**
@@ -67,12 +67,16 @@ export async function listFirstVersionsOfPackages(
   { db, packages }: CatalogDeps,
   packageUuids: readonly string[],
   first: number | null | undefined,
-): Promise<Map<string, Connection<VersionRecord>>> {
+): Promise<Map<string, Connection<VersionView>>> {
   const pages = await db.read((em) => packages.listFirstVersionPages(em, packageUuids, pageSize(first)));
-  return new Map([...pages].map(([id, page]) => [id, toConnection(page, versionCursorKey)]));
+  return new Map([...pages].map(([id, page]) => [id, versionConnection(page)]));
 }
 
-const versionCursorKey = (v: VersionRecord) => ({ key: v.publishedAt, id: v.id });
+/** A page of versions as the caller may read them, with cursors from the stored rows. */
+function versionConnection(page: Page<VersionRecord>): Connection<VersionView> {
+  const connection = toConnection(page, (v) => ({ key: v.publishedAt, id: v.id }));
+  return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: toVersionView(edge.node) })) };
+}
 
 /** Batched lookup for federation `_entities`: one query, invisible ids simply absent. */
 export async function getPackagesByIds({ db, packages }: CatalogDeps, caller: Caller, ids: readonly string[]): Promise<PackageView[]> {

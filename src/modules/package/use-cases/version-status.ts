@@ -3,6 +3,7 @@ import { NotFoundError } from '../../../common/errors';
 import type { Action } from '../../access/policy';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import type { VersionRecord } from '../package.model';
+import { toVersionView, type VersionView } from '../package.view';
 import { requireStatusReason, transition, type VersionStatusAction } from '../version-status';
 import { changePackage, prepareChange } from './manage-package';
 
@@ -17,17 +18,17 @@ export interface VersionTarget extends TenantOption {
 }
 
 /** Deprecated versions stay installable; install tells why (`metadata.deprecation`). */
-export function deprecateVersion(deps: CatalogDeps, caller: Caller, packageId: string, target: VersionTarget & { reason: string }): Promise<VersionRecord> {
+export function deprecateVersion(deps: CatalogDeps, caller: Caller, packageId: string, target: VersionTarget & { reason: string }): Promise<VersionView> {
   return changeVersionStatus(deps, caller, packageId, 'deprecate', target);
 }
 
 /** A withdrawn version is never served again; the package's default moves to the best remaining one. */
-export function withdrawVersion(deps: CatalogDeps, caller: Caller, packageId: string, target: VersionTarget & { reason: string }): Promise<VersionRecord> {
+export function withdrawVersion(deps: CatalogDeps, caller: Caller, packageId: string, target: VersionTarget & { reason: string }): Promise<VersionView> {
   return changeVersionStatus(deps, caller, packageId, 'withdraw', target);
 }
 
 /** Back to active (from deprecated or withdrawn), without a reason. */
-export function restoreVersion(deps: CatalogDeps, caller: Caller, packageId: string, target: VersionTarget): Promise<VersionRecord> {
+export function restoreVersion(deps: CatalogDeps, caller: Caller, packageId: string, target: VersionTarget): Promise<VersionView> {
   return changeVersionStatus(deps, caller, packageId, 'restore', target);
 }
 
@@ -41,7 +42,7 @@ async function changeVersionStatus(
   packageId: string,
   statusAction: VersionStatusAction,
   target: VersionTarget & { reason?: string },
-): Promise<VersionRecord> {
+): Promise<VersionView> {
   const action = ACTION_BY_STATUS_ACTION[statusAction];
   const tenantId = prepareChange(caller, action, target.tenantId);
   const reason = statusAction === 'restore' ? null : requireStatusReason(target.reason ?? '');
@@ -64,5 +65,5 @@ async function changeVersionStatus(
     changed = { ...version, status, statusReason: reason };
     return { ...pkg, defaultVersion };
   });
-  return changed!;
+  return toVersionView(changed!);
 }
