@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { SEARCH_VECTOR } from '../../infra/db/migrations/Migration20261130141500_search';
+import { SEARCH_VECTOR } from './search-vector';
 
 export const VISIBILITIES = ['tenant', 'groups'] as const;
 export type Visibility = (typeof VISIBILITIES)[number];
