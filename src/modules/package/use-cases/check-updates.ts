@@ -3,9 +3,9 @@ import { ResponseTooLargeError } from '../../../common/errors';
 import { accessFor } from '../../access/scope';
 import type { CatalogDeps } from '../catalog';
 import { toVersionView, type VersionView } from '../package.view';
-import { packageIdSchema } from '../package.validation';
 import { checkUpdateInputs, shapeUpdate, type UpdateAnswer } from '../update-check';
 import { versionSortKey } from '../version-sort-key';
+import { isPackageSlug } from '../package-ref';
 
 export interface InstalledInput {
   packageId: string;
@@ -55,7 +55,7 @@ export async function checkUpdates(
   // Identical copies are asked once, with how many there are (the changelog budget counts each).
   const keyOf = (copy: (typeof copies)[number]) => JSON.stringify([copy.tenantId, copy.packageId, copy.version]);
   const distinct = new Map<string, (typeof copies)[number] & { copies: number }>();
-  for (const copy of copies.filter((each) => packageIdSchema.safeParse(each.packageId).success)) {
+  for (const copy of copies.filter((each) => isPackageSlug(each.packageId))) {
     const seen = distinct.get(keyOf(copy));
     if (seen) seen.copies += 1;
     else distinct.set(keyOf(copy), { ...copy, copies: 1 });

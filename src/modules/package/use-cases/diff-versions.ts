@@ -1,11 +1,10 @@
 import type { Caller } from '../../../common/caller';
-import { NotFoundError } from '../../../common/errors';
 import { accessFor } from '../../access/scope';
 import { archivedFlow } from '../archived-flow';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import { diffFlows, type FlowDiff, type FlowLike } from '../flow-diff';
-import { packageIdSchema } from '../package.validation';
 import { versionWithdrawnError } from '../version-status';
+import { versionNotFound, visiblePackage } from '../package-ref';
 
 export interface VersionDiff extends FlowDiff {
   from: string;
@@ -27,16 +26,13 @@ export async function diffVersions(
   const access = accessFor(caller);
   access.assert('package:read');
   const tenantId = access.actingTenant(args.tenantId);
-  const notFound = (what: string) => new NotFoundError(`Package ${packageId}${what} not found`);
-  if (!packageIdSchema.safeParse(packageId).success) throw notFound('');
   const versions = await deps.db.read(async (em) => {
-    const pkg = await deps.packages.findVisible(em, access.rows, tenantId, packageId);
-    if (!pkg) throw notFound('');
+    const pkg = await visiblePackage(deps.packages, em, access, { tenantId, packageId });
     return { pkg, from: await deps.packages.findVersion(em, pkg.id, args.from), to: await deps.packages.findVersion(em, pkg.id, args.to) };
   });
   const { pkg, from, to } = versions;
-  if (!from) throw notFound(` version ${args.from}`);
-  if (!to) throw notFound(` version ${args.to}`);
+  if (!from) throw versionNotFound(packageId, args.from);
+  if (!to) throw versionNotFound(packageId, args.to);
   for (const version of [from, to]) {
     if (version.status === 'withdrawn' && !access.may('package:readWithdrawn', { pkg })) throw versionWithdrawnError(packageId, version);
   }

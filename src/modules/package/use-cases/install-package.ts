@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../../common/caller';
-import { NotFoundError } from '../../../common/errors';
 import { accessFor } from '../../access/scope';
 import { archivedFlow } from '../archived-flow';
 import type { CatalogDeps, TenantOption } from '../catalog';
-import { packageIdSchema } from '../package.validation';
 import { toPackageView } from '../package.view';
 import { versionWithdrawnError } from '../version-status';
 import { parseVersion } from '../versioning';
+import { isPackageSlug, packageNotFound, versionNotFound } from '../package-ref';
 
 export interface InstallResult {
   flow: Record<string, unknown>;
@@ -38,10 +37,10 @@ export async function installPackage(
   const access = accessFor(caller);
   access.assert('package:install');
   const tenantId = access.actingTenant(options.tenantId);
-  if (!packageIdSchema.safeParse(packageId).success) throw new NotFoundError(`Package ${packageId} not found`);
+  if (!isPackageSlug(packageId)) throw packageNotFound(packageId);
   // A string that is not a version names no version (and never reaches SQL: it may hold a NUL).
   if (options.version != null && parseVersion(options.version) !== options.version) {
-    throw new NotFoundError(`Package ${packageId} version ${JSON.stringify(options.version)} not found`);
+    throw versionNotFound(packageId, JSON.stringify(options.version));
   }
   const found = await db.run(async (em) => {
     const pkg = await packages.findVisible(em, access.rows, tenantId, packageId);
@@ -50,7 +49,7 @@ export async function installPackage(
     const version = await packages.findVersion(em, pkg.id, wanted);
     return version ? { pkg, version } : null;
   });
-  if (!found) throw new NotFoundError(`Package ${packageId}${options.version ? ` version ${options.version}` : ''} not found`);
+  if (!found) throw options.version ? versionNotFound(packageId, options.version) : packageNotFound(packageId);
   const { pkg, version } = found;
   if (version.status === 'withdrawn') {
     throw versionWithdrawnError(packageId, version);

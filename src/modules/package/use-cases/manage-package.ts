@@ -1,5 +1,5 @@
 import type { Caller } from '../../../common/caller';
-import { BadUserInputError, NotFoundError } from '../../../common/errors';
+import { BadUserInputError } from '../../../common/errors';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../../../common/pagination';
 import type { Em } from '../../../infra/db/database';
 import type { Action } from '../../access/policy';
@@ -8,8 +8,9 @@ import { toAuditEventView, type AuditEventView } from '../../audit/audit.view';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import type { Visibility } from '../package.entity';
 import type { PackageRecord } from '../package.model';
-import { groupIdsSchema, packageIdSchema, parseInput } from '../package.validation';
+import { groupIdsSchema, parseInput } from '../package.validation';
 import { toPackageView, type PackageView } from '../package.view';
+import { isPackageSlug, packageNotFound, visiblePackage } from '../package-ref';
 
 export async function setVisibility(
   deps: CatalogDeps,
@@ -69,8 +70,8 @@ export async function listAuditEvents(
   const limit = pageSize(args.first);
   const after = decodeCursor(args.after);
   const page = await db.run(async (em) => {
-    const pkg = packageIdSchema.safeParse(packageId).success ? await packages.findAny(em, access.rows, tenantId, packageId) : null;
-    if (!pkg) throw new NotFoundError(`Package ${packageId} not found`);
+    const pkg = isPackageSlug(packageId) ? await packages.findAny(em, access.rows, tenantId, packageId) : null;
+    if (!pkg) throw packageNotFound(packageId);
     access.assert('package:readAudit', { pkg, visible: pkg.visible });
     return audit.list(em, pkg.id, limit, after);
   });
@@ -97,11 +98,10 @@ export async function changePackage(
   change: (em: Em, pkg: PackageRecord, now: Date) => Promise<PackageRecord>,
 ): Promise<PackageRecord> {
   const { tenantId } = target;
-  if (!packageIdSchema.safeParse(target.packageId).success) throw new NotFoundError(`Package ${target.packageId} not found`);
+  if (!isPackageSlug(target.packageId)) throw packageNotFound(target.packageId);
   const access = accessFor(caller);
   return db.transaction(async (em) => {
-    const pkg = await packages.findVisible(em, access.rows, tenantId, target.packageId, true);
-    if (!pkg) throw new NotFoundError(`Package ${target.packageId} not found`);
+    const pkg = await visiblePackage(packages, em, access, { tenantId, packageId: target.packageId }, true);
     access.assert(action, { pkg, visible: true });
     return change(em, pkg, new Date());
   });

@@ -6,8 +6,8 @@ import type { CatalogDeps, TenantOption } from '../catalog';
 import { parsePackageSearch, searchScope, type PackageFilterInput, type PackageOrder } from '../package-search';
 import type { VersionRecord } from '../package.model';
 import type { PackageKey } from '../package.repository';
-import { packageIdSchema } from '../package.validation';
 import { toPackageView, toVersionView, type PackageView, type VersionView } from '../package.view';
+import { isPackageSlug } from '../package-ref';
 
 /** A page of packages, with the total over every page counted only when asked for. */
 export type PackageConnection = Connection<PackageView> & { totalCount: () => Promise<number> };
@@ -42,7 +42,7 @@ export async function getPackage({ db, packages }: CatalogDeps, caller: Caller, 
   const access = accessFor(caller);
   access.assert('package:read');
   const tenantId = access.actingTenant(options.tenantId);
-  if (!packageIdSchema.safeParse(packageId).success) return null;
+  if (!isPackageSlug(packageId)) return null;
   const pkg = await db.read((em) => packages.findVisible(em, access.rows, tenantId, packageId));
   return pkg && toPackageView(access, pkg);
 }
@@ -91,7 +91,7 @@ export async function getPackagesByIds({ db, packages }: CatalogDeps, caller: Ca
 export async function getPackagesByKeys({ db, packages }: CatalogDeps, caller: Caller, keys: readonly PackageKey[]): Promise<PackageView[]> {
   const access = accessFor(caller);
   if (!access.may('package:read')) return [];
-  const valid = keys.filter((key) => isTenantId(key.tenantId) && packageIdSchema.safeParse(key.packageId).success);
+  const valid = keys.filter((key) => isTenantId(key.tenantId) && isPackageSlug(key.packageId));
   const found = await db.read((em) => packages.findVisibleByKeys(em, access.rows, valid));
   return found.map((pkg) => toPackageView(access, pkg));
 }

@@ -1,11 +1,11 @@
 import type { Caller } from '../../../common/caller';
-import { NotFoundError } from '../../../common/errors';
 import type { Action } from '../../access/policy';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import type { VersionRecord } from '../package.model';
 import { toVersionView, type VersionView } from '../package.view';
 import { requireStatusReason, transition, type VersionStatusAction } from '../version-status';
 import { changePackage, prepareChange } from './manage-package';
+import { versionNotFound } from '../package-ref';
 
 const ACTION_BY_STATUS_ACTION: Record<VersionStatusAction, Action> = {
   deprecate: 'package:deprecateVersion',
@@ -49,7 +49,7 @@ async function changeVersionStatus(
   let changed: VersionRecord | undefined;
   await changePackage(deps, caller, action, { packageId, tenantId }, async (em, pkg, now) => {
     const version = await deps.packages.findVersion(em, pkg.id, target.version);
-    if (!version) throw new NotFoundError(`Package ${packageId} version ${target.version} not found`);
+    if (!version) throw versionNotFound(packageId, target.version);
     const status = transition(version.status, statusAction);
     await deps.packages.updateVersionStatus(em, version.id, status, reason);
     const defaultVersion = await deps.packages.refreshDefaultVersion(em, pkg.id);
