@@ -54,25 +54,33 @@ export async function startCatalog(
 /**
  * Builds dist/ unless it is newer than every source, one test file at a time: jest runs several
  * files at once, and two compilers writing dist/ together leave files a starting service can
- * read half-written. The lock is a directory (made atomically); one left by a killed run is
- * taken over after ten minutes.
+ * read half-written; a lock left by a killed run is taken over after ten minutes.
  */
 export async function buildOnce(): Promise<void> {
   const lock = path.join(os.tmpdir(), `catalog-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
-  const deadline = Date.now() + 10 * 60_000;
+  await withDirectoryLock(lock, 10 * 60_000, async () => {
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-if-stale.mjs'), '--quiet'], { cwd: ROOT, stdio: 'pipe' });
+  });
+}
+
+/**
+ * Runs `work` while holding `lock`, a directory (made atomically), so test files running side by
+ * side take turns; a lock older than `staleMs` (left by a killed run) is taken over.
+ */
+export async function withDirectoryLock<T>(lock: string, staleMs: number, work: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       mkdirSync(lock);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const age = Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs;
-      if (age > 10 * 60_000 || Date.now() > deadline) rmSync(lock, { recursive: true, force: true });
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > staleMs) rmSync(lock, { recursive: true, force: true });
       else await sleep(250);
     }
   }
   try {
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-if-stale.mjs'), '--quiet'], { cwd: ROOT, stdio: 'pipe' });
+    return await work();
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT, sleep } from './catalog-process';
+import { ROOT, withDirectoryLock } from './catalog-process';
 
 const run = promisify(execFile);
 
@@ -19,8 +19,9 @@ export type PreviousRelease = { main: string; cwd: string } | { unavailable: str
 
 /**
  * Checks the release out of this repository's history into a temporary directory, installs its
- * own locked dependencies and builds it, once per machine (later runs reuse the build). Answers
- * why not when the history lacks the commit (a shallow clone) or the build fails.
+ * own locked dependencies and builds it, once per machine and one test file at a time (later runs
+ * reuse the build). Answers why not when the history lacks the commit (a shallow clone) or the
+ * build fails.
  */
 export async function previousRelease(): Promise<PreviousRelease> {
   const commit = await run('git', ['-C', ROOT, 'rev-parse', '--verify', '--quiet', `${PREVIOUS_RELEASE}^{commit}`]).then(
@@ -31,36 +32,18 @@ export async function previousRelease(): Promise<PreviousRelease> {
   const dir = path.join(os.tmpdir(), `catalog-release-${commit.slice(0, 12)}`);
   const main = path.join(dir, 'dist', 'src', 'main.js');
   const built = path.join(dir, '.built');
-  const lock = `${dir}.lock`;
-  await takeLock(lock);
   try {
-    if (!existsSync(built)) {
+    await withDirectoryLock(`${dir}.lock`, 15 * 60_000, async () => {
+      if (existsSync(built)) return;
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
       await run('sh', ['-c', `git -C "${ROOT}" archive "${commit}" | tar -x -C "${dir}"`]);
       await run('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
       await run('npm', ['run', '-s', 'build'], { cwd: dir, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
       writeFileSync(built, `${commit}\n`);
-    }
+    });
   } catch (error) {
     return { unavailable: `the previous release did not build: ${(error as Error).message.split('\n')[0]}` };
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
   }
   return { main, cwd: dir };
-}
-
-/** One builder at a time (jest runs test files side by side); a lock left by a killed run is taken over after 15 minutes. */
-async function takeLock(lock: string): Promise<void> {
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > 15 * 60_000) rmSync(lock, { recursive: true, force: true });
-      else await sleep(500);
-    }
-  }
 }
