@@ -65,7 +65,7 @@ export class Database {
     const replica = routing?.pick();
     if (!routing || !replica || this.closed) {
       metrics.databaseReads.inc({ target: 'primary' });
-      return this.traced('run', () => this.guarded(() => work(this.orm.em.fork() as Em)));
+      return this.run(work);
     }
     try {
       const result = await this.traced('replica', () => this.withDeadline(work(pinnedTo(this.orm.em.fork() as Em, replica.connection))));
@@ -75,7 +75,7 @@ export class Database {
       if (!isUnavailable(error)) throw error;
       routing.markDown(replica, error);
       metrics.databaseReads.inc({ target: 'fallback' });
-      return this.traced('run', () => this.guarded(() => work(this.orm.em.fork() as Em)));
+      return this.run(work);
     }
   }
 
