@@ -27,7 +27,6 @@ export interface ReadRoutingOptions {
   /** How often every replica's lag is measured. */
   checkEveryMs: number;
   logger?: Logger;
-  now?: () => number;
 }
 
 /** Past this many callers remembered, the expired entries are swept at the next write. */
@@ -58,14 +57,12 @@ export class ReadRouting {
   private readonly byRequest = new WeakMap<object, Replica>();
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
-  private readonly now: () => number;
 
   constructor(
     private readonly primary: AbstractSqlConnection,
     readonly replicas: readonly Replica[],
     private readonly options: ReadRoutingOptions,
   ) {
-    this.now = options.now ?? Date.now;
     for (const replica of replicas) this.states.set(replica.name, { name: replica.name, state: 'down', lagSeconds: null });
   }
 
@@ -86,7 +83,7 @@ export class ReadRouting {
     const caller = currentCallerKey();
     if (caller !== undefined) {
       const wrote = this.lastWrite.get(caller);
-      if (wrote !== undefined && this.now() - wrote < this.options.readYourWritesMs) return null;
+      if (wrote !== undefined && Date.now() - wrote < this.options.readYourWritesMs) return null;
     }
     const request = currentRequestToken();
     const earlier = request && this.byRequest.get(request);
@@ -106,11 +103,15 @@ export class ReadRouting {
   noteWrite(): void {
     const caller = currentCallerKey();
     if (caller === undefined) return;
-    const now = this.now();
+    const now = Date.now();
     if (this.lastWrite.size >= MAX_REMEMBERED_WRITERS) {
-      for (const [key, at] of this.lastWrite) if (now - at >= this.options.readYourWritesMs) this.lastWrite.delete(key);
+      // The map is in the order of last writes (see below): the expired entries come first.
+      for (const [key, at] of this.lastWrite) {
+        if (now - at < this.options.readYourWritesMs) break;
+        this.lastWrite.delete(key);
+      }
     }
-    // Delete first so the map's order stays the order of last writes.
+    // Delete first, so that a caller's entry moves to the end: the map stays in the order of last writes.
     this.lastWrite.delete(caller);
     this.lastWrite.set(caller, now);
   }

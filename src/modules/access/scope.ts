@@ -9,7 +9,6 @@ import { actingTenant, assertMayAttempt, assertMayPerform, mayPerform, visibleRo
  * is a new way to issue a scope, not a new query.
  */
 export interface Scope {
-  readonly caller: Caller;
   /** The packages this caller may read, for the repositories' SQL. */
   readonly rows: VisibleRows;
   /** The tenant an operation acts in: the caller's own, or another one named by a super admin (else FORBIDDEN). */
@@ -23,7 +22,6 @@ export interface Scope {
 
 export function accessFor(caller: Caller): Scope {
   return {
-    caller,
     rows: visibleRows(caller),
     actingTenant: (tenantId) => actingTenant(caller, tenantId),
     may: (action, target) => mayPerform(caller, action, target),

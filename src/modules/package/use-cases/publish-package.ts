@@ -23,10 +23,11 @@ export function blobNameFor(tenantId: string, packageId: string, version: string
  * it came through.
  */
 export async function publishPackage(deps: CatalogDeps, caller: Caller, rawInput: unknown, request: RequestMeta): Promise<PackageView> {
-  accessFor(caller).assert('package:publish');
+  const access = accessFor(caller);
+  access.assert('package:publish');
   const input = parseInput(publishInputSchema, rawInput);
   return deps.idempotency.withIdempotency(caller, request.idempotencyKey, input, async () =>
-    toPackageView(accessFor(caller), await publishOnce(deps, caller, input, request.authorization)),
+    toPackageView(access, await publishOnce(deps, caller, input, request.authorization)),
   );
 }
 
@@ -34,10 +35,7 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
   const { publishSlots, flows, logger } = deps;
   // Rights on an existing package first: a caller who may not republish it learns nothing from
   // the flows service and costs it nothing.
-  await publishSlots.run(async (em) => {
-    const row = await findToRepublish(deps, em, caller, input.packageId);
-    if (row) accessFor(caller).assert('package:republish', { pkg: row, visible: row.visible });
-  });
+  await publishSlots.run((em) => republishable(deps, em, caller, input.packageId));
   const content = input.flowId != null ? await flows.fetchFlowForDeploy(input.flowId, authorization) : input.content;
   // Everything that can refuse the input runs before the package is reserved or anything written.
   const compiled = assertCompiles(content, manifestMeta(input, input.version));
@@ -69,9 +67,16 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
   return record;
 }
 
-/** The caller's tenant's package of that id whatever its state (a republish revives a deleted one), flagged by whether the caller sees it. */
-function findToRepublish(deps: CatalogDeps, em: Em, caller: Caller, packageId: string) {
-  return deps.packages.findAny(em, accessFor(caller).rows, caller.tenantId, packageId);
+/**
+ * The caller's tenant's package of that id whatever its state (a republish revives a deleted
+ * one), or null when it is new; throws unless the caller may republish it (NOT_FOUND when they
+ * do not see it, FORBIDDEN when they do).
+ */
+async function republishable(deps: CatalogDeps, em: Em, caller: Caller, packageId: string): Promise<PackageRecord | null> {
+  const access = accessFor(caller);
+  const row = await deps.packages.findAny(em, access.rows, caller.tenantId, packageId);
+  if (row) access.assert('package:republish', { pkg: row, visible: row.visible });
+  return row;
 }
 
 /**
@@ -82,9 +87,8 @@ function findToRepublish(deps: CatalogDeps, em: Em, caller: Caller, packageId: s
 async function planVersion(deps: CatalogDeps, em: Em, caller: Caller, input: PublishInput, compiled: ReturnType<typeof assertCompiles>) {
   // Only publishes change a package's versions, and they hold the slot: this row stays current
   // for them until the second transaction locks it.
-  const existing = await findToRepublish(deps, em, caller, input.packageId);
   // Created by a concurrent publish since we looked: the same rights check, on its row.
-  if (existing) accessFor(caller).assert('package:republish', { pkg: existing, visible: existing.visible });
+  const existing = await republishable(deps, em, caller, input.packageId);
   const { version } = planPublishVersion(input.version, existing?.latestVersion ?? null, existing?.republishBase ?? null);
   const manifestYaml = version === input.version ? compiled.manifestYaml : renderManifest(compiled.flow, manifestMeta(input, version));
   const archive = buildPackageArchive({
