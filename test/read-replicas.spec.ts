@@ -76,6 +76,18 @@ describe('read replica settings', () => {
   });
 });
 
+/** Waits until the app's /readyz shows its replica in `state`, and gives that answer. */
+function readyWithReplica(t: TestApp, state: string, withinMs?: number): Promise<{ status: number; body: ReadyBody }> {
+  return eventually(
+    `the replica shows as ${state}`,
+    async () => {
+      const answer = await ready(t);
+      return answer.body.replicas?.[0]?.state === state ? answer : undefined;
+    },
+    withinMs,
+  );
+}
+
 if (!serverUrl) {
   describe('read replicas', () => {
     it.skip('needs PostgreSQL (TEST_DATABASE_URL): the embedded database has no replicas', () => {});
@@ -149,7 +161,7 @@ if (!serverUrl) {
         const published = await ops.publish(alice, { packageId: 'on-replica', version: '1.0.0', name: 'Replicated flow' });
         expect(published.ok).toBe(true);
         await caughtUp();
-        await eventually('the replica is ok in /readyz', async () => ((await ready(t)).body.replicas?.[0]?.state === 'ok' ? true : undefined));
+        await readyWithReplica(t, 'ok');
 
         counter.reset();
         const before = { replica: await readsBy('replica'), primary: await readsBy('primary') };
@@ -198,10 +210,7 @@ if (!serverUrl) {
           if (stateNow === 'ok') expect(await listIds(alice)).not.toContain('while-paused');
 
           // Beyond REPLICA_MAX_LAG_SECONDS the replica is skipped: /readyz says so and stays ready.
-          const lagging = await eventually('the replica shows as lagging', async () => {
-            const answer = await ready(t);
-            return answer.body.replicas?.[0]?.state === 'lagging' ? answer : undefined;
-          });
+          const lagging = await readyWithReplica(t, 'lagging');
           expect(lagging.status).toBe(200);
           expect(lagging.body.status).toBe('ready');
           expect(lagging.body.replicas![0]!.lagSeconds).toBeGreaterThan(MAX_LAG_MS / 1000);
@@ -215,7 +224,7 @@ if (!serverUrl) {
           await standby.query('select pg_wal_replay_resume()');
         }
         // Caught up again: back to ok, and bob's reads back on the replica.
-        await eventually('the replica is ok again', async () => ((await ready(t)).body.replicas?.[0]?.state === 'ok' ? true : undefined));
+        await readyWithReplica(t, 'ok');
         const replicaReads = await readsBy('replica');
         expect(await listIds(bob)).toContain('while-paused');
         expect((await readsBy('replica')) - replicaReads).toBe(1);
@@ -235,7 +244,7 @@ if (!serverUrl) {
           const dave = await rare.token({ tenant, user: 'dave' });
           expect((await rareOps.publish(carol, { packageId: 'survives-a-stop', version: '1.0.0' })).ok).toBe(true);
           await caughtUp();
-          await eventually('the replica is ok', async () => ((await ready(rare)).body.replicas?.[0]?.state === 'ok' ? true : undefined), 20_000);
+          await readyWithReplica(rare, 'ok', 20_000);
           const idsOf = async (token: string) => {
             const page = await rareOps.listPage(token, 50);
             if (!page.ok) throw new Error(`list failed: ${page.code} ${page.message}`);
@@ -260,7 +269,7 @@ if (!serverUrl) {
           await standby.start();
         }
         // Up again: the next check finds it, and reads go back to it.
-        await eventually('the replica is ok again', async () => ((await ready(rare)).body.replicas?.[0]?.state === 'ok' ? true : undefined), 30_000);
+        await readyWithReplica(rare, 'ok', 30_000);
         const replicaReads = await readsBy('replica');
         const dave = await rare.token({ tenant, user: 'dave' });
         const page = await catalogOps(rare).listPage(dave, 50);
@@ -273,10 +282,7 @@ if (!serverUrl) {
         await caughtUp();
         await standby.stop();
         try {
-          const down = await eventually('the replica shows as down', async () => {
-            const answer = await ready(t);
-            return answer.body.replicas?.[0]?.state === 'down' ? answer : undefined;
-          });
+          const down = await readyWithReplica(t, 'down');
           expect(down.status).toBe(200);
           expect(down.body.replicas![0]!.lagSeconds).toBeNull();
           expect(await replicaGauges()).toEqual({ usable: 0, lag: undefined });
@@ -287,7 +293,7 @@ if (!serverUrl) {
         } finally {
           await standby.start();
         }
-        await eventually('the replica is ok again', async () => ((await ready(t)).body.replicas?.[0]?.state === 'ok' ? true : undefined), 30_000);
+        await readyWithReplica(t, 'ok', 30_000);
         const replicaReads = await readsBy('replica');
         expect(await listIds(bob)).toContain('on-replica');
         expect((await readsBy('replica')) - replicaReads).toBe(1);
