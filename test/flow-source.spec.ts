@@ -16,8 +16,9 @@ import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
 jest.setTimeout(60_000);
 
-// Long enough that a loaded CI machine answers the healthy flows in time; the slow ones stall for 5 s.
-const FLOWS_TIMEOUT_MS = 1_000;
+// Long enough that a loaded CI machine answers the healthy (and the oversized) flows in time; the
+// slow ones stall for 5 s.
+const FLOWS_TIMEOUT_MS = 2_000;
 
 /** How the flows service answers each flow id. */
 type Behaviour = (res: ServerResponse) => void | Promise<void>;
@@ -41,7 +42,8 @@ const BEHAVIOURS: Record<string, Behaviour> = {
   flow_redirect: (res) => {
     res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end();
   },
-  flow_huge: json(200, { flow: { ...CUSTOMER_SUPPORT_FLOW, config: { padding: 'x'.repeat(5 * 1024 * 1024) } }, permissions: ['deploy'] }),
+  // Built once: serialising 5 MiB per request made this answer late on a loaded machine.
+  flow_huge: json(200, JSON.stringify({ flow: { ...CUSTOMER_SUPPORT_FLOW, config: { padding: 'x'.repeat(5 * 1024 * 1024) } }, permissions: ['deploy'] })),
   flow_broken: json(200, { flow: { ...CUSTOMER_SUPPORT_FLOW, edges: [{ id: 'e1', source: 'start', target: 'nowhere' }] }, permissions: ['deploy'] }),
   flow_slow: async (res) => {
     await new Promise((resolve) => setTimeout(resolve, 5_000));
@@ -102,7 +104,7 @@ const PUBLISH_GQL = `mutation($input: PublishCatalogPackageInput!) {
   publishCatalogPackage(input: $input) { packageId version sourceFlowId authorId }
 }`;
 
-describe('publishing by flow_id (HttpFlowSource, timeout 1 s)', () => {
+describe('publishing by flow_id (HttpFlowSource, timeout 2 s)', () => {
   const flows = new FakeFlowsService();
   let t: TestApp;
   let tenant: string;
@@ -220,8 +222,8 @@ describe('publishing by flow_id (HttpFlowSource, timeout 1 s)', () => {
     ['no deploy permission', 'flow_view_only', 403, 'FORBIDDEN', /needs the deploy permission/],
     ['401 from the flows service', 'flow_401', 403, 'FORBIDDEN', /refused access.*HTTP 401/],
     ['403 from the flows service', 'flow_403', 403, 'FORBIDDEN', /refused access.*HTTP 403/],
-    ['slow (timeout)', 'flow_slow', 502, 'FLOW_SOURCE_UNAVAILABLE', /no answer within 1000 ms/],
-    ['slow body (timeout)', 'flow_slow_body', 502, 'FLOW_SOURCE_UNAVAILABLE', /no answer within 1000 ms/],
+    ['slow (timeout)', 'flow_slow', 502, 'FLOW_SOURCE_UNAVAILABLE', /no answer within 2000 ms/],
+    ['slow body (timeout)', 'flow_slow_body', 502, 'FLOW_SOURCE_UNAVAILABLE', /no answer within 2000 ms/],
     ['a 500', 'flow_500', 502, 'FLOW_SOURCE_UNAVAILABLE', /answered HTTP 500/],
     ['a 503 HTML page', 'flow_503_html', 502, 'FLOW_SOURCE_UNAVAILABLE', /answered HTTP 503/],
     ['malformed: not JSON', 'flow_html', 502, 'FLOW_SOURCE_UNAVAILABLE', /not JSON/],
