@@ -135,9 +135,12 @@ export class FlowContainsSecretsError extends CatalogError {
   }
 }
 
+/** The per-tenant limits a publish is checked against (named as in `catalogUsage.limits`). */
+export const QUOTA_NAMES = ['packages', 'bytes', 'versionsPerPackage'] as const;
+
 /** Which per-tenant limit a publish would pass, its value and what is used now. */
 export interface QuotaState {
-  name: 'packages' | 'bytes' | 'versionsPerPackage';
+  name: (typeof QUOTA_NAMES)[number];
   limit: number;
   used: number;
 }

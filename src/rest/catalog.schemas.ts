@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { BadUserInputError, toProblems, type Problem } from '../common/errors';
 import { MAX_PAGE_SIZE } from '../common/pagination';
+import { VISIBILITIES } from '../modules/package/package.entity';
+import type { PackageOrder } from '../modules/package/package-search';
 import type { PackageView } from '../modules/package/package.view';
 import type { InstallResult } from '../modules/package/use-cases/install-package';
 import type { InstallBody, PackageSummary } from './rest-shapes';
@@ -26,7 +28,7 @@ export const publishBodySchema = z.strictObject({
 });
 
 export const visibilityBodySchema = z.strictObject({
-  visibility: z.enum(['tenant', 'groups']),
+  visibility: z.enum(VISIBILITIES),
   visibility_group_ids: z.array(z.string()).nullish(),
 });
 
@@ -34,7 +36,15 @@ export const visibilityBodySchema = z.strictObject({
 const single = z.string({ error: 'must be given once, as a string' });
 
 /** `sort` values and the order each one names. */
-export const SORTS = { newest: 'NEWEST', updated: 'RECENTLY_UPDATED', name: 'NAME', installs: 'MOST_INSTALLED', relevance: 'RELEVANCE' } as const;
+export const SORTS = {
+  newest: 'NEWEST',
+  updated: 'RECENTLY_UPDATED',
+  name: 'NAME',
+  installs: 'MOST_INSTALLED',
+  relevance: 'RELEVANCE',
+} as const satisfies Record<string, PackageOrder>;
+// Every order has a REST name: an order added to PACKAGE_ORDERS does not compile until it has one.
+true satisfies Exclude<PackageOrder, (typeof SORTS)[keyof typeof SORTS]> extends never ? true : never;
 
 export const listQuerySchema = z.strictObject({
   limit: single

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { HTTP_STATUS_BY_CODE, type ErrorCode } from '../common/errors';
+import { HTTP_STATUS_BY_CODE, QUOTA_NAMES, type ErrorCode } from '../common/errors';
+import { VISIBILITIES } from '../modules/package/package.entity';
 
 /*
  * What the REST shim answers, as zod schemas: the handlers' return types are inferred from them
@@ -16,7 +17,7 @@ export const packageSummarySchema = z
     version: z.string().meta({ description: 'The latest version (semver).' }),
     author_id: z.string(),
     author_email: z.string().nullable().meta({ description: "null unless the caller is in the package's tenant or a super admin." }),
-    visibility: z.enum(['tenant', 'groups']),
+    visibility: z.enum(VISIBILITIES),
     visibility_group_ids: z
       .array(z.string())
       .meta({ description: "Empty unless the caller is the author, an admin of the package's tenant or a super admin." }),
@@ -63,7 +64,7 @@ export const problemDocumentSchema = z
     request_id: z.string().nullable(),
     problems: z.array(reportedProblemSchema).optional().meta({ description: 'BAD_USER_INPUT, FLOW_COMPILE_FAILED, FLOW_CONTAINS_SECRETS: each problem.' }),
     quota: z
-      .object({ name: z.enum(['packages', 'bytes', 'versionsPerPackage']), limit: z.int().min(0), used: z.int().min(0) })
+      .object({ name: z.enum(QUOTA_NAMES), limit: z.int().min(0), used: z.int().min(0) })
       .optional()
       .meta({ description: 'QUOTA_EXCEEDED: which limit, its value and what is used.' }),
   })

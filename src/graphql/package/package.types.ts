@@ -1,36 +1,26 @@
 import { GraphQLJSON } from 'graphql-scalars';
-import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { AUDIT_ACTIONS, type AuditAction } from '../../modules/audit/audit.entity';
 import type { AuditEventView } from '../../modules/audit/audit.view';
+import { VISIBILITIES, type Visibility } from '../../modules/package/package.entity';
+import { PACKAGE_ORDERS, type PackageOrder } from '../../modules/package/package-search';
 import type { PackageView, VersionView } from '../../modules/package/package.view';
+import { VERSION_STATUSES, type VersionStatus } from '../../modules/package/version-status';
 import { connectionOf } from '../connection';
+import { enumType } from '../enum-type';
 
-export enum CatalogVisibility {
-  TENANT = 'tenant',
-  GROUPS = 'groups',
-}
-registerEnumType(CatalogVisibility, {
-  name: 'CatalogVisibility',
-  description: 'Who in the tenant sees a package',
-  valuesConfig: {
-    TENANT: { description: 'Everyone in the tenant' },
-    GROUPS: { description: 'Members of visibilityGroupIds, the author and tenant admins' },
-  },
+export const CatalogVisibility = enumType('CatalogVisibility', VISIBILITIES, 'Who in the tenant sees a package', {
+  tenant: 'Everyone in the tenant',
+  groups: 'Members of visibilityGroupIds, the author and tenant admins',
 });
+export type CatalogVisibility = Visibility;
 
-export enum CatalogVersionStatus {
-  ACTIVE = 'active',
-  DEPRECATED = 'deprecated',
-  WITHDRAWN = 'withdrawn',
-}
-registerEnumType(CatalogVersionStatus, {
-  name: 'CatalogVersionStatus',
-  description: 'Deprecated versions install; withdrawn ones never',
-  valuesConfig: {
-    ACTIVE: { description: 'Installable; may be the default version' },
-    DEPRECATED: { description: 'Still installable, with a reason not to' },
-    WITHDRAWN: { description: 'Never served again' },
-  },
+export const CatalogVersionStatus = enumType('CatalogVersionStatus', VERSION_STATUSES, 'Deprecated versions install; withdrawn ones never', {
+  active: 'Installable; may be the default version',
+  deprecated: 'Still installable, with a reason not to',
+  withdrawn: 'Never served again',
 });
+export type CatalogVersionStatus = VersionStatus;
 
 // Two ways in for the router: the row id, or the natural key a client already knows.
 @Directive('@key(fields: "id")')
@@ -105,24 +95,14 @@ export class CatalogPackageConnectionType extends connectionOf(CatalogPackageTyp
   totalCount!: number;
 }
 
-export enum CatalogPackageOrder {
-  NEWEST = 'NEWEST',
-  RECENTLY_UPDATED = 'RECENTLY_UPDATED',
-  NAME = 'NAME',
-  MOST_INSTALLED = 'MOST_INSTALLED',
-  RELEVANCE = 'RELEVANCE',
-}
-registerEnumType(CatalogPackageOrder, {
-  name: 'CatalogPackageOrder',
-  description: 'Default NEWEST, or RELEVANCE with a query',
-  valuesConfig: {
-    NEWEST: { description: 'Most recently created first' },
-    RECENTLY_UPDATED: { description: 'Most recently published or changed first' },
-    NAME: { description: 'By name, A to Z' },
-    MOST_INSTALLED: { description: 'Most installs first' },
-    RELEVANCE: { description: 'Best full-text match first; NEWEST without filter.query' },
-  },
+export const CatalogPackageOrder = enumType('CatalogPackageOrder', PACKAGE_ORDERS, 'Default NEWEST, or RELEVANCE with a query', {
+  NEWEST: 'Most recently created first',
+  RECENTLY_UPDATED: 'Most recently published or changed first',
+  NAME: 'By name, A to Z',
+  MOST_INSTALLED: 'Most installs first',
+  RELEVANCE: 'Best full-text match first; NEWEST without filter.query',
 });
+export type CatalogPackageOrder = PackageOrder;
 
 @InputType('CatalogPackageFilter', { description: 'Filters combine with AND; tags and nodeTypes match packages having all of them' })
 export class CatalogPackageFilter {
@@ -327,28 +307,16 @@ export class CatalogPackageVersionConnectionType extends connectionOf(CatalogPac
   cursor: 'Pass as `after` to continue after this version',
 }) {}
 
-export enum CatalogAuditAction {
-  PUBLISH = 'publish',
-  VISIBILITY = 'visibility',
-  DELETE = 'delete',
-  INSTALL = 'install',
-  DEPRECATE = 'deprecate',
-  WITHDRAW = 'withdraw',
-  RESTORE = 'restore',
-}
-registerEnumType(CatalogAuditAction, {
-  name: 'CatalogAuditAction',
-  description: 'What an audit event records',
-  valuesConfig: {
-    PUBLISH: { description: 'A version was published' },
-    VISIBILITY: { description: 'The visibility changed' },
-    DELETE: { description: 'The package was deleted' },
-    INSTALL: { description: 'A version was installed' },
-    DEPRECATE: { description: 'A version was deprecated' },
-    WITHDRAW: { description: 'A version was withdrawn' },
-    RESTORE: { description: 'A version was restored to active' },
-  },
+export const CatalogAuditAction = enumType('CatalogAuditAction', AUDIT_ACTIONS, 'What an audit event records', {
+  publish: 'A version was published',
+  visibility: 'The visibility changed',
+  delete: 'The package was deleted',
+  install: 'A version was installed',
+  deprecate: 'A version was deprecated',
+  withdraw: 'A version was withdrawn',
+  restore: 'A version was restored to active',
 });
+export type CatalogAuditAction = AuditAction;
 
 @ObjectType('CatalogAuditEvent', { description: 'One change to a package, who made it and when' })
 export class CatalogAuditEventType {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { column, rowMapper } from '../../infra/db/sql';
 import { VISIBILITIES, type Visibility } from './package.entity';
-import { VERSION_STATUSES, type VersionStatus } from './version-status';
+import { VERSION_STATUSES } from './version-status';
 
 /** A `catalog_package` row as use cases see it: a plain, read-only snapshot. */
 export const packageRows = rowMapper(
@@ -68,7 +68,7 @@ export const versionRows = rowMapper(
     published_at: column.timestamp,
     tags: column.textArray,
     node_types: column.textArray,
-    status: z.enum(VERSION_STATUSES as [VersionStatus, ...VersionStatus[]]),
+    status: z.enum(VERSION_STATUSES),
     status_reason: column.nullableText,
     changelog: column.nullableText,
     version_sort: column.text,

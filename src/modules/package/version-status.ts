@@ -1,18 +1,12 @@
 import { BadUserInputError, CatalogError } from '../../common/errors';
 
 /** The life of a published version (stored lowercase in `catalog_package_version.status`). */
-export type VersionStatus = 'active' | 'deprecated' | 'withdrawn';
-export type VersionStatusAction = 'deprecate' | 'withdraw' | 'restore';
+export const VERSION_STATUSES = ['active', 'deprecated', 'withdrawn'] as const;
+export type VersionStatus = (typeof VERSION_STATUSES)[number];
 
-export const VERSION_STATUSES: readonly VersionStatus[] = ['active', 'deprecated', 'withdrawn'];
-export const VERSION_STATUS_ACTIONS: readonly VersionStatusAction[] = ['deprecate', 'withdraw', 'restore'];
-
-/** The audit action of each change. */
-export const AUDIT_ACTION_BY_STATUS_ACTION: Record<VersionStatusAction, 'DEPRECATE' | 'WITHDRAW' | 'RESTORE'> = {
-  deprecate: 'DEPRECATE',
-  withdraw: 'WITHDRAW',
-  restore: 'RESTORE',
-};
+/** The changes of status; each is also the audit action that records it. */
+export const VERSION_STATUS_ACTIONS = ['deprecate', 'withdraw', 'restore'] as const;
+export type VersionStatusAction = (typeof VERSION_STATUS_ACTIONS)[number];
 
 /**
  * Where each action leads; a missing entry is `ILLEGAL_STATE`. Deprecating a withdrawn version is
