@@ -21,7 +21,7 @@ import { partialDataIsSuccess } from './graphql/http-status';
 import { buildCatalogSubgraphSchema } from './graphql/schema';
 import { authenticate, callerOf, requestMetaOf } from './http/authenticate';
 import { accessLog } from './http/access-log';
-import { createEdge } from './http/edge';
+import { createEdge } from './edge';
 import { toEdgeError } from './http/errors';
 import { drainingGate } from './http/draining';
 import { requestDeadline } from './http/request-deadline';
@@ -50,7 +50,7 @@ import { PackageRepository } from './modules/package/package.repository';
 import { QuotaRepository } from './modules/quota/quota.repository';
 import { createSecretGuard } from './modules/secrets/secret-guard';
 import { createCatalogRouter } from './rest/catalog.router';
-import { problemErrorHandler } from './rest/problem';
+import { problemErrorHandler } from './http/problem';
 
 export interface AppOptions {
   logger?: Logger;

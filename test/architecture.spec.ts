@@ -43,6 +43,15 @@ describe('layers', () => {
     expect(violations('modules', (target) => /^(http|rest|graphql)\//.test(target))).toEqual([]);
   });
 
+  it('the edges share http/ (errors, problem documents, authentication, early answers) and never import each other', () => {
+    expect(violations('http', (target) => /^(rest|graphql)\//.test(target))).toEqual([]);
+    expect(violations('graphql', (target) => target.startsWith('rest/'))).toEqual([]);
+    expect(violations('rest', (target) => target.startsWith('graphql/'))).toEqual([]);
+    // Both edges do use the kernel, so the scanner sees these folders' imports.
+    expect(violations('rest', (target) => target.startsWith('http/')).length).toBeGreaterThan(0);
+    expect(violations('graphql', (target) => target.startsWith('http/')).length).toBeGreaterThan(0);
+  });
+
   it('neither resolvers nor REST routes call the policy: use cases do', () => {
     const policy = (target: string) => target === 'modules/access/policy' || target === 'modules/access/scope';
     expect([...violations('graphql', policy), ...violations('rest', policy), ...violations('http', policy)]).toEqual([]);

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { PROBLEM_CONTENT_TYPE, problemDocument } from '../rest/problem';
+import { PROBLEM_CONTENT_TYPE, problemDocument } from './problem';
 import type { EdgeError } from './errors';
 
 /**

@@ -3,7 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Caller } from '../common/caller';
 import type { Logger } from '../common/logger';
 import { RateLimiter, TooManyRequestsError, rateLimitHeaders, type RequestKind } from '../modules/ratelimit/rate-limit.service';
-import { problemDocument, sendProblem } from '../rest/problem';
+import { problemDocument, sendProblem } from './problem';
 import { callerOf } from './authenticate';
 import { toEdgeError } from './errors';
 

@@ -22,7 +22,7 @@ import {
 } from './catalog.schemas';
 import { inRestNames } from './field-names';
 import { catalogOpenApiDocument } from './openapi';
-import { problemErrorHandler } from './problem';
+import { problemErrorHandler } from '../http/problem';
 
 /** Largest accepted JSON body: a 1 MiB flow (docs/FLOW-FORMAT.md) with room for a readme and the rest. */
 export const REST_BODY_LIMIT = '2mb';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { HTTP_STATUS_BY_CODE } from '../common/errors';
 import { MAX_PAGE_SIZE } from '../common/pagination';
 import { installQuerySchema, listQuerySchema, publishBodySchema, tenantQuerySchema, visibilityBodySchema } from './catalog.schemas';
-import { PROBLEM_CONTENT_TYPE } from './problem';
+import { PROBLEM_CONTENT_TYPE } from '../http/problem';
 import { installBodySchema, packageSummarySchema, problemDocumentSchema } from './rest-shapes';
 
 /*
@@ -142,7 +142,7 @@ export function catalogOpenApiDocument(): JsonSchema {
         get: operation({
           operationId: 'installPackage',
           summary: 'Install a version of a package',
-          description: 'The flow of a version (the latest by default) and its metadata; counts an install.',
+          description: 'The flow of a version (the default version unless one is asked for) and its metadata; counts an install.',
           parameters: [PACKAGE_ID, ...queryParameters(installQuerySchema)],
           success: [200, { description: STATUS_TEXT[200], ...json(ref('InstallBody')) }],
           errors: [404, 410],

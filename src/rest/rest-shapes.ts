@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HTTP_STATUS_BY_CODE, QUOTA_NAMES, type ErrorCode } from '../common/errors';
+import type { ProblemDocument } from '../http/problem';
 import { VISIBILITIES } from '../modules/package/package.entity';
 
 /*
@@ -72,4 +73,7 @@ export const problemDocumentSchema = z
 
 export type PackageSummary = z.infer<typeof packageSummarySchema>;
 export type InstallBody = z.infer<typeof installBodySchema>;
-export type ProblemDocument = z.infer<typeof problemDocumentSchema>;
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+/** The problem document the OpenAPI document describes is the one the edge sends (src/http/problem.ts). */
+export const PROBLEM_SCHEMA_MATCHES_DOCUMENT: Same<z.infer<typeof problemDocumentSchema>, ProblemDocument> = true;

@@ -132,6 +132,7 @@ export class CatalogPackageResolver {
       'CONFLICT',
       'QUOTA_EXCEEDED',
       'FORBIDDEN',
+      'NOT_FOUND',
       'FLOW_SOURCE_UNAVAILABLE',
       'PAYLOAD_TOO_LARGE',
       'IDEMPOTENCY_KEY_REUSED',
@@ -145,7 +146,7 @@ export class CatalogPackageResolver {
   }
 
   @Mutation(() => CatalogInstallResultType, {
-    description: withErrors('The flow of a version (the latest by default), ready to import; counts an install', ['BAD_USER_INPUT', 'NOT_FOUND', 'VERSION_WITHDRAWN', 'FORBIDDEN']),
+    description: withErrors('The flow of a version (the default version unless one is asked for), ready to import; counts an install', ['BAD_USER_INPUT', 'NOT_FOUND', 'VERSION_WITHDRAWN', 'FORBIDDEN']),
   })
   installCatalogPackage(
     @Ctx() ctx: GraphQLContext,
@@ -170,7 +171,7 @@ export class CatalogPackageResolver {
   }
 
   @Mutation(() => Boolean, {
-    description: withErrors('Deletes a package and its versions (true when done): the author, tenant admins and super admins', ['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN']),
+    description: withErrors('Deletes a package (true when done): it leaves lists, gets and installs, and a later publish of its id continues its version history. The author, tenant admins and super admins', ['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN']),
   })
   async deleteCatalogPackage(
     @Ctx() ctx: GraphQLContext,

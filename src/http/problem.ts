@@ -1,14 +1,28 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { ErrorCode, QuotaState } from '../common/errors';
+import type { ErrorCode, QuotaState, ReportedProblem } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { currentRequestId } from '../common/request-context';
-import { toEdgeError, type EdgeError } from '../http/errors';
-import type { ProblemDocument } from './rest-shapes';
+import { toEdgeError, type EdgeError } from './errors';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const PROBLEM_TYPE_BASE = 'https://errors.flow-catalog.dev/';
 
-export type { ProblemDocument };
+/**
+ * An RFC 9457 problem document with the catalog error `code`, as both edges' early answers and
+ * the REST shim send it (its OpenAPI schema, `problemSchema` in src/rest/rest-shapes.ts, is held to
+ * this type by the compiler).
+ */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance: string;
+  request_id: string | null;
+  problems?: ReportedProblem[];
+  quota?: QuotaState;
+}
 
 const TITLE_BY_CODE: Record<ErrorCode, string> = {
   UNAUTHENTICATED: 'Authentication required',

@@ -2,17 +2,17 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import cors from 'cors';
 import express, { Router, type RequestHandler } from 'express';
 import type { ParseOptions, ValidationRule } from 'graphql';
-import { DEV_ISSUER_PATH, type AppConfig, type EdgeConfig } from '../config';
-import type { Logger } from '../common/logger';
-import type { GraphQLContext } from '../graphql/context';
-import { graphqlProtection } from '../graphql/limits';
-import { entityRepresentationsGuard } from '../graphql/representations';
-import { unstorableInputGuard } from '../graphql/unstorable-input';
-import type { DevIssuer } from '../infra/auth/dev-issuer';
-import type { Database } from '../infra/db/database';
-import { RateLimiter } from '../modules/ratelimit/rate-limit.service';
-import { DEV_TOKEN_SUBPATH, devTokenHandler, playgroundAssetsDir, playgroundRouter } from './playground';
-import { graphqlRateLimitPlugin, restRateLimit } from './rate-limit';
+import { DEV_ISSUER_PATH, type AppConfig, type EdgeConfig } from './config';
+import type { Logger } from './common/logger';
+import type { GraphQLContext } from './graphql/context';
+import { graphqlProtection } from './graphql/limits';
+import { entityRepresentationsGuard } from './graphql/representations';
+import { unstorableInputGuard } from './graphql/unstorable-input';
+import type { DevIssuer } from './infra/auth/dev-issuer';
+import type { Database } from './infra/db/database';
+import { RateLimiter } from './modules/ratelimit/rate-limit.service';
+import { DEV_TOKEN_SUBPATH, devTokenHandler, playgroundAssetsDir, playgroundRouter } from './http/playground';
+import { graphqlRateLimitPlugin, restRateLimit } from './http/rate-limit';
 
 /** Headers a browser on an allowed origin may send, and may read back. */
 const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'x-request-id', 'apollo-require-preflight', 'x-apollo-operation-name'];
