@@ -17,7 +17,7 @@ import { createContext, type GraphQLContext } from './graphql/context';
 import { createFormatError } from './graphql/format-error';
 import { queryCostLimit } from './graphql/cost';
 import { responseSizeLimit } from './graphql/response-size';
-import { partialDataIsSuccess } from './graphql/http-status';
+import { graphqlHttpStatus } from './graphql/http-status';
 import { buildCatalogSubgraphSchema } from './graphql/schema';
 import { authenticate, callerOf, requestMetaOf } from './http/authenticate';
 import { accessLog } from './http/access-log';
@@ -208,7 +208,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       plugins: [
         ...edge.apollo.plugins,
         graphqlOperationMetrics(),
-        partialDataIsSuccess(),
+        graphqlHttpStatus(),
         answerSize.plugin,
         queryCostLimit(tuning.maxQueryCost, tuning.maxResponseBytes, {
           bytes: tuning.largeAnswerBytes,

@@ -52,6 +52,21 @@ describe('layers', () => {
     expect(violations('graphql', (target) => target.startsWith('http/')).length).toBeGreaterThan(0);
   });
 
+  it('the domain (common/, modules/, infra/) and its errors know nothing of the GraphQL libraries', () => {
+    const graphqlPackage = /^(?:graphql|graphql-[\w-]+|type-graphql|@apollo\/[\w-]+|@as-integrations\/[\w-]+)(?:\/|$)/;
+    const found = ['common', 'modules', 'infra'].flatMap((folder) =>
+      sourceFiles(path.join(SRC, folder)).flatMap((file) =>
+        [...readFileSync(file, 'utf8').matchAll(IMPORT)]
+          .map((match) => match[1] ?? match[2]!)
+          .filter((specifier) => graphqlPackage.test(specifier))
+          .map((specifier) => `${path.relative(SRC, file)} imports ${specifier}`),
+      ),
+    );
+    expect(found).toEqual([]);
+    // The pattern does see such imports where they belong.
+    expect(readFileSync(path.join(SRC, 'graphql/format-error.ts'), 'utf8')).toMatch(/from '@apollo\/server\/errors'/);
+  });
+
   it('neither resolvers nor REST routes call the policy: use cases do', () => {
     const policy = (target: string) => target === 'modules/access/policy' || target === 'modules/access/scope';
     expect([...violations('graphql', policy), ...violations('rest', policy), ...violations('http', policy)]).toEqual([]);

@@ -1,5 +1,3 @@
-import { GraphQLError } from 'graphql';
-
 /** The error codes of the contract (docs/API.md "Rules"); REST maps the same codes to problem+json. */
 export type ErrorCode =
   | 'UNAUTHENTICATED'
@@ -62,21 +60,24 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   INTERNAL_SERVER_ERROR: 500,
 };
 
-/** Base of every error we raise on purpose: its message and extensions are safe to show. */
-export class CatalogError extends GraphQLError {
+/**
+ * Base of every error we raise on purpose: its message and extensions are safe to show. It knows
+ * nothing of either edge: each renders it from `code` (GraphQL's `extensions.code` and the status of
+ * an answer without data, src/graphql/http-status.ts; REST's problem document, src/http/problem.ts),
+ * and both take the HTTP status from HTTP_STATUS_BY_CODE. `extensions` is what GraphQL shows beside
+ * the message (graphql-js copies it from the error a resolver or a plugin throws).
+ */
+export class CatalogError extends Error {
   readonly code: ErrorCode;
   readonly problems?: ReportedProblem[];
+  readonly extensions: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, problems?: ReportedProblem[]) {
-    super(message, {
-      extensions: {
-        code,
-        http: { status: HTTP_STATUS_BY_CODE[code] },
-        ...(problems ? { problems } : {}),
-      },
-    });
+    super(message);
+    this.name = new.target.name;
     this.code = code;
     this.problems = problems;
+    this.extensions = { code, ...(problems ? { problems } : {}) };
   }
 }
 

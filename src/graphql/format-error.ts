@@ -23,7 +23,7 @@ const APOLLO_REQUEST_CODES = new Set([
 export function createFormatError(logger: Logger) {
   return (given: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const formatted = rewriteLimitError(given);
-    const original = unwrapResolverError(error);
+    const original = unwrapped(error);
     const code = formatted.extensions?.code;
     if (original instanceof CatalogError || (typeof code === 'string' && APOLLO_REQUEST_CODES.has(code))) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
@@ -36,6 +36,15 @@ export function createFormatError(logger: Logger) {
     const masked = toEdgeError(original, logger, `GraphQL field ${formatted.path?.join('.') ?? '(none)'}`);
     return { message: masked.message, path: formatted.path, extensions: { code: masked.code, ...masked.extensions } };
   };
+}
+
+/**
+ * What was thrown: a resolver's error unwrapped by Apollo, or the error a plugin hook threw, which
+ * Apollo wraps in a GraphQLError of its own (our errors are not GraphQLErrors).
+ */
+function unwrapped(error: unknown): unknown {
+  const original = unwrapResolverError(error);
+  return original instanceof GraphQLError && original.originalError instanceof CatalogError ? original.originalError : original;
 }
 
 /** A GraphQLError raised before execution (no path) that Apollo marked with a 4xx status. */

@@ -7,7 +7,7 @@ import { ResponseTooLargeError } from '../common/errors';
  * The backstop of the answer limit: the cost walk (src/graphql/cost.ts) refuses before execution
  * what could pass `maxResponseBytes` by the fields' known maxima; an answer that grows past it
  * anyway (values with no stored maximum, JSON escaping) is replaced by a `RESPONSE_TOO_LARGE`
- * error instead of being sent. Registered after `partialDataIsSuccess`, so its status stands.
+ * error instead of being sent. Registered after `graphqlHttpStatus`, so its status stands.
  *
  * Measuring an answer means serializing it; the text made here is the one sent (`stringify`,
  * Apollo's `stringifyResult`), so an answer of megabytes is serialized once, not twice: on one

@@ -29,12 +29,11 @@ const REQUEST_FAILURES: Record<string, { code: ErrorCode; message: string }> = {
 
 export function toEdgeError(error: unknown, logger: Logger, where: string): EdgeError {
   if (error instanceof CatalogError) {
-    const { http: _http, ...extensions } = error.extensions;
     return {
       code: error.code,
       status: HTTP_STATUS_BY_CODE[error.code],
       message: error.message,
-      extensions,
+      extensions: { ...error.extensions },
       problems: error.problems,
       retryAfterSeconds: error instanceof ServiceUnavailableError ? error.retryAfterSeconds : undefined,
     };

@@ -22,9 +22,7 @@ export function graphqlRateLimitPlugin(limiter: RateLimiter): ApolloServerPlugin
           if (!decision) return;
           for (const [name, value] of Object.entries(rateLimitHeaders(decision))) response.http.headers.set(name, value);
           if (!decision.allowed) {
-            const error = new TooManyRequestsError(kind, decision);
-            (error.extensions as { http?: unknown }).http = { status: 429 };
-            throw error;
+            throw new TooManyRequestsError(kind, decision);
           }
         },
       };
