@@ -1,4 +1,4 @@
-import { BadUserInputError, CatalogError } from '../../common/errors';
+import { BadUserInputError, CatalogError, HTTP_STATUS_BY_CODE } from '../../common/errors';
 import { isInstallable, requireStatusReason, transition, VERSION_STATUS_ACTIONS, VERSION_STATUSES, type VersionStatus, type VersionStatusAction } from './version-status';
 
 describe('transition', () => {
@@ -25,8 +25,9 @@ describe('transition', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(CatalogError);
-    // The code only: its HTTP status (409) is the edges' to give (test/versions.spec.ts checks both edges).
+    // The code only: both edges take its HTTP status from the one table.
     expect((error as CatalogError).extensions).toEqual({ code: 'ILLEGAL_STATE' });
+    expect(HTTP_STATUS_BY_CODE[(error as CatalogError).code]).toBe(409);
   });
 
   it('says what to do with a withdrawn version someone wants deprecated', () => {
