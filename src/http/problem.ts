@@ -9,7 +9,7 @@ export const PROBLEM_TYPE_BASE = 'https://errors.flow-catalog.dev/';
 
 /**
  * An RFC 9457 problem document with the catalog error `code`, as both edges' early answers and
- * the REST shim send it (its OpenAPI schema, `problemSchema` in src/rest/rest-shapes.ts, is held to
+ * the REST shim send it (its OpenAPI schema, `problemDocumentSchema` in src/rest/rest-shapes.ts, is held to
  * this type by the compiler).
  */
 export interface ProblemDocument {

@@ -1,11 +1,12 @@
 import { BadUserInputError, CatalogError } from '../../common/errors';
+import type { AuditAction } from '../audit/audit.entity';
 
 /** The life of a published version (stored lowercase in `catalog_package_version.status`). */
 export const VERSION_STATUSES = ['active', 'deprecated', 'withdrawn'] as const;
 export type VersionStatus = (typeof VERSION_STATUSES)[number];
 
-/** The changes of status; each is also the audit action that records it. */
-export const VERSION_STATUS_ACTIONS = ['deprecate', 'withdraw', 'restore'] as const;
+/** The changes of status; each is also the audit action that records it (checked by the compiler). */
+export const VERSION_STATUS_ACTIONS = ['deprecate', 'withdraw', 'restore'] as const satisfies readonly AuditAction[];
 export type VersionStatusAction = (typeof VERSION_STATUS_ACTIONS)[number];
 
 /**
