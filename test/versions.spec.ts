@@ -25,10 +25,12 @@ const STATUS_MUTATIONS: Record<VersionStatusAction, string> = {
   restore: `mutation R($p: String!, $v: String!, $t: ID) { r: restoreCatalogPackageVersion(packageId: $p, version: $v, tenantId: $t) { ${VERSION_FIELDS} } }`,
 };
 const GET = `query G($p: String!) { catalogPackage(packageId: $p) { version } }`;
+const BOTH_VERSIONS = 'version defaultVersion latestVersion highestVersion';
+const GET_BOTH = `query G($p: String!) { catalogPackage(packageId: $p) { ${BOTH_VERSIONS} } }`;
 const INSTALL = `mutation I($p: String!, $v: String, $t: ID) { installCatalogPackage(packageId: $p, version: $v, tenantId: $t) {
   flow metadata { tenantId packageId name version sha256 authorEmail deprecation { reason } } } }`;
 const UPDATES = `query U($installed: [CatalogInstalledInput!]!) { catalogUpdates(installed: $installed) {
-  packageId installedVersion latestVersion updateAvailable installedStatus newerVersions { version changelog status } } }`;
+  packageId installedVersion latestVersion suggestedVersion updateAvailable installedStatus newerVersions { version changelog status } } }`;
 const DIFF = `query D($p: String!, $from: String!, $to: String!) { catalogPackageDiff(packageId: $p, from: $from, to: $to) {
   from to nodesAdded nodesRemoved nodesChanged { nodeId before after changedPaths } edgesAdded edgesRemoved } }`;
 
@@ -152,6 +154,13 @@ describe('the default version', () => {
         expect(get.body.data.catalogPackage?.version ?? null).toBe(expected);
         const author = await t.gql(who.author, GET, { p: 'pkg' });
         expect(author.body.data.catalogPackage.version).toBe(expected ?? sorted.at(-1)!.version);
+        const both = await t.gql(who.author, GET_BOTH, { p: 'pkg' });
+        expect(both.body.data.catalogPackage).toEqual({
+          version: expected ?? sorted.at(-1)!.version,
+          defaultVersion: expected ?? sorted.at(-1)!.version,
+          latestVersion: sorted.at(-1)!.version,
+          highestVersion: sorted.at(-1)!.version,
+        });
 
         const list = await fetch(`${t.url}/api/v1/catalog`, { headers: { authorization: `Bearer ${who.member}` } });
         const summaries = (await list.json()) as { package_id: string; version: string }[];
@@ -163,6 +172,33 @@ describe('the default version', () => {
       }),
       { numRuns: 15 },
     );
+  });
+});
+
+describe('defaultVersion and highestVersion', () => {
+  it('are version and latestVersion under their plain names, on get, list and _entities, also when the two differ', async () => {
+    const who = await people();
+    // Default 1.0.0 (1.1.0 withdrawn, 2.0.0-rc.1 a prerelease); highest 2.0.0-rc.1.
+    await publish(who.author, 'pkg', '1.0.0');
+    await publish(who.author, 'pkg', '1.1.0');
+    await publish(who.author, 'pkg', '2.0.0-rc.1');
+    expect(codeOf(await changeStatus(who.author, 'withdraw', 'pkg', '1.1.0'))).toBe('OK');
+    const expected = { version: '1.0.0', defaultVersion: '1.0.0', latestVersion: '2.0.0-rc.1', highestVersion: '2.0.0-rc.1' };
+
+    expect((await t.gql(who.member, GET_BOTH, { p: 'pkg' })).body.data.catalogPackage).toEqual(expected);
+    const list = await t.gql(who.member, `{ catalogPackages(first: 5) { edges { node { packageId ${BOTH_VERSIONS} } } } }`);
+    expect(list.body.data.catalogPackages.edges).toEqual([{ node: { packageId: 'pkg', ...expected } }]);
+    const entities = await t.gql(who.member, `query E($r: [_Any!]!) { _entities(representations: $r) { ... on CatalogPackage { ${BOTH_VERSIONS} } } }`, {
+      r: [{ __typename: 'CatalogPackage', tenantId: who.tenant, packageId: 'pkg' }],
+    });
+    expect(entities.body.data._entities).toEqual([expected]);
+
+    // Withdrawing the prerelease leaves it the highest version; restoring 1.1.0 moves only the default.
+    expect(codeOf(await changeStatus(who.author, 'withdraw', 'pkg', '2.0.0-rc.1'))).toBe('OK');
+    expect(codeOf(await changeStatus(who.author, 'restore', 'pkg', '1.1.0'))).toBe('OK');
+    expect((await t.gql(who.member, GET_BOTH, { p: 'pkg' })).body.data.catalogPackage).toEqual({
+      version: '1.1.0', defaultVersion: '1.1.0', latestVersion: '2.0.0-rc.1', highestVersion: '2.0.0-rc.1',
+    });
   });
 });
 
@@ -200,15 +236,19 @@ describe('catalogUpdates', () => {
       packageId: 'visible',
       installedVersion: '1.0.0',
       latestVersion: '1.1.0',
+      suggestedVersion: '1.1.0',
       updateAvailable: true,
       installedStatus: 'ACTIVE',
       newerVersions: [{ version: '1.1.0', changelog: 'Fixes the greeting', status: 'ACTIVE' }],
     });
-    expect(answers[1]).toMatchObject({ latestVersion: '1.0.1', updateAvailable: true, installedStatus: 'WITHDRAWN' });
-    const unknown = { latestVersion: null, updateAvailable: false, installedStatus: null, newerVersions: [] };
+    // suggestedVersion is latestVersion under its plain name: for every copy (release, prerelease, unknown).
+    for (const answer of answers) expect(answer.suggestedVersion).toBe(answer.latestVersion);
+    expect(answers[1]).toMatchObject({ latestVersion: '1.0.1', suggestedVersion: '1.0.1', updateAvailable: true, installedStatus: 'WITHDRAWN' });
+    const unknown = { latestVersion: null, suggestedVersion: null, updateAvailable: false, installedStatus: null, newerVersions: [] };
     expect(answers[2]).toMatchObject(unknown);
     expect(answers[3]).toMatchObject(unknown);
-    expect(answers[4]).toMatchObject({ latestVersion: '2.0.0-rc.1', updateAvailable: false, installedStatus: 'ACTIVE' });
+    // A copy at a prerelease is suggested the highest installable version, a release copy (answers[0]) the default.
+    expect(answers[4]).toMatchObject({ latestVersion: '2.0.0-rc.1', suggestedVersion: '2.0.0-rc.1', updateAvailable: false, installedStatus: 'ACTIVE' });
   });
 
   it('refuses more than 500 copies', async () => {

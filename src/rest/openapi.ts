@@ -45,7 +45,7 @@ const PARAMETER_DESCRIPTIONS: Record<string, string> = {
   author_id: 'Only packages by this author.',
   node_type: 'Comma-separated node types; a package must use all of them.',
   sort: 'Order; by default `relevance` with `q`, `newest` without.',
-  version: 'The version to install; the latest when absent.',
+  version: "The version to install; the package's default version when absent (the highest installable release, else prerelease).",
   tenant_id: 'Super admins only: the tenant to act in.',
 };
 

@@ -15,7 +15,7 @@ export const packageSummarySchema = z
     tenant_id: z.string().meta({ description: 'Super admins see several tenants: every summary says which one it belongs to.' }),
     name: z.string(),
     description: z.string().nullable(),
-    version: z.string().meta({ description: 'The latest version (semver).' }),
+    version: z.string().meta({ description: 'The default version (semver): what install gives without a version, the highest installable release, else prerelease; not necessarily the highest version published.' }),
     author_id: z.string(),
     author_email: z.string().nullable().meta({ description: "null unless the caller is in the package's tenant or a super admin." }),
     visibility: z.enum(VISIBILITIES),

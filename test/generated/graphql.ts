@@ -35,7 +35,7 @@ export type CatalogInstalledInput = {
 export type CatalogPackageFilter = {
   /** Packages by this author */
   authorId?: string | number | null | undefined;
-  /** Packages whose latest flow uses all of these node types */
+  /** Packages whose highest version's flow uses all of these node types */
   nodeTypes?: Array<string> | null | undefined;
   /** Ranked full-text search; the last word also matches as a prefix */
   query?: string | null | undefined;
@@ -77,7 +77,7 @@ export type PublishCatalogPackageInput = {
   readme?: string | null | undefined;
   /** Lowercase slugs, at most 20 */
   tags?: Array<string> | null | undefined;
-  /** Semantic version; publishing the latest version again bumps its patch */
+  /** Semantic version; publishing the highest version again bumps its patch */
   version: string;
 };
 

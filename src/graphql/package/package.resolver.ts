@@ -182,6 +182,22 @@ export class CatalogPackageResolver {
     return true;
   }
 
+  // The two versions of a package under names that say which is which; the view's names for them
+  // are `version` and `latestVersion`, which the schema keeps.
+  @FieldResolver(() => String, {
+    description: 'The default version, what install gives without a version: the highest installable (not withdrawn) release, else prerelease; with nothing installable (seen by the author and admins only), the highest version',
+  })
+  defaultVersion(@Root() pkg: PackageView): string {
+    return pkg.version;
+  }
+
+  @FieldResolver(() => String, {
+    description: 'The highest version ever published, whatever its status (withdrawn, deprecated, prerelease): the version a publish just got, and what republishing it bumps',
+  })
+  highestVersion(@Root() pkg: PackageView): string {
+    return pkg.latestVersion;
+  }
+
   // Nullable: behind a gateway, a users-subgraph outage then nulls this field, not the whole page.
   @FieldResolver(() => UserRef, { nullable: true, description: 'The author, resolved by the users subgraph' })
   author(@Root() pkg: PackageView): UserRef | null {
@@ -201,9 +217,20 @@ export class CatalogPackageResolver {
   }
 }
 
-/** `CatalogUpdate.newerVersions(first:)`: the update check read at most the largest `first` asked. */
+/**
+ * `CatalogUpdate.suggestedVersion` (the answer's `latestVersion`) and `newerVersions(first:)`: the
+ * update check read at most the largest `first` asked.
+ */
 @Resolver(() => CatalogUpdateType)
 export class CatalogUpdateResolver {
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: "The version to suggest to this copy: the package's default version, or for a copy at a prerelease the highest installable version (withdrawn ones never); null when the package is unknown, invisible or has nothing installable",
+  })
+  suggestedVersion(@Root() update: UpdateAnswer<VersionView>): string | null {
+    return update.latestVersion;
+  }
+
   @FieldResolver(() => [CatalogPackageVersionType], { description: 'Installable versions above the installed one, newest first' })
   newerVersions(
     @Root() update: UpdateAnswer<VersionView>,

@@ -44,13 +44,19 @@ export class CatalogPackageType {
   @Field(() => String, { nullable: true, description: 'Short description, or null' })
   description!: string | null;
 
-  @Field({ description: 'The default version: the highest installable release, else prerelease (what install gives without a version)' })
+  @Field({ description: 'Same as defaultVersion: the default version (what install gives without a version), not the highest version' })
   version!: string;
 
-  @Field({ description: 'The highest version ever published, whatever its status: the version a publish just got (also a prerelease), and what republishing it bumps' })
+  @Field({
+    description: 'Same as highestVersion: the highest version ever published, whatever its status, not the default version',
+    deprecationReason: 'Use highestVersion (the same value); for what install gives without a version, use defaultVersion',
+  })
   latestVersion!: string;
 
-  @Field(() => String, { nullable: true, description: 'Markdown readme of the latest version, or null' })
+  // `defaultVersion` and `highestVersion` are field resolvers (CatalogPackageResolver): the names
+  // the view has for them are `version` and `latestVersion`.
+
+  @Field(() => String, { nullable: true, description: 'Markdown readme of the highest version, or null' })
   readme!: string | null;
 
   @Field(() => ID, { description: 'Who published the first version' })
@@ -71,7 +77,7 @@ export class CatalogPackageType {
   @Field(() => [String], { description: 'Lowercase slugs set at publish' })
   tags!: string[];
 
-  @Field(() => [String], { description: "The distinct node types of the latest version's flow, sorted" })
+  @Field(() => [String], { description: "The distinct node types of the highest version's flow, sorted" })
   nodeTypes!: string[];
 
   @Field(() => Int, { description: 'Installs of any version' })
@@ -115,7 +121,7 @@ export class CatalogPackageFilter {
   @Field(() => ID, { nullable: true, description: 'Packages by this author' })
   authorId?: string | null;
 
-  @Field(() => [String], { nullable: true, description: 'Packages whose latest flow uses all of these node types' })
+  @Field(() => [String], { nullable: true, description: "Packages whose highest version's flow uses all of these node types" })
   nodeTypes?: string[] | null;
 }
 
@@ -130,7 +136,7 @@ export class PublishCatalogPackageInput {
   @Field(() => String, { nullable: true, description: 'Short description' })
   description?: string | null;
 
-  @Field({ description: 'Semantic version; publishing the latest version again bumps its patch' })
+  @Field({ description: 'Semantic version; publishing the highest version again bumps its patch' })
   version!: string;
 
   @Field(() => String, { nullable: true, description: 'Markdown readme' })
@@ -248,8 +254,14 @@ export class CatalogUpdateType {
   @Field({ description: 'The installed version, as asked' })
   installedVersion!: string;
 
-  @Field(() => String, { nullable: true, description: 'null when the package is unknown, invisible or has nothing installable' })
+  @Field(() => String, {
+    nullable: true,
+    description: "Same as suggestedVersion: the version to suggest to this copy, not the package's highest version",
+    deprecationReason: 'Use suggestedVersion (the same value)',
+  })
   latestVersion!: string | null;
+
+  // `suggestedVersion` is a field resolver (CatalogUpdateResolver): the answer calls it `latestVersion`.
 
   @Field({ description: 'Whether an installable version above the installed one exists' })
   updateAvailable!: boolean;
