@@ -1,7 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
-export const AUDIT_ACTIONS = ['publish', 'visibility', 'delete', 'install', 'deprecate', 'withdraw', 'restore'] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export { AUDIT_ACTIONS, type AuditAction } from './audit-event';
 
 /** One row per change (and per install), written in the same transaction as what it records. */
 export const CatalogAuditEventSchema = defineEntity({
@@ -22,7 +21,8 @@ export const CatalogAuditEventSchema = defineEntity({
     actorId: p.string().length(256),
     actorEmail: p.string().length(320).nullable(),
     actorTenantId: p.string().length(128),
-    action: p.enum(AUDIT_ACTIONS),
+    // Text, not an enum: the actions are the code's (audit-event.ts), see AUDIT_CHANGES.
+    action: p.text(),
     changes: p.json<Record<string, unknown>>(),
     occurredAt: p.datetime(),
   },

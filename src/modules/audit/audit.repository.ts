@@ -4,8 +4,8 @@ import type { Caller } from '../../common/caller';
 import type { Cursor, Page } from '../../common/pagination';
 import type { Em } from '../../infra/db/database';
 import { keysetAfter, toPage } from '../../infra/db/keyset';
-import { column, rowMapper, type SqlFragment } from '../../infra/db/sql';
-import { AUDIT_ACTIONS, type AuditAction } from './audit.entity';
+import { column, rowMapper, toPgTextArray, type SqlFragment } from '../../infra/db/sql';
+import { AUDIT_ACTIONS, auditChanges, type AuditChange } from './audit-event';
 
 const auditRows = rowMapper(
   {
@@ -28,7 +28,7 @@ const auditRows = rowMapper(
     actorId: row.actor_id,
     actorEmail: row.actor_email,
     actorTenantId: row.actor_tenant_id,
-    action: row.action as AuditAction,
+    action: row.action,
     changes: row.changes,
     occurredAt: row.occurred_at,
   }),
@@ -36,15 +36,13 @@ const auditRows = rowMapper(
 
 export type AuditEventRecord = ReturnType<typeof auditRows.parse>;
 
-export interface AuditEntry {
+export type AuditEntry = AuditChange & {
   tenantId: string;
   packageUuid: string;
   packageId: string;
   version: string | null;
-  action: AuditAction;
-  changes: Record<string, unknown>;
   at: Date;
-}
+};
 
 export class AuditRepository {
   /**
@@ -58,17 +56,21 @@ export class AuditRepository {
          version, actor_id, actor_email, actor_tenant_id, action, changes, occurred_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)`,
       [
         ...(change?.params ?? []), randomUUID(), entry.tenantId, entry.packageUuid, entry.packageId, entry.version, caller.userId,
-        caller.email, caller.tenantId, entry.action, JSON.stringify(entry.changes), entry.at,
+        caller.email, caller.tenantId, entry.action, JSON.stringify(auditChanges(entry)), entry.at,
       ],
     );
   }
 
+  /**
+   * Only the actions this release knows: during a rolling upgrade a newer instance may already
+   * record one that this release could not describe.
+   */
   async list(em: Em, packageUuid: string, limit: number, after: Cursor | null): Promise<Page<AuditEventRecord>> {
     const keyset = keysetAfter(after, 'a.occurred_at', 'a.id');
     const rows = await em.execute<unknown[]>(
-      `select ${auditRows.columns('a')} from catalog_audit_event a where a.catalog_package_id = ? ${keyset.sql}
+      `select ${auditRows.columns('a')} from catalog_audit_event a where a.catalog_package_id = ? and a.action = any(?::text[]) ${keyset.sql}
        order by a.occurred_at desc, a.id desc limit ?`,
-      [packageUuid, ...keyset.params, limit + 1],
+      [packageUuid, toPgTextArray(AUDIT_ACTIONS), ...keyset.params, limit + 1],
     );
     return toPage(rows, limit, auditRows.parse);
   }

@@ -1,4 +1,4 @@
-import type { AuditAction } from './audit.entity';
+import type { AuditAction } from './audit-event';
 import type { AuditEventRecord } from './audit.repository';
 
 /**

@@ -1,5 +1,5 @@
 import { BadUserInputError, CatalogError } from '../../common/errors';
-import type { AuditAction } from '../audit/audit.entity';
+import type { AuditAction } from '../audit/audit-event';
 
 /** The life of a published version (stored lowercase in `catalog_package_version.status`). */
 export const VERSION_STATUSES = ['active', 'deprecated', 'withdrawn'] as const;

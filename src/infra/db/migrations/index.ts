@@ -12,6 +12,7 @@ import { Migration20261130160000_version_status } from './Migration2026113016000
 import { Migration20261130170000_tenant_search } from './Migration20261130170000_tenant_search';
 import { Migration20261202160000_bounded_search_terms } from './Migration20261202160000_bounded_search_terms';
 import { Migration20261202160000_publish_reservation } from './Migration20261202160000_publish_reservation';
+import { Migration20261203190000_audit_actions_in_code } from './Migration20261203190000_audit_actions_in_code';
 
 /**
  * Migrations are listed here explicitly (no file globbing), so the same list works compiled,
@@ -31,4 +32,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261130170000_tenant_search', class: Migration20261130170000_tenant_search },
   { name: 'Migration20261202160000_bounded_search_terms', class: Migration20261202160000_bounded_search_terms },
   { name: 'Migration20261202160000_publish_reservation', class: Migration20261202160000_publish_reservation },
+  { name: 'Migration20261203190000_audit_actions_in_code', class: Migration20261203190000_audit_actions_in_code },
 ];

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { VISIBILITIES } from '../package/package.entity';
+import { VERSION_STATUSES } from '../package/version-status';
+
+const visibilitySetting = z.strictObject({ visibility: z.enum(VISIBILITIES), visibilityGroupIds: z.array(z.string()) });
+
+const statusChange = z.strictObject({
+  from: z.enum(VERSION_STATUSES),
+  to: z.enum(VERSION_STATUSES),
+  reason: z.string().nullable(),
+  defaultVersion: z.strictObject({ from: z.string().nullable(), to: z.string().nullable() }),
+});
+
+const nothing = z.strictObject({});
+
+/**
+ * Every audited action and the shape of what its event records in `changes`. The action list, its
+ * type, the GraphQL enum and the column's accepted values all come from here: a new action is a
+ * new entry, never a migration (the column is plain text, checked here rather than by the
+ * database, so that instances of the previous release keep writing while a new one rolls out).
+ */
+export const AUDIT_CHANGES = {
+  publish: z.strictObject({
+    version: z.string(),
+    sha256: z.string(),
+    sizeBytes: z.number().int(),
+    sourceFlowId: z.string().nullable(),
+    revived: z.boolean(),
+  }),
+  visibility: z.strictObject({ from: visibilitySetting, to: visibilitySetting }),
+  delete: nothing,
+  install: nothing,
+  deprecate: statusChange,
+  withdraw: statusChange,
+  restore: statusChange,
+};
+
+export type AuditAction = keyof typeof AUDIT_CHANGES;
+
+export const AUDIT_ACTIONS = Object.keys(AUDIT_CHANGES) as [AuditAction, ...AuditAction[]];
+
+/** One audited change: its action and, typed by the action, what it records. */
+export type AuditChange = { [A in AuditAction]: { action: A; changes: z.infer<(typeof AUDIT_CHANGES)[A]> } }[AuditAction];
+
+/** The recorded `changes`, checked against the action's shape before anything is written. */
+export function auditChanges(change: AuditChange): Record<string, unknown> {
+  return AUDIT_CHANGES[change.action].parse(change.changes);
+}
