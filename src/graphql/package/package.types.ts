@@ -1,6 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Directive, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { AUDIT_ACTIONS, type AuditAction } from '../../modules/audit/audit.entity';
+import { AUDIT_ACTIONS, type AuditAction } from '../../modules/audit/audit-event';
 import type { AuditEventView } from '../../modules/audit/audit.view';
 import { VISIBILITIES, type Visibility } from '../../modules/package/package.entity';
 import { PACKAGE_ORDERS, type PackageOrder } from '../../modules/package/package-search';

@@ -1,7 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
-export { AUDIT_ACTIONS, type AuditAction } from './audit-event';
-
 /** One row per change (and per install), written in the same transaction as what it records. */
 export const CatalogAuditEventSchema = defineEntity({
   name: 'CatalogAuditEvent',
