@@ -15,7 +15,7 @@ export interface PackageView {
   description: string | null;
   readme: string | null;
   /** The default version (what install gives without a version): the highest installable release,
-   * else prerelease. A package with none (seen by its author and admins only) shows its latest. */
+   * else prerelease. A package with none (seen by its author and admins only) shows its highest version. */
   version: string;
   /** The highest version ever published: what a publish just got, and what republishing bumps. */
   latestVersion: string;
@@ -27,7 +27,7 @@ export interface PackageView {
   visibilityGroupIds: string[] | null;
   sourceFlowId: string | null;
   tags: string[];
-  /** The distinct node types of the latest version's flow, sorted. */
+  /** The distinct node types of the highest version's flow, sorted. */
   nodeTypes: string[];
   installCount: number;
   createdAt: Date;
