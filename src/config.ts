@@ -138,10 +138,10 @@ export interface RateLimitConfig {
   callerWrites: number;
 }
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-export const DEFAULT_METRICS_PORT = 9464;
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const DEFAULT_METRICS_PORT = 9464;
 
-export const DEFAULT_RATE_LIMITS = { windowSeconds: 60, tenantReads: 600, tenantWrites: 60, callerReads: 300, callerWrites: 30 } as const;
+const DEFAULT_RATE_LIMITS = { windowSeconds: 60, tenantReads: 600, tenantWrites: 60, callerReads: 300, callerWrites: 30 } as const;
 
 export type DatabaseConfig =
   /** `replicaUrls`: read replicas of `url` (`DATABASE_REPLICA_URLS`) for the reads that tolerate a short lag. */
@@ -163,7 +163,7 @@ export type AuthConfig =
   /** The local development issuer; its key lives in `keyDir`, it is served by the app itself. */
   | { kind: 'dev-issuer'; keyDir: string; audience: string };
 
-export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
+const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
 
 export const DEV_ISSUER_AUDIENCE = 'flow-package-catalog';
 export const DEV_ISSUER_PATH = '/.dev-issuer';

@@ -19,7 +19,7 @@ const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'idempotency-key'
 const CORS_EXPOSED_HEADERS = ['x-request-id', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after', 'link', 'location'];
 
 /** What `createApp` mounts at the edge: request limits, CORS, rate limits, playground. */
-export interface Edge {
+interface Edge {
   config: EdgeConfig;
   /** `close()` it on shutdown (the Redis connection). */
   rateLimiter: RateLimiter;

@@ -2,7 +2,7 @@ import { Directive, Field, ObjectType, type ClassType } from 'type-graphql';
 
 @Directive('@shareable')
 @ObjectType('PageInfo', { simpleResolvers: true, description: 'Where a page of a connection ends' })
-export class PageInfoType {
+class PageInfoType {
   @Field({ description: 'Whether another page follows' })
   hasNextPage!: boolean;
 
@@ -11,7 +11,7 @@ export class PageInfoType {
 }
 
 /** How one connection names and describes itself: `CatalogPackage` → `CatalogPackageEdge`. */
-export interface ConnectionNames {
+interface ConnectionNames {
   /** The edge type is `${typeName}Edge`. */
   typeName: string;
   /** Singular, for descriptions: "package", "audit event". */

@@ -29,7 +29,7 @@ import { LIMITS } from '../modules/package/package.validation';
  * weigh more. Five aliased `catalogPackages(first: 100) { … readme versions(first: 100) … }` cost
  * about 150,000; a playground page of 20 packages with their first 5 versions about 600.
  */
-export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
+const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   readme: 10,
   changelog: 10,
   flow: 20,
@@ -42,7 +42,7 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
  * UTF-8). Any other field counts SMALL_FIELD_BYTES, a list of scalars SCALAR_LIST_BYTES; the
  * size check after execution (`responseSizeLimit`) catches what these miss.
  */
-export const FIELD_MAX_BYTES: Readonly<Record<string, number>> = {
+const FIELD_MAX_BYTES: Readonly<Record<string, number>> = {
   'CatalogPackage.readme': LIMITS.readmeMaxBytes,
   'CatalogPackage.description': 4 * LIMITS.descriptionMax,
   'CatalogPackageVersion.changelog': LIMITS.changelogMaxBytes,
@@ -80,7 +80,7 @@ const MEASURED_BELOW = new Set(['CatalogUpdate.newerVersions']);
  */
 const LIST_SIZE_WITHOUT_FIRST = 5;
 
-export class QueryCostLimitError extends CatalogError {
+class QueryCostLimitError extends CatalogError {
   constructor(cost: number, limit: number) {
     super('COST_LIMIT_EXCEEDED', `The query would cost ${cost}, over the limit of ${limit}: ask for fewer items (first) or fewer large fields`);
     Object.assign(this.extensions, { cost, limit });

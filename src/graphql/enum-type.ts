@@ -1,7 +1,7 @@
 import { registerEnumType } from 'type-graphql';
 
 /** `{ TENANT: 'tenant', … }`: the GraphQL names of a list of domain values. */
-export type EnumObject<V extends string> = { readonly [K in V as Uppercase<K>]: K };
+type EnumObject<V extends string> = { readonly [K in V as Uppercase<K>]: K };
 
 /**
  * The GraphQL enum of one of the domain's value lists (`VISIBILITIES`, `VERSION_STATUSES`, …): its

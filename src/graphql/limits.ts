@@ -15,7 +15,7 @@ import {
  * them is refused while parsing or validating, before the context's services run a resolver or
  * touch the database. `first` is capped at MAX_PAGE_SIZE by the services (src/common/pagination.ts).
  */
-export interface GraphQLLimits {
+interface GraphQLLimits {
   bodyBytes: string;
   tokens: number;
   depth: number;
@@ -39,7 +39,7 @@ export const GRAPHQL_LIMITS: Readonly<GraphQLLimits> = {
   directives: 10,
 };
 
-export interface GraphQLProtection {
+interface GraphQLProtection {
   parseOptions: ParseOptions;
   validationRules: ValidationRule[];
   plugins: ApolloServerPlugin[];
@@ -77,7 +77,7 @@ function reportLimit(context: ValidationContext | null, error: GraphQLError): vo
 }
 
 /** Counts the fields at the root of each operation, looking through fragments (each counted once). */
-export function maxRootFieldsRule(max: number): ValidationRule {
+function maxRootFieldsRule(max: number): ValidationRule {
   return (context) => ({
     OperationDefinition(operation) {
       const found = countRootFields(context, operation.selectionSet, new Set());
@@ -108,7 +108,7 @@ function countRootFields(context: ValidationContext, selectionSet: SelectionSetN
  * graphql-js 16 validates a `subscription` against a schema without one and only fails while
  * executing, with an error that looks internal. Refuse it while validating instead.
  */
-export const knownOperationTypeRule: ValidationRule = (context) => ({
+const knownOperationTypeRule: ValidationRule = (context) => ({
   OperationDefinition(operation) {
     if (!context.getSchema().getRootType(operation.operation)) {
       context.reportError(new GraphQLError(`This service has no ${operation.operation} operations.`, { nodes: [operation] }));

@@ -11,7 +11,7 @@ import { CatalogPackageResolver, CatalogUpdateResolver } from './package/package
 import { CatalogUsageResolver } from './quota/usage.resolver';
 
 /** Pinned: composition behaviour changes between federation versions. */
-export const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])`;
+const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])`;
 
 /** The subgraph SDL printed from the type-graphql code, with federation directives. */
 export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchema: GraphQLSchema }> {

@@ -24,7 +24,7 @@ export function unstorableInputGuard(): ApolloServerPlugin {
   };
 }
 
-export function unstorableArguments(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): Problem[] {
+function unstorableArguments(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): Problem[] {
   const defaults = new Map(operation.variableDefinitions?.map((definition) => [definition.variable.name.value, definition.defaultValue]) ?? []);
   const problems: Problem[] = [];
   const checkValue = (node: ValueNode, path: string): void => {

@@ -45,7 +45,7 @@ interface SerializedRequest {
 }
 
 /** Runs after pino's own request serializer, on its output (a fresh object, safe to change). */
-export function redactRequest(req: SerializedRequest): SerializedRequest {
+function redactRequest(req: SerializedRequest): SerializedRequest {
   if (typeof req.url === 'string') req.url = redactUrl(req.url);
   if (req.query && typeof req.query === 'object') req.query = redactFields(req.query as Record<string, unknown>, CREDENTIAL_PARAM);
   if (req.headers) req.headers = redactFields(req.headers, CREDENTIAL_HEADER);
@@ -53,7 +53,7 @@ export function redactRequest(req: SerializedRequest): SerializedRequest {
 }
 
 /** The URL as sent, with the value of every credential-like query parameter replaced. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   const queryStart = url.indexOf('?');
   if (queryStart < 0) return url;
   const [query, fragment] = splitOnce(url.slice(queryStart + 1), '#');

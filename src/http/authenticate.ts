@@ -6,7 +6,7 @@ import type { RequestMeta } from '../modules/package/catalog';
 import { SERVICE_SDL_CALLER } from './service-sdl-request';
 
 /** What the edge learnt about the request, for the GraphQL context and the REST shim. */
-export interface AuthenticatedLocals {
+interface AuthenticatedLocals {
   caller: Caller;
   authorization: string;
 }

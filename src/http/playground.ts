@@ -5,11 +5,11 @@ import { projectRoot } from '../common/project-root';
 import type { DevIssuer } from '../infra/auth/dev-issuer';
 
 /** Where the bundled GraphiQL is served from (built into dist/playground by `npm run build`). */
-export const PLAYGROUND_ASSETS_PATH = '/graphql/playground';
+const PLAYGROUND_ASSETS_PATH = '/graphql/playground';
 export const DEV_TOKEN_SUBPATH = '/playground-token';
 
 /** The demo user of the development token button: a member of its own tenant with both permissions. */
-export const DEMO_USER = {
+const DEMO_USER = {
   sub: 'demo-user',
   tid: 'demo',
   email: 'demo@example.test',

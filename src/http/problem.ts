@@ -5,7 +5,7 @@ import { currentRequestId } from '../common/request-context';
 import { toEdgeError, type EdgeError } from './errors';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-export const PROBLEM_TYPE_BASE = 'https://errors.flow-catalog.dev/';
+const PROBLEM_TYPE_BASE = 'https://errors.flow-catalog.dev/';
 
 /**
  * An RFC 9457 problem document with the catalog error `code`, as both edges' early answers and
@@ -48,7 +48,7 @@ const TITLE_BY_CODE: Record<ErrorCode, string> = {
 };
 
 /** `BAD_USER_INPUT` → `https://errors.flow-catalog.dev/bad-user-input`. */
-export function problemType(code: ErrorCode): string {
+function problemType(code: ErrorCode): string {
   return `${PROBLEM_TYPE_BASE}${code.toLowerCase().replace(/_/g, '-')}`;
 }
 

@@ -25,9 +25,9 @@ import { catalogOpenApiDocument } from './openapi';
 import { problemErrorHandler } from '../http/problem';
 
 /** Largest accepted JSON body: a 1 MiB flow (docs/FLOW-FORMAT.md) with room for a readme and the rest. */
-export const REST_BODY_LIMIT = '2mb';
+const REST_BODY_LIMIT = '2mb';
 
-export interface CatalogRouterDeps {
+interface CatalogRouterDeps {
   catalog: Catalog;
   verifier: OidcTokenVerifier;
   logger: Logger;

@@ -36,7 +36,7 @@ export const visibilityBodySchema = z.strictObject({
 const single = z.string({ error: 'must be given once, as a string' });
 
 /** `sort` values and the order each one names. */
-export const SORTS = {
+const SORTS = {
   newest: 'NEWEST',
   updated: 'RECENTLY_UPDATED',
   name: 'NAME',

@@ -17,7 +17,7 @@ const REST_NAME_BY_FIELD: Record<string, string> = {
 };
 
 /** `$.visibilityGroupIds[0]` → `$.visibility_group_ids[0]`. */
-export function toRestPath(path: string): string {
+function toRestPath(path: string): string {
   return path.replace(/\.([A-Za-z]+)/g, (segment, name: string) => (REST_NAME_BY_FIELD[name] ? `.${REST_NAME_BY_FIELD[name]}` : segment));
 }
 

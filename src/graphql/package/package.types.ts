@@ -15,7 +15,7 @@ export const CatalogVisibility = enumType('CatalogVisibility', VISIBILITIES, 'Wh
 });
 export type CatalogVisibility = Visibility;
 
-export const CatalogVersionStatus = enumType('CatalogVersionStatus', VERSION_STATUSES, 'Deprecated versions install; withdrawn ones never', {
+const CatalogVersionStatus = enumType('CatalogVersionStatus', VERSION_STATUSES, 'Deprecated versions install; withdrawn ones never', {
   active: 'Installable; may be the default version',
   deprecated: 'Still installable, with a reason not to',
   withdrawn: 'Never served again',
@@ -156,13 +156,13 @@ export class PublishCatalogPackageInput {
 }
 
 @ObjectType('CatalogDeprecation', { description: 'Why an installed version is deprecated' })
-export class CatalogDeprecationType {
+class CatalogDeprecationType {
   @Field(() => String, { nullable: true, description: 'The reason given when it was deprecated' })
   reason!: string | null;
 }
 
 @ObjectType('CatalogInstallMetadata', { description: 'The package and version an install came from: the lineage a copy keeps to ask catalogUpdates later' })
-export class CatalogInstallMetadataType {
+class CatalogInstallMetadataType {
   @Field(() => ID, { description: 'The tenant of the package' })
   tenantId!: string;
 
@@ -274,7 +274,7 @@ export class CatalogUpdateType {
 }
 
 @ObjectType('CatalogNodeChange', { description: 'A node present in both versions whose content changed' })
-export class CatalogNodeChangeType {
+class CatalogNodeChangeType {
   @Field(() => ID, { description: 'The node id (nodes are matched by id)' })
   nodeId!: string;
 
@@ -319,7 +319,7 @@ export class CatalogPackageVersionConnectionType extends connectionOf(CatalogPac
   cursor: 'Pass as `after` to continue after this version',
 }) {}
 
-export const CatalogAuditAction = enumType('CatalogAuditAction', AUDIT_ACTIONS, 'What an audit event records', {
+const CatalogAuditAction = enumType('CatalogAuditAction', AUDIT_ACTIONS, 'What an audit event records', {
   publish: 'A version was published',
   visibility: 'The visibility changed',
   delete: 'The package was deleted',
@@ -331,7 +331,7 @@ export const CatalogAuditAction = enumType('CatalogAuditAction', AUDIT_ACTIONS, 
 export type CatalogAuditAction = AuditAction;
 
 @ObjectType('CatalogAuditEvent', { description: 'One change to a package, who made it and when' })
-export class CatalogAuditEventType {
+class CatalogAuditEventType {
   @Field(() => ID, { description: 'Event id' })
   id!: string;
 

@@ -5,7 +5,7 @@ import { withErrors } from '../error-docs';
 
 // Bytes go past 2^31 (the default limit is 5 GiB): Float, exact up to 2^53.
 @ObjectType('CatalogUsageLimits', { description: 'The per-tenant quotas (docs/API.md, "Quotas")', simpleResolvers: true })
-export class CatalogUsageLimitsType {
+class CatalogUsageLimitsType {
   @Field(() => Int, { description: 'Most packages a tenant may publish' })
   packages!: number;
 
@@ -17,7 +17,7 @@ export class CatalogUsageLimitsType {
 }
 
 @ObjectType('CatalogUsage', { description: "What a tenant has published, against its quotas", simpleResolvers: true })
-export class CatalogUsageType {
+class CatalogUsageType {
   @Field(() => Int, { description: 'Packages, deleted ones included' })
   packages!: number;
 

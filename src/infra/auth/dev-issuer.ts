@@ -8,7 +8,7 @@ import { JwtIssuer, signingKeyFromJwk } from './jwt-issuer';
 const KEY_FILE = 'signing-key.json';
 const ALG = 'ES256';
 
-export interface DevTokenClaims {
+interface DevTokenClaims {
   sub: string;
   tid: string;
   email?: string;
@@ -19,7 +19,7 @@ export interface DevTokenClaims {
   permissions?: string[];
 }
 
-export interface DevTokenOptions {
+interface DevTokenOptions {
   audience: string;
   /** A duration such as `1h`, or a number of seconds from now. Default `1h`. */
   expiresIn?: string | number;

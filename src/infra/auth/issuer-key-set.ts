@@ -18,7 +18,7 @@ export class TokenIssuerUnavailableError extends ServiceUnavailableError {
   }
 }
 
-export interface IssuerKeySetOptions {
+interface IssuerKeySetOptions {
   jwksUri: URL;
   /** How old the known keys may be before a request waits for a fresh set; also the least time between two fetches. */
   cooldownMs: number;

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 
-export type SigningAlgorithm = 'ES256' | 'RS256';
+type SigningAlgorithm = 'ES256' | 'RS256';
 
-export interface SigningKey {
+interface SigningKey {
   kid: string;
   alg: SigningAlgorithm;
   privateKey: CryptoKey;
@@ -11,7 +11,7 @@ export interface SigningKey {
   publicJwk: JWK;
 }
 
-export interface JwtSignOptions {
+interface JwtSignOptions {
   audience: string;
   /** jose duration (`1h`, `-5m`) or a number of seconds from now. */
   expiresIn: string | number;

@@ -8,7 +8,7 @@ import { VerifiedTokenCache } from './token-cache';
 
 export { TokenIssuerUnavailableError };
 
-export interface OidcTokenVerifierOptions {
+interface OidcTokenVerifierOptions {
   issuer: string;
   audience: string;
   /** Pinned signature algorithms; anything else (including `none` and HS*) is refused. */
@@ -167,7 +167,7 @@ function unauthenticatedMessage(code: string): string {
 }
 
 /** Claim limits, matched to the columns they are stored in (the tenant id's shape: `isTenantId`). */
-export const CLAIM_LIMITS = { tenantIdMax: TENANT_ID_MAX, subjectMax: 256, emailMax: 320, groupIdMax: 128, groupsMax: 200 } as const;
+const CLAIM_LIMITS = { tenantIdMax: TENANT_ID_MAX, subjectMax: 256, emailMax: 320, groupIdMax: 128, groupsMax: 200 } as const;
 
 /**
  * Maps verified claims to a Caller (docs/API.md "Rules"). A claim that could not be stored as is (too

@@ -16,7 +16,7 @@ export interface AzuriteProcess {
   stop(): Promise<void>;
 }
 
-export interface AzuriteLaunchOptions {
+interface AzuriteLaunchOptions {
   /** Directory for blobs and Azurite's own database; null keeps everything in memory. */
   location: string | null;
   logger?: Logger;

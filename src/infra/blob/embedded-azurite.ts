@@ -4,8 +4,8 @@ import type { Logger } from '../../common/logger';
 import { launchAzurite, PortInUseError, type AzuriteProcess } from './azurite-process';
 
 /** Microsoft's public Azurite development account: a well-known key, not a secret. */
-export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
-export const AZURITE_ACCOUNT_KEY =
+const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
+const AZURITE_ACCOUNT_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface EmbeddedAzurite {
@@ -17,7 +17,7 @@ export interface EmbeddedAzurite {
   stop(): Promise<void>;
 }
 
-export interface EmbeddedAzuriteOptions {
+interface EmbeddedAzuriteOptions {
   /** Directory for blobs and Azurite's own database; null keeps everything in memory. */
   location: string | null;
   /** A fixed port; by default a free one is picked. */
@@ -131,7 +131,7 @@ function supervise(
   };
 }
 
-export function azuriteConnectionString(port: number): string {
+function azuriteConnectionString(port: number): string {
   return (
     `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};` +
     `BlobEndpoint=http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME};`

@@ -8,7 +8,7 @@ import { FileBlobStorage } from './file-blob-storage';
 export { AzureBlobStorage, BlobAlreadyExistsError, BlobNotFoundError, type BlobStorage } from './blob-storage';
 export { FileBlobStorage } from './file-blob-storage';
 
-export interface BlobStorageHandle {
+interface BlobStorageHandle {
   storage: BlobStorage;
   /** Nothing to release today; kept so a future adapter with a process or pool can. */
   stop(): Promise<void>;

@@ -4,22 +4,22 @@ import type { Logger } from '../../common/logger';
 import { UnconfiguredFlowSource, type FlowSource } from './flow-source';
 
 /** The permission on a flow that publishing it needs (docs/API.md "Rules"). */
-export const DEPLOY_PERMISSION = 'deploy';
+const DEPLOY_PERMISSION = 'deploy';
 
 /** Room for a 1 MiB flow (docs/FLOW-FORMAT.md) plus its envelope; a longer answer is refused. */
-export const MAX_FLOW_ANSWER_BYTES = 4 * 1024 * 1024;
+const MAX_FLOW_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /**
  * What a 200 from the flows service must look like (docs/FLOWS-SERVICE.md). Other top-level fields
  * are ignored; the flow itself is checked by the compiler, so a broken saved flow is reported as
  * FLOW_COMPILE_FAILED with its problems rather than as an outage.
  */
-export const flowAnswerSchema = z.looseObject({
+const flowAnswerSchema = z.looseObject({
   flow: z.record(z.string(), z.unknown()),
   permissions: z.array(z.string()),
 });
 
-export interface HttpFlowSourceOptions {
+interface HttpFlowSourceOptions {
   /** `FLOWS_API_URL`; a path prefix is kept (`https://host/flows` → `https://host/flows/api/v1/flows/…`). */
   baseUrl: string;
   /** The whole exchange, answer body included. */

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../common/project-root';
 
-export interface BuildInfo {
+interface BuildInfo {
   version: string;
   commit: string;
 }

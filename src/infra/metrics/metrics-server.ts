@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../common/logger';
 import { collectNodeDefaults, registry } from './metrics';
 
-export interface MetricsServer {
+interface MetricsServer {
   /** `http://host:port`, with the port actually bound (tests ask for port 0). */
   url: string;
   close(): Promise<void>;

@@ -119,7 +119,7 @@ export const metrics = {
 };
 
 /** Sources of the database pool gauge: one per open PostgreSQL pool (tests open several). */
-export interface PoolSnapshot {
+interface PoolSnapshot {
   totalCount: number;
   idleCount: number;
   waitingCount: number;

@@ -26,5 +26,5 @@ export const CatalogAuditEventSchema = defineEntity({
   },
 });
 
-export class CatalogAuditEvent extends CatalogAuditEventSchema.class {}
+class CatalogAuditEvent extends CatalogAuditEventSchema.class {}
 CatalogAuditEventSchema.setClass(CatalogAuditEvent);

@@ -36,7 +36,7 @@ const auditRows = rowMapper(
 
 export type AuditEventRecord = ReturnType<typeof auditRows.parse>;
 
-export type AuditEntry = AuditChange & {
+type AuditEntry = AuditChange & {
   tenantId: string;
   packageUuid: string;
   packageId: string;

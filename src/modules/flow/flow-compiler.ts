@@ -10,7 +10,7 @@ export interface ManifestMeta {
   description?: string | null;
 }
 
-export type CompileResult = { ok: true; flow: FlowGraph; manifestYaml: string } | { ok: false; problems: Problem[] };
+type CompileResult = { ok: true; flow: FlowGraph; manifestYaml: string } | { ok: false; problems: Problem[] };
 
 /**
  * The longest problem list we return. Every problem is listed up to this; a pathological input
@@ -18,8 +18,8 @@ export type CompileResult = { ok: true; flow: FlowGraph; manifestYaml: string } 
  */
 export const MAX_PROBLEMS = 1000;
 
-export const MANIFEST_API_VERSION = 'scaicore.catalog/v1';
-export const MANIFEST_KIND = 'FlowPackage';
+const MANIFEST_API_VERSION = 'scaicore.catalog/v1';
+const MANIFEST_KIND = 'FlowPackage';
 
 /**
  * Validates a flow and renders its manifest. Lists every problem it finds (schema, graph and size

@@ -11,11 +11,11 @@ export const MAX_NODES = 500;
 /** Most edges in one flow. */
 export const MAX_EDGES = 2000;
 /** Node, edge and flow ids: 1..128 characters. */
-export const MAX_ID_LENGTH = 128;
+const MAX_ID_LENGTH = 128;
 /** Flow and node names: at most this many characters (a name becomes "Copy of {name}"). */
-export const MAX_NAME_LENGTH = 256;
+const MAX_NAME_LENGTH = 256;
 /** A node type: a letter, then up to 127 of letters, digits, `_`, `.`, `:`, `-` (e.g. `llm.chat`). */
-export const NODE_TYPE_PATTERN = /^[A-Za-z][\w.:-]{0,127}$/;
+const NODE_TYPE_PATTERN = /^[A-Za-z][\w.:-]{0,127}$/;
 /** The flow serialized as compact UTF-8 JSON (`JSON.stringify`) may take at most 1 MiB. */
 export const MAX_FLOW_BYTES = 1_048_576;
 /** Deepest nesting of objects/arrays anywhere in the flow; keeps every recursive walk bounded. */
@@ -30,7 +30,7 @@ const jsonObject = z.record(z.string(), z.unknown());
  * Optional text fields accept null as "absent": editors (React Flow among them) write
  * `sourceHandle: null` and `description: null`, and refusing those would refuse real flows.
  */
-export const FlowNodeSchema = z.looseObject({
+const FlowNodeSchema = z.looseObject({
   id,
   type: z.string().regex(NODE_TYPE_PATTERN, 'Node type must start with a letter and use only letters, digits, _ . : - (at most 128 characters)'),
   name: name.nullish(),
@@ -38,7 +38,7 @@ export const FlowNodeSchema = z.looseObject({
   position: z.looseObject({ x: z.number(), y: z.number() }).nullish(),
 });
 
-export const FlowEdgeSchema = z.looseObject({
+const FlowEdgeSchema = z.looseObject({
   id: id.nullish(),
   source: id,
   target: id,
@@ -62,6 +62,4 @@ export const FlowGraphSchema = z.looseObject({
   metadata: jsonObject.nullish(),
 });
 
-export type FlowNode = z.infer<typeof FlowNodeSchema>;
-export type FlowEdge = z.infer<typeof FlowEdgeSchema>;
 export type FlowGraph = z.infer<typeof FlowGraphSchema>;

@@ -8,7 +8,7 @@ import { isLiteralCredential } from './references';
  * literals; and the `name: value` / `NAME=value` pairs of the .env, YAML, shell or code it holds.
  * A finding in any of them is reported at the string's own pointer.
  */
-export interface EmbeddedText {
+interface EmbeddedText {
   text: string;
   /** The name the text sits under inside its document, for the key-based rules. */
   key?: string;

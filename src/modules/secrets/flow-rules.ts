@@ -7,7 +7,7 @@ import { isLiteralCredential } from './references';
  * Each returns whether the text holds a literal credential; the order is from the most to the
  * least specific, and a text is reported under the first rule that fires.
  */
-export interface FlowRule {
+interface FlowRule {
   name: string;
   /** `key` is the property name the text sits under, when there is one. */
   detects(text: string, key: string | undefined): boolean;
@@ -63,7 +63,7 @@ export function credentialPart(value: string): string {
   return value.trim().replace(HEADER_NAME_PREFIX, '').replace(AUTH_SCHEME_PREFIX, '');
 }
 
-export const FLOW_RULES: readonly FlowRule[] = [
+const FLOW_RULES: readonly FlowRule[] = [
   { name: 'flow/private-key', detects: (text) => holdsPrivateKey(text) },
   { name: 'flow/google-api-key', detects: (text) => GOOGLE_API_KEY.test(text) },
   { name: 'flow/jwt', detects: (text) => JWT.test(text) },

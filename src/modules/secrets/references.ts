@@ -29,16 +29,16 @@ const BRACKETED = /^(?:<[^>]*>|\[[^\]]*\])$/;
 const ONE_REPEATED_CHARACTER = /^(.)\1*$/s;
 
 /** The value with every template expression removed, trimmed, without a leading n8n `=`. */
-export function literalPart(value: string): string {
+function literalPart(value: string): string {
   return value.replace(TEMPLATE_EXPRESSIONS, '').trim().replace(/^=\s*/, '');
 }
 
-export function isNamedReference(value: string): boolean {
+function isNamedReference(value: string): boolean {
   const trimmed = value.trim();
   return NAMED_REFERENCES.some((pattern) => pattern.test(trimmed));
 }
 
-export function isPlaceholder(value: string): boolean {
+function isPlaceholder(value: string): boolean {
   const trimmed = value.trim();
   return (
     trimmed === '' ||

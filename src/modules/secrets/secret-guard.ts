@@ -24,7 +24,7 @@ export interface SecretScanInput {
 }
 
 /** Shorter strings are not scanned: no supported key format and no password we refuse is shorter. */
-export const MIN_SCANNED_LENGTH = 8;
+const MIN_SCANNED_LENGTH = 8;
 
 // Base64 payloads (images, files) are out of scope; skipping them saves most of a big flow's scan.
 const BASE64_DATA_URI = /^data:[\w.+/-]{0,100}(?:;[\w.=-]{0,100})*;base64,/;

@@ -29,7 +29,7 @@ function shortRuleName(ruleId: string): string {
   return ruleId.replace(/^@secretlint\/secretlint-rule-/, 'secretlint/');
 }
 
-export interface SecretlintHit {
+interface SecretlintHit {
   /** Index of the text in the list given to `scan`. */
   index: number;
   rule: string;
