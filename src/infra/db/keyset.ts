@@ -1,6 +1,6 @@
 import { BadUserInputError } from '../../common/errors';
 import type { Cursor, Page } from '../../common/pagination';
-import type { SqlFragment } from './sql';
+import { sql, type SqlFragment, type SqlValue } from './sql';
 
 /** How a list is sorted: the key's SQL type (for the cursor's cast) and the direction of both columns. */
 export interface KeysetOrder {
@@ -12,17 +12,17 @@ const NEWEST_FIRST: KeysetOrder = { keyType: 'timestamptz', direction: 'desc' };
 
 /**
  * Keyset pagination: rows strictly after the cursor in `(key, id)` order, both columns in the same
- * direction so that one row comparison (and one index) serves every page. Append `sql` to the
- * `where` clause.
+ * direction so that one row comparison (and one index) serves every page. Append it to the
+ * `where` clause (it starts with `and`; empty without a cursor).
  */
 export function keysetAfter(after: Cursor | null, keyColumn: string, idColumn: string, order: KeysetOrder = NEWEST_FIRST): SqlFragment {
-  if (!after) return { sql: '', params: [] };
-  const operator = order.direction === 'desc' ? '<' : '>';
-  return { sql: `and (${keyColumn}, ${idColumn}) ${operator} (?::${order.keyType}, ?::uuid)`, params: [keyParam(after.key, order), after.id] };
+  if (!after) return sql.empty;
+  const operator = sql.raw(order.direction === 'desc' ? '<' : '>');
+  return sql`and (${sql.raw(keyColumn)}, ${sql.raw(idColumn)}) ${operator} (${keyParam(after.key, order)}::${sql.raw(order.keyType)}, ${after.id}::uuid)`;
 }
 
 /** The cursor's key as a parameter of the key's type: a key of another type was not made for this list. */
-function keyParam(key: Cursor['key'], order: KeysetOrder): unknown {
+function keyParam(key: Cursor['key'], order: KeysetOrder): SqlValue {
   if (!keyFits(key, order.keyType)) throw new BadUserInputError('Invalid cursor', [{ path: '$.after', message: 'is not a cursor returned by this API' }]);
   return key instanceof Date ? key.toISOString() : key;
 }

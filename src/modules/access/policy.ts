@@ -1,6 +1,6 @@
 import { PERMISSION_MANAGE, PERMISSION_VIEW, isAdminOf, isSuperAdmin, isTenantId, type Caller } from '../../common/caller';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../../common/errors';
-import { toPgTextArray, type VisibleRows } from '../../infra/db/sql';
+import { sql, type VisibleRows } from '../../infra/db/sql';
 
 /**
  * The one place that says who may do what. Use cases call `assertMayPerform` with a named action
@@ -139,16 +139,16 @@ export function isAuthor(caller: Caller, pkg: Pick<PackageSubject, 'authorId' | 
  * are filtered by the database, and a row read without it gets its `visible` flag from it.
  */
 export function visibleRows(caller: Caller): VisibleRows {
-  if (isSuperAdmin(caller)) return { tenant: null, where: (alias = 'p') => ({ sql: `${alias}.deleted_at is null`, params: [] }) };
+  if (isSuperAdmin(caller)) return { tenant: null, where: (alias = 'p') => sql`${sql.raw(alias)}.deleted_at is null` };
   if (isAdminOf(caller, caller.tenantId)) {
-    return { tenant: caller.tenantId, where: (alias = 'p') => ({ sql: `${alias}.deleted_at is null and ${alias}.tenant_id = ?`, params: [caller.tenantId] }) };
+    return { tenant: caller.tenantId, where: (alias = 'p') => sql`${sql.raw(alias)}.deleted_at is null and ${sql.raw(alias)}.tenant_id = ${caller.tenantId}` };
   }
   return {
     tenant: caller.tenantId,
-    where: (alias = 'p') => ({
-      sql: `${alias}.deleted_at is null and ${alias}.tenant_id = ? and (${alias}.author_id = ? or ${alias}.default_version is not null
-      and (${alias}.visibility = 'tenant' or (${alias}.visibility = 'groups' and ${alias}.visibility_group_ids && ?::text[])))`,
-      params: [caller.tenantId, caller.userId, toPgTextArray(caller.groups)],
-    }),
+    where: (alias = 'p') => {
+      const p = sql.raw(alias);
+      return sql`${p}.deleted_at is null and ${p}.tenant_id = ${caller.tenantId} and (${p}.author_id = ${caller.userId} or ${p}.default_version is not null
+      and (${p}.visibility = 'tenant' or (${p}.visibility = 'groups' and ${p}.visibility_group_ids && ${sql.textArray(caller.groups)})))`;
+    },
   };
 }

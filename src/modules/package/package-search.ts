@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { KeysetOrder } from '../../infra/db/keyset';
+import { sql, type SqlFragment } from '../../infra/db/sql';
 import { parseInput, plainText, tagsSchema } from './package.validation';
 
 export const PACKAGE_ORDERS = ['NEWEST', 'RECENTLY_UPDATED', 'NAME', 'MOST_INSTALLED', 'RELEVANCE'] as const;
@@ -80,12 +81,16 @@ export const ORDER_KEYS: Record<PackageOrder, { column: string } & KeysetOrder> 
  * The tsquery of the words: each word stemmed (english) or as written (simple, how ids and names
  * are indexed), the last one also as a prefix of either, all of them required.
  */
-export function tsquerySql(words: readonly string[]): { sql: string; params: string[] } {
-  if (words.length === 0) return { sql: `''::tsquery`, params: [] };
-  const parts = words.map((word, i) =>
-    i === words.length - 1
-      ? { sql: `(to_tsquery('english', ?) || to_tsquery('simple', ?))`, params: [`${word}:*`, `${word}:*`] }
-      : { sql: `(plainto_tsquery('english', ?) || plainto_tsquery('simple', ?))`, params: [word, word] },
-  );
-  return { sql: parts.map((part) => part.sql).join(' && '), params: parts.flatMap((part) => part.params) };
+export function tsquerySql(words: readonly string[]): SqlFragment {
+  if (words.length === 0) return sql`''::tsquery`;
+  return sql.join(words.map((word, i) => (i === words.length - 1 ? prefixQuery(word) : wordQuery(word))), ' && ');
+}
+
+function wordQuery(word: string): SqlFragment {
+  return sql`(plainto_tsquery('english', ${word}) || plainto_tsquery('simple', ${word}))`;
+}
+
+function prefixQuery(word: string): SqlFragment {
+  const prefix = `${word}:*`;
+  return sql`(to_tsquery('english', ${prefix}) || to_tsquery('simple', ${prefix}))`;
 }

@@ -1,17 +1,17 @@
 import type { Cursor, Page } from '../../common/pagination';
 import type { Em } from '../../infra/db/database';
 import { keysetAfter, toPage, type KeysetOrder } from '../../infra/db/keyset';
-import { toDate, toPgTextArray, type SqlFragment, type VisibleRows } from '../../infra/db/sql';
+import { execute, sql, toDate, type SqlFragment, type VisibleRows } from '../../infra/db/sql';
 import { defaultVersionSql } from './default-version';
 import type { Visibility } from './package.entity';
 import { NO_SEARCH, ORDER_KEYS, tsquerySql, type PackageSearch } from './package-search';
 import { packageRows, versionRows, type PackageRecord, type VersionRecord } from './package.model';
 import type { VersionStatus } from './version-status';
 
-const PACKAGE_COLUMNS = packageRows.columns('p');
-const VERSION_COLUMNS = versionRows.columns('v');
+const PACKAGE_COLUMNS = sql.raw(packageRows.columns('p'));
+const VERSION_COLUMNS = sql.raw(versionRows.columns('v'));
 /** The version columns but the changelog, which update checks read only when asked (and bounded). */
-const VERSION_COLUMNS_BUT_CHANGELOG = VERSION_COLUMNS.split(', ').filter((column) => column !== 'v.changelog').join(', ');
+const VERSION_COLUMNS_BUT_CHANGELOG = sql.raw(VERSION_COLUMNS.sql.split(', ').filter((column) => column !== 'v.changelog').join(', '));
 
 /** What an update check reads: how many newer versions per copy, and their changelogs or not. */
 export interface UpdateRead {
@@ -36,28 +36,27 @@ export type SortedPackage = PackageRecord & { sortKey: Cursor['key'] };
  * tenants, and as `s.tenant_q` against `tenant_search_terms` (GIN index of the tenant's words) in one.
  */
 function searchSql(visibleTo: VisibleRows, search: PackageSearch): { from: SqlFragment; where: SqlFragment } {
-  const visible = visibleTo.where();
-  const where: SqlFragment = { sql: visible.sql, params: [...visible.params] };
-  const and = (sql: string, ...params: unknown[]) => {
-    where.sql += ` and ${sql}`;
-    where.params.push(...params);
-  };
-  if (search.tags.length > 0) and('p.tags @> ?::text[]', toPgTextArray(search.tags));
-  if (search.nodeTypes.length > 0) and('p.node_types @> ?::text[]', toPgTextArray(search.nodeTypes));
-  if (search.authorId !== null) and('p.author_id = ?', search.authorId);
-  if (search.words === null) return { from: { sql: 'catalog_package p', params: [] }, where };
+  const filtered = [visibleTo.where(), ...filterConditions(search)];
+  if (search.words === null) return { from: sql`catalog_package p`, where: sql.join(filtered, ' and ') };
   const query = tsquerySql(search.words);
   const tenant = visibleTo.tenant;
   if (tenant === null) {
-    and('p.search_vector @@ s.q');
-    return { from: { sql: `catalog_package p cross join (select ${query.sql} as q) s`, params: query.params }, where };
+    return { from: sql`catalog_package p cross join (select ${query} as q) s`, where: sql.join([...filtered, sql`p.search_vector @@ s.q`], ' and ') };
   }
   // In one tenant the match reads that tenant's posting lists only; the rank still uses search_vector.
-  and('p.tenant_search_terms @@ s.tenant_q');
   return {
-    from: { sql: `catalog_package p cross join (select q, catalog_tenant_query(?, q) as tenant_q from (select ${query.sql} as q) words) s`, params: [tenant, ...query.params] },
-    where,
+    from: sql`catalog_package p cross join (select q, catalog_tenant_query(${tenant}, q) as tenant_q from (select ${query} as q) words) s`,
+    where: sql.join([...filtered, sql`p.tenant_search_terms @@ s.tenant_q`], ' and '),
   };
+}
+
+/** The search's filters, each a condition on `p`, in a fixed order. */
+function filterConditions(search: PackageSearch): SqlFragment[] {
+  const conditions: SqlFragment[] = [];
+  if (search.tags.length > 0) conditions.push(sql`p.tags @> ${sql.textArray(search.tags)}`);
+  if (search.nodeTypes.length > 0) conditions.push(sql`p.node_types @> ${sql.textArray(search.nodeTypes)}`);
+  if (search.authorId !== null) conditions.push(sql`p.author_id = ${search.authorId}`);
+  return conditions;
 }
 
 /** The driver gives timestamps as dates or strings and bigints as strings: back to the cursor's types. */
@@ -82,10 +81,11 @@ export class PackageRepository {
     const order = ORDER_KEYS[search.orderBy];
     const keyset = keysetAfter(after, 'p.sort_key', 'p.id', order);
     // The inner select is flattened by the planner: the list index still serves NEWEST.
-    const rows = await em.execute<unknown[]>(
-      `select * from (select ${PACKAGE_COLUMNS}, ${order.column} as sort_key from ${from.sql} where ${where.sql}) p
-       where true ${keyset.sql} order by p.sort_key ${order.direction}, p.id ${order.direction} limit ?`,
-      [...from.params, ...where.params, ...keyset.params, limit + 1],
+    const direction = sql.raw(order.direction);
+    const rows = await execute<unknown[]>(
+      em,
+      sql`select * from (select ${PACKAGE_COLUMNS}, ${sql.raw(order.column)} as sort_key from ${from} where ${where}) p
+       where true ${keyset} order by p.sort_key ${direction}, p.id ${direction} limit ${limit + 1}`,
     );
     return toPage(rows, limit, (row) => ({ ...packageRows.parse(row), sortKey: sortKeyOf(row, order.keyType) }));
   }
@@ -93,17 +93,16 @@ export class PackageRepository {
   /** How many packages `listVisible` would give over all its pages. */
   async countVisible(em: Em, visibleTo: VisibleRows, search: PackageSearch): Promise<number> {
     const { from, where } = searchSql(visibleTo, search);
-    const rows = await em.execute<{ total: number }[]>(`select count(*)::int as total from ${from.sql} where ${where.sql}`, [...from.params, ...where.params]);
+    const rows = await execute<{ total: number }[]>(em, sql`select count(*)::int as total from ${from} where ${where}`);
     return Number(rows[0].total);
   }
 
   /** `forUpdate` locks the row for the rest of the transaction (changes to one package queue up). */
   async findVisible(em: Em, visibleTo: VisibleRows, tenantId: string, packageId: string, forUpdate = false): Promise<PackageRecord | null> {
-    const visible = visibleTo.where();
-    const rows = await em.execute<unknown[]>(
-      `select ${PACKAGE_COLUMNS} from catalog_package p where p.tenant_id = ? and p.package_id = ? and ${visible.sql}
-       ${forUpdate ? 'for update' : ''}`,
-      [tenantId, packageId, ...visible.params],
+    const rows = await execute<unknown[]>(
+      em,
+      sql`select ${PACKAGE_COLUMNS} from catalog_package p where p.tenant_id = ${tenantId} and p.package_id = ${packageId} and ${visibleTo.where()}
+       ${forUpdate ? sql`for update` : sql.empty}`,
     );
     return rows[0] ? packageRows.parse(rows[0]) : null;
   }
@@ -111,10 +110,9 @@ export class PackageRepository {
   /** One query for any number of ids: the federation `_entities` batch. */
   async findVisibleByIds(em: Em, visibleTo: VisibleRows, ids: readonly string[]): Promise<PackageRecord[]> {
     if (ids.length === 0) return [];
-    const visible = visibleTo.where();
-    const rows = await em.execute<unknown[]>(
-      `select ${PACKAGE_COLUMNS} from catalog_package p where p.id = any(?::uuid[]) and ${visible.sql}`,
-      [toPgTextArray(ids), ...visible.params],
+    const rows = await execute<unknown[]>(
+      em,
+      sql`select ${PACKAGE_COLUMNS} from catalog_package p where p.id = any(${sql.uuidArray(ids)}) and ${visibleTo.where()}`,
     );
     return rows.map(packageRows.parse);
   }
@@ -125,11 +123,12 @@ export class PackageRepository {
    */
   async findVisibleByKeys(em: Em, visibleTo: VisibleRows, keys: readonly PackageKey[]): Promise<PackageRecord[]> {
     if (keys.length === 0) return [];
-    const visible = visibleTo.where();
-    const rows = await em.execute<unknown[]>(
-      `select ${PACKAGE_COLUMNS} from catalog_package p
-       where (p.tenant_id, p.package_id) in (select * from unnest(?::text[], ?::text[])) and ${visible.sql}`,
-      [toPgTextArray(keys.map((k) => k.tenantId)), toPgTextArray(keys.map((k) => k.packageId)), ...visible.params],
+    const tenantIds = sql.textArray(keys.map((k) => k.tenantId));
+    const packageIds = sql.textArray(keys.map((k) => k.packageId));
+    const rows = await execute<unknown[]>(
+      em,
+      sql`select ${PACKAGE_COLUMNS} from catalog_package p
+       where (p.tenant_id, p.package_id) in (select * from unnest(${tenantIds}, ${packageIds})) and ${visibleTo.where()}`,
     );
     return rows.map(packageRows.parse);
   }
@@ -140,13 +139,12 @@ export class PackageRepository {
    */
   async findVisibleBySourceFlowIds(em: Em, visibleTo: VisibleRows, flowIds: readonly string[], perFlow: number): Promise<PackageRecord[]> {
     if (flowIds.length === 0) return [];
-    const visible = visibleTo.where();
-    const rows = await em.execute<unknown[]>(
-      `select ${PACKAGE_COLUMNS} from (
+    const rows = await execute<unknown[]>(
+      em,
+      sql`select ${PACKAGE_COLUMNS} from (
          select p.*, row_number() over (partition by p.source_flow_id order by p.created_at desc, p.id desc) as flow_rank
-         from catalog_package p where p.source_flow_id = any(?::text[]) and ${visible.sql}
-       ) p where p.flow_rank <= ? order by p.created_at desc, p.id desc`,
-      [toPgTextArray(flowIds), ...visible.params, perFlow],
+         from catalog_package p where p.source_flow_id = any(${sql.textArray(flowIds)}) and ${visibleTo.where()}
+       ) p where p.flow_rank <= ${perFlow} order by p.created_at desc, p.id desc`,
     );
     return rows.map(packageRows.parse);
   }
@@ -157,10 +155,9 @@ export class PackageRepository {
    * deleted package, where the policy then answers NOT_FOUND or FORBIDDEN from that flag).
    */
   async findAny(em: Em, visibleTo: VisibleRows, tenantId: string, packageId: string): Promise<(PackageRecord & { visible: boolean }) | null> {
-    const visible = visibleTo.where();
-    const found = await em.execute<Record<string, unknown>[]>(
-      `select ${PACKAGE_COLUMNS}, coalesce(${visible.sql}, false) as visible from catalog_package p where p.tenant_id = ? and p.package_id = ?`,
-      [...visible.params, tenantId, packageId],
+    const found = await execute<Record<string, unknown>[]>(
+      em,
+      sql`select ${PACKAGE_COLUMNS}, coalesce(${visibleTo.where()}, false) as visible from catalog_package p where p.tenant_id = ${tenantId} and p.package_id = ${packageId}`,
     );
     return found[0] ? { ...packageRows.parse(found[0]), visible: found[0]['visible'] === true } : null;
   }
@@ -170,20 +167,18 @@ export class PackageRepository {
    * Returns the locked row and whether this call created it.
    */
   async lockOrCreate(em: Em, fresh: PackageRecord): Promise<{ row: PackageRecord; created: boolean }> {
-    const inserted = await em.execute<unknown[]>(
-      `insert into catalog_package (id, tenant_id, package_id, name, description, readme, latest_version, republish_base, author_id,
+    const inserted = await execute<unknown[]>(
+      em,
+      sql`insert into catalog_package (id, tenant_id, package_id, name, description, readme, latest_version, republish_base, author_id,
          author_email, visibility, visibility_group_ids, source_flow_id, tags, node_types, created_at, updated_at, deleted_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?, ?::text[], ?::text[], ?, ?, null)
+       values (${fresh.id}, ${fresh.tenantId}, ${fresh.packageId}, ${fresh.name}, ${fresh.description}, ${fresh.readme}, ${fresh.latestVersion},
+         ${fresh.republishBase}, ${fresh.authorId}, ${fresh.authorEmail}, ${fresh.visibility}, ${sql.textArray(fresh.visibilityGroupIds)},
+         ${fresh.sourceFlowId}, ${sql.textArray(fresh.tags)}, ${sql.textArray(fresh.nodeTypes)}, ${fresh.createdAt}, ${fresh.updatedAt}, null)
        on conflict (tenant_id, package_id) do nothing returning id`,
-      [
-        fresh.id, fresh.tenantId, fresh.packageId, fresh.name, fresh.description, fresh.readme, fresh.latestVersion, fresh.republishBase,
-        fresh.authorId, fresh.authorEmail, fresh.visibility, toPgTextArray(fresh.visibilityGroupIds), fresh.sourceFlowId,
-        toPgTextArray(fresh.tags), toPgTextArray(fresh.nodeTypes), fresh.createdAt, fresh.updatedAt,
-      ],
     );
-    const rows = await em.execute<unknown[]>(
-      `select ${PACKAGE_COLUMNS} from catalog_package p where p.tenant_id = ? and p.package_id = ? for update`,
-      [fresh.tenantId, fresh.packageId],
+    const rows = await execute<unknown[]>(
+      em,
+      sql`select ${PACKAGE_COLUMNS} from catalog_package p where p.tenant_id = ${fresh.tenantId} and p.package_id = ${fresh.packageId} for update`,
     );
     return { row: packageRows.parse(rows[0]), created: inserted.length === 1 };
   }
@@ -193,20 +188,19 @@ export class PackageRepository {
     id: string,
     fields: Pick<PackageRecord, 'name' | 'description' | 'readme' | 'latestVersion' | 'republishBase' | 'sourceFlowId' | 'tags' | 'nodeTypes' | 'updatedAt'>,
   ): Promise<void> {
-    await em.execute(
-      `update catalog_package set name = ?, description = ?, readme = ?, latest_version = ?, republish_base = ?, source_flow_id = ?,
-         tags = ?::text[], node_types = ?::text[], updated_at = ?, deleted_at = null where id = ?`,
-      [
-        fields.name, fields.description, fields.readme, fields.latestVersion, fields.republishBase, fields.sourceFlowId,
-        toPgTextArray(fields.tags), toPgTextArray(fields.nodeTypes), fields.updatedAt, id,
-      ],
+    await execute(
+      em,
+      sql`update catalog_package set name = ${fields.name}, description = ${fields.description}, readme = ${fields.readme},
+         latest_version = ${fields.latestVersion}, republish_base = ${fields.republishBase}, source_flow_id = ${fields.sourceFlowId},
+         tags = ${sql.textArray(fields.tags)}, node_types = ${sql.textArray(fields.nodeTypes)}, updated_at = ${fields.updatedAt}, deleted_at = null
+       where id = ${id}`,
     );
   }
 
   async updateVisibility(em: Em, id: string, visibility: Visibility, groupIds: readonly string[], at: Date): Promise<void> {
-    await em.execute(
-      `update catalog_package set visibility = ?, visibility_group_ids = ?::text[], updated_at = ? where id = ?`,
-      [visibility, toPgTextArray(groupIds), at, id],
+    await execute(
+      em,
+      sql`update catalog_package set visibility = ${visibility}, visibility_group_ids = ${sql.textArray(groupIds)}, updated_at = ${at} where id = ${id}`,
     );
   }
 
@@ -216,11 +210,8 @@ export class PackageRepository {
    * move together in one statement, which is atomic without a transaction around it.
    */
   installCountsSql(id: string, versionId: string): SqlFragment {
-    return {
-      sql: `counted_version as (update catalog_package_version set install_count = install_count + 1 where id = ?),
-       counted_package as (update catalog_package set install_count = install_count + 1 where id = ?)`,
-      params: [versionId, id],
-    };
+    return sql`counted_version as (update catalog_package_version set install_count = install_count + 1 where id = ${versionId}),
+       counted_package as (update catalog_package set install_count = install_count + 1 where id = ${id})`;
   }
 
   /**
@@ -228,32 +219,30 @@ export class PackageRepository {
    * every transaction that adds a version or changes a status, under the package row lock.
    */
   async refreshDefaultVersion(em: Em, id: string): Promise<string | null> {
-    const rows = await em.execute<{ default_version: string | null }[]>(
-      `update catalog_package p set default_version = ${defaultVersionSql('p.id')} where p.id = ? returning p.default_version`,
-      [id],
+    const rows = await execute<{ default_version: string | null }[]>(
+      em,
+      sql`update catalog_package p set default_version = ${sql.raw(defaultVersionSql('p.id'))} where p.id = ${id} returning p.default_version`,
     );
     return rows[0]?.default_version ?? null;
   }
 
   async updateVersionStatus(em: Em, versionId: string, status: VersionStatus, reason: string | null): Promise<void> {
-    await em.execute(`update catalog_package_version set status = ?, status_reason = ? where id = ?`, [status, reason, versionId]);
+    await execute(em, sql`update catalog_package_version set status = ${status}, status_reason = ${reason} where id = ${versionId}`);
   }
 
   async markDeleted(em: Em, id: string, at: Date): Promise<void> {
-    await em.execute(`update catalog_package set deleted_at = ?, updated_at = ? where id = ?`, [at, at, id]);
+    await execute(em, sql`update catalog_package set deleted_at = ${at}, updated_at = ${at} where id = ${id}`);
   }
 
   /** A new version row: active, never installed. */
   async insertVersion(em: Em, version: Omit<VersionRecord, 'status' | 'statusReason' | 'installCount'>): Promise<void> {
-    await em.execute(
-      `insert into catalog_package_version (id, catalog_package_id, version, sha256, size_bytes, blob_name,
+    await execute(
+      em,
+      sql`insert into catalog_package_version (id, catalog_package_id, version, sha256, size_bytes, blob_name,
          publisher_id, publisher_email, published_at, tags, node_types, changelog, version_sort)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?::text[], ?, ?)`,
-      [
-        version.id, version.packageUuid, version.version, version.sha256, version.sizeBytes, version.blobName,
-        version.publisherId, version.publisherEmail, version.publishedAt, toPgTextArray(version.tags), toPgTextArray(version.nodeTypes),
-        version.changelog, version.versionSort,
-      ],
+       values (${version.id}, ${version.packageUuid}, ${version.version}, ${version.sha256}, ${version.sizeBytes}, ${version.blobName},
+         ${version.publisherId}, ${version.publisherEmail}, ${version.publishedAt}, ${sql.textArray(version.tags)}, ${sql.textArray(version.nodeTypes)},
+         ${version.changelog}, ${version.versionSort})`,
     );
   }
 
@@ -276,18 +265,29 @@ export class PackageRepository {
     read: UpdateRead,
   ): Promise<{ versions: (VersionRecord[] | null)[]; changelogBytes: number }> {
     if (installed.length === 0) return { versions: [], changelogBytes: 0 };
-    const visible = visibleTo.where();
-    const offeredAbove = `w.status <> 'withdrawn' and w.version_sort collate "C" > c.sort_key collate "C" and (right(c.sort_key, 1) <> '~' or right(w.version_sort, 1) = '~')`;
+    const offeredAbove = sql`w.status <> 'withdrawn' and w.version_sort collate "C" > c.sort_key collate "C" and (right(c.sort_key, 1) <> '~' or right(w.version_sort, 1) = '~')`;
     const changelog = read.changelogs
-      ? 'case when (select bytes from budget) <= ? then v.changelog end as changelog'
-      : 'null::text as changelog';
-    const rows = await em.execute<Record<string, unknown>[]>(
-      `with copy as (
-         select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[]) with ordinality as i(tenant_id, package_id, version, sort_key, copies, ord)
+      ? sql`case when (select bytes from budget) <= ${read.changelogBytes} then v.changelog end as changelog`
+      : sql`null::text as changelog`;
+    const changelogBytes = read.changelogs ? sql`(select bytes from budget)` : sql`0`;
+    const copies = sql.join(
+      [
+        sql.textArray(installed.map((copy) => copy.tenantId)),
+        sql.textArray(installed.map((copy) => copy.packageId)),
+        sql.textArray(installed.map((copy) => copy.version)),
+        sql.textArray(installed.map((copy) => copy.sortKey)),
+        sql.intArray(installed.map((copy) => copy.copies)),
+      ],
+      ', ',
+    );
+    const rows = await execute<Record<string, unknown>[]>(
+      em,
+      sql`with copy as (
+         select * from unnest(${copies}) with ordinality as i(tenant_id, package_id, version, sort_key, copies, ord)
        ), picked as (
          select c.ord, c.copies, p.id as package_uuid, w.id as version_id
          from copy c
-         left join catalog_package p on p.tenant_id = c.tenant_id and p.package_id = c.package_id and ${visible.sql}
+         left join catalog_package p on p.tenant_id = c.tenant_id and p.package_id = c.package_id and ${visibleTo.where()}
          left join lateral (
            (select w.id from catalog_package_version w where w.catalog_package_id = p.id and (w.version = c.version or w.version = p.default_version))
            union
@@ -295,24 +295,14 @@ export class PackageRepository {
              order by w.version_sort collate "C" desc limit 1)
            union
            (select w.id from catalog_package_version w where w.catalog_package_id = p.id and ${offeredAbove}
-             order by w.version_sort collate "C" desc limit ?)
+             order by w.version_sort collate "C" desc limit ${Math.max(read.newer, 1)})
          ) w on true
        ), budget as (
          select coalesce(sum(octet_length(x.changelog)::bigint * picked.copies), 0)::bigint as bytes from picked join catalog_package_version x on x.id = picked.version_id
        )
-       select picked.ord, picked.package_uuid, ${read.changelogs ? '(select bytes from budget)' : '0'} as changelog_bytes, ${VERSION_COLUMNS_BUT_CHANGELOG}, ${changelog}
+       select picked.ord, picked.package_uuid, ${changelogBytes} as changelog_bytes, ${VERSION_COLUMNS_BUT_CHANGELOG}, ${changelog}
        from picked left join catalog_package_version v on v.id = picked.version_id
        order by picked.ord`,
-      [
-        toPgTextArray(installed.map((copy) => copy.tenantId)),
-        toPgTextArray(installed.map((copy) => copy.packageId)),
-        toPgTextArray(installed.map((copy) => copy.version)),
-        toPgTextArray(installed.map((copy) => copy.sortKey)),
-        toPgTextArray(installed.map((copy) => String(copy.copies))),
-        ...visible.params,
-        Math.max(read.newer, 1),
-        ...(read.changelogs ? [read.changelogBytes] : []),
-      ],
     );
     const versions: (VersionRecord[] | null)[] = installed.map(() => null);
     for (const row of rows) {
@@ -325,19 +315,19 @@ export class PackageRepository {
   }
 
   async findVersion(em: Em, packageUuid: string, version: string): Promise<VersionRecord | null> {
-    const rows = await em.execute<unknown[]>(
-      `select ${VERSION_COLUMNS} from catalog_package_version v where v.catalog_package_id = ? and v.version = ?`,
-      [packageUuid, version],
+    const rows = await execute<unknown[]>(
+      em,
+      sql`select ${VERSION_COLUMNS} from catalog_package_version v where v.catalog_package_id = ${packageUuid} and v.version = ${version}`,
     );
     return rows[0] ? versionRows.parse(rows[0]) : null;
   }
 
   async listVersions(em: Em, packageUuid: string, limit: number, after: Cursor | null): Promise<Page<VersionRecord>> {
     const keyset = keysetAfter(after, 'v.published_at', 'v.id');
-    const rows = await em.execute<unknown[]>(
-      `select ${VERSION_COLUMNS} from catalog_package_version v where v.catalog_package_id = ? ${keyset.sql}
-       order by v.published_at desc, v.id desc limit ?`,
-      [packageUuid, ...keyset.params, limit + 1],
+    const rows = await execute<unknown[]>(
+      em,
+      sql`select ${VERSION_COLUMNS} from catalog_package_version v where v.catalog_package_id = ${packageUuid} ${keyset}
+       order by v.published_at desc, v.id desc limit ${limit + 1}`,
     );
     return toPage(rows, limit, versionRows.parse);
   }
@@ -349,12 +339,12 @@ export class PackageRepository {
   async listFirstVersionPages(em: Em, packageUuids: readonly string[], limit: number): Promise<Map<string, Page<VersionRecord>>> {
     const pages = new Map<string, Page<VersionRecord>>(packageUuids.map((id) => [id, { items: [], hasNextPage: false }]));
     if (packageUuids.length === 0) return pages;
-    const rows = await em.execute<unknown[]>(
-      `select ${VERSION_COLUMNS} from (
+    const rows = await execute<unknown[]>(
+      em,
+      sql`select ${VERSION_COLUMNS} from (
          select *, row_number() over (partition by catalog_package_id order by published_at desc, id desc) as position
-         from catalog_package_version where catalog_package_id = any(?::uuid[])
-       ) v where v.position <= ? order by v.published_at desc, v.id desc`,
-      [toPgTextArray(packageUuids), limit + 1],
+         from catalog_package_version where catalog_package_id = any(${sql.uuidArray(packageUuids)})
+       ) v where v.position <= ${limit + 1} order by v.published_at desc, v.id desc`,
     );
     for (const version of rows.map(versionRows.parse)) {
       const page = pages.get(version.packageUuid)!;

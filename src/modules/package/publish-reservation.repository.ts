@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Em } from '../../infra/db/database';
-import { column, rowMapper } from '../../infra/db/sql';
+import { column, execute, rowMapper, sql } from '../../infra/db/sql';
 
 /** Which package's publish slot: reservations are keyed by the package's name, not its row (a new package has none yet). */
 export interface ReservationKey {
@@ -47,10 +47,10 @@ export class PublishReservationRepository {
    * one whose holder stopped renewing it (the row, locked, is the caller's to reap). `'free'`: none.
    */
   async lock(em: Em, key: ReservationKey): Promise<'free' | 'live' | 'expired'> {
-    const rows = await em.execute<unknown[]>(
-      `select r.expires_at > clock_timestamp() as live from catalog_publish_reservation r
-       where r.tenant_id = ? and r.package_id = ? for update`,
-      [key.tenantId, key.packageId],
+    const rows = await execute<unknown[]>(
+      em,
+      sql`select r.expires_at > clock_timestamp() as live from catalog_publish_reservation r
+       where r.tenant_id = ${key.tenantId} and r.package_id = ${key.packageId} for update`,
     );
     if (!rows[0]) return 'free';
     return lockedRows.parse(rows[0]).live ? 'live' : 'expired';
@@ -58,29 +58,31 @@ export class PublishReservationRepository {
 
   /** Takes the slot; false when a concurrent publish took it first (its insert committed before ours). */
   async insert(em: Em, reservation: Reservation, ttlMs: number): Promise<boolean> {
-    const rows = await em.execute<unknown[]>(
-      `insert into catalog_publish_reservation (tenant_id, package_id, token, version, size_bytes, new_package, expires_at)
-       values (?, ?, ?::uuid, ?, ?, ?, clock_timestamp() + ?::int * interval '1 millisecond')
+    const rows = await execute<unknown[]>(
+      em,
+      sql`insert into catalog_publish_reservation (tenant_id, package_id, token, version, size_bytes, new_package, expires_at)
+       values (${reservation.tenantId}, ${reservation.packageId}, ${reservation.token}::uuid, ${reservation.version}, ${reservation.sizeBytes},
+         ${reservation.newPackage}, clock_timestamp() + ${ttlMs}::int * interval '1 millisecond')
        on conflict (tenant_id, package_id) do nothing returning 1 as taken`,
-      [reservation.tenantId, reservation.packageId, reservation.token, reservation.version, reservation.sizeBytes, reservation.newPackage, ttlMs],
     );
     return rows.length === 1;
   }
 
   /** What the slot's holder planned, once it has planned it (in the transaction that took the slot). */
   async record(em: Em, reservation: Reservation): Promise<void> {
-    await em.execute(
-      `update catalog_publish_reservation set version = ?, size_bytes = ?, new_package = ? where tenant_id = ? and package_id = ? and token = ?::uuid`,
-      [reservation.version, reservation.sizeBytes, reservation.newPackage, reservation.tenantId, reservation.packageId, reservation.token],
+    await execute(
+      em,
+      sql`update catalog_publish_reservation set version = ${reservation.version}, size_bytes = ${reservation.sizeBytes}, new_package = ${reservation.newPackage}
+       where tenant_id = ${reservation.tenantId} and package_id = ${reservation.packageId} and token = ${reservation.token}::uuid`,
     );
   }
 
   /** Pushes the expiry on while the upload runs; false when the reservation is no longer this attempt's. */
   async renew(em: Em, key: ReservationKey, token: string, ttlMs: number): Promise<boolean> {
-    const rows = await em.execute<unknown[]>(
-      `update catalog_publish_reservation set expires_at = clock_timestamp() + ?::int * interval '1 millisecond'
-       where tenant_id = ? and package_id = ? and token = ?::uuid returning 1 as renewed`,
-      [ttlMs, key.tenantId, key.packageId, token],
+    const rows = await execute<unknown[]>(
+      em,
+      sql`update catalog_publish_reservation set expires_at = clock_timestamp() + ${ttlMs}::int * interval '1 millisecond'
+       where tenant_id = ${key.tenantId} and package_id = ${key.packageId} and token = ${token}::uuid returning 1 as renewed`,
     );
     return rows.length === 1;
   }
@@ -90,21 +92,21 @@ export class PublishReservationRepository {
    * it held, or null when there was none to end (it was confirmed, released or taken over).
    */
   async remove(em: Em, key: ReservationKey, token: string | null): Promise<Reservation | null> {
-    const rows = await em.execute<unknown[]>(
-      `delete from catalog_publish_reservation r
-       where r.tenant_id = ? and r.package_id = ? and (r.token = ?::uuid or (?::uuid is null and r.expires_at <= clock_timestamp()))
-       returning ${reservationRows.columns('r')}`,
-      [key.tenantId, key.packageId, token, token],
+    const rows = await execute<unknown[]>(
+      em,
+      sql`delete from catalog_publish_reservation r
+       where r.tenant_id = ${key.tenantId} and r.package_id = ${key.packageId} and (r.token = ${token}::uuid or (${token}::uuid is null and r.expires_at <= clock_timestamp()))
+       returning ${sql.raw(reservationRows.columns('r'))}`,
     );
     return rows[0] ? reservationRows.parse(rows[0]) : null;
   }
 
   /** Expired reservations, oldest first, for the sweep. */
   async expired(em: Em, limit: number): Promise<ReservationKey[]> {
-    const rows = await em.execute<{ tenant_id: string; package_id: string }[]>(
-      `select r.tenant_id, r.package_id from catalog_publish_reservation r
-       where r.expires_at <= clock_timestamp() order by r.expires_at limit ?`,
-      [limit],
+    const rows = await execute<{ tenant_id: string; package_id: string }[]>(
+      em,
+      sql`select r.tenant_id, r.package_id from catalog_publish_reservation r
+       where r.expires_at <= clock_timestamp() order by r.expires_at limit ${limit}`,
     );
     return rows.map((row) => ({ tenantId: row.tenant_id, packageId: row.package_id }));
   }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { QuotaExceededError } from "../../common/errors";
 import type { QuotaLimits } from "../../config";
 import type { Em } from "../../infra/db/database";
-import { column, rowMapper } from "../../infra/db/sql";
+import { column, execute, rowMapper, sql } from "../../infra/db/sql";
 
 /** A `catalog_tenant_usage` row: the tenant's counters, kept exact by the publish transaction. */
 const usageRows = rowMapper(
@@ -47,43 +47,34 @@ export class QuotaRepository {
     const { packagesPerTenant, bytesPerTenant, versionsPerPackage } = this.limits;
     // The limits of `assertFits` over a usage row and the proposed addition (`packages` 0 or 1).
     const fits = (used: { packages: string; bytes: string }, proposed: string) =>
-      `(${proposed}.packages = 0 or ${used.packages} + 1 <= ?::bigint) and ${used.bytes} + ${proposed}.bytes <= ?::bigint`;
+      sql`(${sql.raw(proposed)}.packages = 0 or ${sql.raw(used.packages)} + 1 <= ${packagesPerTenant}::bigint)
+         and ${sql.raw(used.bytes)} + ${sql.raw(proposed)}.bytes <= ${bytesPerTenant}::bigint`;
     // A tenant's first publish is an insert, refused by its `where` when it alone passes a limit
     // (it then passes it for any usage: counters only grow). Otherwise the conflict's `where`
     // checks the row as locked, and a refused update leaves it locked too.
-    const rows = await em.execute<unknown[]>(
-      `with proposed as (
-         select ?::text as tenant_id, ?::bigint as packages, ?::bigint as bytes,
-           (select count(*)::int from catalog_package_version where catalog_package_id = ?::uuid) as package_versions
+    const rows = await execute<unknown[]>(
+      em,
+      sql`with proposed as (
+         select ${cost.tenantId}::text as tenant_id, ${cost.packageUuid === null ? 1 : 0}::bigint as packages, ${cost.bytes}::bigint as bytes,
+           (select count(*)::int from catalog_package_version where catalog_package_id = ${cost.packageUuid}::uuid) as package_versions
        ), reserved as (
          insert into catalog_tenant_usage as u (tenant_id, packages, versions, bytes)
          select tenant_id, packages, 1, bytes from proposed
-         where package_versions + 1 <= ?::bigint and ${fits({ packages: "0", bytes: "0" }, "proposed")}
+         where package_versions + 1 <= ${versionsPerPackage}::bigint and ${fits({ packages: "0", bytes: "0" }, "proposed")}
          on conflict (tenant_id) do update
            set packages = u.packages + excluded.packages, versions = u.versions + 1, bytes = u.bytes + excluded.bytes
            where ${fits({ packages: "u.packages", bytes: "u.bytes" }, "excluded")}
          returning 1
        )
        select package_versions, exists (select 1 from reserved) as reserved from proposed`,
-      [
-        cost.tenantId,
-        cost.packageUuid === null ? 1 : 0,
-        cost.bytes,
-        cost.packageUuid,
-        versionsPerPackage,
-        packagesPerTenant,
-        bytesPerTenant,
-        packagesPerTenant,
-        bytesPerTenant,
-      ],
     );
     const outcome = reservationRows.parse(rows[0]);
     if (outcome.reserved) return;
     // Refused (rare; a second statement): which limit and how much of it is used, read from the
     // usage row under its lock, as it stands for this publish.
-    const locked = await em.execute<unknown[]>(
-      `select ${usageRows.columns("u")} from catalog_tenant_usage u where u.tenant_id = ? for update`,
-      [cost.tenantId],
+    const locked = await execute<unknown[]>(
+      em,
+      sql`select ${sql.raw(usageRows.columns("u"))} from catalog_tenant_usage u where u.tenant_id = ${cost.tenantId} for update`,
     );
     this.assertFits(locked[0] ? usageRows.parse(locked[0]) : NO_USAGE, outcome.packageVersions, cost);
     throw new Error(`the quota reservation of tenant ${cost.tenantId} was refused, yet its usage fits every limit`);
@@ -95,16 +86,17 @@ export class QuotaRepository {
    * `reserve` (lock order: reservation, then the tenant's usage row).
    */
   async release(em: Em, cost: { tenantId: string; newPackage: boolean; bytes: number }): Promise<void> {
-    await em.execute(
-      `update catalog_tenant_usage set packages = packages - ?::bigint, versions = versions - 1, bytes = bytes - ?::bigint where tenant_id = ?`,
-      [cost.newPackage ? 1 : 0, cost.bytes, cost.tenantId],
+    await execute(
+      em,
+      sql`update catalog_tenant_usage set packages = packages - ${cost.newPackage ? 1 : 0}::bigint, versions = versions - 1, bytes = bytes - ${cost.bytes}::bigint
+       where tenant_id = ${cost.tenantId}`,
     );
   }
 
   async usage(em: Em, tenantId: string): Promise<TenantUsage> {
-    const rows = await em.execute<unknown[]>(
-      `select ${usageRows.columns("u")} from catalog_tenant_usage u where u.tenant_id = ?`,
-      [tenantId],
+    const rows = await execute<unknown[]>(
+      em,
+      sql`select ${sql.raw(usageRows.columns("u"))} from catalog_tenant_usage u where u.tenant_id = ${tenantId}`,
     );
     return rows[0] ? usageRows.parse(rows[0]) : NO_USAGE;
   }

@@ -3,7 +3,7 @@ import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, type RateLimi
 import type { RateLimitConfig } from '../../config';
 import type { Database } from '../../infra/db/database';
 import { RATE_LIMIT_TABLE } from '../../infra/db/unmanaged-tables';
-import type { SqlFragment } from '../../infra/db/sql';
+import { execute, sql, type SqlFragment, type SqlValue } from '../../infra/db/sql';
 
 /** Where counters live; `limiter` makes one fixed-window bucket family there. */
 export interface CounterStore {
@@ -65,17 +65,19 @@ async function openRedisStore(url: string, onStoreError: (error: unknown) => voi
 async function openDatabaseStore(db: Database): Promise<CounterStore> {
   // Once closed, nothing may reach the database again: a late query would make the ORM reconnect.
   let closed = false;
+  const run = async (statement: SqlFragment) => {
+    if (closed) throw new Error('The rate limit store is closed');
+    return db.run((em) => execute<Record<string, unknown>[]>(em, statement));
+  };
   const client = {
     async query(query: { text: string; values?: unknown[] }) {
-      if (closed) throw new Error('The rate limit store is closed');
-      const { sql, params } = toQuestionMarks(query.text, query.values ?? []);
-      const rows = await db.run((em) => em.execute<Record<string, unknown>[]>(sql, params));
+      const rows = await run(toQuestionMarks(query.text, query.values ?? []));
       return { rows, rowCount: rows.length };
     },
   };
   // Our own sweep of rows expired an hour ago, instead of the library's timers, which nothing stops.
   const sweep = setInterval(() => {
-    client.query({ text: `delete from ${RATE_LIMIT_TABLE} where expire < $1`, values: [Date.now() - SWEEP_AGE_MS] }).catch(() => undefined);
+    run(sql`delete from ${sql.raw(RATE_LIMIT_TABLE)} where expire < ${Date.now() - SWEEP_AGE_MS}`).catch(() => undefined);
   }, SWEEP_EVERY_MS);
   sweep.unref();
   return {
@@ -105,12 +107,13 @@ const SWEEP_AGE_MS = 60 * 60_000;
 /** Its typings leave out an option the implementation reads. */
 type PostgresOptions = ConstructorParameters<typeof RateLimiterPostgres>[0] & { clearExpiredByTimeout: boolean };
 
-/** rate-limiter-flexible writes `$1`-style parameters; MikroORM's `execute` takes `?`. */
+/**
+ * rate-limiter-flexible writes `$1`-style parameters; MikroORM's `execute` takes `?`, one per use
+ * (a `$2` used twice is two). Its values are scalars (keys, points, times): `sql` refuses anything
+ * else when it builds the statement.
+ */
 export function toQuestionMarks(text: string, values: readonly unknown[]): SqlFragment {
-  const params: unknown[] = [];
-  const sql = text.replace(/\$(\d+)/g, (_match, index: string) => {
-    params.push(values[Number(index) - 1]);
-    return '?';
-  });
-  return { sql, params };
+  // split with a capture group alternates text and the parameters' numbers.
+  const pieces = text.split(/\$(\d+)/);
+  return sql.join(pieces.map((piece, i) => (i % 2 === 0 ? sql.raw(piece) : (values[Number(piece) - 1] as SqlValue))), '');
 }
