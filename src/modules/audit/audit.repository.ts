@@ -4,7 +4,7 @@ import type { Caller } from '../../common/caller';
 import type { Cursor, Page } from '../../common/pagination';
 import type { Em } from '../../infra/db/database';
 import { keysetAfter, toPage } from '../../infra/db/keyset';
-import { column, rowMapper, toPgTextArray, type SqlFragment } from '../../infra/db/sql';
+import { column, execute, rowMapper, sql, type SqlFragment } from '../../infra/db/sql';
 import { AUDIT_ACTIONS, auditChanges, type AuditChange } from './audit-event';
 
 const auditRows = rowMapper(
@@ -51,13 +51,12 @@ export class AuditRepository {
    * the change and its audit row need no transaction (one statement is atomic).
    */
   async record(em: Em, caller: Caller, entry: AuditEntry, change?: SqlFragment): Promise<void> {
-    await em.execute(
-      `${change ? `with ${change.sql} ` : ''}insert into catalog_audit_event (id, tenant_id, catalog_package_id, package_id,
-         version, actor_id, actor_email, actor_tenant_id, action, changes, occurred_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)`,
-      [
-        ...(change?.params ?? []), randomUUID(), entry.tenantId, entry.packageUuid, entry.packageId, entry.version, caller.userId,
-        caller.email, caller.tenantId, entry.action, JSON.stringify(auditChanges(entry)), entry.at,
-      ],
+    await execute(
+      em,
+      sql`${change ? sql`with ${change} ` : sql.empty}insert into catalog_audit_event (id, tenant_id, catalog_package_id, package_id,
+         version, actor_id, actor_email, actor_tenant_id, action, changes, occurred_at)
+       values (${randomUUID()}, ${entry.tenantId}, ${entry.packageUuid}, ${entry.packageId}, ${entry.version}, ${caller.userId},
+         ${caller.email}, ${caller.tenantId}, ${entry.action}, ${JSON.stringify(auditChanges(entry))}::jsonb, ${entry.at})`,
     );
   }
 
@@ -66,11 +65,11 @@ export class AuditRepository {
    * record one that this release could not describe.
    */
   async list(em: Em, packageUuid: string, limit: number, after: Cursor | null): Promise<Page<AuditEventRecord>> {
-    const keyset = keysetAfter(after, 'a.occurred_at', 'a.id');
-    const rows = await em.execute<unknown[]>(
-      `select ${auditRows.columns('a')} from catalog_audit_event a where a.catalog_package_id = ? and a.action = any(?::text[]) ${keyset.sql}
-       order by a.occurred_at desc, a.id desc limit ?`,
-      [packageUuid, toPgTextArray(AUDIT_ACTIONS), ...keyset.params, limit + 1],
+    const rows = await execute<unknown[]>(
+      em,
+      sql`select ${sql.raw(auditRows.columns('a'))} from catalog_audit_event a
+       where a.catalog_package_id = ${packageUuid} and a.action = any(${sql.textArray(AUDIT_ACTIONS)}) ${keysetAfter(after, 'a.occurred_at', 'a.id')}
+       order by a.occurred_at desc, a.id desc limit ${limit + 1}`,
     );
     return toPage(rows, limit, auditRows.parse);
   }
