@@ -85,6 +85,14 @@ describe('layers', () => {
     expect(stated.map((file) => path.relative(SRC, file))).toEqual(['modules/access/policy.ts']);
   });
 
+  it('statements carry their values in place: no module hands raw SQL and a positional array to execute (the sql template does)', () => {
+    const raw = /\.execute(<[^>]*>)?\(\s*[`'"]/;
+    const found = sourceFiles(path.join(SRC, 'modules')).filter((file) => !file.endsWith('.spec.ts') && raw.test(readFileSync(file, 'utf8')));
+    expect(found.map((file) => path.relative(SRC, file))).toEqual([]);
+    // The pattern does see such a call where one is left (the health check's `select 1`).
+    expect(raw.test(readFileSync(path.join(SRC, 'http/health.ts'), 'utf8'))).toBe(true);
+  });
+
   it("entities never import a migration (a migration is frozen; an entity is today's schema)", () => {
     expect(violations('modules', (target) => target.startsWith('infra/db/migrations'))).toEqual([]);
   });
