@@ -176,7 +176,13 @@ async function publish(caller: Caller, variables: Record<string, unknown>): Prom
   const { bytes, sha256 } = buildPackageArchive({
     flow: input.content as never,
     manifestYaml: MANIFEST,
-    packageJson: packageJsonFor({ packageId: input.packageId, name: input.name, version: input.version, authorId: author.authorId, authorEmail: author.authorEmail }),
+    packageJson: packageJsonFor({
+      packageId: input.packageId,
+      name: input.name,
+      version: input.version,
+      authorId: author.authorId,
+      authorEmail: author.authorEmail,
+    }),
   });
   const blobName = `catalog/${caller.tenantId}/${input.packageId}/v${input.version}.scaipkg`;
   await blobs.uploadIfAbsent(blobName, bytes, sha256);
@@ -224,7 +230,17 @@ async function publish(caller: Caller, variables: Record<string, unknown>): Prom
       changelog: null,
       versionSort: versionSortKey(input.version),
     });
-    const fields = { name: input.name, description: input.description ?? null, readme: null, latestVersion: input.version, republishBase: null, sourceFlowId: null, tags: [], nodeTypes: [], updatedAt: now };
+    const fields = {
+      name: input.name,
+      description: input.description ?? null,
+      readme: null,
+      latestVersion: input.version,
+      republishBase: null,
+      sourceFlowId: null,
+      tags: [],
+      nodeTypes: [],
+      updatedAt: now,
+    };
     await repo.updateAfterPublish(tx, row.id, fields);
     await repo.refreshDefaultVersion(tx, row.id);
     await audit.record(tx, caller, {

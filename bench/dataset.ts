@@ -40,7 +40,10 @@ export function rng(seed: number): () => number {
 
 function hex(next: () => number, chars: number): string {
   let out = '';
-  while (out.length < chars) out += Math.floor(next() * 0x100000000).toString(16).padStart(8, '0');
+  while (out.length < chars)
+    out += Math.floor(next() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   return out.slice(0, chars);
 }
 
@@ -58,7 +61,18 @@ export const SUBJECTS = ['invoice', 'support ticket', 'lead', 'onboarding', 'inc
 export const ACTIONS = ['triage', 'routing', 'summary', 'enrichment', 'approval', 'digest', 'escalation', 'extraction'];
 export const SYSTEMS = ['Zendesk', 'Slack', 'Salesforce', 'Jira', 'Gmail', 'HubSpot', 'GitHub', 'Stripe'];
 export const TAGS = ['support', 'sales', 'finance', 'hr', 'it', 'marketing', 'legal', 'security', 'email', 'crm'];
-export const NODE_TYPES = ['trigger.webhook', 'trigger.schedule', 'llm.chat', 'kb.search', 'http.request', 'human.review', 'code.js', 'email.send', 'slack.post', 'router.switch'];
+export const NODE_TYPES = [
+  'trigger.webhook',
+  'trigger.schedule',
+  'llm.chat',
+  'kb.search',
+  'http.request',
+  'human.review',
+  'code.js',
+  'email.send',
+  'slack.post',
+  'router.switch',
+];
 
 const pick = <T>(next: () => number, list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
 const pickSome = <T>(next: () => number, list: readonly T[], min: number, max: number): T[] => {
@@ -114,7 +128,8 @@ export function packageRow(shape: DatasetShape, i: number): PackageRow {
     packageId: `pkg-${i}`,
     name: `${capital(subject)} ${action} for ${system}`,
     description: `${capital(action)} of every ${subject} that reaches ${system}, with an LLM step and a human check for the unclear ones.`,
-    readme: next() < 0.3 ? `# ${capital(subject)} ${action}\n\n${`Connect ${system}, pick a channel, and every ${subject} is handled in minutes. `.repeat(5)}` : null,
+    readme:
+      next() < 0.3 ? `# ${capital(subject)} ${action}\n\n${`Connect ${system}, pick a channel, and every ${subject} is handled in minutes. `.repeat(5)}` : null,
     tags,
     nodeTypes: pickSome(next, NODE_TYPES, 2, 5).sort(),
     // Most packages are installed a few times, a few very often.
@@ -180,9 +195,7 @@ export async function loadPackages(url: string, shape: DatasetShape, from = 0, t
  * and the package's default version): the loader fills them when it does.
  */
 async function hasVersionStatus(client: Client): Promise<boolean> {
-  const { rows } = await client.query(
-    `select 1 from information_schema.columns where table_name = 'catalog_package_version' and column_name = 'version_sort'`,
-  );
+  const { rows } = await client.query(`select 1 from information_schema.columns where table_name = 'catalog_package_version' and column_name = 'version_sort'`);
   return rows.length > 0;
 }
 
@@ -196,9 +209,24 @@ async function loadBatch(client: Client, shape: DatasetShape, start: number, end
     const created = new Date(row.createdAtMs);
     const updated = new Date(row.createdAtMs + (row.versions - 1) * 3_600_000);
     const values = [
-      row.id, tenant, row.packageId, row.name, row.description, row.readme, `1.0.${row.versions - 1}`, author,
-      `${author}@${tenant}.example`, row.visibility, pgArray(row.groups.map(groupName)), null, created, updated,
-      row.deleted ? updated : null, pgArray(row.tags), pgArray(row.nodeTypes), row.installCount,
+      row.id,
+      tenant,
+      row.packageId,
+      row.name,
+      row.description,
+      row.readme,
+      `1.0.${row.versions - 1}`,
+      author,
+      `${author}@${tenant}.example`,
+      row.visibility,
+      pgArray(row.groups.map(groupName)),
+      null,
+      created,
+      updated,
+      row.deleted ? updated : null,
+      pgArray(row.tags),
+      pgArray(row.nodeTypes),
+      row.installCount,
     ];
     values.forEach((value, c) => cols[c]!.push(value));
     if (shape.maxVersions === 0) continue;
@@ -206,9 +234,16 @@ async function loadBatch(client: Client, shape: DatasetShape, start: number, end
     for (let v = 0; v < row.versions; v++) {
       const version = `1.0.${v}`;
       [
-        uuid(next), row.id, version, hex(next, 64), 900 + Math.floor(next() * 4000),
-        `catalog/${tenant}/${row.packageId}/v${version}.scaipkg`, author, `${author}@${tenant}.example`,
-        new Date(row.createdAtMs + v * 3_600_000), versionSortKey(version),
+        uuid(next),
+        row.id,
+        version,
+        hex(next, 64),
+        900 + Math.floor(next() * 4000),
+        `catalog/${tenant}/${row.packageId}/v${version}.scaipkg`,
+        author,
+        `${author}@${tenant}.example`,
+        new Date(row.createdAtMs + v * 3_600_000),
+        versionSortKey(version),
       ].forEach((value, c) => vcols[c]!.push(value));
     }
   }

@@ -29,11 +29,10 @@ export interface Started {
 }
 
 export function startNode(name: string, script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Started {
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '--import', `data:text/javascript,${encodeURIComponent(PARENT_WATCH)}`, script],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [...nodeArgs, '--import', `data:text/javascript,${encodeURIComponent(PARENT_WATCH)}`, script], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   let tail = '';
   const keep = (chunk: Buffer) => {

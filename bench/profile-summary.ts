@@ -70,7 +70,9 @@ export function inclusive(profile: Profile, names: string[]): string {
       }
     }
   });
-  return ['time in or under (percent of busy time):', ...names.map((name) => `  ${((100 * totals.get(name)!) / busy).toFixed(1).padStart(5)}%  ${name}`)].join('\n');
+  return ['time in or under (percent of busy time):', ...names.map((name) => `  ${((100 * totals.get(name)!) / busy).toFixed(1).padStart(5)}%  ${name}`)].join(
+    '\n',
+  );
 }
 
 export function summarize(profile: Profile, top = 30): string {
@@ -93,9 +95,17 @@ export function summarize(profile: Profile, top = 30): string {
   const busy = total - idle;
   const pct = (micros: number) => `${((100 * micros) / busy).toFixed(1).padStart(5)}%`;
   const lines = [`${(total / 1e6).toFixed(1)} s profiled, ${(busy / 1e6).toFixed(1)} s busy (percentages are of busy time)`, '', 'self time by area:'];
-  for (const [name, micros] of [...areas].filter(([name]) => name !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(micros)}  ${name}`);
+  for (const [name, micros] of [...areas]
+    .filter(([name]) => name !== '(idle)')
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top))
+    lines.push(`  ${pct(micros)}  ${name}`);
   lines.push('', 'top functions (self time):');
-  for (const [name, micros] of [...functions].filter(([name]) => !name.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(micros)}  ${name}`);
+  for (const [name, micros] of [...functions]
+    .filter(([name]) => !name.startsWith('(idle)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top))
+    lines.push(`  ${pct(micros)}  ${name}`);
   return lines.join('\n');
 }
 

@@ -72,8 +72,38 @@ const MODE = flags.quick ? 'quick' : flags.scale ? 'full-scale' : 'full';
 // so that a slow scenario (publish, updates) completes requests in every slice on a loaded machine. In the scale databases
 // tenants grow with the catalog: 100 tenants of 100 packages at 10k, 1,000 tenants of 1,000 at 1M (issue 12's shape).
 const SETTINGS = flags.quick
-  ? { packages: 10_000, tenants: 100, maxVersions: 3, slices: 1, slice: 2, warmup: 1, warmupEveryRun: false, runs: 3, templates: 400, callers: 100, installs: 5, publishSet: 30, scale: { small: 1_000, smallTenants: 10, large: 20_000, largeTenants: 20 }, entityBaselines: false }
-  : { packages: 100_000, tenants: 1_000, maxVersions: 5, slices: 4, slice: 2, warmup: 2, warmupEveryRun: true, runs: 3, templates: 2_000, callers: 300, installs: 40, publishSet: 300, scale: flags.scale ? { small: 10_000, smallTenants: 100, large: 1_000_000, largeTenants: 1_000 } : null, entityBaselines: true };
+  ? {
+      packages: 10_000,
+      tenants: 100,
+      maxVersions: 3,
+      slices: 1,
+      slice: 2,
+      warmup: 1,
+      warmupEveryRun: false,
+      runs: 3,
+      templates: 400,
+      callers: 100,
+      installs: 5,
+      publishSet: 30,
+      scale: { small: 1_000, smallTenants: 10, large: 20_000, largeTenants: 20 },
+      entityBaselines: false,
+    }
+  : {
+      packages: 100_000,
+      tenants: 1_000,
+      maxVersions: 5,
+      slices: 4,
+      slice: 2,
+      warmup: 2,
+      warmupEveryRun: true,
+      runs: 3,
+      templates: 2_000,
+      callers: 300,
+      installs: 40,
+      publishSet: 300,
+      scale: flags.scale ? { small: 10_000, smallTenants: 100, large: 1_000_000, largeTenants: 1_000 } : null,
+      entityBaselines: true,
+    };
 const RUNS = Number(flags.runs ?? SETTINGS.runs);
 const SLICES = Number(flags.slices ?? SETTINGS.slices);
 const SLICE = Number(flags.slice ?? SETTINGS.slice);
@@ -110,7 +140,12 @@ const services: Service[] = [];
 
 async function startService(name: string, script: string, env: Record<string, string>, health: string, nodeArgs: string[] = []): Promise<Service> {
   const port = await findFreePort();
-  const started = startNode(name, script, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, PORT: String(port), HOST: '127.0.0.1' }, nodeArgs);
+  const started = startNode(
+    name,
+    script,
+    { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    nodeArgs,
+  );
   const service = { name, started, url: `http://127.0.0.1:${port}` };
   services.push(service);
   await waitForHttp(`${service.url}${health}`, started);
@@ -233,7 +268,9 @@ async function main(): Promise<void> {
   let counter: SqlCounter | undefined;
   const scaleDbs: string[] = [];
   try {
-    log(`mode ${MODE}: ${shape.packages} packages, ${shape.tenants} tenants; ${RUNS} runs of ${SLICES} x ${SLICE}s per scenario (after ${WARMUP}s warm-up), ${CONNECTIONS} connections`);
+    log(
+      `mode ${MODE}: ${shape.packages} packages, ${shape.tenants} tenants; ${RUNS} runs of ${SLICES} x ${SLICE}s per scenario (after ${WARMUP}s warm-up), ${CONNECTIONS} connections`,
+    );
 
     // Data, in parallel: the main database and the scale databases (packages only: a list never reads versions).
     let t = Date.now();
@@ -252,7 +289,9 @@ async function main(): Promise<void> {
         )
       : Promise.resolve(null);
     const [main, scaleUrls] = await Promise.all([loadMain, loadScale]);
-    log(`loaded ${shape.packages} packages with ${main.versionRows} versions${scaleShapes ? `, and ${scaleShapes.small.packages} and ${scaleShapes.large.packages} packages for scale,` : ''} in ${seconds(t)}`);
+    log(
+      `loaded ${shape.packages} packages with ${main.versionRows} versions${scaleShapes ? `, and ${scaleShapes.small.packages} and ${scaleShapes.large.packages} packages for scale,` : ''} in ${seconds(t)}`,
+    );
 
     // Processes, in parallel: the service, the baseline, a second pair behind the SQL counter, the scale services.
     t = Date.now();
@@ -267,21 +306,34 @@ async function main(): Promise<void> {
     const [app, baseline, countedApp, countedBase, scaleSmall, scaleLarge, serviceB, memoryStoreApp] = await Promise.all([
       // --profile: V8 CPU profiles of the measured service and baseline, written when they stop.
       startService('service', APP_SCRIPT, env(main.url), '/readyz', flags.profile ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []),
-      startService('baseline', BASELINE_SCRIPT, env(main.url), '/healthz', flags.profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(PROFILE_DIR, 'baseline')] : []),
+      startService(
+        'baseline',
+        BASELINE_SCRIPT,
+        env(main.url),
+        '/healthz',
+        flags.profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(PROFILE_DIR, 'baseline')] : [],
+      ),
       startService('service (SQL counted)', APP_SCRIPT, env(countedUrl), '/readyz'),
       startService('baseline (SQL counted)', BASELINE_SCRIPT, env(countedUrl), '/healthz'),
       scaleUrls ? startService('service (scale small)', APP_SCRIPT, env(scaleUrls[0]!), '/readyz') : null,
       scaleUrls ? startService('service (scale large)', APP_SCRIPT, env(scaleUrls[1]!), '/readyz') : null,
-      flags['ab-env'] || flags['ab-script'] ? startService('service B', path.resolve(flags['ab-script'] ?? APP_SCRIPT), { ...env(main.url), ...abEnv }, '/readyz') : null,
+      flags['ab-env'] || flags['ab-script']
+        ? startService('service B', path.resolve(flags['ab-script'] ?? APP_SCRIPT), { ...env(main.url), ...abEnv }, '/readyz')
+        : null,
       // The list also with rate limits counted in memory (a single instance's choice), as list_memory_store.
       ONLY.has('list') ? startService('service (memory store)', APP_SCRIPT, { ...env(main.url), RATE_LIMIT_STORE: 'memory' }, '/readyz') : null,
     ]);
-    log(`service pid ${app.started.pid}, baseline pid ${baseline.started.pid}, ${services.length} processes started in ${seconds(t)}; rate limits in ${RATE_LIMIT_STORE}`);
+    log(
+      `service pid ${app.started.pid}, baseline pid ${baseline.started.pid}, ${services.length} processes started in ${seconds(t)}; rate limits in ${RATE_LIMIT_STORE}`,
+    );
 
     // Operations other work adds: their scenarios run once the schema has them.
     const available = { updates: false, diff: false };
     const probeToken = await new Tokens(issuer).get({ tenant: 0, user: 0, groups: [], roles: [] });
-    for (const [key, field] of [['updates', 'catalogUpdates'], ['diff', 'catalogPackageDiff']] as const) {
+    for (const [key, field] of [
+      ['updates', 'catalogUpdates'],
+      ['diff', 'catalogPackageDiff'],
+    ] as const) {
       const response = await fetch(`${app.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${probeToken}` },
@@ -310,7 +362,9 @@ async function main(): Promise<void> {
     const setup = [
       ...targets.map((target) => ({
         token: tokenOf(target.tenant),
-        body: body(PUBLISH_MUTATION, { input: { packageId: target.packageId, name: `Install ${target.packageId}`, version: '1.0.0', content: benchFlow(target.packageId) } }),
+        body: body(PUBLISH_MUTATION, {
+          input: { packageId: target.packageId, name: `Install ${target.packageId}`, version: '1.0.0', content: benchFlow(target.packageId) },
+        }),
       })),
       ...[...Array(SETTINGS.publishSet).keys()].flatMap((k) => [publishApp.first(k), publishBase.first(k)]),
     ];
@@ -350,7 +404,11 @@ async function main(): Promise<void> {
       pageSizes[`list_at_${scaleShapes.large.packages}`] = await meanPageSize(scaleLarge.url, scaleLists.large.slice(0, 30));
       pageSizes[`search_at_${scaleShapes.large.packages}`] = await meanPageSize(scaleLarge.url, scaleLists.largeSearch.slice(0, 30));
     }
-    log(`mean page size: ${Object.entries(pageSizes).map(([name, size]) => `${name} ${size}`).join(', ')}`);
+    log(
+      `mean page size: ${Object.entries(pageSizes)
+        .map(([name, size]) => `${name} ${size}`)
+        .join(', ')}`,
+    );
 
     // Statements per call, counted on the wire (sql-counter.ts) for the second service and baseline.
     const sqlPerCall: Record<string, SqlCount> = {};
@@ -365,7 +423,13 @@ async function main(): Promise<void> {
         await postOk(url, pick(), check); // warm: pool connection, JWKS
         counter!.reset();
         for (let i = 0; i < calls; i++) await postOk(url, pick(), check);
-        if (flags['sql-log']) log(`${name} ${url}:\n  ${counter!.log().slice(0, Math.ceil(counter!.log().length / calls)).join('\n  ')}`);
+        if (flags['sql-log'])
+          log(
+            `${name} ${url}:\n  ${counter!
+              .log()
+              .slice(0, Math.ceil(counter!.log().length / calls))
+              .join('\n  ')}`,
+          );
         return { all: counter!.statements() / calls, rateLimit: counter!.log().filter((sql) => sql.includes('rate_limit_counter')).length / calls };
       };
       const ours = await measure(`${countedApp.url}/graphql`, next, check);
@@ -394,9 +458,20 @@ async function main(): Promise<void> {
       groups.push([
         { name: 'list', url: gql, next: cycle(list), check: checkGraphql, pid, service: true },
         { name: 'list_baseline', url: `${baseline.url}/list`, next: cycle(list), check: checkBaseline, pid: basePid, service: false },
-        ...(serviceB ? [{ name: 'list_b', url: `${serviceB.url}/graphql`, next: cycle(list), check: checkGraphql, pid: serviceB.started.pid, service: true }] : []),
+        ...(serviceB
+          ? [{ name: 'list_b', url: `${serviceB.url}/graphql`, next: cycle(list), check: checkGraphql, pid: serviceB.started.pid, service: true }]
+          : []),
         ...(memoryStoreApp
-          ? [{ name: 'list_memory_store', url: `${memoryStoreApp.url}/graphql`, next: cycle(list), check: checkGraphql, pid: memoryStoreApp.started.pid, service: true }]
+          ? [
+              {
+                name: 'list_memory_store',
+                url: `${memoryStoreApp.url}/graphql`,
+                next: cycle(list),
+                check: checkGraphql,
+                pid: memoryStoreApp.started.pid,
+                service: true,
+              },
+            ]
           : []),
       ]);
     }
@@ -404,12 +479,35 @@ async function main(): Promise<void> {
       groups.push(
         [1, 10, 100].flatMap((size) => [
           { name: `entities_${size}`, url: gql, next: cycle(entities[size]!), check: checkGraphql, pid, service: true },
-          ...(SETTINGS.entityBaselines ? [{ name: `entities_${size}_baseline`, url: `${baseline.url}/entities`, next: cycle(entities[size]!), check: checkBaseline, pid: basePid, service: false }] : []),
-          ...(serviceB ? [{ name: `entities_${size}_b`, url: `${serviceB.url}/graphql`, next: cycle(entities[size]!), check: checkGraphql, pid: serviceB.started.pid, service: true }] : []),
+          ...(SETTINGS.entityBaselines
+            ? [
+                {
+                  name: `entities_${size}_baseline`,
+                  url: `${baseline.url}/entities`,
+                  next: cycle(entities[size]!),
+                  check: checkBaseline,
+                  pid: basePid,
+                  service: false,
+                },
+              ]
+            : []),
+          ...(serviceB
+            ? [
+                {
+                  name: `entities_${size}_b`,
+                  url: `${serviceB.url}/graphql`,
+                  next: cycle(entities[size]!),
+                  check: checkGraphql,
+                  pid: serviceB.started.pid,
+                  service: true,
+                },
+              ]
+            : []),
         ]),
       );
       // Measured among the _entities scenarios: updates_500_vs_entities_100 is a paired ratio.
-      if (available.updates && ONLY.has('updates')) groups.at(-1)!.push({ name: `updates_${UPDATES_SIZE}`, url: gql, next: cycle(updates), check: checkGraphql, pid, service: true });
+      if (available.updates && ONLY.has('updates'))
+        groups.at(-1)!.push({ name: `updates_${UPDATES_SIZE}`, url: gql, next: cycle(updates), check: checkGraphql, pid, service: true });
     }
     if (ONLY.has('install')) {
       groups.push([
@@ -440,9 +538,30 @@ async function main(): Promise<void> {
     }
     if (scaleShapes && scaleLists && scaleSmall && scaleLarge) {
       groups.push([
-        { name: `list_at_${scaleShapes.small.packages}`, url: `${scaleSmall.url}/graphql`, next: cycle(scaleLists.small), check: checkGraphql, pid: scaleSmall.started.pid, service: true },
-        { name: `list_at_${scaleShapes.large.packages}`, url: `${scaleLarge.url}/graphql`, next: cycle(scaleLists.large), check: checkGraphql, pid: scaleLarge.started.pid, service: true },
-        { name: `search_at_${scaleShapes.large.packages}`, url: `${scaleLarge.url}/graphql`, next: cycle(scaleLists.largeSearch), check: checkGraphql, pid: scaleLarge.started.pid, service: true },
+        {
+          name: `list_at_${scaleShapes.small.packages}`,
+          url: `${scaleSmall.url}/graphql`,
+          next: cycle(scaleLists.small),
+          check: checkGraphql,
+          pid: scaleSmall.started.pid,
+          service: true,
+        },
+        {
+          name: `list_at_${scaleShapes.large.packages}`,
+          url: `${scaleLarge.url}/graphql`,
+          next: cycle(scaleLists.large),
+          check: checkGraphql,
+          pid: scaleLarge.started.pid,
+          service: true,
+        },
+        {
+          name: `search_at_${scaleShapes.large.packages}`,
+          url: `${scaleLarge.url}/graphql`,
+          next: cycle(scaleLists.largeSearch),
+          check: checkGraphql,
+          pid: scaleLarge.started.pid,
+          service: true,
+        },
       ]);
     }
 
@@ -476,7 +595,9 @@ async function main(): Promise<void> {
         for (const scenario of group) {
           const measured = tallies.get(scenario.name)!.measurement();
           (runs[scenario.name] ??= []).push(measured);
-          log(`run ${run}/${RUNS} ${scenario.name.padEnd(24)} ${measured.rps.toFixed(0).padStart(6)} rps  p50 ${measured.p50_ms.toFixed(2).padStart(7)} ms  p99 ${measured.p99_ms.toFixed(2).padStart(7)} ms  cpu ${measured.cpu_ms_per_request.toFixed(3)} ms/req`);
+          log(
+            `run ${run}/${RUNS} ${scenario.name.padEnd(24)} ${measured.rps.toFixed(0).padStart(6)} rps  p50 ${measured.p50_ms.toFixed(2).padStart(7)} ms  p99 ${measured.p99_ms.toFixed(2).padStart(7)} ms  cpu ${measured.cpu_ms_per_request.toFixed(3)} ms/req`,
+          );
         }
       }
       loadAverages.push(os.loadavg()[0]!);
@@ -570,14 +691,23 @@ async function main(): Promise<void> {
       dataset: {
         ...shape,
         version_rows: main.versionRows,
-        scale: scaleShapes ? { small_packages: scaleShapes.small.packages, large_packages: scaleShapes.large.packages, small_tenants: scaleShapes.small.tenants, large_tenants: scaleShapes.large.tenants } : null,
+        scale: scaleShapes
+          ? {
+              small_packages: scaleShapes.small.packages,
+              large_packages: scaleShapes.large.packages,
+              small_tenants: scaleShapes.small.tenants,
+              large_tenants: scaleShapes.large.tenants,
+            }
+          : null,
       },
       scenarios,
       ratios,
       mean_page_size: pageSizes,
       sql_per_entities_call: sqlPerEntitiesCall,
       sql_per_updates_call: sqlPerUpdatesCall,
-      not_available: Object.entries(available).filter(([, yes]) => !yes).map(([key]) => key),
+      not_available: Object.entries(available)
+        .filter(([, yes]) => !yes)
+        .map(([key]) => key),
       sizes: { updates_installed_copies: UPDATES_SIZE, diff_nodes: DIFF_NODES, diff_targets: DIFF_TARGETS },
       sql_per_call: sqlPerCall,
       peak_rss_mb: peakRss,
@@ -640,14 +770,18 @@ function printReport(
   targets: { name: string; value: number | null; goal: string; met: boolean | null }[],
   sql: Record<string, SqlCount>,
 ): void {
-  const lines = ['', `${'scenario'.padEnd(26)} ${'rps'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'cpu ms'.padStart(7)} ${'gen ms'.padStart(7)} ${'peak MiB'.padStart(9)}   rps of each run`];
+  const lines = [
+    '',
+    `${'scenario'.padEnd(26)} ${'rps'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'cpu ms'.padStart(7)} ${'gen ms'.padStart(7)} ${'peak MiB'.padStart(9)}   rps of each run`,
+  ];
   for (const [name, r] of Object.entries(scenarios)) {
     lines.push(
       `${name.padEnd(26)} ${String(r.rps).padStart(7)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${String(r.cpu_ms_per_request).padStart(7)} ${String(r.loadgen_cpu_ms_per_request).padStart(7)} ${(r.peak_rss_mb === undefined ? '' : String(r.peak_rss_mb)).padStart(9)}   ${r.runs.map((m) => m.rps.toFixed(0)).join(' / ')}`,
     );
   }
   lines.push('', `${'target'.padEnd(26)} ${'value'.padStart(8)}  ${'goal'.padEnd(8)} met`);
-  for (const t of targets) lines.push(`${t.name.padEnd(26)} ${String(t.value ?? 'n/a').padStart(8)}  ${t.goal.padEnd(8)} ${t.met === null ? 'not measured' : t.met ? 'yes' : 'NO'}`);
+  for (const t of targets)
+    lines.push(`${t.name.padEnd(26)} ${String(t.value ?? 'n/a').padStart(8)}  ${t.goal.padEnd(8)} ${t.met === null ? 'not measured' : t.met ? 'yes' : 'NO'}`);
   lines.push(
     '',
     'cpu ms: CPU time of the server process per request; gen ms: of the load generator (same machine)',

@@ -3,10 +3,10 @@ import type { BenchRequest } from './load';
 import { LIST_QUERY, PUBLISH_MUTATION, benchFlow, body, packageOfTenant, randomCaller, type CallerSpec, type Tokens } from './workloads';
 
 /** The list's selection with a filter: search and plain list do the same work per node. */
-export const SEARCH_QUERY = LIST_QUERY.replace('query List($first: Int, $after: String)', 'query Search($first: Int, $after: String, $filter: CatalogPackageFilter)').replace(
-  'catalogPackages(first: $first, after: $after)',
-  'catalogPackages(first: $first, after: $after, filter: $filter)',
-);
+export const SEARCH_QUERY = LIST_QUERY.replace(
+  'query List($first: Int, $after: String)',
+  'query Search($first: Int, $after: String, $filter: CatalogPackageFilter)',
+).replace('catalogPackages(first: $first, after: $after)', 'catalogPackages(first: $first, after: $after, filter: $filter)');
 export const UPDATES_QUERY = `query Updates($installed: [CatalogInstalledInput!]!) { catalogUpdates(installed: $installed) {
   packageId installedVersion latestVersion updateAvailable installedStatus newerVersions { version publishedAt } } }`;
 export const DIFF_QUERY = `query Diff($packageId: String!, $from: String!, $to: String!) { catalogPackageDiff(packageId: $packageId, from: $from, to: $to) {
@@ -47,7 +47,12 @@ function searchText(next: () => number): string {
  * Ranked searches (`filter: { query }`, first page, RELEVANCE) and, for the same callers, plain
  * list first pages: the two sides of `search_vs_list`.
  */
-export async function searchAndListRequests(shape: DatasetShape, tokens: Tokens, count: number, callers: number): Promise<{ search: BenchRequest[]; list: BenchRequest[] }> {
+export async function searchAndListRequests(
+  shape: DatasetShape,
+  tokens: Tokens,
+  count: number,
+  callers: number,
+): Promise<{ search: BenchRequest[]; list: BenchRequest[] }> {
   const next = rng(shape.seed + 5);
   const search: BenchRequest[] = [];
   const list: BenchRequest[] = [];
@@ -91,7 +96,12 @@ export function diffSetup(target: DiffTarget, tokenOf: (tenant: number) => strin
   return [0, 1].map((revision) => ({
     token: tokenOf(target.tenant),
     body: body(PUBLISH_MUTATION, {
-      input: { packageId: target.packageId, name: `Diff ${target.packageId}`, version: `1.0.${revision}`, content: benchFlow(target.packageId, DIFF_NODES, revision) },
+      input: {
+        packageId: target.packageId,
+        name: `Diff ${target.packageId}`,
+        version: `1.0.${revision}`,
+        content: benchFlow(target.packageId, DIFF_NODES, revision),
+      },
     }),
   }));
 }

@@ -51,12 +51,20 @@ export async function startSqlCounter(upstreamHost: string, upstreamPort: number
         if (pending.length < 1 + length) break;
         if (type === 'Q') {
           count += 1;
-          log.push(pending.subarray(5, Math.min(1 + length - 1, 5 + 160)).toString('utf8').replace(/\s+/g, ' '));
+          log.push(
+            pending
+              .subarray(5, Math.min(1 + length - 1, 5 + 160))
+              .toString('utf8')
+              .replace(/\s+/g, ' '),
+          );
         } else if (type === 'P') {
           // Parse: statement name, NUL, query text, NUL, …; the Execute that follows runs it.
           const body = pending.subarray(5, 1 + length);
           const textStart = body.indexOf(0) + 1;
-          parsed = body.subarray(textStart, Math.min(body.indexOf(0, textStart), textStart + 160)).toString('utf8').replace(/\s+/g, ' ');
+          parsed = body
+            .subarray(textStart, Math.min(body.indexOf(0, textStart), textStart + 160))
+            .toString('utf8')
+            .replace(/\s+/g, ' ');
         } else if (type === 'E') {
           count += 1;
           log.push(parsed);

@@ -27,7 +27,11 @@ export function benchFlow(name: string, nodes = 12, revision = 0): Record<string
     name,
     node: (n) => ({
       name: `Step ${n}`,
-      config: { prompt: `Handle step ${n} of the request and pass a short summary on.${n % 10 === 5 ? ` Revision ${revision}.` : ''}`, temperature: 0.2, maxTokens: 512 },
+      config: {
+        prompt: `Handle step ${n} of the request and pass a short summary on.${n % 10 === 5 ? ` Revision ${revision}.` : ''}`,
+        temperature: 0.2,
+        maxTokens: 512,
+      },
       position: { x: n * 180, y: (n % 4) * 120 },
     }),
     edge: () => ({ sourceHandle: 'out', targetHandle: 'in' }),

@@ -24,7 +24,11 @@ const common = {
 // Skipped when nothing it is made from changed (`npm start` builds every time); --force rebuilds.
 const stamp = path.join(outdir, '.built');
 const inputs = ['index.jsx', 'examples.js', 'build.mjs'].map((file) => path.join(here, file)).concat(path.resolve(here, '..', 'package-lock.json'));
-const mtime = (file) => stat(file).then((s) => s.mtimeMs, () => null);
+const mtime = (file) =>
+  stat(file).then(
+    (s) => s.mtimeMs,
+    () => null,
+  );
 const built = await mtime(stamp);
 if (!process.argv.includes('--force') && built !== null && (await Promise.all(inputs.map(mtime))).every((m) => m !== null && m <= built)) {
   process.exit(0);

@@ -53,7 +53,9 @@ async function fetcher(params, options) {
  */
 function operationNameIn(query, operationName) {
   try {
-    const names = parse(query).definitions.filter((d) => d.kind === 'OperationDefinition').map((d) => d.name?.value);
+    const names = parse(query)
+      .definitions.filter((d) => d.kind === 'OperationDefinition')
+      .map((d) => d.name?.value);
     return names.includes(operationName) || names.length !== 1 ? operationName : names[0];
   } catch {
     return operationName;
@@ -95,7 +97,12 @@ function DevTokenButton({ latestHeaders, onToken }) {
     }
   };
   return (
-    <button type="button" className="graphiql-un-styled playground-dev-token" onClick={useDevToken} title="Sign a token for a demo user with the development issuer">
+    <button
+      type="button"
+      className="graphiql-un-styled playground-dev-token"
+      onClick={useDevToken}
+      title="Sign a token for a demo user with the development issuer"
+    >
       use a development token{status ? ` ${status}` : ''}
     </button>
   );

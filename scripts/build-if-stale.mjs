@@ -16,7 +16,12 @@ function newest(file) {
   if (!existsSync(file)) return 0;
   const stat = statSync(file);
   if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(0, ...readdirSync(file).filter((name) => name !== 'node_modules' && name !== 'dist').map((name) => newest(path.join(file, name))));
+  return Math.max(
+    0,
+    ...readdirSync(file)
+      .filter((name) => name !== 'node_modules' && name !== 'dist')
+      .map((name) => newest(path.join(file, name))),
+  );
 }
 
 const builtAt = statSync(STAMP, { throwIfNoEntry: false })?.mtimeMs ?? 0;

@@ -54,9 +54,10 @@ async function main(): Promise<void> {
     app.httpServer.listen(config.port, config.host, resolve);
   });
   const catalogUrl = `http://${config.host}:${config.port}/graphql`;
-  issuer = config.auth.kind === 'oidc'
-    ? { issuer: config.auth.issuer, audience: config.auth.audience }
-    : { issuer: app.devIssuer!.issuerUrl, audience: config.auth.audience };
+  issuer =
+    config.auth.kind === 'oidc'
+      ? { issuer: config.auth.issuer, audience: config.auth.audience }
+      : { issuer: app.devIssuer!.issuerUrl, audience: config.auth.audience };
   const gateway = await startHiveGateway({
     supergraphSdl: readFileSync(path.resolve(__dirname, '../../supergraph.graphql'), 'utf8'),
     subgraphUrls: { catalog: catalogUrl, flows: flows.url, users: users.url },
@@ -84,9 +85,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 
-  const tokenCommand = config.auth.kind === 'oidc'
-    ? `a token from ${config.auth.issuer}`
-    : `TOKEN=$(npm run -s token -- --tenant ${TENANT} --user alice --email alice@acme.example)`;
+  const tokenCommand =
+    config.auth.kind === 'oidc'
+      ? `a token from ${config.auth.issuer}`
+      : `TOKEN=$(npm run -s token -- --tenant ${TENANT} --user alice --email alice@acme.example)`;
   process.stdout.write(
     [
       '',

@@ -26,7 +26,12 @@ Only works with the development issuer: not with OIDC_ISSUER set, nor with NODE_
 class UsageError extends Error {}
 
 const list = (value: string | undefined) =>
-  value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

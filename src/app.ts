@@ -237,8 +237,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       express.json({ limit: GRAPHQL_LIMITS.bodyBytes, verify: requireUtf8Body }),
       authenticate(verifier, isServiceSdlRequest),
       expressMiddleware(apollo, {
-        context: async ({ req, res }) =>
-          createContext(catalog, callerOf(res).caller, currentRequestId() ?? randomUUID(), requestMetaOf(req, res)),
+        context: async ({ req, res }) => createContext(catalog, callerOf(res).caller, currentRequestId() ?? randomUUID(), requestMetaOf(req, res)),
       }),
     );
     app.use('/graphql', graphqlEdgeErrors(logger));
@@ -284,9 +283,17 @@ function graphqlEdgeErrors(logger: Logger) {
     if (edgeError.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(edgeError.retryAfterSeconds));
     // GraphQL-over-HTTP: the newer media type when the client prefers it, JSON otherwise.
     const mediaType = req.accepts(GRAPHQL_RESPONSE_TYPES) || 'application/json';
-    res.status(edgeError.status).type(mediaType).json({
-      errors: [{ message: edgeError.message, extensions: { code: edgeError.code, ...edgeError.extensions, ...(edgeError.problems ? { problems: edgeError.problems } : {}) } }],
-    });
+    res
+      .status(edgeError.status)
+      .type(mediaType)
+      .json({
+        errors: [
+          {
+            message: edgeError.message,
+            extensions: { code: edgeError.code, ...edgeError.extensions, ...(edgeError.problems ? { problems: edgeError.problems } : {}) },
+          },
+        ],
+      });
   };
 }
 

@@ -187,17 +187,33 @@ const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: optionalString.pipe(
-    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
   ),
   DATABASE_REPLICA_URLS: optionalString.pipe(
     z
       .string()
-      .transform((value) => value.split(',').map((url) => url.trim()).filter((url) => url !== ''))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((url) => url.trim())
+          .filter((url) => url !== ''),
+      )
       .pipe(z.array(z.string().regex(/^postgres(ql)?:\/\//, 'each must be a postgres:// or postgresql:// URL')).max(16))
       .optional(),
   ),
-  READ_YOUR_WRITES_SECONDS: z.coerce.number().min(0).max(3600).default(DEFAULT_TUNING.readYourWritesMs / 1000),
-  REPLICA_MAX_LAG_SECONDS: z.coerce.number().min(0).max(86_400).default(DEFAULT_TUNING.replicaMaxLagMs / 1000),
+  READ_YOUR_WRITES_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .max(3600)
+    .default(DEFAULT_TUNING.readYourWritesMs / 1000),
+  REPLICA_MAX_LAG_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .max(86_400)
+    .default(DEFAULT_TUNING.replicaMaxLagMs / 1000),
   AZURE_STORAGE_CONNECTION_STRING: optionalString.pipe(
     z
       .string()
@@ -218,19 +234,30 @@ const envSchema = z.object({
   GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
   PLAYGROUND: z.enum(['true', 'false']).optional(),
   RATE_LIMIT_STORE: z.enum(['database', 'memory', 'redis']).optional(),
-  REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
-  METRICS_PORT: z
-    .union([z.literal('off'), z.coerce.number().int().min(0).max(65535)])
-    .default(DEFAULT_METRICS_PORT),
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+  ),
+  METRICS_PORT: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)]).default(DEFAULT_METRICS_PORT),
   RATE_LIMIT_TENANT_READS_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.tenantReads),
   RATE_LIMIT_TENANT_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.tenantWrites),
   RATE_LIMIT_CALLER_READS_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.callerReads),
   RATE_LIMIT_CALLER_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMITS.callerWrites),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(DEFAULT_TUNING.statementTimeoutMs),
   CATALOG_MAX_PACKAGES_PER_TENANT: z.coerce.number().int().min(1).default(10_000),
-  CATALOG_MAX_BYTES_PER_TENANT: z.coerce.number().int().min(1).default(5 * 1024 ** 3),
+  CATALOG_MAX_BYTES_PER_TENANT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5 * 1024 ** 3),
   CATALOG_MAX_VERSIONS_PER_PACKAGE: z.coerce.number().int().min(1).default(1_000),
-  MIGRATE_WAIT_SECONDS: z.coerce.number().min(0).max(86_400).default(DEFAULT_TUNING.migrateWaitMs / 1000),
+  MIGRATE_WAIT_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .max(86_400)
+    .default(DEFAULT_TUNING.migrateWaitMs / 1000),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(DEFAULT_TUNING.poolMax),
   MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_TUNING.maxResponseBytes),
   LARGE_ANSWER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(DEFAULT_TUNING.largeAnswerConcurrency),
@@ -326,7 +353,10 @@ export function configWith(overrides: Partial<AppConfig>): AppConfig {
 function parseOrigins(value: string | undefined, problems: string[]): string[] {
   if (!value) return [];
   const origins: string[] = [];
-  for (const item of value.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const item of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     let url: URL | null = null;
     try {
       url = new URL(item);

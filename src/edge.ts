@@ -40,12 +40,7 @@ interface Edge {
   browserRoutes: Router;
 }
 
-export async function createEdge(deps: {
-  config: AppConfig;
-  db: Database;
-  logger: Logger;
-  devIssuer: DevIssuer | null;
-}): Promise<Edge> {
+export async function createEdge(deps: { config: AppConfig; db: Database; logger: Logger; devIssuer: DevIssuer | null }): Promise<Edge> {
   const { config, db, logger, devIssuer } = deps;
   const edge = config.edge;
   const rateLimiter = await RateLimiter.create(edge.rateLimit, { db, logger });

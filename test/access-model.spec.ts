@@ -1,7 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { flowContent } from './support/flows';
-import { CatalogModel, defaultVersion, NEW_UUID, parseVersion, type Caller, type Expected, type InstalledCopy, type ModelPackage } from './support/access-model';
+import {
+  CatalogModel,
+  defaultVersion,
+  NEW_UUID,
+  parseVersion,
+  type Caller,
+  type Expected,
+  type InstalledCopy,
+  type ModelPackage,
+} from './support/access-model';
 import { auditEventCount, catalogOps, type CatalogOps, type Outcome, type EntityKey, type PackageView, type StatusAction } from './support/catalog-ops';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
@@ -32,7 +41,15 @@ const PACKAGE_SLOTS = 3;
 
 const CALLERS: Caller[] = TENANTS.flatMap((tenant, i) => {
   const kind = (user: string, extra: Partial<Caller> = {}): Caller => ({
-    name: `${user}@${i}`, tenant, user, groups: [], view: true, manage: true, tenantAdmin: false, superAdmin: false, ...extra,
+    name: `${user}@${i}`,
+    tenant,
+    user,
+    groups: [],
+    view: true,
+    manage: true,
+    tenantAdmin: false,
+    superAdmin: false,
+    ...extra,
   });
   return [
     kind('alice'),
@@ -88,7 +105,11 @@ interface Step {
 }
 
 abstract class Command implements fc.AsyncCommand<CatalogModel, Real> {
-  constructor(readonly who: Who, readonly slot: SlotRef = 0, readonly tenantArg: number | null = null) {}
+  constructor(
+    readonly who: Who,
+    readonly slot: SlotRef = 0,
+    readonly tenantArg: number | null = null,
+  ) {}
   check = () => true;
 
   /** Runs the command on both sides, checks that the answers match, and names the outcome (for the histogram). */
@@ -140,7 +161,11 @@ abstract class Command implements fc.AsyncCommand<CatalogModel, Real> {
 type VersionChoice = 'same' | 'higher' | 'candidate' | { exactly: string } | { ago: number };
 
 class Publish extends Command {
-  constructor(who: Who, slot: number, readonly choice: VersionChoice) {
+  constructor(
+    who: Who,
+    slot: number,
+    readonly choice: VersionChoice,
+  ) {
     super(who, slot);
   }
   async act(model: CatalogModel, { ops }: Real, { caller, token, packageId }: Step) {
@@ -150,11 +175,15 @@ class Publish extends Command {
     const [major, minor] = parseVersion(latest ?? '1.0.0').core;
     const versions = before?.versions.map((v) => v.version) ?? ['1.0.0'];
     const requested =
-      this.choice === 'same' ? (latest ?? '1.0.0')
-      : this.choice === 'higher' ? `${major}.${minor + 1}.0`
-      : this.choice === 'candidate' ? `${major}.${minor + 1}.0-rc.0`
-      : 'ago' in this.choice ? versions[Math.max(0, versions.length - 1 - this.choice.ago)]!
-      : this.choice.exactly;
+      this.choice === 'same'
+        ? (latest ?? '1.0.0')
+        : this.choice === 'higher'
+          ? `${major}.${minor + 1}.0`
+          : this.choice === 'candidate'
+            ? `${major}.${minor + 1}.0-rc.0`
+            : 'ago' in this.choice
+              ? versions[Math.max(0, versions.length - 1 - this.choice.ago)]!
+              : this.choice.exactly;
     const expected = model.publish(caller, packageId, requested);
     const actual = errorOnly(await ops.publish(token, { packageId, version: requested, content: flowContent(packageId) }));
     if (expected.ok && expected.data.id === NEW_UUID && actual.ok) {
@@ -172,7 +201,13 @@ class Publish extends Command {
 }
 
 class SetVisibility extends Command {
-  constructor(who: Who, slot: number, tenantArg: number | null, readonly visibility: 'TENANT' | 'GROUPS', readonly groups: string[]) {
+  constructor(
+    who: Who,
+    slot: number,
+    tenantArg: number | null,
+    readonly visibility: 'TENANT' | 'GROUPS',
+    readonly groups: string[],
+  ) {
     super(who, slot, tenantArg);
   }
   async act(model: CatalogModel, { ops }: Real, { caller, token, packageId, tenantId }: Step) {
@@ -209,7 +244,12 @@ function versionOf(p: ModelPackage | undefined, ref: VersionRef): string {
 
 class Install extends Command {
   /** version: null for the default one. */
-  constructor(who: Who, slot: SlotRef, tenantArg: number | null, readonly version: VersionRef | null) {
+  constructor(
+    who: Who,
+    slot: SlotRef,
+    tenantArg: number | null,
+    readonly version: VersionRef | null,
+  ) {
     super(who, slot, tenantArg);
   }
   async act(model: CatalogModel, { ops }: Real, { caller, token, packageId, tenantId }: Step) {
@@ -231,7 +271,14 @@ class Install extends Command {
 
 /** Deprecate, withdraw or restore one version (restore sends no reason). */
 class ChangeStatus extends Command {
-  constructor(who: Who, slot: SlotRef, tenantArg: number | null, readonly action: StatusAction, readonly version: VersionRef, readonly reason: string) {
+  constructor(
+    who: Who,
+    slot: SlotRef,
+    tenantArg: number | null,
+    readonly action: StatusAction,
+    readonly version: VersionRef,
+    readonly reason: string,
+  ) {
     super(who, slot, tenantArg);
   }
   async act(model: CatalogModel, { ops }: Real, { caller, token, packageId, tenantId }: Step) {
@@ -255,7 +302,10 @@ interface CopyRef {
 
 /** `catalogUpdates` for a few copies: a package the caller may not see must answer like an unknown one. */
 class Updates extends Command {
-  constructor(who: Who, readonly copies: CopyRef[]) {
+  constructor(
+    who: Who,
+    readonly copies: CopyRef[],
+  ) {
     super(who, copies[0]!.slot);
   }
   async act(model: CatalogModel, { ops }: Real, { caller, token }: Step) {
@@ -281,7 +331,13 @@ class Updates extends Command {
 
 /** `catalogPackageDiff`: NOT_FOUND for a package the caller may not see, as for an unknown version. */
 class Diff extends Command {
-  constructor(who: Who, slot: SlotRef, tenantArg: number | null, readonly from: VersionRef, readonly to: VersionRef) {
+  constructor(
+    who: Who,
+    slot: SlotRef,
+    tenantArg: number | null,
+    readonly from: VersionRef,
+    readonly to: VersionRef,
+  ) {
     super(who, slot, tenantArg);
   }
   async act(model: CatalogModel, { ops }: Real, { caller, token, packageId, tenantId }: Step) {
@@ -343,7 +399,10 @@ function expectSamePackages(actual: Expected<PackageView[]>, expected: Expected<
 
 /** Walks every page; the set of packages (and each one's fields) must be exactly the model's. */
 class List extends Command {
-  constructor(who: Caller, readonly pageSize: number) {
+  constructor(
+    who: Caller,
+    readonly pageSize: number,
+  ) {
     super(who);
   }
   async act(model: CatalogModel, { ops }: Real, { caller, token }: Step) {
@@ -364,7 +423,12 @@ class List extends Command {
  * ids differ in their last word, so the model's match is exact.
  */
 class Search extends Command {
-  constructor(who: Caller, readonly querySlot: number | null, readonly authorId: string | null, readonly pageSize: number) {
+  constructor(
+    who: Caller,
+    readonly querySlot: number | null,
+    readonly authorId: string | null,
+    readonly pageSize: number,
+  ) {
     super(who);
   }
   async act(model: CatalogModel, { ops }: Real, { caller, token }: Step) {
@@ -387,7 +451,10 @@ type EntityRef = { known: number } | { tenant: number; slot: number } | 'unknown
 
 /** Federation `_entities` with both key forms: one database query per key form used. */
 class Entities extends Command {
-  constructor(who: Caller, readonly refs: EntityRef[]) {
+  constructor(
+    who: Caller,
+    readonly refs: EntityRef[],
+  ) {
     super(who);
   }
   async act(model: CatalogModel, { ops, t }: Real, { caller, token }: Step) {
@@ -509,33 +576,40 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => t?.close());
 
-test('the app answers every random sequence of operations exactly like the model of the rules', async () => {
-  const started = Date.now();
-  await fc.assert(
-    fc.asyncProperty(fc.commands(commands, { maxCommands: MAX_STEPS, size: 'max' }), async (cmds) => {
-      sequences += 1;
-      await t.reset();
-      t.sqlLog.length = 0;
-      // Tokens expire after 5 minutes; blobs survive the reset, hence a fresh package-id prefix.
-      const tokens = new Map(await Promise.all(CALLERS.map(async (c) => [c.name, await tokenFor(c)] as const)));
-      const model = new CatalogModel(`r${randomBytes(4).toString('hex')}`);
-      await fc.asyncModelRun(() => ({ model, real: { ops: catalogOps(t), t, tokens } }), cmds);
-    }),
-    { numRuns: RUNS, seed: SEED, verbose: 1 },
-  );
-  const histogram = [...outcomes].sort(([a], [b]) => a.localeCompare(b)).map(([key, n]) => `${key}: ${n}`);
-  console.log(
-    `access model: ${sequences} sequences, ${steps} steps, ${CALLERS.length} callers in ${TENANTS.length} tenants, ` +
-      `${((Date.now() - started) / 1000).toFixed(1)} s\n  ${histogram.join('\n  ')}`,
-  );
-}, 15 * 60_000);
+test(
+  'the app answers every random sequence of operations exactly like the model of the rules',
+  async () => {
+    const started = Date.now();
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands, { maxCommands: MAX_STEPS, size: 'max' }), async (cmds) => {
+        sequences += 1;
+        await t.reset();
+        t.sqlLog.length = 0;
+        // Tokens expire after 5 minutes; blobs survive the reset, hence a fresh package-id prefix.
+        const tokens = new Map(await Promise.all(CALLERS.map(async (c) => [c.name, await tokenFor(c)] as const)));
+        const model = new CatalogModel(`r${randomBytes(4).toString('hex')}`);
+        await fc.asyncModelRun(() => ({ model, real: { ops: catalogOps(t), t, tokens } }), cmds);
+      }),
+      { numRuns: RUNS, seed: SEED, verbose: 1 },
+    );
+    const histogram = [...outcomes].sort(([a], [b]) => a.localeCompare(b)).map(([key, n]) => `${key}: ${n}`);
+    console.log(
+      `access model: ${sequences} sequences, ${steps} steps, ${CALLERS.length} callers in ${TENANTS.length} tenants, ` +
+        `${((Date.now() - started) / 1000).toFixed(1)} s\n  ${histogram.join('\n  ')}`,
+    );
+  },
+  15 * 60_000,
+);
 
 /** The archive bytes of every version of the tenant's packages, as stored with the versions. */
 async function archiveBytes(app: TestApp, tenant: string): Promise<number> {
-  const rows = await app.app.orm.em.fork().getConnection().execute<{ bytes: string | number | null }[]>(
-    `select sum(v.size_bytes) as bytes from catalog_package_version v join catalog_package p on p.id = v.catalog_package_id where p.tenant_id = ?`,
-    [tenant],
-  );
+  const rows = await app.app.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ bytes: string | number | null }[]>(
+      `select sum(v.size_bytes) as bytes from catalog_package_version v join catalog_package p on p.id = v.catalog_package_id where p.tenant_id = ?`,
+      [tenant],
+    );
   return Number(rows[0]?.bytes ?? 0);
 }
 

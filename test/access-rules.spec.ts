@@ -55,47 +55,47 @@ type Fixture = 'groups' | 'tenant' | 'deleted';
 const TABLE: Record<Fixture, Record<CallerName, Row>> = {
   groups: {
     //                     list         get          install      entities     republish    visibility   delete       audit
-    author:              ['ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'],
-    member:              ['hidden',    'null',      'NOT_FOUND', 'null',      'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
-    groupMember:         ['ok',        'ok',        'ok',        'ok',        'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
-    nonMember:           ['hidden',    'null',      'NOT_FOUND', 'null',      'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
-    otherTenant:         ['hidden',    'null',      'NOT_FOUND', 'null',      'own',       'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
-    tenantAdmin:         ['ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'],
-    otherTenantAdmin:    ['hidden',    'null',      'NOT_FOUND', 'null',      'own',       'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
-    superAdmin:          ['ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'],
-    superAdminElsewhere: ['ok',        'ok',        'ok',        'ok',        'own',       'ok',        'ok',        'ok'],
-    viewOnly:            ['ok',        'ok',        'ok',        'ok',        'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
-    noView:              ['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'null',      'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
-    authorWithoutView:   ['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'null',      'ok',        'ok',        'ok',        'FORBIDDEN'],
+    author: ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'],
+    member: ['hidden', 'null', 'NOT_FOUND', 'null', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
+    groupMember: ['ok', 'ok', 'ok', 'ok', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
+    nonMember: ['hidden', 'null', 'NOT_FOUND', 'null', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
+    otherTenant: ['hidden', 'null', 'NOT_FOUND', 'null', 'own', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
+    tenantAdmin: ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'],
+    otherTenantAdmin: ['hidden', 'null', 'NOT_FOUND', 'null', 'own', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
+    superAdmin: ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'],
+    superAdminElsewhere: ['ok', 'ok', 'ok', 'ok', 'own', 'ok', 'ok', 'ok'],
+    viewOnly: ['ok', 'ok', 'ok', 'ok', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
+    noView: ['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'null', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
+    authorWithoutView: ['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'null', 'ok', 'ok', 'ok', 'FORBIDDEN'],
   },
   tenant: {
-    author:              ['ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'],
-    member:              ['ok',        'ok',        'ok',        'ok',        'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
-    groupMember:         ['ok',        'ok',        'ok',        'ok',        'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
-    nonMember:           ['ok',        'ok',        'ok',        'ok',        'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
-    otherTenant:         ['hidden',    'null',      'NOT_FOUND', 'null',      'own',       'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
-    tenantAdmin:         ['ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'],
-    otherTenantAdmin:    ['hidden',    'null',      'NOT_FOUND', 'null',      'own',       'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
-    superAdmin:          ['ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok',        'ok'],
-    superAdminElsewhere: ['ok',        'ok',        'ok',        'ok',        'own',       'ok',        'ok',        'ok'],
-    viewOnly:            ['ok',        'ok',        'ok',        'ok',        'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
-    noView:              ['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'null',      'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
-    authorWithoutView:   ['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'null',      'ok',        'ok',        'ok',        'FORBIDDEN'],
+    author: ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'],
+    member: ['ok', 'ok', 'ok', 'ok', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
+    groupMember: ['ok', 'ok', 'ok', 'ok', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
+    nonMember: ['ok', 'ok', 'ok', 'ok', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
+    otherTenant: ['hidden', 'null', 'NOT_FOUND', 'null', 'own', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
+    tenantAdmin: ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'],
+    otherTenantAdmin: ['hidden', 'null', 'NOT_FOUND', 'null', 'own', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
+    superAdmin: ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'],
+    superAdminElsewhere: ['ok', 'ok', 'ok', 'ok', 'own', 'ok', 'ok', 'ok'],
+    viewOnly: ['ok', 'ok', 'ok', 'ok', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
+    noView: ['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'null', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
+    authorWithoutView: ['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'null', 'ok', 'ok', 'ok', 'FORBIDDEN'],
   },
   // Deleted: invisible to everyone; a republish by someone who may change it revives it.
   deleted: {
-    author:              ['hidden',    'null',      'NOT_FOUND', 'null',      'ok',        'NOT_FOUND', 'NOT_FOUND', 'ok'],
-    member:              ['hidden',    'null',      'NOT_FOUND', 'null',      'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
-    groupMember:         ['hidden',    'null',      'NOT_FOUND', 'null',      'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
-    nonMember:           ['hidden',    'null',      'NOT_FOUND', 'null',      'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
-    otherTenant:         ['hidden',    'null',      'NOT_FOUND', 'null',      'own',       'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
-    tenantAdmin:         ['hidden',    'null',      'NOT_FOUND', 'null',      'ok',        'NOT_FOUND', 'NOT_FOUND', 'ok'],
-    otherTenantAdmin:    ['hidden',    'null',      'NOT_FOUND', 'null',      'own',       'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
-    superAdmin:          ['hidden',    'null',      'NOT_FOUND', 'null',      'ok',        'NOT_FOUND', 'NOT_FOUND', 'ok'],
-    superAdminElsewhere: ['hidden',    'null',      'NOT_FOUND', 'null',      'own',       'NOT_FOUND', 'NOT_FOUND', 'ok'],
-    viewOnly:            ['hidden',    'null',      'NOT_FOUND', 'null',      'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'NOT_FOUND'],
-    noView:              ['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'null',      'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
-    authorWithoutView:   ['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'null',      'ok',        'NOT_FOUND', 'NOT_FOUND', 'FORBIDDEN'],
+    author: ['hidden', 'null', 'NOT_FOUND', 'null', 'ok', 'NOT_FOUND', 'NOT_FOUND', 'ok'],
+    member: ['hidden', 'null', 'NOT_FOUND', 'null', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
+    groupMember: ['hidden', 'null', 'NOT_FOUND', 'null', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
+    nonMember: ['hidden', 'null', 'NOT_FOUND', 'null', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
+    otherTenant: ['hidden', 'null', 'NOT_FOUND', 'null', 'own', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
+    tenantAdmin: ['hidden', 'null', 'NOT_FOUND', 'null', 'ok', 'NOT_FOUND', 'NOT_FOUND', 'ok'],
+    otherTenantAdmin: ['hidden', 'null', 'NOT_FOUND', 'null', 'own', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND'],
+    superAdmin: ['hidden', 'null', 'NOT_FOUND', 'null', 'ok', 'NOT_FOUND', 'NOT_FOUND', 'ok'],
+    superAdminElsewhere: ['hidden', 'null', 'NOT_FOUND', 'null', 'own', 'NOT_FOUND', 'NOT_FOUND', 'ok'],
+    viewOnly: ['hidden', 'null', 'NOT_FOUND', 'null', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'NOT_FOUND'],
+    noView: ['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'null', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
+    authorWithoutView: ['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN', 'null', 'ok', 'NOT_FOUND', 'NOT_FOUND', 'FORBIDDEN'],
   },
 };
 
@@ -300,11 +300,16 @@ describe('acting in another tenant (tenantId argument)', () => {
   type TenantOperation = 'get' | 'install' | 'visibility' | 'delete' | 'audit';
   const run = (op: TenantOperation, token: string, tenantId?: string) => {
     switch (op) {
-      case 'get': return ops.get(token, PKG, tenantId);
-      case 'install': return ops.install(token, PKG, { tenantId });
-      case 'visibility': return ops.setVisibility(token, PKG, 'TENANT', null, tenantId);
-      case 'delete': return ops.delete(token, PKG, tenantId);
-      case 'audit': return ops.auditEvents(token, PKG, tenantId);
+      case 'get':
+        return ops.get(token, PKG, tenantId);
+      case 'install':
+        return ops.install(token, PKG, { tenantId });
+      case 'visibility':
+        return ops.setVisibility(token, PKG, 'TENANT', null, tenantId);
+      case 'delete':
+        return ops.delete(token, PKG, tenantId);
+      case 'audit':
+        return ops.auditEvents(token, PKG, tenantId);
     }
   };
   const ALL: TenantOperation[] = ['get', 'install', 'visibility', 'delete', 'audit'];
@@ -316,25 +321,22 @@ describe('acting in another tenant (tenantId argument)', () => {
   } as const;
 
   // Refused before anything is looked up, whether or not the package exists there.
-  test.each(ALL.flatMap((op) => Object.keys(who).map((name) => [op, name as keyof typeof who] as const)))(
-    '%s by %s is FORBIDDEN',
-    async (op, name) => {
-      await seed('tenant');
-      const [caller, tenantId] = who[name];
-      const before = await auditEventCount(t);
-      expect(await run(op, await tokenOf(caller), tenantId)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
-      expect(await auditEventCount(t)).toBe(before);
-    },
-  );
+  test.each(ALL.flatMap((op) => Object.keys(who).map((name) => [op, name as keyof typeof who] as const)))('%s by %s is FORBIDDEN', async (op, name) => {
+    await seed('tenant');
+    const [caller, tenantId] = who[name];
+    const before = await auditEventCount(t);
+    expect(await run(op, await tokenOf(caller), tenantId)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    expect(await auditEventCount(t)).toBe(before);
+  });
 
-  test.each(ALL)('%s by a super admin of another tenant without tenantId looks in the caller\'s own tenant', async (op) => {
+  test.each(ALL)("%s by a super admin of another tenant without tenantId looks in the caller's own tenant", async (op) => {
     await seed('tenant');
     const result = await run(op, await tokenFor('superAdminElsewhere'));
     if (op === 'get') expect(result).toEqual({ ok: true, data: null });
     else expect(result).toMatchObject({ ok: false, code: 'NOT_FOUND' });
   });
 
-  test.each(ALL)('%s naming the caller\'s own tenant is the same as not naming it', async (op) => {
+  test.each(ALL)("%s naming the caller's own tenant is the same as not naming it", async (op) => {
     await seed('tenant');
     expect(await run(op, await tokenFor('author'), A)).toMatchObject({ ok: true });
   });
@@ -427,10 +429,28 @@ describe('_entities', () => {
     // The group member sees the group package too, still in one query; the super admin sees all but the deleted one.
     t.sqlLog.length = 0;
     const byGroupMember = await ops.entities(await tokenFor('groupMember'), ids);
-    expect(byGroupMember.ok && byGroupMember.data.map((p) => p?.packageId ?? null)).toEqual(['visible-1', 'group-only', null, null, null, null, 'visible-2', 'visible-1']);
+    expect(byGroupMember.ok && byGroupMember.data.map((p) => p?.packageId ?? null)).toEqual([
+      'visible-1',
+      'group-only',
+      null,
+      null,
+      null,
+      null,
+      'visible-2',
+      'visible-1',
+    ]);
     expect(t.sqlLog.filter((sql) => /\bcatalog_package\b/.test(sql))).toHaveLength(1);
     const bySuperAdmin = await ops.entities(await tokenFor('superAdminElsewhere'), ids);
-    expect(bySuperAdmin.ok && bySuperAdmin.data.map((p) => p?.packageId ?? null)).toEqual(['visible-1', 'group-only', null, 'elsewhere', null, null, 'visible-2', 'visible-1']);
+    expect(bySuperAdmin.ok && bySuperAdmin.data.map((p) => p?.packageId ?? null)).toEqual([
+      'visible-1',
+      'group-only',
+      null,
+      'elsewhere',
+      null,
+      null,
+      'visible-2',
+      'visible-1',
+    ]);
 
     // The natural key (`tenantId packageId`) follows the same rule: one more query for that key form.
     const keys = [
@@ -443,7 +463,22 @@ describe('_entities', () => {
     ];
     t.sqlLog.length = 0;
     const mixed = await ops.entities(await tokenFor('member'), [...keys, ...ids]);
-    expect(mixed.ok && mixed.data.map((p) => p?.packageId ?? null)).toEqual(['visible-1', null, null, null, null, null, 'visible-1', null, null, null, null, null, 'visible-2', 'visible-1']);
+    expect(mixed.ok && mixed.data.map((p) => p?.packageId ?? null)).toEqual([
+      'visible-1',
+      null,
+      null,
+      null,
+      null,
+      null,
+      'visible-1',
+      null,
+      null,
+      null,
+      null,
+      null,
+      'visible-2',
+      'visible-1',
+    ]);
     expect(t.sqlLog.filter((sql) => /\bcatalog_package\b/.test(sql))).toHaveLength(2);
 
     // Without the view permission: every entity is null, and the database is not asked at all.

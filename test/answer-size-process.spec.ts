@@ -29,7 +29,12 @@ const HEAP_BOUND = 150 * MIB;
 const PUBLISH = 'mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { version } }';
 const UPDATES = (selection: string) => `query($installed: [CatalogInstalledInput!]!) { catalogUpdates(installed: $installed) { ${selection} } }`;
 const UNLIMITED = Object.fromEntries(
-  ['RATE_LIMIT_TENANT_READS_PER_MINUTE', 'RATE_LIMIT_TENANT_WRITES_PER_MINUTE', 'RATE_LIMIT_CALLER_READS_PER_MINUTE', 'RATE_LIMIT_CALLER_WRITES_PER_MINUTE'].map((name) => [name, '1000000']),
+  [
+    'RATE_LIMIT_TENANT_READS_PER_MINUTE',
+    'RATE_LIMIT_TENANT_WRITES_PER_MINUTE',
+    'RATE_LIMIT_CALLER_READS_PER_MINUTE',
+    'RATE_LIMIT_CALLER_WRITES_PER_MINUTE',
+  ].map((name) => [name, '1000000']),
 );
 
 interface Answer {
@@ -68,7 +73,10 @@ describe('answer size, on the built service with the image heap', () => {
     let done = false;
     const sample = async () => {
       while (!done) {
-        const text = await fetch(metricsUrl).then((r) => r.text(), () => '');
+        const text = await fetch(metricsUrl).then(
+          (r) => r.text(),
+          () => '',
+        );
         const used = /^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(text);
         if (used) peakHeap = Math.max(peakHeap, Number(used[1]));
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -94,9 +102,19 @@ describe('answer size, on the built service with the image heap', () => {
     child = spawn(process.execPath, ['--max-semi-space-size=16', '--max-old-space-size=192', MAIN], {
       cwd: ROOT,
       env: {
-        PATH: process.env.PATH, NODE_ENV: 'development', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', METRICS_PORT: String(metricsPort),
-        DATA_DIR: dataDir, AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, CATALOG_BLOB_CONTAINER: uniqueContainerName('size'),
-        OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: issuer.audience, ...(database ? { DATABASE_URL: database.url! } : {}), ...UNLIMITED,
+        PATH: process.env.PATH,
+        NODE_ENV: 'development',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: 'error',
+        METRICS_PORT: String(metricsPort),
+        DATA_DIR: dataDir,
+        AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+        CATALOG_BLOB_CONTAINER: uniqueContainerName('size'),
+        OIDC_ISSUER: issuer.issuer,
+        OIDC_AUDIENCE: issuer.audience,
+        ...(database ? { DATABASE_URL: database.url! } : {}),
+        ...UNLIMITED,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -104,7 +122,12 @@ describe('answer size, on the built service with the image heap', () => {
     url = `http://127.0.0.1:${port}`;
     metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     const deadline = Date.now() + 120_000;
-    while (!(await fetch(`${url}/readyz`).then((r) => r.ok, () => false))) {
+    while (
+      !(await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the catalog did not start (exit ${child.exitCode}):\n${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -139,7 +162,9 @@ describe('answer size, on the built service with the image heap', () => {
   it.each([20, 500])('answers %i copies selecting only updateAvailable quickly, and lives (the OOM reproduction)', async (copies) => {
     const installed = Array.from({ length: copies }, () => ({ packageId: 'changes', version: '0.0.1' }));
     const { result, peakHeap } = await peakHeapDuring(() => gql(UPDATES('updateAvailable'), { installed }));
-    console.log(`${copies} copies, updateAvailable: ${result.status}, ${result.bytes} bytes in ${result.ms.toFixed(0)} ms; peak heap ${(peakHeap / MIB).toFixed(1)} MiB`);
+    console.log(
+      `${copies} copies, updateAvailable: ${result.status}, ${result.bytes} bytes in ${result.ms.toFixed(0)} ms; peak heap ${(peakHeap / MIB).toFixed(1)} MiB`,
+    );
     expect(result.body.errors).toBeUndefined();
     expect(result.body.data.catalogUpdates).toEqual(installed.map(() => ({ updateAvailable: true })));
     expect(result.ms).toBeLessThan(5_000);
@@ -152,7 +177,9 @@ describe('answer size, on the built service with the image heap', () => {
     const { result: refused, peakHeap } = await peakHeapDuring(() => gql(UPDATES('newerVersions { version changelog }'), { installed }));
     expect(refused.body.errors?.[0]?.extensions?.['code']).toBe('RESPONSE_TOO_LARGE');
     const { result: bounded, peakHeap: boundedHeap } = await peakHeapDuring(() => gql(UPDATES('newerVersions(first: 5) { version changelog }'), { installed }));
-    console.log(`20 copies, changelogs: refused in ${refused.ms.toFixed(0)} ms (peak heap ${(peakHeap / MIB).toFixed(1)} MiB); first: 5 answered ${bounded.bytes} bytes in ${bounded.ms.toFixed(0)} ms (peak heap ${(boundedHeap / MIB).toFixed(1)} MiB)`);
+    console.log(
+      `20 copies, changelogs: refused in ${refused.ms.toFixed(0)} ms (peak heap ${(peakHeap / MIB).toFixed(1)} MiB); first: 5 answered ${bounded.bytes} bytes in ${bounded.ms.toFixed(0)} ms (peak heap ${(boundedHeap / MIB).toFixed(1)} MiB)`,
+    );
     expect(bounded.body.errors).toBeUndefined();
     expect(bounded.body.data.catalogUpdates[0].newerVersions).toHaveLength(5);
     expect(bounded.bytes).toBeLessThanOrEqual(MAX_RESPONSE_BYTES);

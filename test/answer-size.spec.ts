@@ -68,7 +68,10 @@ describe('answer size', () => {
       Array.from({ length: 10 }, (_, i) => `1.0.${11 - i}`),
     );
     const three = await t.gql(token, UPDATES('updateAvailable newerVersions(first: 3) { version }'), { installed });
-    expect(three.body.data.catalogUpdates[0]).toEqual({ updateAvailable: true, newerVersions: [{ version: '1.0.11' }, { version: '1.0.10' }, { version: '1.0.9' }] });
+    expect(three.body.data.catalogUpdates[0]).toEqual({
+      updateAvailable: true,
+      newerVersions: [{ version: '1.0.11' }, { version: '1.0.10' }, { version: '1.0.9' }],
+    });
     for (const first of [0, 101]) {
       t.sqlLog.length = 0;
       const refused = await t.gql(token, UPDATES(`newerVersions(first: ${first}) { version }`), { installed });
@@ -86,7 +89,9 @@ describe('answer size', () => {
     expect(statement).toContain('null::text as changelog');
     expect(catalogSql(t.sqlLog)).toHaveLength(1);
 
-    const aliases = await t.gql(token, UPDATES('a: newerVersions(first: 1) { version } b: newerVersions(first: 2) { changelog }'), { installed: installed.slice(0, 1) });
+    const aliases = await t.gql(token, UPDATES('a: newerVersions(first: 1) { version } b: newerVersions(first: 2) { changelog }'), {
+      installed: installed.slice(0, 1),
+    });
     expect(aliases.body.errors).toBeUndefined();
     expect(aliases.body.data.catalogUpdates[0].a).toEqual([{ version: '1.0.11' }]);
     expect(aliases.body.data.catalogUpdates[0].b.map((v: { changelog: string }) => v.changelog.length)).toEqual([CHANGELOG_MAX_BYTES, CHANGELOG_MAX_BYTES]);

@@ -22,7 +22,12 @@ function importsOf(file: string): string[] {
   return [...text.matchAll(IMPORT)]
     .map((match) => match[1] ?? match[2]!)
     .filter((specifier) => specifier.startsWith('.'))
-    .map((specifier) => path.relative(SRC, path.resolve(path.dirname(file), specifier)).split(path.sep).join('/'));
+    .map((specifier) =>
+      path
+        .relative(SRC, path.resolve(path.dirname(file), specifier))
+        .split(path.sep)
+        .join('/'),
+    );
 }
 
 function violations(folder: string, forbidden: (target: string) => boolean): string[] {

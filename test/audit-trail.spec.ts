@@ -86,7 +86,9 @@ describe('the audit trail', () => {
 
     const events = await trail(author, 'newer');
     expect(events.map((event) => event.action)).toEqual(['PUBLISH']);
-    const stored = await connection.execute<{ action: string }[]>(`select action from catalog_audit_event where catalog_package_id = ? order by occurred_at`, [row!.id]);
+    const stored = await connection.execute<{ action: string }[]>(`select action from catalog_audit_event where catalog_package_id = ? order by occurred_at`, [
+      row!.id,
+    ]);
     expect(stored.map((event: { action: string }) => event.action)).toEqual(['publish', 'channel_set']);
   });
 

@@ -96,13 +96,14 @@ describe('OidcTokenVerifier against a real issuer', () => {
   });
 
   it('refuses a token that is not valid yet', async () => {
-    await expectUnauthenticated(verifier.verify(`Bearer ${await issuer.tokenFor(alice, { notBefore: 600, expiresIn: 900 })}`), 'The token claims are not valid here');
+    await expectUnauthenticated(
+      verifier.verify(`Bearer ${await issuer.tokenFor(alice, { notBefore: 600, expiresIn: 900 })}`),
+      'The token claims are not valid here',
+    );
   });
 
   it('refuses a token from another issuer', async () => {
-    await expectUnauthenticated(
-      verifier.verify(`Bearer ${await issuer.tokenFor(alice, { issuer: 'https://evil.example' })}`),
-    );
+    await expectUnauthenticated(verifier.verify(`Bearer ${await issuer.tokenFor(alice, { issuer: 'https://evil.example' })}`));
   });
 
   it('refuses a token for another audience', async () => {
@@ -217,9 +218,7 @@ describe('OidcTokenVerifier against a real issuer', () => {
 
   it('refuses to trust discovery that advertises another issuer', async () => {
     const misconfigured = new OidcTokenVerifier({ issuer: `${issuer.issuer}/`, audience: issuer.audience });
-    await expect(misconfigured.verify(`Bearer ${await issuer.tokenFor(alice)}`)).rejects.toBeInstanceOf(
-      TokenIssuerUnavailableError,
-    );
+    await expect(misconfigured.verify(`Bearer ${await issuer.tokenFor(alice)}`)).rejects.toBeInstanceOf(TokenIssuerUnavailableError);
   });
 });
 
@@ -277,9 +276,7 @@ describe('DevIssuer', () => {
       permissions: new Set(['scaicore:view', 'scaicore:manage']),
       roles: new Set(['tenant_admin']),
     });
-    await expectUnauthenticated(
-      new OidcTokenVerifier({ issuer: issuerUrl, audience: 'someone-else' }).verify(`Bearer ${token}`),
-    );
+    await expectUnauthenticated(new OidcTokenVerifier({ issuer: issuerUrl, audience: 'someone-else' }).verify(`Bearer ${token}`));
   });
 
   it('builds issuer URLs that a client can reach', () => {

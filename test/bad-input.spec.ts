@@ -17,32 +17,84 @@ const UNSTORABLE = ['a\u0000b', 'x\udc00', '\udfff\ud800y'];
 
 /** Every string argument of every operation, each sent as the variable of the same name. */
 const OPERATIONS: [string, string, Record<string, unknown>][] = [
-  ['catalogPackages', 'query($after: String, $filter: CatalogPackageFilter) { catalogPackages(after: $after, filter: $filter) { totalCount } }',
-    { after: 'abc', filter: { query: 'q', tags: ['t'], authorId: 'alice', nodeTypes: ['start'] } }],
-  ['catalogPackage', 'query($packageId: String!, $tenantId: ID) { catalogPackage(packageId: $packageId, tenantId: $tenantId) { id } }', { packageId: 'bad-a', tenantId: 'bad-input' }],
-  ['catalogAuditEvents', 'query($packageId: String!, $after: String, $tenantId: ID) { catalogAuditEvents(packageId: $packageId, after: $after, tenantId: $tenantId) { edges { cursor } } }',
-    { packageId: 'bad-a', after: 'abc', tenantId: 'bad-input' }],
-  ['catalogUpdates', 'query($installed: [CatalogInstalledInput!]!) { catalogUpdates(installed: $installed) { updateAvailable } }',
-    { installed: [{ packageId: 'bad-a', version: '1.0.0', tenantId: 'bad-input' }] }],
-  ['catalogPackageDiff', 'query($packageId: String!, $from: String!, $to: String!, $tenantId: ID) { catalogPackageDiff(packageId: $packageId, from: $from, to: $to, tenantId: $tenantId) { from } }',
-    { packageId: 'bad-a', from: '1.0.0', to: '1.0.0', tenantId: 'bad-input' }],
+  [
+    'catalogPackages',
+    'query($after: String, $filter: CatalogPackageFilter) { catalogPackages(after: $after, filter: $filter) { totalCount } }',
+    { after: 'abc', filter: { query: 'q', tags: ['t'], authorId: 'alice', nodeTypes: ['start'] } },
+  ],
+  [
+    'catalogPackage',
+    'query($packageId: String!, $tenantId: ID) { catalogPackage(packageId: $packageId, tenantId: $tenantId) { id } }',
+    { packageId: 'bad-a', tenantId: 'bad-input' },
+  ],
+  [
+    'catalogAuditEvents',
+    'query($packageId: String!, $after: String, $tenantId: ID) { catalogAuditEvents(packageId: $packageId, after: $after, tenantId: $tenantId) { edges { cursor } } }',
+    { packageId: 'bad-a', after: 'abc', tenantId: 'bad-input' },
+  ],
+  [
+    'catalogUpdates',
+    'query($installed: [CatalogInstalledInput!]!) { catalogUpdates(installed: $installed) { updateAvailable } }',
+    { installed: [{ packageId: 'bad-a', version: '1.0.0', tenantId: 'bad-input' }] },
+  ],
+  [
+    'catalogPackageDiff',
+    'query($packageId: String!, $from: String!, $to: String!, $tenantId: ID) { catalogPackageDiff(packageId: $packageId, from: $from, to: $to, tenantId: $tenantId) { from } }',
+    { packageId: 'bad-a', from: '1.0.0', to: '1.0.0', tenantId: 'bad-input' },
+  ],
   ['catalogUsage', 'query($tenantId: ID) { catalogUsage(tenantId: $tenantId) { packages } }', { tenantId: 'bad-input' }],
   ...(['deprecate', 'withdraw'] as const).map((action): [string, string, Record<string, unknown>] => [
     `${action}CatalogPackageVersion`,
     `mutation($packageId: String!, $version: String!, $reason: String!, $tenantId: ID) { ${action}CatalogPackageVersion(packageId: $packageId, version: $version, reason: $reason, tenantId: $tenantId) { status } }`,
     { packageId: 'bad-a', version: '1.0.0', reason: 'a reason', tenantId: 'bad-input' },
   ]),
-  ['restoreCatalogPackageVersion', 'mutation($packageId: String!, $version: String!, $tenantId: ID) { restoreCatalogPackageVersion(packageId: $packageId, version: $version, tenantId: $tenantId) { status } }',
-    { packageId: 'bad-a', version: '1.0.0', tenantId: 'bad-input' }],
-  ['publishCatalogPackage', PUBLISH, {
-    input: { packageId: 'bad-u', name: 'U', description: 'd', version: '1.0.0', readme: 'r', changelog: 'c', tags: ['t'], content: { ...flowContent('U'), meta: { labels: ['x'] } } },
-  }],
-  ['installCatalogPackage', INSTALL.replace(/\$p\b/g, '$packageId').replace(/\$v\b/g, '$version').replace(/\$t\b/g, '$tenantId'), { packageId: 'bad-a', version: '1.0.0', tenantId: 'bad-input' }],
-  ['setCatalogPackageVisibility', 'mutation($packageId: String!, $visibilityGroupIds: [ID!], $tenantId: ID) { setCatalogPackageVisibility(packageId: $packageId, visibility: GROUPS, visibilityGroupIds: $visibilityGroupIds, tenantId: $tenantId) { id } }',
-    { packageId: 'bad-a', visibilityGroupIds: ['g1'], tenantId: 'bad-input' }],
-  ['deleteCatalogPackage', 'mutation($packageId: String!, $tenantId: ID) { deleteCatalogPackage(packageId: $packageId, tenantId: $tenantId) }', { packageId: 'bad-a', tenantId: 'bad-input' }],
-  ['_entities', 'query($representations: [_Any!]!) { _entities(representations: $representations) { __typename } }',
-    { representations: [{ __typename: 'CatalogPackage', id: 'x' }, { __typename: 'CatalogPackage', tenantId: 'bad-input', packageId: 'bad-a' }, { __typename: 'Flow', id: 'f' }] }],
+  [
+    'restoreCatalogPackageVersion',
+    'mutation($packageId: String!, $version: String!, $tenantId: ID) { restoreCatalogPackageVersion(packageId: $packageId, version: $version, tenantId: $tenantId) { status } }',
+    { packageId: 'bad-a', version: '1.0.0', tenantId: 'bad-input' },
+  ],
+  [
+    'publishCatalogPackage',
+    PUBLISH,
+    {
+      input: {
+        packageId: 'bad-u',
+        name: 'U',
+        description: 'd',
+        version: '1.0.0',
+        readme: 'r',
+        changelog: 'c',
+        tags: ['t'],
+        content: { ...flowContent('U'), meta: { labels: ['x'] } },
+      },
+    },
+  ],
+  [
+    'installCatalogPackage',
+    INSTALL.replace(/\$p\b/g, '$packageId').replace(/\$v\b/g, '$version').replace(/\$t\b/g, '$tenantId'),
+    { packageId: 'bad-a', version: '1.0.0', tenantId: 'bad-input' },
+  ],
+  [
+    'setCatalogPackageVisibility',
+    'mutation($packageId: String!, $visibilityGroupIds: [ID!], $tenantId: ID) { setCatalogPackageVisibility(packageId: $packageId, visibility: GROUPS, visibilityGroupIds: $visibilityGroupIds, tenantId: $tenantId) { id } }',
+    { packageId: 'bad-a', visibilityGroupIds: ['g1'], tenantId: 'bad-input' },
+  ],
+  [
+    'deleteCatalogPackage',
+    'mutation($packageId: String!, $tenantId: ID) { deleteCatalogPackage(packageId: $packageId, tenantId: $tenantId) }',
+    { packageId: 'bad-a', tenantId: 'bad-input' },
+  ],
+  [
+    '_entities',
+    'query($representations: [_Any!]!) { _entities(representations: $representations) { __typename } }',
+    {
+      representations: [
+        { __typename: 'CatalogPackage', id: 'x' },
+        { __typename: 'CatalogPackage', tenantId: 'bad-input', packageId: 'bad-a' },
+        { __typename: 'Flow', id: 'f' },
+      ],
+    },
+  ],
 ];
 
 /** Each string in `value` (member names included) with the JSON path GraphQL's arguments give it, and a copy with it replaced. */
@@ -172,11 +224,21 @@ describe('client mistakes are client errors', () => {
 
     it('catalogUpdates: a tenant id that is not one is BAD_USER_INPUT naming the input; a package id that is not a slug answers as unknown', async () => {
       const UPDATES = 'query($i: [CatalogInstalledInput!]!) { catalogUpdates(installed: $i) { packageId latestVersion updateAvailable } }';
-      const refused = await t.gql(token, UPDATES, { i: [{ packageId: 'bad-a', version: '1.0.0' }, { packageId: 'bad-a', version: '1.0.0', tenantId: 'bad-input\u0000' }] });
+      const refused = await t.gql(token, UPDATES, {
+        i: [
+          { packageId: 'bad-a', version: '1.0.0' },
+          { packageId: 'bad-a', version: '1.0.0', tenantId: 'bad-input\u0000' },
+        ],
+      });
       expect(refused.status).toBe(400);
       expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ path: '$.installed[1].tenantId' }] });
 
-      const answered = await t.gql(token, UPDATES, { i: [{ packageId: 'Bad A', version: '1.0.0' }, { packageId: 'bad-a', version: '0.9.0' }] });
+      const answered = await t.gql(token, UPDATES, {
+        i: [
+          { packageId: 'Bad A', version: '1.0.0' },
+          { packageId: 'bad-a', version: '0.9.0' },
+        ],
+      });
       expect(answered.body).toEqual({
         data: {
           catalogUpdates: [
@@ -262,7 +324,11 @@ describe('client mistakes are client errors', () => {
     it.each([
       ['a version', 'catalogPackageDiff(packageId: "bad-a", from: "1.0.0\\u0000", to: "1.0.0") { from }', '$.from'],
       ['a reason', 'x: withdrawCatalogPackageVersion(packageId: "bad-a", version: "1.0.0", reason: "r\\u0000") { status }', '$.reason'],
-      ['a JSON scalar, nested', 'publishCatalogPackage(input: { packageId: "bad-l", name: "L", version: "1.0.0", content: { nodes: [{ id: "start", type: "start", config: { x: "\\u0000" } }] } }) { id }', '$.input.content.nodes[0].config.x'],
+      [
+        'a JSON scalar, nested',
+        'publishCatalogPackage(input: { packageId: "bad-l", name: "L", version: "1.0.0", content: { nodes: [{ id: "start", type: "start", config: { x: "\\u0000" } }] } }) { id }',
+        '$.input.content.nodes[0].config.x',
+      ],
       ['a default value', 'catalogPackage(packageId: $p) { id }', '$.packageId'],
     ])('inline, in %s: BAD_USER_INPUT at its argument', async (_what, selection, path) => {
       const operation = selection.includes('Version') || selection.startsWith('publish') ? 'mutation' : 'query';
@@ -282,7 +348,11 @@ describe('client mistakes are client errors', () => {
 
     it('a withdrawal whose reason holds a NUL changes nothing, and the version still installs', async () => {
       const before = await t.blobNames();
-      const refused = await t.gql(token, 'mutation($r: String!) { withdrawCatalogPackageVersion(packageId: "bad-a", version: "1.0.0", reason: $r) { status } }', { r: 'oops\u0000' });
+      const refused = await t.gql(
+        token,
+        'mutation($r: String!) { withdrawCatalogPackageVersion(packageId: "bad-a", version: "1.0.0", reason: $r) { status } }',
+        { r: 'oops\u0000' },
+      );
       expect(refused.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect((await t.gql(token, INSTALL, { p: 'bad-a', v: '1.0.0' })).body.data?.installCatalogPackage?.metadata).toEqual({ version: '1.0.0' });
       expect(await t.blobNames()).toEqual(before);
@@ -294,7 +364,16 @@ describe('client mistakes are client errors', () => {
         headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
       });
-    const publishBody = { package_id: 'bad-r', name: 'R', version: '1.0.0', description: 'd', readme: 'r', changelog: 'c', tags: ['t'], content: { ...flowContent('R'), meta: { labels: ['x'] } } };
+    const publishBody = {
+      package_id: 'bad-r',
+      name: 'R',
+      version: '1.0.0',
+      description: 'd',
+      readme: 'r',
+      changelog: 'c',
+      tags: ['t'],
+      content: { ...flowContent('R'), meta: { labels: ['x'] } },
+    };
     const REST_BODY_CASES = [
       ...everyString(publishBody, '$', (bad) => bad).map(({ path, replaced }) => ['POST /publish', path, '/publish', 'POST', replaced] as const),
       ...everyString({ visibility: 'groups', visibility_group_ids: ['g1'] }, '$', (bad) => bad)
@@ -338,7 +417,11 @@ describe('client mistakes are client errors', () => {
       ['an object for an ID', 'query($t: ID) { catalogUsage(tenantId: $t) { packages } }', { t: { a: 1 } }],
       ['a float for an ID', 'query($t: ID) { catalogPackage(packageId: "bad-a", tenantId: $t) { id } }', { t: 1.5 }],
       ['a boolean for a String', 'query($p: String!) { catalogPackage(packageId: $p) { id } }', { p: true }],
-      ['a list of objects for [ID!]', 'mutation($g: [ID!]) { setCatalogPackageVisibility(packageId: "bad-a", visibility: GROUPS, visibilityGroupIds: $g) { id } }', { g: [{}] }],
+      [
+        'a list of objects for [ID!]',
+        'mutation($g: [ID!]) { setCatalogPackageVisibility(packageId: "bad-a", visibility: GROUPS, visibilityGroupIds: $g) { id } }',
+        { g: [{}] },
+      ],
       ['null for a non-null version', 'mutation($v: String!) { restoreCatalogPackageVersion(packageId: "bad-a", version: $v) { status } }', { v: null }],
       ['an unknown enum value', 'query($o: CatalogPackageOrder) { catalogPackages(orderBy: $o) { totalCount } }', { o: 'nope' }],
       ['a string for an input object', 'query($i: [CatalogInstalledInput!]!) { catalogUpdates(installed: $i) { updateAvailable } }', { i: 'x' }],
@@ -363,7 +446,8 @@ describe('client mistakes are client errors', () => {
       ['a list', [{ __typename: 'Flow', id: 'f' }]],
       ['no __typename', { id: 'x' }],
     ])('_entities, %s: 400 BAD_USER_INPUT naming it, logged at info or below', async (_what, bad) => {
-      const query = 'query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on CatalogPackage { id } ... on Flow { id catalogPackages { id } } } }';
+      const query =
+        'query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on CatalogPackage { id } ... on Flow { id catalogPackages { id } } } }';
       const response = await t.gql(token, query, { r: [{ __typename: 'CatalogPackage', id: '00000000-0000-4000-8000-000000000000' }, bad] });
       expect(response.status).toBe(400);
       expect(response.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -380,7 +464,10 @@ describe('client mistakes are client errors', () => {
 
     it('usable representations of every entity type still resolve', async () => {
       const response = await t.gql(token, 'query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Flow { id } } }', {
-        r: [{ __typename: 'CatalogPackage', tenantId: 'bad-input', packageId: 'bad-a' }, { __typename: 'Flow', id: 'f-1' }],
+        r: [
+          { __typename: 'CatalogPackage', tenantId: 'bad-input', packageId: 'bad-a' },
+          { __typename: 'Flow', id: 'f-1' },
+        ],
       });
       expect(response.body).toEqual({ data: { _entities: [{ __typename: 'CatalogPackage' }, { __typename: 'Flow', id: 'f-1' }] } });
     });
@@ -392,9 +479,24 @@ describe('client mistakes are client errors', () => {
 
     it.each([
       ['/graphql charset latin1', '/graphql', JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'application/json; charset=latin1' }],
-      ['/graphql unknown Content-Encoding', '/graphql', JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'application/json', 'content-encoding': 'zstd-nope' }],
-      ['/graphql invalid UTF-8', '/graphql', Buffer.concat([Buffer.from('{"query":"{ __typename }","x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]), { 'content-type': 'application/json' }],
-      ['REST invalid UTF-8', '/api/v1/catalog/publish', Buffer.concat([Buffer.from('{"package_id":"utf","name":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]), { 'content-type': 'application/json' }],
+      [
+        '/graphql unknown Content-Encoding',
+        '/graphql',
+        JSON.stringify({ query: '{ __typename }' }),
+        { 'content-type': 'application/json', 'content-encoding': 'zstd-nope' },
+      ],
+      [
+        '/graphql invalid UTF-8',
+        '/graphql',
+        Buffer.concat([Buffer.from('{"query":"{ __typename }","x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]),
+        { 'content-type': 'application/json' },
+      ],
+      [
+        'REST invalid UTF-8',
+        '/api/v1/catalog/publish',
+        Buffer.concat([Buffer.from('{"package_id":"utf","name":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
+        { 'content-type': 'application/json' },
+      ],
     ])('%s: 415 UNSUPPORTED_MEDIA_TYPE', async (_what, path, body, headers) => {
       const response = await post(path, body, headers);
       expect(response.status).toBe(415);

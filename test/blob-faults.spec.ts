@@ -57,9 +57,17 @@ const READS: ((token: string) => Promise<Outcome<unknown>>)[] = [
   (token) => ops.listPage(token, 20),
   (token) => ops.get(token, 'beta-tools'),
   (token) => ops.listPage(token, 20, null, { query: 'tools' }),
-  (token) => ops.updates(token, [{ packageId: 'alpha-tools', version: '1.0.0' }, { packageId: 'gamma-tools', version: '1.0.0' }]),
+  (token) =>
+    ops.updates(token, [
+      { packageId: 'alpha-tools', version: '1.0.0' },
+      { packageId: 'gamma-tools', version: '1.0.0' },
+    ]),
   (token) => ops.usage(token),
-  (token) => ops.entities(token, [{ tenantId: readerTenant, packageId: 'alpha-tools' }, { tenantId: readerTenant, packageId: 'gamma-tools' }]),
+  (token) =>
+    ops.entities(token, [
+      { tenantId: readerTenant, packageId: 'alpha-tools' },
+      { tenantId: readerTenant, packageId: 'gamma-tools' },
+    ]),
 ];
 
 /** The reader's reads, round after round, until `work` settles (and at least `minRounds`): every latency. */

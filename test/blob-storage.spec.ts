@@ -61,10 +61,7 @@ describe('AzureBlobStorage.uploadIfAbsent', () => {
   it('stores the sha256, Content-MD5 and zip content type with the blob', async () => {
     const bytes = Buffer.from('PK\u0003\u0004 pretend zip');
     await storage.uploadIfAbsent(name, bytes, sha256(bytes));
-    const properties = await BlobServiceClient.fromConnectionString(azurite.connectionString)
-      .getContainerClient(container)
-      .getBlobClient(name)
-      .getProperties();
+    const properties = await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container).getBlobClient(name).getProperties();
     expect(properties.metadata).toEqual({ sha256: sha256(bytes) });
     expect(properties.contentType).toBe('application/zip');
     expect(Buffer.from(properties.contentMD5!)).toEqual(createHash('md5').update(bytes).digest());
@@ -79,10 +76,7 @@ describe('AzureBlobStorage.uploadIfAbsent', () => {
 
   it('compares by content when an existing blob has no sha256 metadata', async () => {
     const bytes = Buffer.from('written by another tool');
-    await BlobServiceClient.fromConnectionString(azurite.connectionString)
-      .getContainerClient(container)
-      .getBlockBlobClient(name)
-      .upload(bytes, bytes.length);
+    await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container).getBlockBlobClient(name).upload(bytes, bytes.length);
 
     await expect(storage.uploadIfAbsent(name, bytes, sha256(bytes))).resolves.toBe('identical');
     const other = Buffer.from('different');
@@ -91,9 +85,7 @@ describe('AzureBlobStorage.uploadIfAbsent', () => {
 
   it('lets exactly one of several concurrent identical uploads create the blob', async () => {
     const bytes = Buffer.alloc(64 * 1024, 7);
-    const results = await Promise.all(
-      Array.from({ length: 8 }, () => storage.uploadIfAbsent(name, bytes, sha256(bytes))),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, () => storage.uploadIfAbsent(name, bytes, sha256(bytes))));
     expect(results.filter((r) => r === 'created')).toHaveLength(1);
     expect(results.filter((r) => r === 'identical')).toHaveLength(7);
   });
@@ -254,10 +246,7 @@ describe('embedded Azurite', () => {
 
   it('createBlobStorage uses a connection string as given', async () => {
     const name = uniqueContainerName('cs');
-    const handle = await createBlobStorage(
-      { kind: 'connection-string', connectionString: azurite.connectionString, container: name },
-      logger,
-    );
+    const handle = await createBlobStorage({ kind: 'connection-string', connectionString: azurite.connectionString, container: name }, logger);
     await handle.storage.ping();
     await handle.stop();
     // The shared server is untouched by stop: the connection-string case owns nothing.

@@ -26,9 +26,13 @@ const VERSIONS = `query($p: String!, $after: String) {
 }`;
 
 const UNLIMITED = Object.fromEntries(
-  ['RATE_LIMIT_TENANT_READS_PER_MINUTE', 'RATE_LIMIT_TENANT_WRITES_PER_MINUTE', 'RATE_LIMIT_CALLER_READS_PER_MINUTE', 'RATE_LIMIT_CALLER_WRITES_PER_MINUTE', 'CATALOG_MAX_VERSIONS_PER_PACKAGE'].map(
-    (name) => [name, '1000000'],
-  ),
+  [
+    'RATE_LIMIT_TENANT_READS_PER_MINUTE',
+    'RATE_LIMIT_TENANT_WRITES_PER_MINUTE',
+    'RATE_LIMIT_CALLER_READS_PER_MINUTE',
+    'RATE_LIMIT_CALLER_WRITES_PER_MINUTE',
+    'CATALOG_MAX_VERSIONS_PER_PACKAGE',
+  ].map((name) => [name, '1000000']),
 );
 
 // PGlite lives in the service's process: the embedded default is the same in both runs of the
@@ -65,7 +69,10 @@ embeddedOnly('kill -9 of the zero-setup start during publishes', () => {
       const app = await startCatalog({ DATA_DIR: dataDir, PORT: String(port), ...UNLIMITED }, 120_000, { processGroup: true });
       if (!token) {
         const issuer = await DevIssuer.loadOrCreate(path.join(dataDir, 'dev-issuer'), devIssuerUrl('127.0.0.1', port));
-        token = await issuer.signToken({ sub: 'alice', tid: 'crash', email: 'alice@example.test', scope: 'scaicore:view scaicore:manage' }, { audience: DEV_ISSUER_AUDIENCE, expiresIn: '2h' });
+        token = await issuer.signToken(
+          { sub: 'alice', tid: 'crash', email: 'alice@example.test', scope: 'scaicore:view scaicore:manage' },
+          { audience: DEV_ISSUER_AUDIENCE, expiresIn: '2h' },
+        );
       }
       const gql = (query: string, variables: Record<string, unknown>) => post(app, token, query, variables);
       // Everything acknowledged before this restart is still there (checked each round, not only at the end).
@@ -141,7 +148,7 @@ async function expectAllInstall(
   let broken = 0;
   for (const [packageId, versions] of acknowledged) {
     const shaOf = new Map<string, string>();
-    for (let after: string | null = null, more = true; more; ) {
+    for (let after: string | null = null, more = true; more;) {
       const listed = await gql(VERSIONS, { p: packageId, after });
       expect(listed.errors).toBeUndefined();
       const page = listed.data.catalogPackage?.versions;

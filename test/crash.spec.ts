@@ -23,8 +23,13 @@ const LATEST = 'query($p: String!) { catalogPackage(packageId: $p) { version } }
 
 /** The stream of publishes is far above the default rate limits and version quota. */
 const UNLIMITED = Object.fromEntries(
-  ['RATE_LIMIT_TENANT_READS_PER_MINUTE', 'RATE_LIMIT_TENANT_WRITES_PER_MINUTE', 'RATE_LIMIT_CALLER_READS_PER_MINUTE', 'RATE_LIMIT_CALLER_WRITES_PER_MINUTE', 'CATALOG_MAX_VERSIONS_PER_PACKAGE']
-    .map((name) => [name, '1000000']),
+  [
+    'RATE_LIMIT_TENANT_READS_PER_MINUTE',
+    'RATE_LIMIT_TENANT_WRITES_PER_MINUTE',
+    'RATE_LIMIT_CALLER_READS_PER_MINUTE',
+    'RATE_LIMIT_CALLER_WRITES_PER_MINUTE',
+    'CATALOG_MAX_VERSIONS_PER_PACKAGE',
+  ].map((name) => [name, '1000000']),
 );
 
 const describeOnPostgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;

@@ -130,12 +130,12 @@ describe('router.yaml', () => {
     expect(Object.keys(router.headers.subgraphs)).toEqual(['catalog']);
   });
 
-  it('passes the catalog\'s errors (and their codes) through, and redacts the other subgraphs\' errors', () => {
+  it("passes the catalog's errors (and their codes) through, and redacts the other subgraphs' errors", () => {
     // The boolean form: Router v2 refuses objects under `subgraphs` when `all` is a boolean.
     expect(router.include_subgraph_errors).toEqual({ all: false, subgraphs: { catalog: true } });
   });
 
-  it('continues the caller\'s W3C trace context into every subgraph request', () => {
+  it("continues the caller's W3C trace context into every subgraph request", () => {
     expect(router.telemetry.exporters.tracing.propagation).toEqual({ trace_context: true });
     // Continued by the router, not copied by a header rule (which would leave the router's span out).
     expect(router.headers.all.request).not.toEqual(expect.arrayContaining([{ propagate: { named: 'traceparent' } }]));
@@ -143,7 +143,11 @@ describe('router.yaml', () => {
 
   it('names only subgraphs of the supergraph, and the catalog URL is the compose service', () => {
     expect(Object.keys(graphs).sort()).toEqual(['catalog', 'flows', 'users']);
-    const named = [...Object.keys(router.headers.subgraphs), ...Object.keys(router.override_subgraph_url), ...Object.keys(router.include_subgraph_errors.subgraphs)];
+    const named = [
+      ...Object.keys(router.headers.subgraphs),
+      ...Object.keys(router.override_subgraph_url),
+      ...Object.keys(router.include_subgraph_errors.subgraphs),
+    ];
     for (const name of named) expect(graphs).toHaveProperty(name);
     expect(graphs.catalog).toBe(`http://catalog:${services.catalog!.environment!.PORT}/graphql`);
   });

@@ -18,7 +18,11 @@ describe('edge security', () => {
     it('allows CORS only for the listed origins, and exposes the rate limit headers', async () => {
       const preflight = await fetch(`${t.url}/graphql`, {
         method: 'OPTIONS',
-        headers: { origin: 'https://app.example.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,idempotency-key' },
+        headers: {
+          origin: 'https://app.example.test',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type,idempotency-key',
+        },
       });
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.test');
@@ -94,7 +98,10 @@ describe('edge security', () => {
     });
 
     it('sends no CORS headers by default', async () => {
-      const response = await fetch(`${t.url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://app.example.test', 'access-control-request-method': 'POST' } });
+      const response = await fetch(`${t.url}/graphql`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example.test', 'access-control-request-method': 'POST' },
+      });
       expect(response.headers.get('access-control-allow-origin')).toBeNull();
     });
   });

@@ -83,9 +83,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => t?.close());
 
-const cases = (Object.keys(CALLERS) as CallerName[]).flatMap((caller) =>
-  (['TENANT', 'GROUPS'] as const).map((visibility) => [caller, visibility] as const),
-);
+const cases = (Object.keys(CALLERS) as CallerName[]).flatMap((caller) => (['TENANT', 'GROUPS'] as const).map((visibility) => [caller, visibility] as const));
 
 describe.each(cases)('%s on a %s package', (caller, visibility) => {
   const label = `${caller.toLowerCase()}-${visibility.toLowerCase()}`;
@@ -98,8 +96,10 @@ describe.each(cases)('%s on a %s package', (caller, visibility) => {
     // List: the fixture packages this caller sees, renamed.
     const listed = await ops().listAll(token, 100);
     const restListed = await rest('GET', '/', token);
-    const pick = (id: string) => (all: PackageView[]) => all.filter((pkg) => pkg.packageId === id).map((pkg) => ({ ...asSummary(pkg), package_id: '<id>', name: '<id>' }));
-    const pickRest = (id: string) => (all: any[]) => all.filter((s) => s.package_id === id).map((s) => ({ ...restSummary(s), package_id: '<id>', name: '<id>' }));
+    const pick = (id: string) => (all: PackageView[]) =>
+      all.filter((pkg) => pkg.packageId === id).map((pkg) => ({ ...asSummary(pkg), package_id: '<id>', name: '<id>' }));
+    const pickRest = (id: string) => (all: any[]) =>
+      all.filter((s) => s.package_id === id).map((s) => ({ ...restSummary(s), package_id: '<id>', name: '<id>' }));
     expect(fromRest(restListed, pickRest(viaRest))).toEqual(fromGraphql(listed, pick(viaGraphql)));
 
     // Install: the same outcome, the same metadata and flow (up to the fresh id and the name).

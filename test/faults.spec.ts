@@ -120,7 +120,9 @@ describe('a dependency that stalls or refuses', () => {
         expect(ready.value.status).toBe(503);
         expect(Object.keys(ready.value.body.failed ?? {})).toEqual([part]);
         // The kind of failure, never the error itself: no address or port of the part.
-        expect(Object.values(ready.value.body.failed ?? {})[0]).toMatch(/^(no answer within \d+ ms|connection (refused|reset|timed out)|unavailable \(see the log\))$/);
+        expect(Object.values(ready.value.body.failed ?? {})[0]).toMatch(
+          /^(no answer within \d+ ms|connection (refused|reset|timed out)|unavailable \(see the log\))$/,
+        );
         expect(JSON.stringify(ready.value.body)).not.toMatch(/127\.0\.0\.1|:\d{4,5}\b/);
       } finally {
         await proxy.setMode('pass');

@@ -89,11 +89,27 @@ describe('federation _entities on the catalog subgraph', () => {
     ];
     expect(names(await entities(tokens.bob, representations))).toEqual(['invoice-sync', null, 'invoice-sync', null, null, null, null, null, null]);
     expect(names(await entities(tokens.dana, representations))).toEqual([
-      'invoice-sync', 'finance-sync', 'invoice-sync', 'finance-sync', null, null, null, null, null,
+      'invoice-sync',
+      'finance-sync',
+      'invoice-sync',
+      'finance-sync',
+      null,
+      null,
+      null,
+      null,
+      null,
     ]);
     expect(names(await entities(tokens.carol, representations))).toEqual([null, null, null, null, 'globex-etl', 'globex-etl', null, null, null]);
     expect(names(await entities(tokens.root, representations))).toEqual([
-      'invoice-sync', 'finance-sync', 'invoice-sync', 'finance-sync', 'globex-etl', 'globex-etl', null, null, null,
+      'invoice-sync',
+      'finance-sync',
+      'invoice-sync',
+      'finance-sync',
+      'globex-etl',
+      'globex-etl',
+      null,
+      null,
+      null,
     ]);
     expect(names(await entities(tokens.noView, representations)).every((name) => name === null)).toBe(true);
   });
@@ -123,7 +139,11 @@ describe('federation _entities on the catalog subgraph', () => {
             const result = await entities(tokens.bob, reps[form](n));
             expect(result.data!._entities).toHaveLength(n);
             expect(names(result).slice(0, 2)).toEqual(n === 1 ? ['invoice-sync'] : ['invoice-sync', 'lead-scoring']);
-            expect(names(result).slice(2).every((name) => name === null)).toBe(true);
+            expect(
+              names(result)
+                .slice(2)
+                .every((name) => name === null),
+            ).toBe(true);
           }),
         );
       }

@@ -22,9 +22,11 @@ const FLOWS_TIMEOUT_MS = 2_000;
 
 /** How the flows service answers each flow id. */
 type Behaviour = (res: ServerResponse) => void | Promise<void>;
-const json = (status: number, body: unknown, type = 'application/json') => (res: ServerResponse) => {
-  res.writeHead(status, { 'content-type': type }).end(typeof body === 'string' ? body : JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown, type = 'application/json') =>
+  (res: ServerResponse) => {
+    res.writeHead(status, { 'content-type': type }).end(typeof body === 'string' ? body : JSON.stringify(body));
+  };
 const BEHAVIOURS: Record<string, Behaviour> = {
   flow_abc123: json(200, { flow: CUSTOMER_SUPPORT_FLOW, permissions: ['view', 'edit', 'deploy'], etag: 'ignored' }),
   'team:flow.v2': json(200, { flow: { ...CUSTOMER_SUPPORT_FLOW, id: 'team:flow.v2' }, permissions: ['deploy'] }),
@@ -99,7 +101,6 @@ class FakeFlowsService {
   }
 }
 
-
 const PUBLISH_GQL = `mutation($input: PublishCatalogPackageInput!) {
   publishCatalogPackage(input: $input) { packageId version sourceFlowId authorId }
 }`;
@@ -150,19 +151,14 @@ describe('publishing by flow_id (HttpFlowSource, timeout 2 s)', () => {
     expect(await t.blobNames(`catalog/${tenant}/`)).toEqual([]);
   }
 
-  it('publishes the reference by-flow_id body over REST, forwarding the caller\'s Authorization, and records the source flow', async () => {
+  it("publishes the reference by-flow_id body over REST, forwarding the caller's Authorization, and records the source flow", async () => {
     const res = await publishRest(CUSTOMER_SUPPORT_BY_FLOW_ID);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ package_id: 'customer-support', version: '0.2.0', author_id: 'alice', description: 'Triage + KB + HITL' });
 
-    expect(flows.seen).toEqual([
-      { method: 'GET', url: '/api/v1/flows/flow_abc123', authorization: `Bearer ${token}`, accept: 'application/json' },
-    ]);
+    expect(flows.seen).toEqual([{ method: 'GET', url: '/api/v1/flows/flow_abc123', authorization: `Bearer ${token}`, accept: 'application/json' }]);
 
-    const rows = await t.app.orm.em
-      .fork()
-      .getConnection()
-      .execute(`select source_flow_id, latest_version from catalog_package where tenant_id = ?`, [tenant]);
+    const rows = await t.app.orm.em.fork().getConnection().execute(`select source_flow_id, latest_version from catalog_package where tenant_id = ?`, [tenant]);
     expect(rows).toEqual([{ source_flow_id: 'flow_abc123', latest_version: '0.2.0' }]);
     const state = await t.gql(token, `{ catalogPackage(packageId: "customer-support") { sourceFlowId } }`);
     expect(state.body.data).toEqual({ catalogPackage: { sourceFlowId: 'flow_abc123' } });

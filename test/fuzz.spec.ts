@@ -27,7 +27,10 @@ const LEAKS: { name: string; pattern: RegExp }[] = [
   { name: 'source path', pattern: /\/(?:src|node_modules|dist)\/[\w./-]+\.(?:ts|js)\b/ },
   { name: 'table name', pattern: /\b(?:catalog_package(?:_version)?|catalog_audit_event|idempotency_key|rate_limit_counter|mikro_orm_migrations)\b/ },
   { name: 'SQL statement', pattern: /\b(?:select\s[\s\S]{1,200}?\sfrom|insert\s+into|update\s+\S+\s+set|delete\s+from)\s/i },
-  { name: 'PostgreSQL error', pattern: /syntax error at or near|violates (?:unique|foreign key|check|not-null) constraint|duplicate key value|relation "\w+" does not exist/i },
+  {
+    name: 'PostgreSQL error',
+    pattern: /syntax error at or near|violates (?:unique|foreign key|check|not-null) constraint|duplicate key value|relation "\w+" does not exist/i,
+  },
 ];
 
 interface Tally {
@@ -49,7 +52,8 @@ function check(what: string, request: string, status: number, text: string): voi
   }
   const problems: string[] = [];
   if (status >= 500) problems.push(`HTTP ${status}`);
-  if (/"code":"SERVICE_UNAVAILABLE"/.test(text)) console.warn(`${what}: SERVICE_UNAVAILABLE (a dependency was slow or down)\nrequest: ${request.slice(0, 500)}\nanswer: ${text.slice(0, 500)}`);
+  if (/"code":"SERVICE_UNAVAILABLE"/.test(text))
+    console.warn(`${what}: SERVICE_UNAVAILABLE (a dependency was slow or down)\nrequest: ${request.slice(0, 500)}\nanswer: ${text.slice(0, 500)}`);
   if (/INTERNAL_SERVER_ERROR/.test(text) && !request.includes('INTERNAL_SERVER_ERROR')) problems.push('masked internal error');
   for (const leak of LEAKS) {
     const found = leak.pattern.exec(text);
@@ -88,20 +92,32 @@ function undocumented(documented: Map<string, Set<string>>, query: string, text:
 
 /** Strings with the characters that once reached SQL or blob names: NUL, other controls, DEL, `../`. */
 const controlString = fc
-  .tuple(fc.string({ maxLength: 12 }), fc.constantFrom('\u0000', '\u0001', '\u0007', '\u001b', '\u007f', '\t', '\r\n', '../', '\ud800'), fc.string({ maxLength: 12 }))
+  .tuple(
+    fc.string({ maxLength: 12 }),
+    fc.constantFrom('\u0000', '\u0001', '\u0007', '\u001b', '\u007f', '\t', '\r\n', '../', '\ud800'),
+    fc.string({ maxLength: 12 }),
+  )
   .map(([a, bad, b]) => `${a}${bad}${b}`);
 /** Strings in general: mostly ordinary, often with a control character. */
 const anyString = (maxLength: number) => fc.oneof({ weight: 3, arbitrary: fc.string({ maxLength }) }, { weight: 2, arbitrary: controlString });
 
 /** Cursors: well-formed ones of every key type, dates far outside PostgreSQL's range, broken shapes. */
 const cursorArb = fc.oneof(
-  fc.tuple(fc.oneof(fc.date({ noInvalidDate: true }), fc.integer(), fc.double(), anyString(20)), fc.uuid(), fc.constantFrom('', 'x', 'abc')).map(([key, id, scope]) => encodeCursor({ key, id }, scope)),
-  fc.tuple(fc.constantFrom('-271821-04-20T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', '0000-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', 'not a date'), fc.uuid()).map(([k, i]) =>
-    Buffer.from(JSON.stringify({ k, t: 'd', i })).toString('base64url'),
-  ),
-  fc.record({ k: fc.jsonValue({ maxDepth: 1 }), t: fc.constantFrom('d', 'n', 's', 'x'), i: fc.oneof(fc.uuid(), anyString(10)), s: fc.jsonValue({ maxDepth: 0 }) }, { requiredKeys: [] }).map((c) =>
-    Buffer.from(JSON.stringify(c)).toString('base64url'),
-  ),
+  fc
+    .tuple(fc.oneof(fc.date({ noInvalidDate: true }), fc.integer(), fc.double(), anyString(20)), fc.uuid(), fc.constantFrom('', 'x', 'abc'))
+    .map(([key, id, scope]) => encodeCursor({ key, id }, scope)),
+  fc
+    .tuple(
+      fc.constantFrom('-271821-04-20T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', '0000-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', 'not a date'),
+      fc.uuid(),
+    )
+    .map(([k, i]) => Buffer.from(JSON.stringify({ k, t: 'd', i })).toString('base64url')),
+  fc
+    .record(
+      { k: fc.jsonValue({ maxDepth: 1 }), t: fc.constantFrom('d', 'n', 's', 'x'), i: fc.oneof(fc.uuid(), anyString(10)), s: fc.jsonValue({ maxDepth: 0 }) },
+      { requiredKeys: [] },
+    )
+    .map((c) => Buffer.from(JSON.stringify(c)).toString('base64url')),
   fc.string({ maxLength: 40 }),
   fc.base64String({ maxLength: 60 }),
 );
@@ -109,19 +125,105 @@ const cursorArb = fc.oneof(
 // ---- GraphQL documents ----------------------------------------------------------------------
 
 const FIELD_NAMES = [
-  'catalogPackages', 'catalogPackage', 'catalogAuditEvents', 'publishCatalogPackage', 'installCatalogPackage',
-  'setCatalogPackageVisibility', 'deleteCatalogPackage', 'deprecateCatalogPackageVersion', 'withdrawCatalogPackageVersion',
-  'restoreCatalogPackageVersion', 'catalogUpdates', 'catalogPackageDiff', 'catalogUsage', '_service', '_entities', '__typename', '__schema', '__type',
-  'edges', 'node', 'cursor', 'pageInfo', 'hasNextPage', 'endCursor', 'id', 'tenantId', 'packageId', 'name',
-  'description', 'version', 'readme', 'authorId', 'authorEmail', 'visibility', 'visibilityGroupIds', 'sourceFlowId',
-  'createdAt', 'updatedAt', 'versions', 'author', 'sdl', 'flow', 'metadata', 'action', 'changes', 'types', 'fields',
-  'ofType', 'kind', 'queryType', 'x', 'nope', 'Query', 'on', 'fragment', 'null', 'true',
+  'catalogPackages',
+  'catalogPackage',
+  'catalogAuditEvents',
+  'publishCatalogPackage',
+  'installCatalogPackage',
+  'setCatalogPackageVisibility',
+  'deleteCatalogPackage',
+  'deprecateCatalogPackageVersion',
+  'withdrawCatalogPackageVersion',
+  'restoreCatalogPackageVersion',
+  'catalogUpdates',
+  'catalogPackageDiff',
+  'catalogUsage',
+  '_service',
+  '_entities',
+  '__typename',
+  '__schema',
+  '__type',
+  'edges',
+  'node',
+  'cursor',
+  'pageInfo',
+  'hasNextPage',
+  'endCursor',
+  'id',
+  'tenantId',
+  'packageId',
+  'name',
+  'description',
+  'version',
+  'readme',
+  'authorId',
+  'authorEmail',
+  'visibility',
+  'visibilityGroupIds',
+  'sourceFlowId',
+  'createdAt',
+  'updatedAt',
+  'versions',
+  'author',
+  'sdl',
+  'flow',
+  'metadata',
+  'action',
+  'changes',
+  'types',
+  'fields',
+  'ofType',
+  'kind',
+  'queryType',
+  'x',
+  'nope',
+  'Query',
+  'on',
+  'fragment',
+  'null',
+  'true',
 ];
-const ARG_NAMES = ['first', 'after', 'packageId', 'tenantId', 'input', 'visibility', 'visibilityGroupIds', 'version', 'representations', 'name', 'if', 'x', 'reason', 'installed', 'from', 'to', 'filter', 'orderBy'];
+const ARG_NAMES = [
+  'first',
+  'after',
+  'packageId',
+  'tenantId',
+  'input',
+  'visibility',
+  'visibilityGroupIds',
+  'version',
+  'representations',
+  'name',
+  'if',
+  'x',
+  'reason',
+  'installed',
+  'from',
+  'to',
+  'filter',
+  'orderBy',
+];
 const TYPE_NAMES = ['Query', 'Mutation', 'CatalogPackage', 'CatalogPackageConnection', 'PageInfo', 'User', 'Flow', 'Nope', '_Entity'];
-const VAR_TYPES = ['Int', 'Int!', 'String', 'String!', 'ID', '[ID!]', 'Boolean', 'JSON', 'CatalogVisibility', 'PublishCatalogPackageInput!', '[_Any!]!', 'Nope', '[[Int]]'];
+const VAR_TYPES = [
+  'Int',
+  'Int!',
+  'String',
+  'String!',
+  'ID',
+  '[ID!]',
+  'Boolean',
+  'JSON',
+  'CatalogVisibility',
+  'PublishCatalogPackageInput!',
+  '[_Any!]!',
+  'Nope',
+  '[[Int]]',
+];
 
-const nameArb = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...FIELD_NAMES) }, { weight: 1, arbitrary: fc.stringMatching(/^[_A-Za-z][_0-9A-Za-z]{0,12}$/) });
+const nameArb = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom(...FIELD_NAMES) },
+  { weight: 1, arbitrary: fc.stringMatching(/^[_A-Za-z][_0-9A-Za-z]{0,12}$/) },
+);
 const stringLiteral = fc.string({ maxLength: 40 }).map((s) => JSON.stringify(s));
 
 const valueArb: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
@@ -132,19 +234,19 @@ const valueArb: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
     stringLiteral,
     fc.constantFrom('true', 'false', 'null', 'TENANT', 'GROUPS', 'NOPE', '$v', '$input', '$first', '"""block"""'),
     fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(' ')}]`),
-    fc.array(fc.tuple(fc.constantFrom(...ARG_NAMES, 'content', 'nodes', '__typename'), tie('value')), { maxLength: 3 }).map(
-      (pairs) => `{ ${pairs.map(([k, v]) => `${k}: ${v}`).join(', ')} }`,
-    ),
+    fc
+      .array(fc.tuple(fc.constantFrom(...ARG_NAMES, 'content', 'nodes', '__typename'), tie('value')), { maxLength: 3 })
+      .map((pairs) => `{ ${pairs.map(([k, v]) => `${k}: ${v}`).join(', ')} }`),
   ),
 })).value;
 
-const directiveArb = fc.tuple(fc.constantFrom('include', 'skip', 'deprecated', 'key', 'nope', 'defer'), fc.option(valueArb)).map(
-  ([name, value]) => ` @${name}${value === null ? '' : `(if: ${value})`}`,
-);
+const directiveArb = fc
+  .tuple(fc.constantFrom('include', 'skip', 'deprecated', 'key', 'nope', 'defer'), fc.option(valueArb))
+  .map(([name, value]) => ` @${name}${value === null ? '' : `(if: ${value})`}`);
 
-const argsArb = fc.array(fc.tuple(fc.constantFrom(...ARG_NAMES), valueArb), { maxLength: 3 }).map((pairs) =>
-  pairs.length === 0 ? '' : `(${pairs.map(([k, v]) => `${k}: ${v}`).join(', ')})`,
-);
+const argsArb = fc
+  .array(fc.tuple(fc.constantFrom(...ARG_NAMES), valueArb), { maxLength: 3 })
+  .map((pairs) => (pairs.length === 0 ? '' : `(${pairs.map(([k, v]) => `${k}: ${v}`).join(', ')})`));
 
 const selectionSetArb: fc.Arbitrary<string> = fc.letrec<{ set: string; selection: string }>((tie) => ({
   selection: fc.oneof(
@@ -172,7 +274,10 @@ const documentArb = fc
 
 /** Tokens of GraphQL shuffled at random: mostly syntax errors, some of the lexer's corner cases. */
 const tokenSoupArb = fc
-  .array(fc.oneof(fc.constantFrom('{', '}', '(', ')', '[', ']', ':', '$', '@', '...', '!', '=', '|', '&', '"', '"""', '#', '\n', ',', ' '), nameArb, valueArb), { maxLength: 40 })
+  .array(
+    fc.oneof(fc.constantFrom('{', '}', '(', ')', '[', ']', ':', '$', '@', '...', '!', '=', '|', '&', '"', '"""', '#', '\n', ',', ' '), nameArb, valueArb),
+    { maxLength: 40 },
+  )
   .map((parts) => parts.join(' '));
 
 const variablesArb = fc.oneof(
@@ -190,12 +295,19 @@ const flowArb = fc.oneof(
       name: fc.oneof(fc.string({ maxLength: 20 }), fc.constant(null)),
       nodes: fc.array(
         fc.record(
-          { id: fc.oneof(fc.constantFrom('a', 'b', 'start'), fc.string({ maxLength: 5 })), type: fc.oneof(fc.constantFrom('start', 'llm.chat', '1bad'), fc.string({ maxLength: 8 })), config: fc.jsonValue({ maxDepth: 2 }) },
+          {
+            id: fc.oneof(fc.constantFrom('a', 'b', 'start'), fc.string({ maxLength: 5 })),
+            type: fc.oneof(fc.constantFrom('start', 'llm.chat', '1bad'), fc.string({ maxLength: 8 })),
+            config: fc.jsonValue({ maxDepth: 2 }),
+          },
           { requiredKeys: [] },
         ),
         { maxLength: 4 },
       ),
-      edges: fc.array(fc.record({ id: fc.string({ maxLength: 3 }), source: fc.constantFrom('a', 'b', 'zz'), target: fc.constantFrom('a', 'b', 'zz') }, { requiredKeys: [] }), { maxLength: 4 }),
+      edges: fc.array(
+        fc.record({ id: fc.string({ maxLength: 3 }), source: fc.constantFrom('a', 'b', 'zz'), target: fc.constantFrom('a', 'b', 'zz') }, { requiredKeys: [] }),
+        { maxLength: 4 },
+      ),
     },
     { requiredKeys: [] },
   ),
@@ -238,11 +350,31 @@ const publishInputArb = fc
   });
 
 /** Well-formed operations of the real schema, with random (often wrongly typed) variables. */
-const PACKAGE_FIELD_NAMES = ['id', 'tenantId', 'packageId', 'name', 'description', 'version', 'readme', 'authorId', 'authorEmail', 'visibility', 'visibilityGroupIds', 'sourceFlowId', 'createdAt', 'updatedAt', '__typename'];
+const PACKAGE_FIELD_NAMES = [
+  'id',
+  'tenantId',
+  'packageId',
+  'name',
+  'description',
+  'version',
+  'readme',
+  'authorId',
+  'authorEmail',
+  'visibility',
+  'visibilityGroupIds',
+  'sourceFlowId',
+  'createdAt',
+  'updatedAt',
+  '__typename',
+];
 const packageFieldsArb = fc
   .tuple(fc.subarray(PACKAGE_FIELD_NAMES, { minLength: 1 }), fc.boolean(), fc.boolean())
   .map(([fields, versions, author]) =>
-    [...fields, ...(versions ? ['versions(first: $vf) { edges { cursor node { version sha256 sizeBytes publishedAt } } pageInfo { hasNextPage endCursor } }'] : []), ...(author ? ['author { id }'] : [])].join(' '),
+    [
+      ...fields,
+      ...(versions ? ['versions(first: $vf) { edges { cursor node { version sha256 sizeBytes publishedAt } } pageInfo { hasNextPage endCursor } }'] : []),
+      ...(author ? ['author { id }'] : []),
+    ].join(' '),
   );
 const looseValue = (typed: fc.Arbitrary<unknown>) => fc.oneof({ weight: 6, arbitrary: typed }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) });
 const packageIdValue = looseValue(fc.oneof(fc.constantFrom('fuzz-a', 'fuzz-b', 'nope'), anyString(70)));
@@ -274,21 +406,29 @@ const operationArb = fc.oneof(
     variables: { p: packageId, t: tenantId, vf },
   })),
   fc.tuple(packageIdValue, firstValue, cursorValue, tenantValue).map(([packageId, first, after, tenantId]) => ({
-    query: 'query($p: String!, $f: Int, $a: String, $t: ID) { catalogAuditEvents(packageId: $p, first: $f, after: $a, tenantId: $t) { edges { node { action version actorId changes } } } }',
+    query:
+      'query($p: String!, $f: Int, $a: String, $t: ID) { catalogAuditEvents(packageId: $p, first: $f, after: $a, tenantId: $t) { edges { node { action version actorId changes } } } }',
     variables: { p: packageId, f: first, a: after, t: tenantId },
   })),
   fc.tuple(packageIdValue, firstValue, cursorValue).map(([packageId, first, after]) => ({
-    query: 'query($p: String!, $f: Int, $a: String) { catalogPackage(packageId: $p) { versions(first: $f, after: $a) { edges { cursor node { version } } pageInfo { hasNextPage } } } }',
+    query:
+      'query($p: String!, $f: Int, $a: String) { catalogPackage(packageId: $p) { versions(first: $f, after: $a) { edges { cursor node { version } } pageInfo { hasNextPage } } } }',
     variables: { p: packageId, f: first, a: after },
   })),
   fc.tuple(packageIdValue, versionValue, tenantValue).map(([packageId, version, tenantId]) => ({
-    query: 'mutation($p: String!, $v: String, $t: ID) { installCatalogPackage(packageId: $p, version: $v, tenantId: $t) { flow metadata { packageId name version authorEmail } } }',
+    query:
+      'mutation($p: String!, $v: String, $t: ID) { installCatalogPackage(packageId: $p, version: $v, tenantId: $t) { flow metadata { packageId name version authorEmail } } }',
     variables: { p: packageId, v: version, t: tenantId },
   })),
   fc
-    .tuple(packageIdValue, looseValue(fc.constantFrom('TENANT', 'GROUPS', 'tenant')), looseValue(fc.option(fc.array(fc.string({ maxLength: 10 }), { maxLength: 60 }))))
+    .tuple(
+      packageIdValue,
+      looseValue(fc.constantFrom('TENANT', 'GROUPS', 'tenant')),
+      looseValue(fc.option(fc.array(fc.string({ maxLength: 10 }), { maxLength: 60 }))),
+    )
     .map(([packageId, visibility, groups]) => ({
-      query: 'mutation($p: String!, $vis: CatalogVisibility!, $g: [ID!]) { setCatalogPackageVisibility(packageId: $p, visibility: $vis, visibilityGroupIds: $g) { id visibility visibilityGroupIds } }',
+      query:
+        'mutation($p: String!, $vis: CatalogVisibility!, $g: [ID!]) { setCatalogPackageVisibility(packageId: $p, visibility: $vis, visibilityGroupIds: $g) { id visibility visibilityGroupIds } }',
       variables: { p: packageId, vis: visibility, g: groups },
     })),
   packageIdValue.map((packageId) => ({ query: 'mutation($p: String!) { deleteCatalogPackage(packageId: $p) }', variables: { p: packageId } })),
@@ -303,30 +443,35 @@ const operationArb = fc.oneof(
     variables: { p: packageId, v: version, t: tenantId },
   })),
   looseValue(
-    fc.array(
-      fc.record({ packageId: looseValue(packageIdValue), version: versionValue, tenantId: tenantValue }, { requiredKeys: ['packageId', 'version'] }),
-      { maxLength: 8 },
-    ),
+    fc.array(fc.record({ packageId: looseValue(packageIdValue), version: versionValue, tenantId: tenantValue }, { requiredKeys: ['packageId', 'version'] }), {
+      maxLength: 8,
+    }),
   ).map((installed) => ({
-    query: 'query($i: [CatalogInstalledInput!]!) { catalogUpdates(installed: $i) { packageId installedVersion latestVersion updateAvailable installedStatus newerVersions { version changelog } } }',
+    query:
+      'query($i: [CatalogInstalledInput!]!) { catalogUpdates(installed: $i) { packageId installedVersion latestVersion updateAvailable installedStatus newerVersions { version changelog } } }',
     variables: { i: installed },
   })),
   fc.tuple(packageIdValue, versionValue, versionValue, tenantValue).map(([packageId, from, to, tenantId]) => ({
-    query: 'query($p: String!, $f: String!, $to: String!, $t: ID) { catalogPackageDiff(packageId: $p, from: $f, to: $to, tenantId: $t) { nodesAdded nodesRemoved nodesChanged { nodeId changedPaths } edgesAdded edgesRemoved } }',
+    query:
+      'query($p: String!, $f: String!, $to: String!, $t: ID) { catalogPackageDiff(packageId: $p, from: $f, to: $to, tenantId: $t) { nodesAdded nodesRemoved nodesChanged { nodeId changedPaths } edgesAdded edgesRemoved } }',
     variables: { p: packageId, f: from, to, t: tenantId },
   })),
   fc
     .array(
       fc.oneof(
         fc.record({ __typename: fc.constant('CatalogPackage'), id: looseValue(fc.oneof(fc.uuid(), anyString(40))) }),
-        fc.record({ __typename: fc.constant('CatalogPackage'), tenantId: looseValue(anyString(20)), packageId: looseValue(anyString(20)) }, { requiredKeys: ['__typename'] }),
+        fc.record(
+          { __typename: fc.constant('CatalogPackage'), tenantId: looseValue(anyString(20)), packageId: looseValue(anyString(20)) },
+          { requiredKeys: ['__typename'] },
+        ),
         fc.record({ __typename: fc.constantFrom('Flow', 'User', 'Nope', ''), id: looseValue(anyString(20)) }, { requiredKeys: ['__typename'] }),
         fc.jsonValue({ maxDepth: 2 }),
       ),
       { maxLength: 5 },
     )
     .map((representations) => ({
-      query: 'query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on CatalogPackage { id packageId name version } ... on Flow { catalogPackages { id } } } }',
+      query:
+        'query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on CatalogPackage { id packageId name version } ... on Flow { catalogPackages { id } } } }',
       variables: { r: representations },
     })),
 );
@@ -349,22 +494,24 @@ const queryStringArb = fc
   )
   .map((pairs) => (pairs.length ? `?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(wellFormed(v))}`).join('&')}` : ''));
 const restBodyArb = fc.oneof(
-  fc.record(
-    {
-      package_id: fc.oneof(fc.constantFrom('fuzz-a', 'fuzz-rest'), fc.string({ maxLength: 20 })),
-      name: anyString(20),
-      version: fc.oneof(fc.constantFrom('0.1.0', '2.0.0'), anyString(10)),
-      description: fc.option(anyString(20)),
-      readme: fc.option(anyString(20)),
-      flow_id: fc.option(fc.oneof(fc.constant('flow-1'), anyString(10)), { freq: 4 }),
-      tags: fc.option(fc.array(anyString(10), { maxLength: 3 })),
-      content: flowArb,
-      visibility: fc.constantFrom('tenant', 'groups', 'TENANT', 'x'),
-      visibility_group_ids: fc.oneof(fc.array(fc.string({ maxLength: 8 }), { maxLength: 4 }), fc.jsonValue({ maxDepth: 1 })),
-      extra: fc.jsonValue({ maxDepth: 1 }),
-    },
-    { requiredKeys: [] },
-  ).map((body) => JSON.stringify(body)),
+  fc
+    .record(
+      {
+        package_id: fc.oneof(fc.constantFrom('fuzz-a', 'fuzz-rest'), fc.string({ maxLength: 20 })),
+        name: anyString(20),
+        version: fc.oneof(fc.constantFrom('0.1.0', '2.0.0'), anyString(10)),
+        description: fc.option(anyString(20)),
+        readme: fc.option(anyString(20)),
+        flow_id: fc.option(fc.oneof(fc.constant('flow-1'), anyString(10)), { freq: 4 }),
+        tags: fc.option(fc.array(anyString(10), { maxLength: 3 })),
+        content: flowArb,
+        visibility: fc.constantFrom('tenant', 'groups', 'TENANT', 'x'),
+        visibility_group_ids: fc.oneof(fc.array(fc.string({ maxLength: 8 }), { maxLength: 4 }), fc.jsonValue({ maxDepth: 1 })),
+        extra: fc.jsonValue({ maxDepth: 1 }),
+      },
+      { requiredKeys: [] },
+    )
+    .map((body) => JSON.stringify(body)),
   fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
   fc.string({ maxLength: 60 }),
 );
@@ -388,7 +535,15 @@ const restRequestArb = fc.record({
     fc.tuple(segmentArb, segmentArb).map(([a, b]) => `/api/v1/catalog/${a}/${b}`),
   ),
   query: queryStringArb,
-  contentType: fc.constantFrom('application/json', 'application/problem+json', 'text/plain', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'multipart/form-data', ''),
+  contentType: fc.constantFrom(
+    'application/json',
+    'application/problem+json',
+    'text/plain',
+    'application/json; charset=latin1',
+    'application/json; charset=utf-16',
+    'multipart/form-data',
+    '',
+  ),
   contentEncoding: fc.option(fc.constantFrom('gzip', 'deflate', 'br', 'zstd', 'identity', 'nope'), { freq: 5 }),
   body: fc.option(fc.oneof({ weight: 4, arbitrary: restBodyArb.map((text) => Buffer.from(text)) }, invalidUtf8Body), { freq: 6 }),
   auth: fc.constantFrom('good', 'good', 'good', 'viewer', 'none', 'garbage'),
@@ -460,8 +615,11 @@ describe('fuzz: nothing a caller sends gets a 5xx, a stack trace or SQL back', (
   }
 
   it('random GraphQL documents (grammar-built) with random variables', async () => {
-    await property('graphql documents', 1000, fc.tuple(documentArb, variablesArb, fc.option(fc.constantFrom('Q', 'M', 'nope'))), ([query, variables, operationName]) =>
-      postGraphql('document', JSON.stringify({ query, variables, operationName })),
+    await property(
+      'graphql documents',
+      1000,
+      fc.tuple(documentArb, variablesArb, fc.option(fc.constantFrom('Q', 'M', 'nope'))),
+      ([query, variables, operationName]) => postGraphql('document', JSON.stringify({ query, variables, operationName })),
     );
   });
 
@@ -474,23 +632,53 @@ describe('fuzz: nothing a caller sends gets a 5xx, a stack trace or SQL back', (
   it('random request bodies: not JSON objects, odd fields, persisted-query extensions', async () => {
     const bodyArb = fc.oneof(
       fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value)),
-      fc.record({ query: fc.jsonValue({ maxDepth: 2 }), variables: fc.jsonValue({ maxDepth: 2 }), operationName: fc.jsonValue({ maxDepth: 1 }), extensions: fc.jsonValue({ maxDepth: 3 }) }, { requiredKeys: [] }).map((b) => JSON.stringify(b)),
-      fc.record({ extensions: fc.record({ persistedQuery: fc.record({ version: fc.oneof(fc.constant(1), fc.jsonValue({ maxDepth: 0 })), sha256Hash: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.string()) }, { requiredKeys: [] }) }) }).map((b) => JSON.stringify(b)),
+      fc
+        .record(
+          {
+            query: fc.jsonValue({ maxDepth: 2 }),
+            variables: fc.jsonValue({ maxDepth: 2 }),
+            operationName: fc.jsonValue({ maxDepth: 1 }),
+            extensions: fc.jsonValue({ maxDepth: 3 }),
+          },
+          { requiredKeys: [] },
+        )
+        .map((b) => JSON.stringify(b)),
+      fc
+        .record({
+          extensions: fc.record({
+            persistedQuery: fc.record(
+              { version: fc.oneof(fc.constant(1), fc.jsonValue({ maxDepth: 0 })), sha256Hash: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.string()) },
+              { requiredKeys: [] },
+            ),
+          }),
+        })
+        .map((b) => JSON.stringify(b)),
       fc.string({ maxLength: 100 }),
     );
-    await property('graphql bodies', 500, fc.tuple(bodyArb, fc.constantFrom('good', 'none', 'garbage')), ([body, who]) => postGraphql('body', body, tokens[who] ?? null));
+    await property('graphql bodies', 500, fc.tuple(bodyArb, fc.constantFrom('good', 'none', 'garbage')), ([body, who]) =>
+      postGraphql('body', body, tokens[who] ?? null),
+    );
   });
 
   it('bodies that are not UTF-8, in other charsets or encodings', async () => {
     const headersArb = fc.record(
       {
-        'content-type': fc.constantFrom('application/json', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'application/json; charset=UTF-8', 'text/plain'),
+        'content-type': fc.constantFrom(
+          'application/json',
+          'application/json; charset=latin1',
+          'application/json; charset=utf-16',
+          'application/json; charset=UTF-8',
+          'text/plain',
+        ),
         'content-encoding': fc.constantFrom('gzip', 'deflate', 'br', 'zstd', 'identity', 'nope'),
       },
       { requiredKeys: ['content-type'] },
     );
-    await property('graphql encodings', 300, fc.tuple(fc.oneof(invalidUtf8Body, fc.constant(Buffer.from('{"query":"{ __typename }"}'))), headersArb), ([body, headers]) =>
-      postGraphql('encoding', body, tokens.good!, headers),
+    await property(
+      'graphql encodings',
+      300,
+      fc.tuple(fc.oneof(invalidUtf8Body, fc.constant(Buffer.from('{"query":"{ __typename }"}'))), headersArb),
+      ([body, headers]) => postGraphql('encoding', body, tokens.good!, headers),
     );
   });
 
@@ -507,7 +695,10 @@ describe('fuzz: nothing a caller sends gets a 5xx, a stack trace or SQL back', (
     await property('hostile claims', 150, fc.tuple(claimsArb, fc.boolean()), async ([claims, publish]) => {
       const token = await t.issuer.sign({ scp: 'scaicore:view scaicore:manage', ...claims } as JWTPayload);
       const body = publish
-        ? JSON.stringify({ query: 'mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { id } }', variables: { input: { packageId: 'fuzz-claims', name: 'C', version: '1.0.0', content: flowContent('C') } } })
+        ? JSON.stringify({
+            query: 'mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { id } }',
+            variables: { input: { packageId: 'fuzz-claims', name: 'C', version: '1.0.0', content: flowContent('C') } },
+          })
         : JSON.stringify({ query: '{ catalogPackages { edges { node { id } } } }' });
       await postGraphql('claims', body, token);
     });
@@ -526,18 +717,27 @@ describe('fuzz: nothing a caller sends gets a 5xx, a stack trace or SQL back', (
   it('random publish inputs through GraphQL variables, answering only the error codes publish documents', async () => {
     const documented = await documentedCodes();
     const found = new Set<string>();
-    await property('graphql publish inputs', 500, fc.tuple(publishInputArb, fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, fc.constantFrom('k1', 'k2'), fc.string({ maxLength: 30 }))), async ([input, key]) => {
-      const query = 'mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { id version } }';
-      const body = JSON.stringify({ query, variables: { input } });
-      const response = await fetch(`${t.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.good}`, ...(key !== null ? { 'idempotency-key': key.replace(/[^\x20-\x7e]/g, '') } : {}) },
-        body,
-      });
-      const text = await response.text();
-      check('publish input', body, response.status, text);
-      for (const gap of undocumented(documented, query, text)) found.add(gap);
-    });
+    await property(
+      'graphql publish inputs',
+      500,
+      fc.tuple(publishInputArb, fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, fc.constantFrom('k1', 'k2'), fc.string({ maxLength: 30 }))),
+      async ([input, key]) => {
+        const query = 'mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { id version } }';
+        const body = JSON.stringify({ query, variables: { input } });
+        const response = await fetch(`${t.url}/graphql`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${tokens.good}`,
+            ...(key !== null ? { 'idempotency-key': key.replace(/[^\x20-\x7e]/g, '') } : {}),
+          },
+          body,
+        });
+        const text = await response.text();
+        check('publish input', body, response.status, text);
+        for (const gap of undocumented(documented, query, text)) found.add(gap);
+      },
+    );
     expect([...found]).toEqual([]);
   });
 
@@ -554,7 +754,12 @@ describe('fuzz: nothing a caller sends gets a 5xx, a stack trace or SQL back', (
         },
         body: hasBody ? request.body! : undefined,
       });
-      check(`REST ${request.method} ${request.path}`, JSON.stringify({ ...request, body: request.body?.toString('latin1') }), response.status, await response.text());
+      check(
+        `REST ${request.method} ${request.path}`,
+        JSON.stringify({ ...request, body: request.body?.toString('latin1') }),
+        response.status,
+        await response.text(),
+      );
     });
   });
 });

@@ -4,14 +4,7 @@ import { findFreePort } from '../src/infra/blob/embedded-azurite';
 import { FlowsPageDocument, FlowWithPackagesDocument, GatewayPackageDocument, GatewayPackagesDocument } from './generated/gateway/graphql';
 import { PublishPackageDocument, SetPackageVisibilityDocument } from './generated/graphql';
 import { bearer, postTyped } from './support/graphql-client';
-import {
-  startFlowsSubgraph,
-  startHiveGateway,
-  startUsersSubgraph,
-  type FlowFixture,
-  type RunningGateway,
-  type RunningServer,
-} from './support/federation';
+import { startFlowsSubgraph, startHiveGateway, startUsersSubgraph, type FlowFixture, type RunningGateway, type RunningServer } from './support/federation';
 import type { TokenSubject } from './support/oidc-issuer';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 
@@ -72,7 +65,12 @@ describe('the catalog behind Hive Gateway', () => {
     // Set-up goes straight to the catalog, as the router would (it holds the router secret).
     const direct = (token: string) => ({ ...bearer(token), 'router-secret': ROUTER_SECRET });
     const publish = async (token: string, packageId: string, flowId: string) => {
-      const result = await postTyped(`${t.url}/graphql`, PublishPackageDocument, { input: { packageId, name: packageId, version: '1.0.0', flowId } }, direct(token));
+      const result = await postTyped(
+        `${t.url}/graphql`,
+        PublishPackageDocument,
+        { input: { packageId, name: packageId, version: '1.0.0', flowId } },
+        direct(token),
+      );
       expect(result.errors).toBeUndefined();
     };
     await publish(tokens.alice, 'invoice-sync', `${A}-invoice`);
@@ -156,7 +154,12 @@ describe('the catalog behind Hive Gateway', () => {
     flows.seenHeaders.length = 0;
     users.seenHeaders.length = 0;
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const result = await postTyped(gateway.url, FlowWithPackagesDocument, { id: `${A}-invoice` }, { ...bearer(tokens.alice), traceparent, 'x-request-id': 'gw-req-1' });
+    const result = await postTyped(
+      gateway.url,
+      FlowWithPackagesDocument,
+      { id: `${A}-invoice` },
+      { ...bearer(tokens.alice), traceparent, 'x-request-id': 'gw-req-1' },
+    );
     expect(result.errors).toBeUndefined();
     for (const server of [flows, users]) {
       expect(server.seenHeaders.length).toBeGreaterThan(0);
@@ -190,7 +193,11 @@ describe('the catalog behind Hive Gateway', () => {
 
   it('gets no stack traces from the example subgraphs', async () => {
     const ask = async (url: string, query: string, token?: string) => {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? bearer(token) : {}) }, body: JSON.stringify({ query }) });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? bearer(token) : {}) },
+        body: JSON.stringify({ query }),
+      });
       return (await response.json()) as { errors?: { extensions?: Record<string, unknown> }[] };
     };
     // Started as `npm run supergraph` starts them: outside jest, where Apollo's default adds stack traces.

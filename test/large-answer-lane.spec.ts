@@ -33,7 +33,14 @@ describe('the lane of large answers', () => {
     const context = { operation, document, schema, request: { variables: {} } } as unknown as ResolvedContext;
     return { listener, resolved: listener.didResolveOperation!(context) };
   }
-  const settled = async (promise: Promise<unknown>) => Promise.race([promise.then(() => 'done', () => 'refused'), new Promise((r) => setTimeout(() => r('waiting'), 50))]);
+  const settled = async (promise: Promise<unknown>) =>
+    Promise.race([
+      promise.then(
+        () => 'done',
+        () => 'refused',
+      ),
+      new Promise((r) => setTimeout(() => r('waiting'), 50)),
+    ]);
   const answered = async (listener: Listener) => {
     await listener.willSendResponse!({} as never);
     await new Promise((resolve) => setImmediate(resolve));
@@ -58,7 +65,10 @@ describe('the lane of large answers', () => {
     const first = await start(lane, LARGE);
     await first.resolved;
     const second = await start(lane, LARGE);
-    const refusal = await second.resolved.then(() => null, (error: unknown) => error);
+    const refusal = await second.resolved.then(
+      () => null,
+      (error: unknown) => error,
+    );
     expect(refusal).toBeInstanceOf(AnswerCapacityError);
     expect((refusal as AnswerCapacityError).extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'large-answers' });
     await answered(first.listener);

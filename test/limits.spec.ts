@@ -57,7 +57,10 @@ describe('GraphQL request limits', () => {
     });
 
     it('refuses one level more', async () => {
-      await expectRefused(nested(GRAPHQL_LIMITS.depth - 3), new RegExp(`^Query depth limit of ${GRAPHQL_LIMITS.depth} exceeded, found ${GRAPHQL_LIMITS.depth + 1}\\.$`));
+      await expectRefused(
+        nested(GRAPHQL_LIMITS.depth - 3),
+        new RegExp(`^Query depth limit of ${GRAPHQL_LIMITS.depth} exceeded, found ${GRAPHQL_LIMITS.depth + 1}\\.$`),
+      );
     });
 
     it('counts the deepest real path of the schema as allowed', async () => {
@@ -66,15 +69,17 @@ describe('GraphQL request limits', () => {
   });
 
   describe(`aliases (${GRAPHQL_LIMITS.aliases})`, () => {
-    const aliased = (n: number) =>
-      `{ catalogPackages(first: 1) { edges { node { ${Array.from({ length: n }, (_, i) => `a${i}: id`).join(' ')} } } } }`;
+    const aliased = (n: number) => `{ catalogPackages(first: 1) { edges { node { ${Array.from({ length: n }, (_, i) => `a${i}: id`).join(' ')} } } } }`;
 
     it('runs a query at the limit', async () => {
       await expectRuns(aliased(GRAPHQL_LIMITS.aliases));
     });
 
     it('refuses one alias more', async () => {
-      await expectRefused(aliased(GRAPHQL_LIMITS.aliases + 1), new RegExp(`^Aliases limit of ${GRAPHQL_LIMITS.aliases} exceeded, found ${GRAPHQL_LIMITS.aliases + 1}\\.$`));
+      await expectRefused(
+        aliased(GRAPHQL_LIMITS.aliases + 1),
+        new RegExp(`^Aliases limit of ${GRAPHQL_LIMITS.aliases} exceeded, found ${GRAPHQL_LIMITS.aliases + 1}\\.$`),
+      );
     });
 
     it('does not count aliases of __typename', async () => {
@@ -91,7 +96,10 @@ describe('GraphQL request limits', () => {
     });
 
     it('refuses one root field more', async () => {
-      await expectRefused(roots(GRAPHQL_LIMITS.rootFields + 1), new RegExp(`^Root fields limit of ${GRAPHQL_LIMITS.rootFields} exceeded, found ${GRAPHQL_LIMITS.rootFields + 1}\\.$`));
+      await expectRefused(
+        roots(GRAPHQL_LIMITS.rootFields + 1),
+        new RegExp(`^Root fields limit of ${GRAPHQL_LIMITS.rootFields} exceeded, found ${GRAPHQL_LIMITS.rootFields + 1}\\.$`),
+      );
     });
 
     it('counts root fields brought in by fragments, and mutations too', async () => {
@@ -120,7 +128,10 @@ describe('GraphQL request limits', () => {
     });
 
     it('refuses one directive more', async () => {
-      await expectRefused(directed(GRAPHQL_LIMITS.directives + 1), new RegExp(`^Directives limit of ${GRAPHQL_LIMITS.directives} exceeded, found ${GRAPHQL_LIMITS.directives + 1}\\.$`));
+      await expectRefused(
+        directed(GRAPHQL_LIMITS.directives + 1),
+        new RegExp(`^Directives limit of ${GRAPHQL_LIMITS.directives} exceeded, found ${GRAPHQL_LIMITS.directives + 1}\\.$`),
+      );
     });
   });
 

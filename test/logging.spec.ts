@@ -28,7 +28,9 @@ describe('log lines', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': 'logged-request-1' },
       body: JSON.stringify({
         query: 'mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { id } }',
-        variables: { input: { packageId: 'logged', name: 'Logged', version: '1.0.0', content: { name: 'f', nodes: [{ id: 'start', type: 'start' }], edges: [] } } },
+        variables: {
+          input: { packageId: 'logged', name: 'Logged', version: '1.0.0', content: { name: 'f', nodes: [{ id: 'start', type: 'start' }], edges: [] } },
+        },
       }),
     });
     expect(response.status).toBe(200);

@@ -48,7 +48,9 @@ describe('Prometheus metrics', () => {
     expect(count('api="rest",operation="GET /api/v1/catalog",outcome="ok",status_class="2xx",status="200"')).toBe(1);
     expect(count('api="rest",operation="GET /api/v1/catalog/:package_id/install",outcome="client_error",status_class="4xx",status="404"')).toBe(1);
     expect(count('api="rest",operation="GET /api/v1/catalog/*",outcome="client_error",status_class="4xx",status="404"')).toBe(1); // no such route
-    expect(scrape).toMatch(/^catalog_request_duration_seconds_bucket\{le="0\.005",api="graphql",operation="ListForMetrics",outcome="ok",status_class="2xx",status="200"\} \d+$/m);
+    expect(scrape).toMatch(
+      /^catalog_request_duration_seconds_bucket\{le="0\.005",api="graphql",operation="ListForMetrics",outcome="ok",status_class="2xx",status="200"\} \d+$/m,
+    );
 
     expect(sample(scrape, 'catalog_blob_call_duration_seconds_count{operation="uploadIfAbsent",outcome="ok"}')).toBe(1);
     for (const name of [

@@ -71,38 +71,44 @@ if (!serverUrl) {
       await issuer?.close();
     });
 
-    it.each([3, 5])(`%i npm run migrate processes started together on an empty database: all exit 0, each migration runs once (${ROUNDS} rounds)`, async (instances) => {
-      let waited = 0;
-      for (let round = 0; round < ROUNDS; round += 1) {
-        const url = await freshDatabase();
-        const runs = await Promise.all(Array.from({ length: instances }, () => runMigrate(url)));
-        for (const run of runs) expect(run).toMatchObject({ code: 0 });
-        waited += runs.filter((run) => run.output.includes(WAITING)).length;
-        await expectEachMigrationOnce(url);
-      }
-      console.log(`migration race: ${instances} migrators x ${ROUNDS} rounds, all ${instances * ROUNDS} exited 0; ${waited} waited for another's migrations`);
-    });
+    it.each([3, 5])(
+      `%i npm run migrate processes started together on an empty database: all exit 0, each migration runs once (${ROUNDS} rounds)`,
+      async (instances) => {
+        let waited = 0;
+        for (let round = 0; round < ROUNDS; round += 1) {
+          const url = await freshDatabase();
+          const runs = await Promise.all(Array.from({ length: instances }, () => runMigrate(url)));
+          for (const run of runs) expect(run).toMatchObject({ code: 0 });
+          waited += runs.filter((run) => run.output.includes(WAITING)).length;
+          await expectEachMigrationOnce(url);
+        }
+        console.log(`migration race: ${instances} migrators x ${ROUNDS} rounds, all ${instances * ROUNDS} exited 0; ${waited} waited for another's migrations`);
+      },
+    );
 
-    it.each([3, 5])(`%i services started together on an empty database: all get ready and serve, each migration runs once (${ROUNDS} rounds)`, async (instances) => {
-      const token = await issuer.tokenFor({ tenant: 'race', user: 'alice', scopes: 'scaicore:view' });
-      let waited = 0;
-      for (let round = 0; round < ROUNDS; round += 1) {
-        const url = await freshDatabase();
-        const apps = await Promise.all(Array.from({ length: instances }, () => start(serviceEnv(url))));
-        await expectEachMigrationOnce(url);
-        for (const app of apps) {
-          const answer = await graphql(app.url, token, LATEST, { p: 'nothing-here' });
-          expect(answer).toEqual({ data: { catalogPackage: null } });
-          expect(app.output()).toContain('schema is migrated');
+    it.each([3, 5])(
+      `%i services started together on an empty database: all get ready and serve, each migration runs once (${ROUNDS} rounds)`,
+      async (instances) => {
+        const token = await issuer.tokenFor({ tenant: 'race', user: 'alice', scopes: 'scaicore:view' });
+        let waited = 0;
+        for (let round = 0; round < ROUNDS; round += 1) {
+          const url = await freshDatabase();
+          const apps = await Promise.all(Array.from({ length: instances }, () => start(serviceEnv(url))));
+          await expectEachMigrationOnce(url);
+          for (const app of apps) {
+            const answer = await graphql(app.url, token, LATEST, { p: 'nothing-here' });
+            expect(answer).toEqual({ data: { catalogPackage: null } });
+            expect(app.output()).toContain('schema is migrated');
+          }
+          waited += apps.filter((app) => app.output().includes(WAITING)).length;
+          for (const app of running.splice(0)) {
+            app.child.kill('SIGKILL');
+            await app.exit;
+          }
         }
-        waited += apps.filter((app) => app.output().includes(WAITING)).length;
-        for (const app of running.splice(0)) {
-          app.child.kill('SIGKILL');
-          await app.exit;
-        }
-      }
-      console.log(`migration race: ${instances} services x ${ROUNDS} rounds, all ${instances * ROUNDS} got ready; ${waited} waited for another's migrations`);
-    });
+        console.log(`migration race: ${instances} services x ${ROUNDS} rounds, all ${instances * ROUNDS} got ready; ${waited} waited for another's migrations`);
+      },
+    );
 
     it('MIGRATE=false: a service waits for the schema, npm run migrate applies it, then the service serves', async () => {
       const url = await freshDatabase();

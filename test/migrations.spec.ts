@@ -34,7 +34,10 @@ describe('migrations', () => {
 /** Migrations keep frozen copies of the rules they use; while the live rules have not changed, both agree. */
 describe('frozen rules in migrations', () => {
   it('the version_status backfill sorts versions as the live sort key does', () => {
-    fc.assert(fc.property(strictVersion, (version) => frozenVersionSortKey(version) === versionSortKey(version)), { numRuns: 500 });
+    fc.assert(
+      fc.property(strictVersion, (version) => frozenVersionSortKey(version) === versionSortKey(version)),
+      { numRuns: 500 },
+    );
   });
 
   it("the search migration's tsvector is the entity's", () => {

@@ -41,12 +41,22 @@ describe('OpenAPI document', () => {
   });
 
   test('the response check used by the REST tests refuses what the document does not promise', () => {
-    const problem = { type: 'https://errors.flow-catalog.dev/not-found', title: 'Not found', status: 404, detail: 'x', code: 'NOT_FOUND', instance: '/x', request_id: null };
+    const problem = {
+      type: 'https://errors.flow-catalog.dev/not-found',
+      title: 'Not found',
+      status: 404,
+      detail: 'x',
+      code: 'NOT_FOUND',
+      instance: '/x',
+      request_id: null,
+    };
     const asProblem = (status: number, body: unknown) => ({ status, contentType: 'application/problem+json', text: JSON.stringify(body), body });
     expect(() => assertDocumentedResponse('GET', '/x/install', asProblem(404, problem))).not.toThrow();
     expect(() => assertDocumentedResponse('GET', '/x/install', asProblem(409, { ...problem, status: 409 }))).toThrow(/declares no such status/);
     expect(() => assertDocumentedResponse('GET', '/x/install', asProblem(404, { ...problem, code: 'NOPE' }))).toThrow(/does not match/);
     expect(() => assertDocumentedResponse('DELETE', '/x', { status: 204, contentType: '', text: 'surprise', body: null })).toThrow(/declares no body/);
-    expect(() => assertDocumentedResponse('GET', '/?limit=1', { status: 200, contentType: 'application/json', text: '[{}]', body: [{}] })).toThrow(/does not match/);
+    expect(() => assertDocumentedResponse('GET', '/?limit=1', { status: 200, contentType: 'application/json', text: '[{}]', body: [{}] })).toThrow(
+      /does not match/,
+    );
   });
 });

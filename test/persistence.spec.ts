@@ -97,9 +97,7 @@ describe('embedded defaults across a restart', () => {
     const listed = await request(`${base}/graphql`, ListPackageNodesDocument, {}, token);
     expect(listed.status).toBe(200);
     expect(listed.body.errors).toBeUndefined();
-    expect(listed.body.data!.catalogPackages.edges).toEqual([
-      { node: { id, packageId: 'persisted', name: 'Persisted', version: '0.1.1' } },
-    ]);
+    expect(listed.body.data!.catalogPackages.edges).toEqual([{ node: { id, packageId: 'persisted', name: 'Persisted', version: '0.1.1' } }]);
 
     const installed = await request(`${base}/graphql`, InstallPackageDocument, { packageId: 'persisted' }, token);
     expect(installed.body.errors).toBeUndefined();
@@ -182,11 +180,7 @@ describe('loadConfig', () => {
   it('lists every problem at once', () => {
     const problems = problemsOf({ PORT: 'eighty', DATABASE_URL: 'mysql://db.example/catalog', LOG_LEVEL: 'loud' });
     expect(problems).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^PORT: /),
-        expect.stringMatching(/^LOG_LEVEL: /),
-        expect.stringMatching(/^DATABASE_URL: .*postgres/),
-      ]),
+      expect.arrayContaining([expect.stringMatching(/^PORT: /), expect.stringMatching(/^LOG_LEVEL: /), expect.stringMatching(/^DATABASE_URL: .*postgres/)]),
     );
     expect(problems).toHaveLength(3);
   });
@@ -201,11 +195,7 @@ describe('loadConfig', () => {
   it('lists problems between variables together with bad values', () => {
     const problems = problemsOf({ NODE_ENV: 'production', PORT: '70000', DATABASE_URL: 'mysql://db.example/catalog' });
     expect(problems).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^PORT: /),
-        expect.stringMatching(/^DATABASE_URL: /),
-        expect.stringMatching(/OIDC_ISSUER.*production/),
-      ]),
+      expect.arrayContaining([expect.stringMatching(/^PORT: /), expect.stringMatching(/^DATABASE_URL: /), expect.stringMatching(/OIDC_ISSUER.*production/)]),
     );
     expect(problems).toHaveLength(3);
     // The message shows them all, one per line.

@@ -92,10 +92,9 @@ describe('publish, list and install over HTTP', () => {
   }
 
   const packageRows = (tenant: string) =>
-    sql<{ package_id: string; latest_version: string }>(
-      'select package_id, latest_version from catalog_package where tenant_id = ? order by package_id',
-      [tenant],
-    );
+    sql<{ package_id: string; latest_version: string }>('select package_id, latest_version from catalog_package where tenant_id = ? order by package_id', [
+      tenant,
+    ]);
   const versionRows = (tenant: string, packageId: string) =>
     sql<{ version: string; blob_name: string; sha256: string }>(
       `select v.version, v.blob_name, v.sha256 from catalog_package_version v
@@ -333,12 +332,7 @@ describe('publish, list and install over HTTP', () => {
       const token = await tokenFor(tenant);
       const broken = {
         name: 'Broken',
-        nodes: [
-          { id: 'a', type: 'trigger.webhook' },
-          { id: 'a', type: 'llm.chat' },
-          { id: 'c', type: '9-starts-with-a-digit' },
-          { id: 'd' },
-        ],
+        nodes: [{ id: 'a', type: 'trigger.webhook' }, { id: 'a', type: 'llm.chat' }, { id: 'c', type: '9-starts-with-a-digit' }, { id: 'd' }],
         edges: [
           { source: 'a', target: 'ghost' },
           { source: 'nowhere', target: 'c' },
@@ -350,9 +344,7 @@ describe('publish, list and install over HTTP', () => {
       expect(error.extensions?.code).toBe('FLOW_COMPILE_FAILED');
       expect(response.body.data ?? null).toBeNull();
       const paths = (error.extensions?.problems as { path: string; message: string }[]).map((p) => p.path);
-      expect(paths).toEqual(
-        expect.arrayContaining(['$.nodes[1].id', '$.nodes[2].type', '$.nodes[3].type', '$.edges[0].target', '$.edges[1].source']),
-      );
+      expect(paths).toEqual(expect.arrayContaining(['$.nodes[1].id', '$.nodes[2].type', '$.nodes[3].type', '$.edges[0].target', '$.edges[1].source']));
       for (const problem of error.extensions?.problems as { message: string }[]) expect(problem.message).not.toBe('');
       await expectNothingWritten(tenant);
     });
@@ -415,9 +407,7 @@ describe('publish, list and install over HTTP', () => {
       const blobName = `catalog/${tenant}/tampered/v0.1.0.scaipkg`;
 
       // Overwrite the blob out of band, as a storage operator (or an attacker) could.
-      const blob = BlobServiceClient.fromConnectionString(t.azurite.connectionString)
-        .getContainerClient(t.container)
-        .getBlockBlobClient(blobName);
+      const blob = BlobServiceClient.fromConnectionString(t.azurite.connectionString).getContainerClient(t.container).getBlockBlobClient(blobName);
       const original = await blob.downloadToBuffer();
       const altered = Buffer.from(original);
       altered[altered.length - 1] ^= 0xff;

@@ -19,7 +19,9 @@ describe('query cost budget', () => {
     token = await t.token({ tenant: 'cost', user: 'alice' });
     for (let i = 0; i < 20; i += 1) {
       for (const version of ['1.0.0', '1.1.0']) {
-        const response = await t.gql(token, PUBLISH, { input: { packageId: `cost-${i}`, name: `P${i}`, version, readme: '# r', content: flowContent(`P${i}`) } });
+        const response = await t.gql(token, PUBLISH, {
+          input: { packageId: `cost-${i}`, name: `P${i}`, version, readme: '# r', content: flowContent(`P${i}`) },
+        });
         expect(response.body.errors).toBeUndefined();
       }
     }
@@ -56,13 +58,20 @@ describe('query cost budget', () => {
   });
 
   it('pages versions of a list like the unbatched path: hasNextPage and a cursor to continue', async () => {
-    const response = await t.gql(token, `{ catalogPackages(first: 3) { edges { node { versions(first: 1) { edges { cursor node { version } } pageInfo { hasNextPage endCursor } } } } } }`);
+    const response = await t.gql(
+      token,
+      `{ catalogPackages(first: 3) { edges { node { versions(first: 1) { edges { cursor node { version } } pageInfo { hasNextPage endCursor } } } } } }`,
+    );
     const versions = response.body.data.catalogPackages.edges[0].node.versions;
     expect(versions.edges.map((edge: any) => edge.node.version)).toEqual(['1.1.0']);
     expect(versions.pageInfo).toEqual({ hasNextPage: true, endCursor: versions.edges[0].cursor });
-    const next = await t.gql(token, `query($a: String) { catalogPackage(packageId: "cost-19") { versions(first: 1, after: $a) { edges { node { version } } } } }`, {
-      a: versions.pageInfo.endCursor,
-    });
+    const next = await t.gql(
+      token,
+      `query($a: String) { catalogPackage(packageId: "cost-19") { versions(first: 1, after: $a) { edges { node { version } } } } }`,
+      {
+        a: versions.pageInfo.endCursor,
+      },
+    );
     expect(next.body.data.catalogPackage.versions.edges.map((edge: any) => edge.node.version)).toEqual(['1.0.0']);
   });
 });
@@ -79,7 +88,10 @@ describe('GraphQL over HTTP', () => {
   afterAll(() => t?.close());
 
   it('answers 200 with data and errors when one root field fails and another succeeds', async () => {
-    const response = await t.gql(token, '{ mine: catalogPackage(packageId: "mine") { packageId } other: catalogPackage(packageId: "mine", tenantId: "someone-else") { packageId } }');
+    const response = await t.gql(
+      token,
+      '{ mine: catalogPackage(packageId: "mine") { packageId } other: catalogPackage(packageId: "mine", tenantId: "someone-else") { packageId } }',
+    );
     expect(response.status).toBe(200);
     expect(response.body.data).toEqual({ mine: { packageId: 'mine' }, other: null });
     expect(response.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -93,7 +105,11 @@ describe('GraphQL over HTTP', () => {
 
   it('answers a 401 in application/graphql-response+json when the client asks for it', async () => {
     const ask = (accept: string) =>
-      fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ query: '{ catalogPackages { edges { cursor } } }' }) });
+      fetch(`${t.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept },
+        body: JSON.stringify({ query: '{ catalogPackages { edges { cursor } } }' }),
+      });
     const modern = await ask('application/graphql-response+json, application/json;q=0.9');
     expect(modern.status).toBe(401);
     expect(modern.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);

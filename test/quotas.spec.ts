@@ -192,7 +192,10 @@ describe('the tenant usage migration', () => {
       await version(a, '1.0.1', 200);
       await version(b, '1.0.0', 400);
       await orm.migrator.up();
-      const rows = await orm.em.fork().getConnection().execute(`select tenant_id, packages::int, versions::int, bytes::int from catalog_tenant_usage order by tenant_id`);
+      const rows = await orm.em
+        .fork()
+        .getConnection()
+        .execute(`select tenant_id, packages::int, versions::int, bytes::int from catalog_tenant_usage order by tenant_id`);
       expect(rows).toEqual([
         { tenant_id: 'one', packages: 2, versions: 3, bytes: 700 },
         { tenant_id: 'two', packages: 1, versions: 0, bytes: 0 },

@@ -59,7 +59,11 @@ describe('read replica settings', () => {
       READ_YOUR_WRITES_SECONDS: '2.5',
       REPLICA_MAX_LAG_SECONDS: '30',
     });
-    expect(config.database).toEqual({ kind: 'postgres', url: primary, replicaUrls: ['postgres://catalog@r1.example/catalog', 'postgresql://catalog@r2.example:6432/catalog'] });
+    expect(config.database).toEqual({
+      kind: 'postgres',
+      url: primary,
+      replicaUrls: ['postgres://catalog@r1.example/catalog', 'postgresql://catalog@r2.example:6432/catalog'],
+    });
     expect(config.tuning).toMatchObject({ readYourWritesMs: 2_500, replicaMaxLagMs: 30_000 });
   });
 

@@ -57,7 +57,12 @@ describe('the README examples', () => {
     env = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: 'off', LOG_LEVEL: 'warn' };
     child = spawn(process.execPath, ['dist/src/main.js'], { cwd: ROOT, env, stdio: 'ignore' });
     const deadline = Date.now() + 120_000;
-    while (!(await fetch(`${base}/readyz`).then((r) => r.ok, () => false))) {
+    while (
+      !(await fetch(`${base}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the catalog did not start (exit ${child.exitCode})`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -94,8 +99,11 @@ describe('the README examples', () => {
     // "The same command again answers version 0.1.1" (its token made again by the same block).
     const tokenBlock = examples.find((example) => example.script.startsWith('TOKEN='))!;
     const publish = examples.find((example) => example.script.includes('publishCatalogPackage'))!;
-    const again = execFileSync('bash', ['-euo', 'pipefail', '-c', `${tokenBlock.script}\n${publish.script.replaceAll(README_BASE, base)}`], { cwd: ROOT, env, encoding: 'utf8' });
+    const again = execFileSync('bash', ['-euo', 'pipefail', '-c', `${tokenBlock.script}\n${publish.script.replaceAll(README_BASE, base)}`], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    });
     expect(JSON.parse(again)).toEqual({ data: { publishCatalogPackage: { packageId: 'hello-flow', version: '0.1.1' } } });
   }, 180_000);
-
 });

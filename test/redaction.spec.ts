@@ -10,7 +10,19 @@ import { startTestApp, uniqueTenant, ALL_SCOPES, type TestApp } from './support/
  * does not see the package. The GraphQL types are tied to the same views by the compiler
  * (`GRAPHQL_TYPES_MATCH_VIEWS`), so these are also the most the schema can expose.
  */
-const VERSION_VIEW_FIELDS = ['changelog', 'id', 'installCount', 'nodeTypes', 'publishedAt', 'publisherId', 'sha256', 'sizeBytes', 'status', 'statusReason', 'version'];
+const VERSION_VIEW_FIELDS = [
+  'changelog',
+  'id',
+  'installCount',
+  'nodeTypes',
+  'publishedAt',
+  'publisherId',
+  'sha256',
+  'sizeBytes',
+  'status',
+  'statusReason',
+  'version',
+];
 const AUDIT_VIEW_FIELDS = ['action', 'actorEmail', 'actorId', 'actorTenantId', 'changes', 'id', 'occurredAt', 'version'];
 const PUBLISHER_EMAIL = 'publisher.secret@example.test';
 
@@ -71,10 +83,16 @@ describe('answers hold only what the caller may see', () => {
     }
     expect(pkg).not.toBeNull();
     const page = await catalog.listVersions(pkg!, { first: 10 });
-    expectOnlyViewFields(page.edges.map((edge) => edge.node), VERSION_VIEW_FIELDS);
+    expectOnlyViewFields(
+      page.edges.map((edge) => edge.node),
+      VERSION_VIEW_FIELDS,
+    );
     expect(page.edges.map((edge) => edge.node.version)).toEqual(['2.0.0', '1.1.0', '1.0.0']);
     const firstPages = await catalog.listFirstVersionsOfPackages([packageUuid], 2);
-    expectOnlyViewFields(firstPages.get(packageUuid)!.edges.map((edge) => edge.node), VERSION_VIEW_FIELDS);
+    expectOnlyViewFields(
+      firstPages.get(packageUuid)!.edges.map((edge) => edge.node),
+      VERSION_VIEW_FIELDS,
+    );
     const [update] = await catalog.checkUpdates(who, [{ packageId: 'redacted', version: '1.0.0', tenantId: tenant }]);
     expect(update!.latestVersion).toBe('2.0.0');
     expectOnlyViewFields(update!.newerVersions, VERSION_VIEW_FIELDS);
@@ -85,8 +103,12 @@ describe('answers hold only what the caller may see', () => {
     const { catalog } = t.app;
     const target = { version: '1.1.0', reason: 'superseded', tenantId: tenant };
     if (!manages) {
-      await expect(catalog.deprecateVersion(who, 'redacted', target)).rejects.toMatchObject({ extensions: { code: expect.stringMatching(/^(NOT_FOUND|FORBIDDEN)$/) } });
-      await expect(catalog.listAuditEvents(who, 'redacted', { tenantId: tenant })).rejects.toMatchObject({ extensions: { code: expect.stringMatching(/^(NOT_FOUND|FORBIDDEN)$/) } });
+      await expect(catalog.deprecateVersion(who, 'redacted', target)).rejects.toMatchObject({
+        extensions: { code: expect.stringMatching(/^(NOT_FOUND|FORBIDDEN)$/) },
+      });
+      await expect(catalog.listAuditEvents(who, 'redacted', { tenantId: tenant })).rejects.toMatchObject({
+        extensions: { code: expect.stringMatching(/^(NOT_FOUND|FORBIDDEN)$/) },
+      });
       return;
     }
     const deprecated = await catalog.deprecateVersion(who, 'redacted', target);

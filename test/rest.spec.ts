@@ -79,7 +79,13 @@ async function rest(
   const response = await fetch(`${t.url}/api/v1/catalog${path}`, { method, headers: { ...headers, ...options.headers }, body });
   const text = await response.text();
   const contentType = response.headers.get('content-type') ?? '';
-  const received = { status: response.status, headers: response.headers, contentType, text, body: text && contentType.includes('json') ? JSON.parse(text) : null };
+  const received = {
+    status: response.status,
+    headers: response.headers,
+    contentType,
+    text,
+    body: text && contentType.includes('json') ? JSON.parse(text) : null,
+  };
   // Every answer this file gets must be one the OpenAPI document promises.
   assertDocumentedResponse(method, path, received);
   return received;
@@ -345,10 +351,7 @@ describe('POST /api/v1/catalog/publish', () => {
   it('reports the service rules with snake_case paths', async () => {
     const alice = await tokenFor('alice');
     const bad = await publish(alice, { ...BY_CONTENT_EXAMPLE, package_id: 'Not A Slug', version: 'v1' });
-    expect(expectProblem(bad, 400, 'BAD_USER_INPUT', '/api/v1/catalog/publish').problems.map((p: any) => p.path)).toEqual([
-      '$.package_id',
-      '$.version',
-    ]);
+    expect(expectProblem(bad, 400, 'BAD_USER_INPUT', '/api/v1/catalog/publish').problems.map((p: any) => p.path)).toEqual(['$.package_id', '$.version']);
     const both = await publish(alice, { ...BY_CONTENT_EXAMPLE, flow_id: 'flow_abc123' });
     expect(expectProblem(both, 400, 'BAD_USER_INPUT', '/api/v1/catalog/publish').problems).toEqual([
       { path: '$.content', message: 'give exactly one of a flow id or inline content' },
@@ -518,10 +521,7 @@ describe('PATCH /api/v1/catalog/{package_id}/visibility', () => {
       token: alice,
       body: { visibility: 'groups', visibility_group_ids: ['ok', 7], visibilityGroupIds: ['x'] },
     });
-    expect(expectProblem(badItem, 400, 'BAD_USER_INPUT', path).problems.map((p: any) => p.path)).toEqual([
-      '$.visibility_group_ids[1]',
-      '$.visibilityGroupIds',
-    ]);
+    expect(expectProblem(badItem, 400, 'BAD_USER_INPUT', path).problems.map((p: any) => p.path)).toEqual(['$.visibility_group_ids[1]', '$.visibilityGroupIds']);
     const upper = await rest('PATCH', '/customer-support/visibility', { token: alice, body: { visibility: 'GROUPS', visibility_group_ids: ['g'] } });
     expectProblem(upper, 400, 'BAD_USER_INPUT', path);
     expectProblem(
@@ -644,7 +644,9 @@ describe('REST and GraphQL leave the same state', () => {
     const seen: unknown[] = [];
     for (const step of steps) seen.push((await publish(token, step)).body.version);
     expect((await publish(token, { ...steps[0], version: '0.2.0' })).status).toBe(409);
-    seen.push((await rest('PATCH', '/support/visibility', { token, body: { visibility: 'groups', visibility_group_ids: ['g2', 'g1', 'g2'] } })).body.visibility);
+    seen.push(
+      (await rest('PATCH', '/support/visibility', { token, body: { visibility: 'groups', visibility_group_ids: ['g2', 'g1', 'g2'] } })).body.visibility,
+    );
     const installed = (await rest('GET', '/support/install', { token })).body;
     // The tenants differ; the rest of the lineage (sha256 included: same archive bytes) does not.
     seen.push({ ...installed, flow: { ...installed.flow, id: 'fresh' }, metadata: { ...installed.metadata, tenant_id: 'T' } });

@@ -81,7 +81,12 @@ if (!serverUrl) {
       const publish = (app: RunningCatalog, token: string, packageId: string, version: string) =>
         graphql(app, token, PUBLISH, { input: { packageId, name: packageId, version, content: flowContent(`${packageId} ${version}`) } });
       const listed = async (app: RunningCatalog, token: string) =>
-        new Map((await graphql(app, token, LIST)).catalogPackages.edges.map((edge: { node: { packageId: string; version: string } }) => [edge.node.packageId, edge.node.version]));
+        new Map(
+          (await graphql(app, token, LIST)).catalogPackages.edges.map((edge: { node: { packageId: string; version: string } }) => [
+            edge.node.packageId,
+            edge.node.version,
+          ]),
+        );
 
       // Release N alone, on its own schema.
       const old = await startCatalog(env, 120_000, { main: release.main, cwd: release.cwd });
@@ -103,7 +108,10 @@ if (!serverUrl) {
         ...['a', 'b', 'c'].map((id) => publish(old, alice, `from-old-${id}`, '1.0.0')),
         ...['a', 'b', 'c'].map((id) => publish(current, bob, `from-new-${id}`, '1.0.0')),
       ]);
-      for (const [app, other] of [[old, current], [current, old]] as const) {
+      for (const [app, other] of [
+        [old, current],
+        [current, old],
+      ] as const) {
         const seen = await listed(app, alice);
         expect(seen.get('before-upgrade')).toBe('1.2.0');
         for (const id of ['a', 'b', 'c']) {
@@ -131,7 +139,17 @@ if (!serverUrl) {
       await old.exit;
       await publish(current, alice, 'after-upgrade', '1.0.0');
       const after = await listed(current, bob);
-      expect([...after.keys()].sort()).toEqual(['after-upgrade', 'before-upgrade', 'both-at-once', 'from-new-a', 'from-new-b', 'from-new-c', 'from-old-a', 'from-old-b', 'from-old-c']);
+      expect([...after.keys()].sort()).toEqual([
+        'after-upgrade',
+        'before-upgrade',
+        'both-at-once',
+        'from-new-a',
+        'from-new-b',
+        'from-new-c',
+        'from-old-a',
+        'from-old-b',
+        'from-old-c',
+      ]);
       for (const app of [old, current]) expect(app.output()).not.toMatch(/"level":(50|60)/);
     });
   });

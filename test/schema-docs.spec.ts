@@ -36,7 +36,14 @@ describe('schema documentation', () => {
 function undescribed(type: GraphQLNamedType): string[] {
   const gaps = type.description?.trim() ? [] : [type.name];
   if (isScalarType(type) || isUnionType(type)) return gaps;
-  if (isEnumType(type)) return [...gaps, ...type.getValues().filter((value) => !value.description?.trim()).map((value) => `${type.name}.${value.name}`)];
+  if (isEnumType(type))
+    return [
+      ...gaps,
+      ...type
+        .getValues()
+        .filter((value) => !value.description?.trim())
+        .map((value) => `${type.name}.${value.name}`),
+    ];
   if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
     for (const field of Object.values(type.getFields())) {
       if (!field.description?.trim()) gaps.push(`${type.name}.${field.name}`);

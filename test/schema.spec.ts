@@ -33,7 +33,9 @@ describe('committed schema', () => {
         '  expected:  "  packageId: String!"',
       ].join('\n'),
     );
-    expect(describeDrift(CATALOG_SDL_PATH, `${generated}type Extra {\n  id: ID\n}\n`, generated)).toMatch(/committed: "type Extra \{"\n {2}expected: {2}\(end of file\)/);
+    expect(describeDrift(CATALOG_SDL_PATH, `${generated}type Extra {\n  id: ID\n}\n`, generated)).toMatch(
+      /committed: "type Extra \{"\n {2}expected: {2}\(end of file\)/,
+    );
     expect(describeDrift(CATALOG_SDL_PATH, null, generated)).toBe(`${CATALOG_SDL_PATH} is missing`);
     expect(describeDrift(CATALOG_SDL_PATH, generated.replace(/\n/g, '\r\n'), generated)).toBeNull();
   });

@@ -43,14 +43,70 @@ const ORDERS = ['NEWEST', 'RECENTLY_UPDATED', 'NAME', 'MOST_INSTALLED', 'RELEVAN
 
 /** The seeded catalog: ids, who publishes, text, tags, node types and how often each is installed. */
 const SEED = [
-  { packageId: 'customer-support', user: 'alice', name: 'Customer support', description: 'Answers tickets', tags: ['helpdesk'], types: ['llm.chat', 'start'], installs: 3 },
-  { packageId: 'invoice-reminder', user: 'alice', name: 'Reminders', description: 'Chases unpaid invoices every week', tags: ['billing'], types: ['email.send', 'start'], installs: 1 },
+  {
+    packageId: 'customer-support',
+    user: 'alice',
+    name: 'Customer support',
+    description: 'Answers tickets',
+    tags: ['helpdesk'],
+    types: ['llm.chat', 'start'],
+    installs: 3,
+  },
+  {
+    packageId: 'invoice-reminder',
+    user: 'alice',
+    name: 'Reminders',
+    description: 'Chases unpaid invoices every week',
+    tags: ['billing'],
+    types: ['email.send', 'start'],
+    installs: 1,
+  },
   { packageId: 'custom-fields', user: 'bob', name: 'Field mapper', description: 'Maps CRM fields', tags: ['crm'], types: ['start', 'transform'], installs: 0 },
-  { packageId: 'lead-scoring', user: 'bob', name: 'Lead scoring', description: 'Scores leads for sales', tags: ['crm', 'sales'], types: ['llm.chat', 'start'], installs: 2 },
-  { packageId: 'ticket-triage', user: 'carol', name: 'Ticket triage', description: 'Routes support tickets to teams', tags: ['helpdesk', 'routing'], types: ['llm.chat', 'router', 'start'], installs: 2 },
-  { packageId: 'payment-retry', user: 'carol', name: 'Payment retry', description: 'Retries failed card payments', tags: ['billing'], types: ['http.request', 'start'], installs: 0 },
-  { packageId: 'weekly-report', user: 'alice', name: 'Weekly report', description: 'Sends a sales summary', tags: ['sales', 'reporting'], types: ['email.send', 'start'], installs: 1 },
-  { packageId: 'secret-plans', user: 'alice', name: 'Secret plans', description: 'Only for the g1 group: customer invoices', tags: ['billing'], types: ['start'], installs: 0 },
+  {
+    packageId: 'lead-scoring',
+    user: 'bob',
+    name: 'Lead scoring',
+    description: 'Scores leads for sales',
+    tags: ['crm', 'sales'],
+    types: ['llm.chat', 'start'],
+    installs: 2,
+  },
+  {
+    packageId: 'ticket-triage',
+    user: 'carol',
+    name: 'Ticket triage',
+    description: 'Routes support tickets to teams',
+    tags: ['helpdesk', 'routing'],
+    types: ['llm.chat', 'router', 'start'],
+    installs: 2,
+  },
+  {
+    packageId: 'payment-retry',
+    user: 'carol',
+    name: 'Payment retry',
+    description: 'Retries failed card payments',
+    tags: ['billing'],
+    types: ['http.request', 'start'],
+    installs: 0,
+  },
+  {
+    packageId: 'weekly-report',
+    user: 'alice',
+    name: 'Weekly report',
+    description: 'Sends a sales summary',
+    tags: ['sales', 'reporting'],
+    types: ['email.send', 'start'],
+    installs: 1,
+  },
+  {
+    packageId: 'secret-plans',
+    user: 'alice',
+    name: 'Secret plans',
+    description: 'Only for the g1 group: customer invoices',
+    tags: ['billing'],
+    types: ['start'],
+    installs: 0,
+  },
 ];
 
 function flowOf(types: readonly string[]): Record<string, unknown> {
@@ -100,7 +156,14 @@ describe('finding packages', () => {
     tokens['member'] = await t.token({ tenant, user: 'member', scopes: ALL_SCOPES, groups: ['g1'] });
     tokens['stranger'] = await t.token({ tenant: uniqueTenant('other'), user: 'stranger', scopes: ALL_SCOPES });
     for (const seed of SEED) {
-      const input = { packageId: seed.packageId, name: seed.name, description: seed.description, version: '1.0.0', tags: seed.tags, content: flowOf(seed.types) };
+      const input = {
+        packageId: seed.packageId,
+        name: seed.name,
+        description: seed.description,
+        version: '1.0.0',
+        tags: seed.tags,
+        content: flowOf(seed.types),
+      };
       await gql(seed.user, PUBLISH, { input });
       for (let i = 0; i < seed.installs; i += 1) await gql(seed.user, INSTALL, { packageId: seed.packageId });
     }

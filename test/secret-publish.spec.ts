@@ -70,8 +70,13 @@ async function databaseText(): Promise<string> {
   const tables = await connection.execute<{ table_name: string }[]>(
     `select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
   );
-  const dumps = await Promise.all(tables.map(({ table_name }: { table_name: string }) => connection.execute<{ row: string }[]>(`select t::text as row from "${table_name}" t`)));
-  return dumps.flat().map((r) => r.row).join('\n');
+  const dumps = await Promise.all(
+    tables.map(({ table_name }: { table_name: string }) => connection.execute<{ row: string }[]>(`select t::text as row from "${table_name}" t`)),
+  );
+  return dumps
+    .flat()
+    .map((r) => r.row)
+    .join('\n');
 }
 
 async function expectNothingLeftBy(tenant: string): Promise<void> {

@@ -8,8 +8,15 @@ describe('_service { sdl } without a bearer token', () => {
   const SECRET = 'sdl-router-secret';
   let t: TestApp;
   const post = async (query: string, headers: Record<string, string> = { 'router-secret': SECRET }) => {
-    const response = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
-    return { status: response.status, body: (await response.json()) as { data?: { _service?: { sdl: string } }; errors?: { extensions?: { code?: string } }[] } };
+    const response = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query }),
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as { data?: { _service?: { sdl: string } }; errors?: { extensions?: { code?: string } }[] },
+    };
   };
 
   beforeAll(async () => {

@@ -267,9 +267,10 @@ embeddedOnly('stopping the service (node dist/src/main.js on one DATA_DIR)', () 
   it('exits 1 at once on a second signal', async () => {
     const catalog = await RunningCatalog.start(dataDir, { FLOWS_API_URL: flows.url });
     const token = await catalog.token();
-    const slowPublish = catalog
-      .gql(token, PUBLISH, { input: { packageId: 'slow', name: 'Slow', version: '2.0.0', flowId: 'slow' } })
-      .then(() => 'answered', () => 'cut off');
+    const slowPublish = catalog.gql(token, PUBLISH, { input: { packageId: 'slow', name: 'Slow', version: '2.0.0', flowId: 'slow' } }).then(
+      () => 'answered',
+      () => 'cut off',
+    );
     await flows.arrived();
 
     catalog.child.kill('SIGTERM');

@@ -34,7 +34,11 @@ function waitForOutput(child: ChildProcess, marker: string, timeoutMs: number): 
 const urlOf = (output: string, label: string) => new RegExp(`^${label}\\s+(http://\\S+)$`, 'm').exec(output)?.[1];
 
 async function post(url: string, token: string, query: string): Promise<any> {
-  const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
   return { status: response.status, body: await response.json() };
 }
 
@@ -51,7 +55,17 @@ describe('npm run supergraph', () => {
   });
 
   it('serves a joined query through the gateway and stops everything on SIGINT', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(await closedPort()), METRICS_PORT: 'off', LOG_LEVEL: 'warn', GATEWAY_PORT: '0', FLOWS_SUBGRAPH_PORT: '0', USERS_SUBGRAPH_PORT: '0' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      PORT: String(await closedPort()),
+      METRICS_PORT: 'off',
+      LOG_LEVEL: 'warn',
+      GATEWAY_PORT: '0',
+      FLOWS_SUBGRAPH_PORT: '0',
+      USERS_SUBGRAPH_PORT: '0',
+    };
     delete env.DATABASE_URL;
     delete env.AZURE_STORAGE_CONNECTION_STRING;
     child = spawn(process.execPath, [path.join(ROOT, 'dist/scripts/supergraph.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -63,15 +77,30 @@ describe('npm run supergraph', () => {
     expect(output).toContain('npm run -s token -- --tenant acme --user alice');
 
     // The token command as printed (its npm wrapper only builds first).
-    const token = execFileSync(process.execPath, [path.join(ROOT, 'dist/scripts/token.js'), '--tenant', 'acme', '--user', 'alice', '--email', 'alice@acme.example'], { cwd: ROOT, env }).toString().trim();
-    const published = await post(catalog!, token, 'mutation { publishCatalogPackage(input: { packageId: "invoice-sync", name: "Invoice sync", version: "1.0.0", flowId: "invoice-sync" }) { packageId version } }');
+    const token = execFileSync(
+      process.execPath,
+      [path.join(ROOT, 'dist/scripts/token.js'), '--tenant', 'acme', '--user', 'alice', '--email', 'alice@acme.example'],
+      { cwd: ROOT, env },
+    )
+      .toString()
+      .trim();
+    const published = await post(
+      catalog!,
+      token,
+      'mutation { publishCatalogPackage(input: { packageId: "invoice-sync", name: "Invoice sync", version: "1.0.0", flowId: "invoice-sync" }) { packageId version } }',
+    );
     expect(published.body.errors).toBeUndefined();
 
     const joined = await post(gateway!, token, '{ flows(first: 5) { edges { node { id name owner { name } catalogPackages { packageId version } } } } }');
     expect(joined.status).toBe(200);
     expect(joined.body.errors).toBeUndefined();
     const invoice = joined.body.data.flows.edges.map((edge: any) => edge.node).find((node: any) => node.id === 'invoice-sync');
-    expect(invoice).toEqual({ id: 'invoice-sync', name: 'Invoice sync', owner: { name: 'Alice Anders' }, catalogPackages: [{ packageId: 'invoice-sync', version: '1.0.0' }] });
+    expect(invoice).toEqual({
+      id: 'invoice-sync',
+      name: 'Invoice sync',
+      owner: { name: 'Alice Anders' },
+      catalogPackages: [{ packageId: 'invoice-sync', version: '1.0.0' }],
+    });
 
     const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
     child.kill('SIGINT');

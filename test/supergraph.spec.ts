@@ -56,7 +56,7 @@ describe('supergraph composition', () => {
     expect(result.publicSdl).toMatch(/catalogPackages: \[CatalogPackage!\]\n/);
   });
 
-  it("composes with the SDL the code produces now, not only the committed file", async () => {
+  it('composes with the SDL the code produces now, not only the committed file', async () => {
     const current = (await renderSchemaFiles())[CATALOG_SDL_PATH]!;
     expect(() => composeSupergraph(withSdl('catalog', current))).not.toThrow();
   });

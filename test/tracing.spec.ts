@@ -174,7 +174,11 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok === true, 90_000, () => output);
+    await waitFor(
+      async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok === true,
+      90_000,
+      () => output,
+    );
   }, 240_000);
 
   afterAll(async () => {
@@ -184,7 +188,7 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('puts the HTTP, GraphQL and database spans of one request in the caller\'s trace, and flushes them on SIGTERM', async () => {
+  it("puts the HTTP, GraphQL and database spans of one request in the caller's trace, and flushes them on SIGTERM", async () => {
     const issuer = await DevIssuer.loadOrCreate(path.join(dataDir, 'dev-issuer'), devIssuerUrl('127.0.0.1', port));
     const tenant = uniqueTenant('otel');
     const token = await issuer.signToken(
@@ -240,13 +244,22 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     const exported = JSON.stringify(receiver.spans);
     for (const value of Object.values(literals)) expect(exported).not.toContain(value);
     if (database) {
-      const sqlTexts = receiver.spans.flatMap((span) => span.attributes ?? []).filter((a) => a.key === 'db.query.text').map((a) => String(a.value['stringValue']));
+      const sqlTexts = receiver.spans
+        .flatMap((span) => span.attributes ?? [])
+        .filter((a) => a.key === 'db.query.text')
+        .map((a) => String(a.value['stringValue']));
       // The publish's own statements are there, with their values masked.
       expect(sqlTexts.some((text) => /^(?!create|alter).*\bcatalog_package_version\b.*\?/is.test(text))).toBe(true);
     }
     // The start-up line says where everything is, and that tracing is on.
     const started = output.split('\n').find((line) => line.includes('"msg":"flow package catalog listening on'));
-    expect(JSON.parse(started!)).toMatchObject({ graphql: `${base}/graphql`, rest: `${base}/api/v1/catalog`, playground: `${base}/graphql`, tracing: 'on', metrics: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/) });
+    expect(JSON.parse(started!)).toMatchObject({
+      graphql: `${base}/graphql`,
+      rest: `${base}/api/v1/catalog`,
+      playground: `${base}/graphql`,
+      tracing: 'on',
+      metrics: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/),
+    });
     // Traces and the instrumentations' metrics (flushed at SIGTERM); logs stay on stdout.
     expect(receiver.paths.every((line) => /^POST \/v1\/(traces|metrics) application\/json/.test(line))).toBe(true);
     expect(receiver.metricNames).toContain('http.server.request.duration');

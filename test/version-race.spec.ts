@@ -83,16 +83,10 @@ describe('concurrent publishes resolve versions as some serial order would', () 
     const rows = await t.app.orm.em
       .fork()
       .getConnection()
-      .execute(
-        `select p.package_id, p.latest_version from catalog_package p where p.tenant_id = ? and p.package_id like 'race-%'`,
-        [tenant],
-      );
+      .execute(`select p.package_id, p.latest_version from catalog_package p where p.tenant_id = ? and p.package_id like 'race-%'`, [tenant]);
     expect(rows).toHaveLength(200);
     for (const row of rows) expect(row.latest_version).toBe('2.0.0');
-    const bumped = await t.app.orm.em
-      .fork()
-      .getConnection()
-      .execute(`select count(*)::int as n from catalog_package_version v where v.version = '2.0.1'`);
+    const bumped = await t.app.orm.em.fork().getConnection().execute(`select count(*)::int as n from catalog_package_version v where v.version = '2.0.1'`);
     expect(bumped[0].n).toBe(0);
   }, 600_000);
 

@@ -91,7 +91,9 @@ describe('the status of a version', () => {
     await publish(who.author, 'pkg', '1.0.0');
     await publish(who.author, 'pkg', '1.1.0');
     if (SETUP[state]) expect(codeOf(await changeStatus(who.author, SETUP[state], 'pkg', '1.1.0'))).toBe('OK');
-    const before = await sql(`select count(*)::int as n from catalog_audit_event where tenant_id = ? and action in ('deprecate', 'withdraw', 'restore')`, [who.tenant]);
+    const before = await sql(`select count(*)::int as n from catalog_audit_event where tenant_id = ? and action in ('deprecate', 'withdraw', 'restore')`, [
+      who.tenant,
+    ]);
 
     const res = await changeStatus(who[caller], action, 'pkg', '1.1.0', caller === 'superAdmin' ? who.tenant : undefined);
 
@@ -197,7 +199,10 @@ describe('defaultVersion and highestVersion', () => {
     expect(codeOf(await changeStatus(who.author, 'withdraw', 'pkg', '2.0.0-rc.1'))).toBe('OK');
     expect(codeOf(await changeStatus(who.author, 'restore', 'pkg', '1.1.0'))).toBe('OK');
     expect((await t.gql(who.member, GET_BOTH, { p: 'pkg' })).body.data.catalogPackage).toEqual({
-      version: '1.1.0', defaultVersion: '1.1.0', latestVersion: '2.0.0-rc.1', highestVersion: '2.0.0-rc.1',
+      version: '1.1.0',
+      defaultVersion: '1.1.0',
+      latestVersion: '2.0.0-rc.1',
+      highestVersion: '2.0.0-rc.1',
     });
   });
 });
@@ -269,12 +274,16 @@ describe('catalogPackageDiff', () => {
 
     const same = await t.gql(who.member, DIFF, { p: 'pkg', from: '1.0.0', to: '1.0.1' });
     expect(same.body.data.catalogPackageDiff).toEqual({
-      from: '1.0.0', to: '1.0.1', nodesAdded: [], nodesRemoved: [], nodesChanged: [], edgesAdded: [], edgesRemoved: [],
+      from: '1.0.0',
+      to: '1.0.1',
+      nodesAdded: [],
+      nodesRemoved: [],
+      nodesChanged: [],
+      edgesAdded: [],
+      edgesRemoved: [],
     });
     const diff = (await t.gql(who.member, DIFF, { p: 'pkg', from: '1.0.0', to: '1.1.0' })).body.data.catalogPackageDiff;
-    expect(diff.nodesChanged).toEqual([
-      expect.objectContaining({ nodeId: 'node-1', changedPaths: ['/config/labels/1'] }),
-    ]);
+    expect(diff.nodesChanged).toEqual([expect.objectContaining({ nodeId: 'node-1', changedPaths: ['/config/labels/1'] })]);
     expect(diff.nodesAdded).toEqual([expect.objectContaining({ id: 'node-2', type: 'end' })]);
     expect(diff.edgesAdded).toEqual([expect.objectContaining({ source: 'node-1', target: 'node-2' })]);
     expect(diff.nodesRemoved).toEqual([]);
@@ -291,11 +300,22 @@ describe('catalogPackageDiff of a withdrawn version', () => {
     await publish(who.author, 'pulled', '1.2.0');
     expect(codeOf(await changeStatus(who.author, 'withdraw', 'pulled', '1.1.0'))).toBe('OK');
     const diff = (token: string, from: string, to: string) =>
-      t.gql(token, 'query($p: String!, $f: String!, $to: String!, $t: ID) { catalogPackageDiff(packageId: $p, from: $f, to: $to, tenantId: $t) { from to nodesAdded } }', {
-        p: 'pulled', f: from, to, t: who.tenant,
-      });
+      t.gql(
+        token,
+        'query($p: String!, $f: String!, $to: String!, $t: ID) { catalogPackageDiff(packageId: $p, from: $f, to: $to, tenantId: $t) { from to nodesAdded } }',
+        {
+          p: 'pulled',
+          f: from,
+          to,
+          t: who.tenant,
+        },
+      );
 
-    for (const [from, to] of [['1.0.0', '1.1.0'], ['1.1.0', '1.2.0'], ['1.1.0', '1.1.0']]) {
+    for (const [from, to] of [
+      ['1.0.0', '1.1.0'],
+      ['1.1.0', '1.2.0'],
+      ['1.1.0', '1.1.0'],
+    ]) {
       const refused = await diff(who.member, from!, to!);
       expect(refused.body.errors?.[0]?.extensions?.code).toBe('VERSION_WITHDRAWN');
       expect(refused.body.errors?.[0]?.message).toMatch(/1\.1\.0 of pulled was withdrawn: because withdraw/);
@@ -304,7 +324,11 @@ describe('catalogPackageDiff of a withdrawn version', () => {
     // Versions that are not withdrawn still compare for everyone who sees the package.
     expect((await diff(who.member, '1.0.0', '1.2.0')).body.data?.catalogPackageDiff).toMatchObject({ from: '1.0.0', to: '1.2.0' });
     for (const token of [who.author, who.tenantAdmin, who.superAdmin]) {
-      expect((await diff(token, '1.0.0', '1.1.0')).body.data?.catalogPackageDiff).toEqual({ from: '1.0.0', to: '1.1.0', nodesAdded: [expect.objectContaining({ id: 'node-1' })] });
+      expect((await diff(token, '1.0.0', '1.1.0')).body.data?.catalogPackageDiff).toEqual({
+        from: '1.0.0',
+        to: '1.1.0',
+        nodesAdded: [expect.objectContaining({ id: 'node-1' })],
+      });
     }
     // Restored, it is served again.
     expect(codeOf(await changeStatus(who.author, 'restore', 'pulled', '1.1.0'))).toBe('OK');
@@ -326,12 +350,22 @@ describe('install', () => {
 
     const gql = await t.gql(who.member, INSTALL, { p: 'pkg' });
     expect(gql.body.data.installCatalogPackage.metadata).toEqual({
-      tenantId: who.tenant, packageId: 'pkg', name: 'pkg', version: '1.1.0', sha256: row!.sha256, authorEmail: expect.any(String),
+      tenantId: who.tenant,
+      packageId: 'pkg',
+      name: 'pkg',
+      version: '1.1.0',
+      sha256: row!.sha256,
+      authorEmail: expect.any(String),
       deprecation: { reason: 'because deprecate' },
     });
     const rest = await fetch(`${t.url}/api/v1/catalog/pkg/install`, { headers: { authorization: `Bearer ${who.member}` } });
     expect(((await rest.json()) as any).metadata).toEqual({
-      tenant_id: who.tenant, package_id: 'pkg', name: 'pkg', version: '1.1.0', sha256: row!.sha256, author_email: expect.any(String),
+      tenant_id: who.tenant,
+      package_id: 'pkg',
+      name: 'pkg',
+      version: '1.1.0',
+      sha256: row!.sha256,
+      author_email: expect.any(String),
       deprecation: { reason: 'because deprecate' },
     });
 

@@ -135,26 +135,28 @@ export async function listen(httpServer: Server, port: number, pathName: string,
 export async function startFlowsSubgraph(issuer: IssuerRef, flows: FlowFixture[], port = 0): Promise<RunningServer> {
   const verifier = lazyVerifier(issuer);
   const visible = (caller: Caller, id: string) => flows.find((flow) => flow.id === id && flow.tenantId === caller.tenantId) ?? null;
-  const schema = buildSubgraphSchema([{
-    typeDefs: exampleSdl('flows'),
-    resolvers: {
-      Query: {
-        flow: (_: unknown, args: { id: string }, ctx: SubgraphContext) => visible(ctx.caller, args.id),
-        flows: (_: unknown, args: { first?: number | null }, ctx: SubgraphContext) => {
-          const mine = flows.filter((flow) => flow.tenantId === ctx.caller.tenantId);
-          const page = mine.slice(0, args.first ?? 20);
-          return {
-            edges: page.map((flow) => ({ cursor: flow.id, node: flow })),
-            pageInfo: { hasNextPage: page.length < mine.length, endCursor: page.at(-1)?.id ?? null },
-          };
+  const schema = buildSubgraphSchema([
+    {
+      typeDefs: exampleSdl('flows'),
+      resolvers: {
+        Query: {
+          flow: (_: unknown, args: { id: string }, ctx: SubgraphContext) => visible(ctx.caller, args.id),
+          flows: (_: unknown, args: { first?: number | null }, ctx: SubgraphContext) => {
+            const mine = flows.filter((flow) => flow.tenantId === ctx.caller.tenantId);
+            const page = mine.slice(0, args.first ?? 20);
+            return {
+              edges: page.map((flow) => ({ cursor: flow.id, node: flow })),
+              pageInfo: { hasNextPage: page.length < mine.length, endCursor: page.at(-1)?.id ?? null },
+            };
+          },
         },
-      },
-      Flow: {
-        __resolveReference: (ref: { id: string }, ctx: SubgraphContext) => visible(ctx.caller, ref.id),
-        owner: (flow: FlowFixture) => ({ id: flow.ownerId }),
-      },
-    } as never,
-  }]);
+        Flow: {
+          __resolveReference: (ref: { id: string }, ctx: SubgraphContext) => visible(ctx.caller, ref.id),
+          owner: (flow: FlowFixture) => ({ id: flow.ownerId }),
+        },
+      } as never,
+    },
+  ]);
   return serveSubgraph(schema, verifier, port, (app) => {
     app.get('/api/v1/flows/:id', async (req, res) => {
       const caller = await verifier.verify(req.headers.authorization).catch(() => null);
@@ -169,12 +171,14 @@ export async function startFlowsSubgraph(issuer: IssuerRef, flows: FlowFixture[]
 /** The users subgraph: owns `User` (a global directory here, keyed by the token's `sub`). */
 export async function startUsersSubgraph(issuer: IssuerRef, users: UserFixture[], port = 0): Promise<RunningServer> {
   const verifier = lazyVerifier(issuer);
-  const schema = buildSubgraphSchema([{
-    typeDefs: exampleSdl('users'),
-    resolvers: {
-      Query: { me: (_: unknown, _args: unknown, ctx: SubgraphContext) => users.find((u) => u.id === ctx.caller.userId) ?? null },
-      User: { __resolveReference: (ref: { id: string }) => users.find((u) => u.id === ref.id) ?? null },
-    } as never,
-  }]);
+  const schema = buildSubgraphSchema([
+    {
+      typeDefs: exampleSdl('users'),
+      resolvers: {
+        Query: { me: (_: unknown, _args: unknown, ctx: SubgraphContext) => users.find((u) => u.id === ctx.caller.userId) ?? null },
+        User: { __resolveReference: (ref: { id: string }) => users.find((u) => u.id === ref.id) ?? null },
+      } as never,
+    },
+  ]);
   return serveSubgraph(schema, verifier, port);
 }

@@ -159,10 +159,7 @@ export function toProblems(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyK
 }
 
 export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>(
-    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`),
-    '$',
-  );
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`), '$');
 }
 
 /** The outside parts a request can wait on; `/readyz` and SERVICE_UNAVAILABLE name them. */

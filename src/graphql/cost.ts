@@ -139,7 +139,14 @@ interface Estimate {
   bytes: number;
 }
 
-function selectionCost(walk: Walk, parent: GraphQLCompositeType, selectionSet: SelectionSetNode, multiplier: number, measured: boolean, seen = new Set<string>()): Estimate {
+function selectionCost(
+  walk: Walk,
+  parent: GraphQLCompositeType,
+  selectionSet: SelectionSetNode,
+  multiplier: number,
+  measured: boolean,
+  seen = new Set<string>(),
+): Estimate {
   const total: Estimate = { cost: 0, bytes: 0 };
   const add = (part: Estimate) => {
     total.cost += part.cost;
@@ -153,7 +160,14 @@ function selectionCost(walk: Walk, parent: GraphQLCompositeType, selectionSet: S
       add({ cost: (FIELD_WEIGHTS[field.name] ?? 1) * multiplier, bytes: fieldBytes(key, field, measured) * multiplier });
       const type = getNamedType(field.type);
       if (selection.selectionSet && isCompositeType(type)) {
-        const below = selectionCost(walk, type, selection.selectionSet, multiplier * listSize(walk, field, selection), measured || MEASURED_BELOW.has(key), seen);
+        const below = selectionCost(
+          walk,
+          type,
+          selection.selectionSet,
+          multiplier * listSize(walk, field, selection),
+          measured || MEASURED_BELOW.has(key),
+          seen,
+        );
         const cap = SUBTREE_MAX_BYTES[key];
         add({ cost: below.cost, bytes: cap === undefined ? below.bytes : Math.min(below.bytes, cap * multiplier) });
       }

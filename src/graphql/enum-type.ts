@@ -9,12 +9,7 @@ type EnumObject<V extends string> = { readonly [K in V as Uppercase<K>]: K };
  * unchanged. Every value must be described: a value added to the list does not compile until it is,
  * and cannot reach the schema by another spelling.
  */
-export function enumType<const V extends string>(
-  name: string,
-  values: readonly V[],
-  description: string,
-  descriptions: Record<V, string>,
-): EnumObject<V> {
+export function enumType<const V extends string>(name: string, values: readonly V[], description: string, descriptions: Record<V, string>): EnumObject<V> {
   const byName = Object.fromEntries(values.map((value) => [value.toUpperCase(), value])) as EnumObject<V>;
   const valuesConfig = Object.fromEntries(values.map((value) => [value.toUpperCase(), { description: descriptions[value] }]));
   registerEnumType(byName, { name, description, valuesConfig: valuesConfig as Parameters<typeof registerEnumType<EnumObject<V>>>[1]['valuesConfig'] });

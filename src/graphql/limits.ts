@@ -1,14 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import {
-  GraphQLError,
-  Kind,
-  type GraphQLFormattedError,
-  type ParseOptions,
-  type SelectionSetNode,
-  type ValidationContext,
-  type ValidationRule,
-} from 'graphql';
+import { GraphQLError, Kind, type GraphQLFormattedError, type ParseOptions, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 
 /**
  * Every limit of the GraphQL edge, in one place (docs/API.md, "Limits"). A request past any of

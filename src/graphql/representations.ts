@@ -45,11 +45,17 @@ export function entityRepresentationsGuard(): ApolloServerPlugin {
             if (representations == null) continue;
             // Variables are not coerced yet: a single value stands for a list of one, as in execution.
             (Array.isArray(representations) ? representations : [representations]).forEach((representation: unknown, i) => {
-              const fields = representation !== null && typeof representation === 'object' && !Array.isArray(representation) ? (representation as Record<string, unknown>) : {};
+              const fields =
+                representation !== null && typeof representation === 'object' && !Array.isArray(representation)
+                  ? (representation as Record<string, unknown>)
+                  : {};
               const typename = fields['__typename'];
               const keys = typeof typename === 'string' ? entityTypes.get(typename) : undefined;
               if (!keys) {
-                problems.push({ path: `$.representations[${i}].__typename`, message: `must name an entity type of this subgraph: ${[...entityTypes.keys()].join(', ')}` });
+                problems.push({
+                  path: `$.representations[${i}].__typename`,
+                  message: `must name an entity type of this subgraph: ${[...entityTypes.keys()].join(', ')}`,
+                });
               } else if (!keys.some((key) => key.every(({ name, text }) => (text ? typeof fields[name] === 'string' : fields[name] != null)))) {
                 problems.push({ path: `$.representations[${i}]`, message: `must hold a key of ${typename}: ${keys.map(describeKey).join(', or ')}` });
               }
@@ -79,11 +85,14 @@ function keysOf(type: GraphQLObjectType): EntityKey[] {
     // Keys with nested selections (`a { b }`) are not used here; such a key is not checked.
     if (fields?.kind !== Kind.STRING || /[{}]/.test(fields.value)) return [];
     return [
-      fields.value.split(/[\s,]+/).filter(Boolean).map((name) => {
-        const fieldType = isObjectType(type) ? type.getFields()[name]?.type : undefined;
-        const named = fieldType ? getNamedType(fieldType) : undefined;
-        return { name, text: named !== undefined && isScalarType(named) && (named.name === 'ID' || named.name === 'String') };
-      }),
+      fields.value
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map((name) => {
+          const fieldType = isObjectType(type) ? type.getFields()[name]?.type : undefined;
+          const named = fieldType ? getNamedType(fieldType) : undefined;
+          return { name, text: named !== undefined && isScalarType(named) && (named.name === 'ID' || named.name === 'String') };
+        }),
     ];
   });
 }
@@ -102,9 +111,7 @@ function rootFieldsNamed(selectionSet: SelectionSetNode, name: string, definitio
       found.push(...rootFieldsNamed(selection.selectionSet, name, definitions, seen));
     } else if (!seen.has(selection.name.value)) {
       seen.add(selection.name.value);
-      const fragment = definitions.find(
-        (d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value,
-      );
+      const fragment = definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value);
       if (fragment) found.push(...rootFieldsNamed(fragment.selectionSet, name, definitions, seen));
     }
   }

@@ -31,7 +31,9 @@ export function responseSizeLimit(maxResponseBytes: number, logger: Logger) {
           }
           const error = new ResponseTooLargeError(bytes, maxResponseBytes);
           logger.info({ operationName, responseBytes: bytes, limit: maxResponseBytes }, 'answer cut: over MAX_RESPONSE_BYTES');
-          response.body.singleResult = { errors: [{ message: error.message, extensions: { code: error.code, responseBytes: bytes, limit: maxResponseBytes } }] };
+          response.body.singleResult = {
+            errors: [{ message: error.message, extensions: { code: error.code, responseBytes: bytes, limit: maxResponseBytes } }],
+          };
           response.http.status = 400;
         },
       };

@@ -55,9 +55,5 @@ export function describeDrift(file: string, committed: string | null, generated:
   let line = 0;
   while (line < want.length && line < have.length && want[line] === have[line]) line += 1;
   const show = (text: string | undefined) => (text === undefined ? '(end of file)' : JSON.stringify(text));
-  return [
-    `${file} is out of date (first difference at line ${line + 1}):`,
-    `  committed: ${show(have[line])}`,
-    `  expected:  ${show(want[line])}`,
-  ].join('\n');
+  return [`${file} is out of date (first difference at line ${line + 1}):`, `  committed: ${show(have[line])}`, `  expected:  ${show(want[line])}`].join('\n');
 }

@@ -47,7 +47,9 @@ export function healthRouter(db: Database, blobs: BlobStorage, logger: Logger, r
       return;
     }
     for (const { part, error } of failures) logger.warn({ part, err: error }, 'readiness check failed');
-    res.status(503).json({ status: 'unavailable', ...states, ...replicas, failed: Object.fromEntries(failures.map(({ part, error }) => [part, kindOf(error)])) });
+    res
+      .status(503)
+      .json({ status: 'unavailable', ...states, ...replicas, failed: Object.fromEntries(failures.map(({ part, error }) => [part, kindOf(error)])) });
   });
   return router;
 }

@@ -63,16 +63,13 @@ export function playgroundRouter(options: { assetsDir: string; devTokenUrl: stri
 function sendPage(res: Response, config: { endpoint: string; assetsPath: string; devTokenUrl: string | null }): void {
   // JSON in a non-executed script tag; `<` escaped so that no value can close the tag.
   const json = JSON.stringify(config).replace(/</g, '\\u003c');
-  res
-    .status(200)
-    .set({
-      'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': CONTENT_SECURITY_POLICY,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'cache-control': 'no-store',
-    })
-    .send(`<!doctype html>
+  res.status(200).set({
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  }).send(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">

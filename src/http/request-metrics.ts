@@ -44,7 +44,16 @@ function routeOf(req: Request): string {
 function boundedErrorCode(code: unknown): string {
   return typeof code === 'string' && (code in HTTP_STATUS_BY_CODE || GRAPHQL_CODES.has(code)) ? code : 'OTHER';
 }
-const GRAPHQL_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', 'INTERNAL_SERVER_ERROR']);
+const GRAPHQL_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+  'INTERNAL_SERVER_ERROR',
+]);
 
 /**
  * Names the GraphQL operation for the duration metric (capped: callers choose names) and its
@@ -59,7 +68,10 @@ export function graphqlOperationMetrics(): ApolloServerPlugin {
           const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
           for (const error of errors) metrics.graphqlErrors.inc({ code: boundedErrorCode(error.extensions?.code) });
           const outcomes = errors.map((error) => outcomeOfStatus(HTTP_STATUS_BY_CODE[error.extensions?.code as ErrorCode] ?? 400));
-          setRequestOperation(name, outcomes.reduce<Outcome>((worst, o) => (SEVERITY[o] > SEVERITY[worst] ? o : worst), 'ok'));
+          setRequestOperation(
+            name,
+            outcomes.reduce<Outcome>((worst, o) => (SEVERITY[o] > SEVERITY[worst] ? o : worst), 'ok'),
+          );
         },
       };
     },

@@ -96,9 +96,7 @@ export function createCatalogRouter({ catalog, verifier, logger, afterAuthentica
   router.get('/:package_id/install', async (req, res) => {
     const { caller } = callerOf(res);
     const query = parseRest(installQuerySchema, req.query, 'query');
-    const result = await inRest(
-      catalog.installPackage(caller, packageIdOf(req), { version: query.version ?? null, tenantId: query.tenant_id ?? null }),
-    );
+    const result = await inRest(catalog.installPackage(caller, packageIdOf(req), { version: query.version ?? null, tenantId: query.tenant_id ?? null }));
     res.json(toInstallBody(result));
   });
 
@@ -132,7 +130,9 @@ export function createCatalogRouter({ catalog, verifier, logger, afterAuthentica
 
 /** The search parameters of the request, as given (they were validated already). */
 function searchParamsOf(query: Request['query']): Record<string, string> {
-  return Object.fromEntries(['q', 'tag', 'author_id', 'node_type', 'sort'].filter((key) => typeof query[key] === 'string').map((key) => [key, String(query[key])]));
+  return Object.fromEntries(
+    ['q', 'tag', 'author_id', 'node_type', 'sort'].filter((key) => typeof query[key] === 'string').map((key) => [key, String(query[key])]),
+  );
 }
 
 /** The legacy list has no pagination: every visible package, read page by page. */

@@ -124,7 +124,14 @@ export function catalogOpenApiDocument(): JsonSchema {
           summary: 'List the packages visible to the caller',
           description: 'Every visible package, or one page of them with `limit`/`cursor`.',
           parameters: queryParameters(listQuerySchema),
-          success: [200, { description: STATUS_TEXT[200], headers: { Link: { description: 'The next page (`rel="next"`), when there is one.', schema: { type: 'string' } } }, ...json({ type: 'array', items: ref('PackageSummary') }) }],
+          success: [
+            200,
+            {
+              description: STATUS_TEXT[200],
+              headers: { Link: { description: 'The next page (`rel="next"`), when there is one.', schema: { type: 'string' } } },
+              ...json({ type: 'array', items: ref('PackageSummary') }),
+            },
+          ],
           errors: [],
         }),
       },
@@ -151,7 +158,7 @@ export function catalogOpenApiDocument(): JsonSchema {
       '/{package_id}/visibility': {
         patch: operation({
           operationId: 'setPackageVisibility',
-          summary: "Change who in the tenant may see a package",
+          summary: 'Change who in the tenant may see a package',
           description: 'The author, an admin of the tenant or a super admin.',
           parameters: [PACKAGE_ID, ...queryParameters(tenantQuerySchema)],
           body: visibilityBodySchema,

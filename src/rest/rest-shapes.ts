@@ -15,7 +15,10 @@ export const packageSummarySchema = z
     tenant_id: z.string().meta({ description: 'Super admins see several tenants: every summary says which one it belongs to.' }),
     name: z.string(),
     description: z.string().nullable(),
-    version: z.string().meta({ description: 'The default version (semver): what install gives without a version, the highest installable release, else prerelease; not necessarily the highest version published.' }),
+    version: z.string().meta({
+      description:
+        'The default version (semver): what install gives without a version, the highest installable release, else prerelease; not necessarily the highest version published.',
+    }),
     author_id: z.string(),
     author_email: z.string().nullable().meta({ description: "null unless the caller is in the package's tenant or a super admin." }),
     visibility: z.enum(VISIBILITIES),
@@ -36,7 +39,9 @@ export const installBodySchema = z
         package_id: z.string(),
         name: z.string(),
         version: z.string(),
-        sha256: z.string().meta({ description: 'sha256 of the installed archive: with tenant_id, package_id and version, what a copy keeps to check for updates.' }),
+        sha256: z
+          .string()
+          .meta({ description: 'sha256 of the installed archive: with tenant_id, package_id and version, what a copy keeps to check for updates.' }),
         author_email: z.string().nullable(),
         deprecation: z
           .object({ reason: z.string().nullable() })

@@ -90,7 +90,10 @@ const installable = (v: ModelVersion) => v.status !== 'WITHDRAWN';
 
 /** The highest of the versions, or null. */
 const highest = (versions: readonly ModelVersion[]) =>
-  versions.map((v) => v.version).sort(compareVersions).at(-1) ?? null;
+  versions
+    .map((v) => v.version)
+    .sort(compareVersions)
+    .at(-1) ?? null;
 
 /** What an install without a version gets: the highest installable release, else prerelease, else none. */
 export function defaultVersion(p: ModelPackage): string | null {
@@ -195,9 +198,18 @@ export class CatalogModel {
     const existing = this.find(c.tenant, packageId);
     if (!existing) {
       const p: ModelPackage = {
-        uuid: NEW_UUID, tenant: c.tenant, packageId, authorId: c.user, authorEmail: `${c.user}@example.test`, latest: requested,
-        republishBase: null, versions: [{ version: requested, status: 'ACTIVE', reason: null }], visibility: 'TENANT', groups: [],
-        deleted: false, auditEvents: 0,
+        uuid: NEW_UUID,
+        tenant: c.tenant,
+        packageId,
+        authorId: c.user,
+        authorEmail: `${c.user}@example.test`,
+        latest: requested,
+        republishBase: null,
+        versions: [{ version: requested, status: 'ACTIVE', reason: null }],
+        visibility: 'TENANT',
+        groups: [],
+        deleted: false,
+        auditEvents: 0,
       };
       this.packages.set(`${c.tenant}/${packageId}`, p);
       this.record(p);
@@ -274,8 +286,13 @@ export class CatalogModel {
     this.record(p);
     // The lineage: the package's tenant and the archive's sha256 (not modelled).
     return ok({
-      tenantId: p.tenant, packageId, name: p.packageId, version: v.version, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as string,
-      authorEmail: this.view(c, p).authorEmail, deprecation: v.status === 'DEPRECATED' ? { reason: v.reason } : null,
+      tenantId: p.tenant,
+      packageId,
+      name: p.packageId,
+      version: v.version,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as string,
+      authorEmail: this.view(c, p).authorEmail,
+      deprecation: v.status === 'DEPRECATED' ? { reason: v.reason } : null,
     });
   }
 
@@ -292,10 +309,12 @@ export class CatalogModel {
 
   entities(c: Caller, keys: EntityKey[]): Expected<(PackageView | null)[]> {
     const all = [...this.packages.values()];
-    return ok(keys.map((key) => {
-      const p = typeof key === 'string' ? all.find((q) => q.uuid === key) : this.find(key.tenantId, key.packageId);
-      return c.view && p && this.visible(c, p) ? this.view(c, p) : null;
-    }));
+    return ok(
+      keys.map((key) => {
+        const p = typeof key === 'string' ? all.find((q) => q.uuid === key) : this.find(key.tenantId, key.packageId);
+        return c.view && p && this.visible(c, p) ? this.view(c, p) : null;
+      }),
+    );
   }
 
   auditTrail(c: Caller, tenantArg: string | null, packageId: string): Expected<number> {
@@ -316,24 +335,26 @@ export class CatalogModel {
   updates(c: Caller, installed: InstalledCopy[]): Expected<UpdateView[]> {
     if (!c.view) return fail('FORBIDDEN');
     if (installed.some((copy) => !/^\d+\.\d+\.\d+(-rc\.\d+)?$/.test(copy.version))) return fail('BAD_USER_INPUT');
-    return ok(installed.map(({ tenantId, packageId, version }) => {
-      const p = this.find(tenantId ?? c.tenant, packageId);
-      const seen = p && this.visible(c, p) ? p : null;
-      const versions = seen?.versions ?? [];
-      const followsPrereleases = isPrerelease(version);
-      const offered = versions
-        .filter((v) => installable(v) && (followsPrereleases || !isPrerelease(v.version)))
-        .sort((a, b) => compareVersions(b.version, a.version));
-      const newer = offered.filter((v) => compareVersions(v.version, version) > 0);
-      return {
-        packageId,
-        installedVersion: version,
-        latestVersion: seen && (followsPrereleases ? (offered[0]?.version ?? null) : defaultVersion(seen)),
-        updateAvailable: newer.length > 0,
-        installedStatus: versions.find((v) => v.version === version)?.status ?? null,
-        newerVersions: newer.map((v) => ({ version: v.version, status: v.status })),
-      };
-    }));
+    return ok(
+      installed.map(({ tenantId, packageId, version }) => {
+        const p = this.find(tenantId ?? c.tenant, packageId);
+        const seen = p && this.visible(c, p) ? p : null;
+        const versions = seen?.versions ?? [];
+        const followsPrereleases = isPrerelease(version);
+        const offered = versions
+          .filter((v) => installable(v) && (followsPrereleases || !isPrerelease(v.version)))
+          .sort((a, b) => compareVersions(b.version, a.version));
+        const newer = offered.filter((v) => compareVersions(v.version, version) > 0);
+        return {
+          packageId,
+          installedVersion: version,
+          latestVersion: seen && (followsPrereleases ? (offered[0]?.version ?? null) : defaultVersion(seen)),
+          updateAvailable: newer.length > 0,
+          installedStatus: versions.find((v) => v.version === version)?.status ?? null,
+          newerVersions: newer.map((v) => ({ version: v.version, status: v.status })),
+        };
+      }),
+    );
   }
 
   /** Withdrawn versions are compared only for their author and admins; every version of a package here has the same flow. */

@@ -97,14 +97,20 @@ export function catalogOps(t: TestApp) {
 
     delete: (token: string, packageId: string, tenantId?: string) => call(token, OpsDeleteDocument, { packageId, tenantId }, 'deleteCatalogPackage'),
 
-    auditEvents: (token: string, packageId: string, tenantId?: string) =>
-      call(token, OpsAuditEventsDocument, { packageId, tenantId }, 'catalogAuditEvents'),
+    auditEvents: (token: string, packageId: string, tenantId?: string) => call(token, OpsAuditEventsDocument, { packageId, tenantId }, 'catalogAuditEvents'),
 
     /** Deprecate or withdraw (with a reason), or restore (the reason is not sent) one version. */
     changeVersionStatus: (token: string, action: StatusAction, args: { packageId: string; version: string; reason: string; tenantId?: string }) =>
-      action === 'deprecate' ? call(token, OpsDeprecateVersionDocument, args, 'deprecateCatalogPackageVersion')
-      : action === 'withdraw' ? call(token, OpsWithdrawVersionDocument, args, 'withdrawCatalogPackageVersion')
-      : call(token, OpsRestoreVersionDocument, { packageId: args.packageId, version: args.version, tenantId: args.tenantId }, 'restoreCatalogPackageVersion'),
+      action === 'deprecate'
+        ? call(token, OpsDeprecateVersionDocument, args, 'deprecateCatalogPackageVersion')
+        : action === 'withdraw'
+          ? call(token, OpsWithdrawVersionDocument, args, 'withdrawCatalogPackageVersion')
+          : call(
+              token,
+              OpsRestoreVersionDocument,
+              { packageId: args.packageId, version: args.version, tenantId: args.tenantId },
+              'restoreCatalogPackageVersion',
+            ),
 
     updates: (token: string, installed: CatalogInstalledInput[]) => call(token, OpsUpdatesDocument, { installed }, 'catalogUpdates'),
 

@@ -19,12 +19,7 @@ export interface GqlResponse<T> {
 
 export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
-export async function postQuery<T = any>(
-  url: string,
-  query: string,
-  variables?: unknown,
-  headers: Record<string, string> = {},
-): Promise<GqlResponse<T>> {
+export async function postQuery<T = any>(url: string, query: string, variables?: unknown, headers: Record<string, string> = {}): Promise<GqlResponse<T>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

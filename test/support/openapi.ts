@@ -46,7 +46,9 @@ export function assertDocumentedResponse(method: string, pathAndQuery: string, r
   const template = documentedPath(path);
   const operation = template ? document['paths'][template][method.toLowerCase()] : undefined;
   const where = `${method} ${path} → ${response.status}`;
-  const declared = operation ? operation.responses[String(response.status)] : { description: 'not found', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+  const declared = operation
+    ? operation.responses[String(response.status)]
+    : { description: 'not found', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
   if (!operation && response.status !== 404) throw new Error(`${where}: the endpoint is not in the OpenAPI document`);
   if (!declared) throw new Error(`${where}: the OpenAPI document declares no such status for ${method} ${template}`);
   if (!declared.content) {

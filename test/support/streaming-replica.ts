@@ -46,10 +46,13 @@ export async function makeStreamingReplica(serverUrl: string): Promise<Streaming
   let hbaFile: string;
   let binDir: string;
   try {
-    const settings = await admin.query<{ hba: string; version: string }>("select current_setting('hba_file') as hba, current_setting('server_version_num') as version");
+    const settings = await admin.query<{ hba: string; version: string }>(
+      "select current_setting('hba_file') as hba, current_setting('server_version_num') as version",
+    );
     hbaFile = settings.rows[0]!.hba;
     binDir = `/usr/lib/postgresql/${Math.floor(Number(settings.rows[0]!.version) / 10_000)}/bin`;
-    if (!existsSync(path.join(binDir, 'pg_ctl')) || !existsSync(path.join(binDir, 'pg_basebackup'))) return { unavailable: `no pg_ctl and pg_basebackup in ${binDir}` };
+    if (!existsSync(path.join(binDir, 'pg_ctl')) || !existsSync(path.join(binDir, 'pg_basebackup')))
+      return { unavailable: `no pg_ctl and pg_basebackup in ${binDir}` };
     const hba = readFileSync(hbaFile, 'utf8');
     if (!/^\s*host\s+replication\s/m.test(hba)) {
       writeFileSync(hbaFile, `${hba.endsWith('\n') ? hba : `${hba}\n`}${REPLICATION_ENTRY}\n`);
@@ -67,7 +70,21 @@ export async function makeStreamingReplica(serverUrl: string): Promise<Streaming
   const pgCtl = (...args: string[]) => asPostgres('pg_ctl', ['-D', dataDir, '-l', path.join(dir, 'server.log'), '-w', '-t', '30', ...args]);
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
   try {
-    await asPostgres('pg_basebackup', ['-h', server.hostname, '-p', server.port || '5432', '-U', server.username || 'postgres', '-D', dataDir, '-R', '-X', 'stream', '-c', 'fast']);
+    await asPostgres('pg_basebackup', [
+      '-h',
+      server.hostname,
+      '-p',
+      server.port || '5432',
+      '-U',
+      server.username || 'postgres',
+      '-D',
+      dataDir,
+      '-R',
+      '-X',
+      'stream',
+      '-c',
+      'fast',
+    ]);
     // Debian keeps the server's settings outside its data directory: the copy gets its own.
     const files = {
       'postgresql.conf': `listen_addresses = '127.0.0.1'\nport = ${port}\nhot_standby = on\nunix_socket_directories = '${dir}'\nwal_receiver_status_interval = 1s\n`,

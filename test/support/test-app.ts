@@ -29,7 +29,12 @@ export interface TestApp {
   sqlLog: string[];
   token(who: Partial<TokenSubject>): Promise<string>;
   /** A typed document from test/generated, as `token` (see graphql-client.ts). */
-  request<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables, token: string | null, headers?: Record<string, string>): Promise<GqlResponse<TData>>;
+  request<TData, TVariables>(
+    document: TypedDocumentNode<TData, TVariables>,
+    variables: TVariables,
+    token: string | null,
+    headers?: Record<string, string>,
+  ): Promise<GqlResponse<TData>>;
   /** A raw query string: for tests whose point is the query itself (malformed, hostile, too big). */
   gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResponse<T>>;
   blobNames(prefix?: string): Promise<string[]>;
@@ -121,14 +126,16 @@ export async function startTestApp(
     config,
     proxies,
     sqlLog,
-    token: (who) =>
-      issuer.tokenFor({ tenant: 'acme', user: 'alice', email: `${who.user ?? 'alice'}@example.test`, scopes: ALL_SCOPES, ...who }),
+    token: (who) => issuer.tokenFor({ tenant: 'acme', user: 'alice', email: `${who.user ?? 'alice'}@example.test`, scopes: ALL_SCOPES, ...who }),
     request: (document, variables, token, headers) => request(`${url}/graphql`, document, variables, token, headers),
     gql: (token, query, variables, headers = {}) => postQuery(`${url}/graphql`, query, variables, { ...(token ? bearer(token) : {}), ...headers }),
     blobNames: (prefix) => listBlobNames(azurite.connectionString, container, prefix),
     async reset() {
       const names = [...tables.values()].map((meta) => `"${meta.tableName}"`);
-      await app.orm.em.fork().getConnection().execute(`truncate ${names.join(', ')} cascade`);
+      await app.orm.em
+        .fork()
+        .getConnection()
+        .execute(`truncate ${names.join(', ')} cascade`);
     },
     async close() {
       await app.close();

@@ -17,7 +17,12 @@ export const strictVersion = fc
 
 /** Versions from a small domain, so that releases and prereleases of one line meet. */
 export const nearbyVersion = fc
-  .tuple(fc.nat({ max: 3 }), fc.nat({ max: 2 }), fc.nat({ max: 11 }), fc.option(fc.constantFrom('rc.1', 'rc.2', 'rc.10', 'alpha', 'alpha.beta', 'beta.1', '0', '1a')))
+  .tuple(
+    fc.nat({ max: 3 }),
+    fc.nat({ max: 2 }),
+    fc.nat({ max: 11 }),
+    fc.option(fc.constantFrom('rc.1', 'rc.2', 'rc.10', 'alpha', 'alpha.beta', 'beta.1', '0', '1a')),
+  )
   .map(([major, minor, patch, pre]) => `${major}.${minor}.${patch}${pre === null ? '' : `-${pre}`}`);
 
 /** The versions of one package, distinct, each in a random state. */

@@ -47,7 +47,8 @@ export class CatalogPackageResolver {
     @Arg('first', () => Int, FIRST_ARG) first?: number,
     @Arg('after', () => String, AFTER_ARG) after?: string,
     @Arg('filter', () => CatalogPackageFilter, { nullable: true, description: 'What to match; all packages when absent' }) filter?: CatalogPackageFilter,
-    @Arg('orderBy', () => CatalogPackageOrder, { nullable: true, description: 'Order; default NEWEST, or RELEVANCE with filter.query' }) orderBy?: CatalogPackageOrder,
+    @Arg('orderBy', () => CatalogPackageOrder, { nullable: true, description: 'Order; default NEWEST, or RELEVANCE with filter.query' })
+    orderBy?: CatalogPackageOrder,
   ): Promise<PackageConnection> {
     return ctx.catalog.listPackages(ctx.caller, { first, after, filter: filter && { ...filter }, orderBy });
   }
@@ -65,7 +66,11 @@ export class CatalogPackageResolver {
   }
 
   @Query(() => CatalogAuditEventConnectionType, {
-    description: withErrors('What happened to a package, newest first: for the author, tenant admins and super admins', ['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN']),
+    description: withErrors('What happened to a package, newest first: for the author, tenant admins and super admins', [
+      'BAD_USER_INPUT',
+      'NOT_FOUND',
+      'FORBIDDEN',
+    ]),
   })
   catalogAuditEvents(
     @Ctx() ctx: GraphQLContext,
@@ -78,7 +83,10 @@ export class CatalogPackageResolver {
   }
 
   @Query(() => [CatalogUpdateType], {
-    description: withErrors('For up to 500 installed copies, in input order: the newer installable versions and the installed one\'s status; invisible packages answer as unknown ones', ['BAD_USER_INPUT', 'FORBIDDEN']),
+    description: withErrors(
+      "For up to 500 installed copies, in input order: the newer installable versions and the installed one's status; invisible packages answer as unknown ones",
+      ['BAD_USER_INPUT', 'FORBIDDEN'],
+    ),
   })
   catalogUpdates(
     @Ctx() ctx: GraphQLContext,
@@ -90,7 +98,10 @@ export class CatalogPackageResolver {
   }
 
   @Query(() => CatalogFlowDiffType, {
-    description: withErrors('What changed between two versions of a package, read from their checked archives; a withdrawn version only for its author and admins', ['BAD_USER_INPUT', 'NOT_FOUND', 'VERSION_WITHDRAWN', 'FORBIDDEN']),
+    description: withErrors(
+      'What changed between two versions of a package, read from their checked archives; a withdrawn version only for its author and admins',
+      ['BAD_USER_INPUT', 'NOT_FOUND', 'VERSION_WITHDRAWN', 'FORBIDDEN'],
+    ),
   })
   catalogPackageDiff(
     @Ctx() ctx: GraphQLContext,
@@ -146,7 +157,12 @@ export class CatalogPackageResolver {
   }
 
   @Mutation(() => CatalogInstallResultType, {
-    description: withErrors('The flow of a version (the default version unless one is asked for), ready to import; counts an install', ['BAD_USER_INPUT', 'NOT_FOUND', 'VERSION_WITHDRAWN', 'FORBIDDEN']),
+    description: withErrors('The flow of a version (the default version unless one is asked for), ready to import; counts an install', [
+      'BAD_USER_INPUT',
+      'NOT_FOUND',
+      'VERSION_WITHDRAWN',
+      'FORBIDDEN',
+    ]),
   })
   installCatalogPackage(
     @Ctx() ctx: GraphQLContext,
@@ -158,7 +174,11 @@ export class CatalogPackageResolver {
   }
 
   @Mutation(() => CatalogPackageType, {
-    description: withErrors('Changes who in the tenant sees a package: the author, tenant admins and super admins', ['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN']),
+    description: withErrors('Changes who in the tenant sees a package: the author, tenant admins and super admins', [
+      'BAD_USER_INPUT',
+      'NOT_FOUND',
+      'FORBIDDEN',
+    ]),
   })
   setCatalogPackageVisibility(
     @Ctx() ctx: GraphQLContext,
@@ -171,7 +191,10 @@ export class CatalogPackageResolver {
   }
 
   @Mutation(() => Boolean, {
-    description: withErrors('Deletes a package (true when done): it leaves lists, gets and installs, and a later publish of its id continues its version history. The author, tenant admins and super admins', ['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN']),
+    description: withErrors(
+      'Deletes a package (true when done): it leaves lists, gets and installs, and a later publish of its id continues its version history. The author, tenant admins and super admins',
+      ['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN'],
+    ),
   })
   async deleteCatalogPackage(
     @Ctx() ctx: GraphQLContext,
@@ -185,14 +208,16 @@ export class CatalogPackageResolver {
   // The two versions of a package under names that say which is which; the view's names for them
   // are `version` and `latestVersion`, which the schema keeps.
   @FieldResolver(() => String, {
-    description: 'The default version, what install gives without a version: the highest installable (not withdrawn) release, else prerelease; with nothing installable (seen by the author and admins only), the highest version',
+    description:
+      'The default version, what install gives without a version: the highest installable (not withdrawn) release, else prerelease; with nothing installable (seen by the author and admins only), the highest version',
   })
   defaultVersion(@Root() pkg: PackageView): string {
     return pkg.version;
   }
 
   @FieldResolver(() => String, {
-    description: 'The highest version ever published, whatever its status (withdrawn, deprecated, prerelease): the version a publish just got, and what republishing it bumps',
+    description:
+      'The highest version ever published, whatever its status (withdrawn, deprecated, prerelease): the version a publish just got, and what republishing it bumps',
   })
   highestVersion(@Root() pkg: PackageView): string {
     return pkg.latestVersion;
@@ -225,7 +250,8 @@ export class CatalogPackageResolver {
 export class CatalogUpdateResolver {
   @FieldResolver(() => String, {
     nullable: true,
-    description: "The version to suggest to this copy: the package's default version, or for a copy at a prerelease the highest installable version (withdrawn ones never); null when the package is unknown, invisible or has nothing installable",
+    description:
+      "The version to suggest to this copy: the package's default version, or for a copy at a prerelease the highest installable version (withdrawn ones never); null when the package is unknown, invisible or has nothing installable",
   })
   suggestedVersion(@Root() update: UpdateAnswer<VersionView>): string | null {
     return update.latestVersion;
@@ -234,7 +260,8 @@ export class CatalogUpdateResolver {
   @FieldResolver(() => [CatalogPackageVersionType], { description: 'Installable versions above the installed one, newest first' })
   newerVersions(
     @Root() update: UpdateAnswer<VersionView>,
-    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_NEWER_VERSIONS, description: `How many, 1 to ${MAX_NEWER_VERSIONS}` }) first: number | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_NEWER_VERSIONS, description: `How many, 1 to ${MAX_NEWER_VERSIONS}` })
+    first: number | null,
   ): VersionView[] {
     // `first` was checked (1 to MAX_NEWER_VERSIONS) before the update check ran: updateSelectionOf.
     return update.newerVersions.slice(0, first ?? DEFAULT_NEWER_VERSIONS);

@@ -16,7 +16,7 @@ class CatalogUsageLimitsType {
   versionsPerPackage!: number;
 }
 
-@ObjectType('CatalogUsage', { description: "What a tenant has published, against its quotas", simpleResolvers: true })
+@ObjectType('CatalogUsage', { description: 'What a tenant has published, against its quotas', simpleResolvers: true })
 class CatalogUsageType {
   @Field(() => Int, { description: 'Packages, deleted ones included' })
   packages!: number;
@@ -33,7 +33,9 @@ class CatalogUsageType {
 
 @Resolver(() => CatalogUsageType)
 export class CatalogUsageResolver {
-  @Query(() => CatalogUsageType, { description: withErrors('A tenant\'s usage and quotas: for tenant admins of that tenant and super admins', ['BAD_USER_INPUT', 'FORBIDDEN']) })
+  @Query(() => CatalogUsageType, {
+    description: withErrors("A tenant's usage and quotas: for tenant admins of that tenant and super admins", ['BAD_USER_INPUT', 'FORBIDDEN']),
+  })
   catalogUsage(
     @Ctx() ctx: GraphQLContext,
     @Arg('tenantId', () => ID, { nullable: true, description: "Default: the caller's tenant" }) tenantId?: string,

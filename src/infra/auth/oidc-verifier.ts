@@ -185,11 +185,7 @@ export function callerFromClaims(claims: JWTPayload): Caller {
   const groups = stringArray(claims['groups']);
   if (groups.length > CLAIM_LIMITS.groupsMax) throw new UnauthenticatedError(`The token has more than ${CLAIM_LIMITS.groupsMax} groups`);
   for (const group of groups) checkClaimText(group, 'groups', CLAIM_LIMITS.groupIdMax);
-  const permissions = new Set([
-    ...scopeList(claims['scp']),
-    ...scopeList(claims['scope']),
-    ...stringArray(claims['permissions']),
-  ]);
+  const permissions = new Set([...scopeList(claims['scp']), ...scopeList(claims['scope']), ...stringArray(claims['permissions'])]);
   return {
     tenantId,
     userId,

@@ -114,15 +114,17 @@ export async function launchAzurite(port: number, options: AzuriteLaunchOptions)
   (child.stderr as Socket).unref();
 
   try {
-    const ready = await waitUntil(() => listening, options.startTimeoutMs, () => {
-      if (!closed) return undefined;
-      if (spawnError) return new Error(`Azurite could not be started: ${spawnError.message}`);
-      const tail = stderrTail.trim();
-      if (/EADDRINUSE/.test(tail)) return new PortInUseError(`port ${port} is in use:\n${tail}`);
-      return new Error(
-        `Azurite exited during start-up (code ${child.exitCode}, signal ${child.signalCode})` + (tail ? `:\n${tail}` : ''),
-      );
-    });
+    const ready = await waitUntil(
+      () => listening,
+      options.startTimeoutMs,
+      () => {
+        if (!closed) return undefined;
+        if (spawnError) return new Error(`Azurite could not be started: ${spawnError.message}`);
+        const tail = stderrTail.trim();
+        if (/EADDRINUSE/.test(tail)) return new PortInUseError(`port ${port} is in use:\n${tail}`);
+        return new Error(`Azurite exited during start-up (code ${child.exitCode}, signal ${child.signalCode})` + (tail ? `:\n${tail}` : ''));
+      },
+    );
     if (!ready) {
       const tail = stderrTail.trim();
       throw new Error(`Azurite did not listen on 127.0.0.1:${port} within ${options.startTimeoutMs} ms` + (tail ? `:\n${tail}` : ''));

@@ -89,14 +89,8 @@ export class AzureBlobStorage implements BlobStorage {
     this.operationTimeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
     this.pingTimeoutMs = options.pingTimeoutMs ?? 5_000;
     this.logger = options.logger;
-    this.container = BlobServiceClient.fromConnectionString(
-      connectionString,
-      pipelineOptions(this.operationTimeoutMs),
-    ).getContainerClient(containerName);
-    this.pingContainer = BlobServiceClient.fromConnectionString(
-      connectionString,
-      PING_PIPELINE_OPTIONS,
-    ).getContainerClient(containerName);
+    this.container = BlobServiceClient.fromConnectionString(connectionString, pipelineOptions(this.operationTimeoutMs)).getContainerClient(containerName);
+    this.pingContainer = BlobServiceClient.fromConnectionString(connectionString, PING_PIPELINE_OPTIONS).getContainerClient(containerName);
   }
 
   get containerName(): string {
@@ -221,10 +215,7 @@ function errorCode(error: unknown): string | undefined {
 function isAlreadyExists(error: unknown): boolean {
   if (!isRestError(error)) return false;
   // Azure answers If-None-Match: * with 409 BlobAlreadyExists; 412 is the generic form.
-  return (
-    (error.statusCode === 409 && errorCode(error) === 'BlobAlreadyExists') ||
-    (error.statusCode === 412 && errorCode(error) === 'ConditionNotMet')
-  );
+  return (error.statusCode === 409 && errorCode(error) === 'BlobAlreadyExists') || (error.statusCode === 412 && errorCode(error) === 'ConditionNotMet');
 }
 
 function isBlobMissing(error: unknown): boolean {

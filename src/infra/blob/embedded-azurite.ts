@@ -5,8 +5,7 @@ import { launchAzurite, PortInUseError, type AzuriteProcess } from './azurite-pr
 
 /** Microsoft's public Azurite development account: a well-known key, not a secret. */
 const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
-const AZURITE_ACCOUNT_KEY =
-  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const AZURITE_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface EmbeddedAzurite {
   connectionString: string;
@@ -62,11 +61,7 @@ export async function startEmbeddedAzurite(options: EmbeddedAzuriteOptions): Pro
   }
 }
 
-function supervise(
-  port: number,
-  first: AzuriteProcess,
-  options: EmbeddedAzuriteOptions & { startTimeoutMs: number },
-): EmbeddedAzurite {
+function supervise(port: number, first: AzuriteProcess, options: EmbeddedAzuriteOptions & { startTimeoutMs: number }): EmbeddedAzurite {
   const logger = options.logger;
   let current: AzuriteProcess | null = null;
   let stopped = false;

@@ -18,11 +18,7 @@ interface BlobStorageHandle {
  * The blob storage the config asks for, ready to use: the configured Azure account with its
  * container created, or the embedded default's durable directory (no AZURE_STORAGE_CONNECTION_STRING).
  */
-export async function createBlobStorage(
-  config: BlobConfig,
-  logger: Logger,
-  options: AzureBlobStorageOptions = {},
-): Promise<BlobStorageHandle> {
+export async function createBlobStorage(config: BlobConfig, logger: Logger, options: AzureBlobStorageOptions = {}): Promise<BlobStorageHandle> {
   if (config.kind === 'connection-string') {
     const storage = new AzureBlobStorage(config.connectionString, config.container, { logger, ...options });
     await storage.ensureContainer();

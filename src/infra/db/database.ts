@@ -196,12 +196,7 @@ class DeadlineExceededError extends Error {
 const UNAVAILABLE_SQLSTATE = /^(08...|57014|57P0[1-3]|53300)$/;
 const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 // pg and pg-pool report their own timeouts and drops with plain messages.
-const UNAVAILABLE_MESSAGES = [
-  /^Connection terminated/,
-  /^timeout exceeded when trying to connect/,
-  /^Query read timeout/,
-  /is not queryable/,
-];
+const UNAVAILABLE_MESSAGES = [/^Connection terminated/, /^timeout exceeded when trying to connect/, /^Query read timeout/, /is not queryable/];
 
 /** True for driver and connection failures, anywhere in the `cause` chain (MikroORM wraps them). */
 function isUnavailable(error: unknown): boolean {

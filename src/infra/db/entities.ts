@@ -6,4 +6,11 @@ import { CatalogPublishReservationSchema } from '../../modules/package/publish-r
 import { CatalogTenantUsageSchema } from '../../modules/quota/tenant-usage.entity';
 
 /** Every entity the ORM knows; one list shared by the app, migrations and tests. */
-export const ENTITIES = [CatalogPackageSchema, CatalogPackageVersionSchema, CatalogAuditEventSchema, IdempotencyKeySchema, CatalogTenantUsageSchema, CatalogPublishReservationSchema];
+export const ENTITIES = [
+  CatalogPackageSchema,
+  CatalogPackageVersionSchema,
+  CatalogAuditEventSchema,
+  IdempotencyKeySchema,
+  CatalogTenantUsageSchema,
+  CatalogPublishReservationSchema,
+];

@@ -175,6 +175,10 @@ export class ReadRouting {
     if (previous.state === next.state) return;
     const fields = { replica: replica.name, state: next.state, lagSeconds: next.lagSeconds, maxLagSeconds: this.options.maxLagMs / 1000, err: error };
     if (next.state === 'ok') this.options.logger?.info(fields, 'read replica is serving reads');
-    else this.options.logger?.warn(fields, next.state === 'lagging' ? 'read replica lags too far behind: reads go to the primary' : 'read replica did not answer: reads go to the primary');
+    else
+      this.options.logger?.warn(
+        fields,
+        next.state === 'lagging' ? 'read replica lags too far behind: reads go to the primary' : 'read replica did not answer: reads go to the primary',
+      );
   }
 }

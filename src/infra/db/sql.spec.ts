@@ -4,10 +4,12 @@ import { createOrm, type Orm } from './orm';
 import { execute, sql, type SqlFragment, type SqlPart, type SqlValue } from './sql';
 
 /** Strings that mean something to MikroORM's formatting or to PostgreSQL's quoting, and any text. */
-const awkwardText = fc.oneof(
-  fc.string({ unit: fc.constantFrom('?', '??', '\\?', "'", '\\', '"', '$1', ',', '{', '}', ' ', 'NULL', 'é', '😀', 'a') }),
-  fc.string({ unit: 'grapheme' }),
-).filter((text) => !text.includes('\u0000'));
+const awkwardText = fc
+  .oneof(
+    fc.string({ unit: fc.constantFrom('?', '??', '\\?', "'", '\\', '"', '$1', ',', '{', '}', ' ', 'NULL', 'é', '😀', 'a') }),
+    fc.string({ unit: 'grapheme' }),
+  )
+  .filter((text) => !text.includes('\u0000'));
 
 const value: fc.Arbitrary<SqlValue> = fc.oneof(awkwardText, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
 
@@ -130,7 +132,10 @@ describe('sql in PostgreSQL', () => {
     fc.assert(
       fc.property(tree, (node) => {
         const built = sql`select ${build(node)}`;
-        const expected = built.sql.split('?').map((text, i) => (i === 0 ? text : `${platform.quoteValue(built.params[i - 1])}${text}`)).join('');
+        const expected = built.sql
+          .split('?')
+          .map((text, i) => (i === 0 ? text : `${platform.quoteValue(built.params[i - 1])}${text}`))
+          .join('');
         expect(platform.formatQuery(built.sql, built.params)).toBe(expected);
       }),
       { numRuns: 500 },

@@ -74,7 +74,8 @@ function isSqlFragment(part: unknown): part is SqlFragment {
 /** The types forbid anything else; this catches what reaches here through `any` or a cast. */
 function checkedValue(value: unknown): SqlValue {
   if (value === null || value instanceof Date || ['string', 'number', 'bigint', 'boolean'].includes(typeof value)) return value as SqlValue;
-  if (Array.isArray(value)) throw new TypeError('An array is not a SQL value (MikroORM would expand it into a list): use sql.textArray, sql.uuidArray or sql.intArray');
+  if (Array.isArray(value))
+    throw new TypeError('An array is not a SQL value (MikroORM would expand it into a list): use sql.textArray, sql.uuidArray or sql.intArray');
   throw new TypeError(`Not a SQL value: ${typeof value}`);
 }
 
@@ -139,9 +140,15 @@ export function toDate(value: unknown): Date {
 export const column = {
   text: z.string(),
   nullableText: z.string().nullable(),
-  textArray: z.array(z.string()).nullable().transform((value) => value ?? []),
+  textArray: z
+    .array(z.string())
+    .nullable()
+    .transform((value) => value ?? []),
   timestamp: z.union([z.date(), z.string()]).transform(toDate),
-  nullableTimestamp: z.union([z.date(), z.string()]).nullable().transform((value) => (value === null ? null : toDate(value))),
+  nullableTimestamp: z
+    .union([z.date(), z.string()])
+    .nullable()
+    .transform((value) => (value === null ? null : toDate(value))),
   /** `bigint` arrives as a string from node-postgres, as a number from PGlite. */
   integer: z.union([z.number(), z.string()]).transform(Number).pipe(z.number().int()),
   json: z.unknown().transform((value) => (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>),
@@ -154,7 +161,10 @@ export const column = {
 export function rowMapper<Shape extends z.ZodRawShape, Out>(shape: Shape, toRecord: (row: z.infer<z.ZodObject<Shape>>) => Out) {
   const schema = z.object(shape);
   return {
-    columns: (alias: string) => Object.keys(shape).map((name) => `${alias}.${name}`).join(', '),
+    columns: (alias: string) =>
+      Object.keys(shape)
+        .map((name) => `${alias}.${name}`)
+        .join(', '),
     parse: (row: unknown): Out => toRecord(schema.parse(row)),
   };
 }

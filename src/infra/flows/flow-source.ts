@@ -12,8 +12,6 @@ export interface FlowSource {
 /** Used when `FLOWS_API_URL` is not set: publishing by `flow_id` explains how to enable it. */
 export class UnconfiguredFlowSource implements FlowSource {
   async fetchFlowForDeploy(): Promise<unknown> {
-    throw new FlowSourceUnavailableError(
-      'Publishing by flow_id needs the flows service: set FLOWS_API_URL, or publish the flow inline with `content`',
-    );
+    throw new FlowSourceUnavailableError('Publishing by flow_id needs the flows service: set FLOWS_API_URL, or publish the flow inline with `content`');
   }
 }

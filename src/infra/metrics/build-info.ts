@@ -26,7 +26,9 @@ function commitOfCheckout(root: string): string | undefined {
     const ref = head.slice('ref: '.length);
     const loose = path.join(gitDir, ref);
     if (existsSync(loose)) return readFileSync(loose, 'utf8').trim();
-    const packed = readFileSync(path.join(gitDir, 'packed-refs'), 'utf8').split('\n').find((line) => line.endsWith(` ${ref}`));
+    const packed = readFileSync(path.join(gitDir, 'packed-refs'), 'utf8')
+      .split('\n')
+      .find((line) => line.endsWith(` ${ref}`));
     return packed?.split(' ')[0];
   } catch {
     return undefined; // not a checkout (an image without .git), or a worktree's .git file

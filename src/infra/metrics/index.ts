@@ -13,7 +13,11 @@ export { timedBlobStorage } from './timed-blob-storage';
  * The metrics server on `config.metricsPort` (null: none) and the database pool gauge; `close`
  * stops both.
  */
-export async function startMetrics(config: Pick<AppConfig, 'host' | 'metricsPort' | 'database'>, orm: Orm, logger: Logger): Promise<{ url: string | null; close(): Promise<void> }> {
+export async function startMetrics(
+  config: Pick<AppConfig, 'host' | 'metricsPort' | 'database'>,
+  orm: Orm,
+  logger: Logger,
+): Promise<{ url: string | null; close(): Promise<void> }> {
   if (config.metricsPort === null || config.metricsPort === undefined) return { url: null, close: async () => {} };
   const server = await startMetricsServer({ host: config.host, port: config.metricsPort, logger });
   buildInfo.reset();

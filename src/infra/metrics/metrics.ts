@@ -135,9 +135,18 @@ new Gauge({
     this.reset();
     if (pools.size === 0) return;
     const sum = (pick: (pool: PoolSnapshot) => number) => [...pools].reduce((total, pool) => total + pick(pool), 0);
-    this.set({ state: 'total' }, sum((pool) => pool.totalCount));
-    this.set({ state: 'idle' }, sum((pool) => pool.idleCount));
-    this.set({ state: 'waiting' }, sum((pool) => pool.waitingCount));
+    this.set(
+      { state: 'total' },
+      sum((pool) => pool.totalCount),
+    );
+    this.set(
+      { state: 'idle' },
+      sum((pool) => pool.idleCount),
+    );
+    this.set(
+      { state: 'waiting' },
+      sum((pool) => pool.waitingCount),
+    );
   },
 });
 

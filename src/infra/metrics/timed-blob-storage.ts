@@ -5,8 +5,7 @@ import { metrics } from './metrics';
 export function timedBlobStorage(storage: BlobStorage): BlobStorage {
   return {
     uploadIfAbsent: (name, bytes, sha256Hex) => timed('uploadIfAbsent', () => storage.uploadIfAbsent(name, bytes, sha256Hex)),
-    replaceOrphan: (name, bytes, sha256Hex, beforeReplace) =>
-      timed('replaceOrphan', () => storage.replaceOrphan(name, bytes, sha256Hex, beforeReplace)),
+    replaceOrphan: (name, bytes, sha256Hex, beforeReplace) => timed('replaceOrphan', () => storage.replaceOrphan(name, bytes, sha256Hex, beforeReplace)),
     download: (name) => timed('download', () => storage.download(name)),
     exists: (name) => timed('exists', () => storage.exists(name)),
     ping: () => timed('ping', () => storage.ping()),

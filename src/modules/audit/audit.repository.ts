@@ -74,4 +74,3 @@ export class AuditRepository {
     return toPage(rows, limit, auditRows.parse);
   }
 }
-

@@ -99,8 +99,16 @@ describe('compileFlow', () => {
     const problems = problemsOf({
       id: '',
       version: true,
-      nodes: [{ id: 'a', type: 'x' }, { id: 'b', type: 'y' }, { id: 7, type: 'z' }, { type: 'w', position: { x: 'left' } }],
-      edges: [{ id: 'e', source: 'a', target: 'b' }, { id: 'e', source: 'b' }],
+      nodes: [
+        { id: 'a', type: 'x' },
+        { id: 'b', type: 'y' },
+        { id: 7, type: 'z' },
+        { type: 'w', position: { x: 'left' } },
+      ],
+      edges: [
+        { id: 'e', source: 'a', target: 'b' },
+        { id: 'e', source: 'b' },
+      ],
       config: [1, 2],
     });
     const paths = problems.map((p) => p.path);
@@ -191,9 +199,11 @@ describe('compileFlow', () => {
     const first = compileFlow(validFlow(), meta);
     jest.useFakeTimers({ now: new Date('2031-05-06T07:08:09Z') });
     try {
-      const reversed = JSON.parse(JSON.stringify(validFlow(), (_key, value: unknown) =>
-        value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).reverse()) : value,
-      )) as unknown;
+      const reversed = JSON.parse(
+        JSON.stringify(validFlow(), (_key, value: unknown) =>
+          value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).reverse()) : value,
+        ),
+      ) as unknown;
       const second = compileFlow(reversed, { description: meta.description, version: meta.version, name: meta.name, packageId: meta.packageId });
       expect(first.ok && second.ok && second.manifestYaml).toBe(first.ok && first.manifestYaml);
     } finally {
@@ -220,7 +230,14 @@ describe('compileFlow', () => {
 
 describe('assertCompiles', () => {
   it('throws FlowCompileError carrying every problem', () => {
-    const bad = { id: 'f', nodes: [{ id: 'a', type: 'start' }], edges: [{ source: 'a', target: 'x' }, { source: 'y', target: 'a' }] };
+    const bad = {
+      id: 'f',
+      nodes: [{ id: 'a', type: 'start' }],
+      edges: [
+        { source: 'a', target: 'x' },
+        { source: 'y', target: 'a' },
+      ],
+    };
     try {
       assertCompiles(bad, meta);
       throw new Error('expected a FlowCompileError');
@@ -236,18 +253,16 @@ describe('assertCompiles', () => {
 const nodeId = fc.string({ minLength: 1, maxLength: 12 });
 // fast-check likes to generate "__proto__" keys, which the compiler refuses on purpose.
 const extraField = fc.jsonValue({ maxDepth: 4 }).filter((value) => !JSON.stringify(value).includes('"__proto__"'));
-const arbitraryFlow: fc.Arbitrary<FlowGraph> = fc
-  .uniqueArray(nodeId, { minLength: 1, maxLength: 20 })
-  .chain((ids) =>
-    fc.record({
-      id: nodeId,
-      name: fc.option(fc.string(), { nil: undefined }),
-      nodes: fc.constant(ids).chain((all) =>
-        fc.tuple(...all.map((id) => fc.record({ id: fc.constant(id), type: fc.stringMatching(/^[A-Za-z][\w.:-]{0,10}$/), extra: extraField }))),
-      ),
-      edges: fc.array(fc.record({ source: fc.constantFrom(...ids), target: fc.constantFrom(...ids) }), { maxLength: 40 }),
-    }),
-  ) as fc.Arbitrary<FlowGraph>;
+const arbitraryFlow: fc.Arbitrary<FlowGraph> = fc.uniqueArray(nodeId, { minLength: 1, maxLength: 20 }).chain((ids) =>
+  fc.record({
+    id: nodeId,
+    name: fc.option(fc.string(), { nil: undefined }),
+    nodes: fc
+      .constant(ids)
+      .chain((all) => fc.tuple(...all.map((id) => fc.record({ id: fc.constant(id), type: fc.stringMatching(/^[A-Za-z][\w.:-]{0,10}$/), extra: extraField })))),
+    edges: fc.array(fc.record({ source: fc.constantFrom(...ids), target: fc.constantFrom(...ids) }), { maxLength: 40 }),
+  }),
+) as fc.Arbitrary<FlowGraph>;
 
 describe('compileFlow properties', () => {
   it('compiles every valid flow, deterministically, with entrypoints that have no incoming edge', () => {

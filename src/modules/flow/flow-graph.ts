@@ -53,10 +53,7 @@ export const FlowGraphSchema = z.looseObject({
   name: name.nullish(),
   description: z.string().nullish(),
   version: z.union([z.number(), z.string()], { error: 'Expected a number or a string' }).nullish(),
-  nodes: z
-    .array(FlowNodeSchema)
-    .min(1, 'A flow needs at least one node')
-    .max(MAX_NODES, `A flow may have at most ${MAX_NODES} nodes`),
+  nodes: z.array(FlowNodeSchema).min(1, 'A flow needs at least one node').max(MAX_NODES, `A flow may have at most ${MAX_NODES} nodes`),
   edges: z.array(FlowEdgeSchema).max(MAX_EDGES, `A flow may have at most ${MAX_EDGES} edges`),
   config: jsonObject.nullish(),
   metadata: jsonObject.nullish(),

@@ -11,10 +11,11 @@ export interface IdempotencyScope {
 }
 
 /** What a stored key says of its request: the hash it was first used with, and its outcome. */
-const keyRows = rowMapper(
-  { request_hash: column.text, state: z.enum(IDEMPOTENCY_STATES), response: column.nullableText },
-  (row) => ({ requestHash: row.request_hash, state: row.state as IdempotencyState, response: row.response }),
-);
+const keyRows = rowMapper({ request_hash: column.text, state: z.enum(IDEMPOTENCY_STATES), response: column.nullableText }, (row) => ({
+  requestHash: row.request_hash,
+  state: row.state as IdempotencyState,
+  response: row.response,
+}));
 
 export type StoredKey = ReturnType<typeof keyRows.parse>;
 
@@ -48,10 +49,7 @@ export class IdempotencyRepository {
   }
 
   async find(em: Em, scope: IdempotencyScope): Promise<StoredKey | null> {
-    const rows = await execute<unknown[]>(
-      em,
-      sql`select k.request_hash, k.state, k.response::text as response from idempotency_key k where ${inScope(scope)}`,
-    );
+    const rows = await execute<unknown[]>(em, sql`select k.request_hash, k.state, k.response::text as response from idempotency_key k where ${inScope(scope)}`);
     return rows[0] ? keyRows.parse(rows[0]) : null;
   }
 

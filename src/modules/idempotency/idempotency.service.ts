@@ -42,13 +42,7 @@ export class IdempotencyService {
    * `body` is what identifies the request (the service input); `operation` keeps keys used for
    * different operations apart. The result is stored as JSON; `*At` ISO strings come back as Dates.
    */
-  async withIdempotency<T>(
-    caller: Caller,
-    key: string | null | undefined,
-    body: unknown,
-    work: () => Promise<T>,
-    operation = 'publishPackage',
-  ): Promise<T> {
+  async withIdempotency<T>(caller: Caller, key: string | null | undefined, body: unknown, work: () => Promise<T>, operation = 'publishPackage'): Promise<T> {
     if (key == null) return work();
     if (!KEY_PATTERN.test(key)) {
       throw new BadUserInputError('Invalid Idempotency-Key header', [
@@ -86,9 +80,11 @@ export class IdempotencyService {
     try {
       result = await work();
     } catch (error) {
-      await this.db.run((em) => this.repo.release(em, scope, claimToken)).catch((releaseError: unknown) => {
-        this.logger.error({ err: releaseError }, 'could not release an idempotency key; it frees itself when its lock runs out');
-      });
+      await this.db
+        .run((em) => this.repo.release(em, scope, claimToken))
+        .catch((releaseError: unknown) => {
+          this.logger.error({ err: releaseError }, 'could not release an idempotency key; it frees itself when its lock runs out');
+        });
       throw error;
     }
     try {
@@ -103,9 +99,11 @@ export class IdempotencyService {
   private async sweep(now: Date): Promise<void> {
     if (now.getTime() - this.lastSweep < SWEEP_EVERY_MS) return;
     this.lastSweep = now.getTime();
-    await this.db.run((em) => this.repo.deleteExpired(em, now)).catch((error: unknown) => {
-      this.logger.warn({ err: error }, 'could not sweep expired idempotency keys');
-    });
+    await this.db
+      .run((em) => this.repo.deleteExpired(em, now))
+      .catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'could not sweep expired idempotency keys');
+      });
   }
 }
 

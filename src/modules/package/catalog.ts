@@ -17,7 +17,15 @@ import { diffVersions } from './use-cases/diff-versions';
 import { installPackage } from './use-cases/install-package';
 import { deletePackage, listAuditEvents, setVisibility } from './use-cases/manage-package';
 import { publishPackage } from './use-cases/publish-package';
-import { getPackage, getPackagesByIds, getPackagesByKeys, listPackages, listFirstVersionsOfPackages, listPackagesFromFlows, listVersions } from './use-cases/read-packages';
+import {
+  getPackage,
+  getPackagesByIds,
+  getPackagesByKeys,
+  listPackages,
+  listFirstVersionsOfPackages,
+  listPackagesFromFlows,
+  listVersions,
+} from './use-cases/read-packages';
 import { deprecateVersion, restoreVersion, withdrawVersion } from './use-cases/version-status';
 
 /** What the catalog's use cases are built from; `app.ts` (the composition root) provides it. */
@@ -61,8 +69,7 @@ export interface TenantOption {
  */
 export function createCatalog(deps: CatalogDeps) {
   type Rest<F> = F extends (deps: CatalogDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
-  const bind = <F extends (deps: CatalogDeps, ...args: never[]) => unknown>(useCase: F): Rest<F> =>
-    ((...args: never[]) => useCase(deps, ...args)) as Rest<F>;
+  const bind = <F extends (deps: CatalogDeps, ...args: never[]) => unknown>(useCase: F): Rest<F> => ((...args: never[]) => useCase(deps, ...args)) as Rest<F>;
   return {
     listPackages: bind(listPackages),
     getPackage: bind(getPackage),

@@ -17,10 +17,40 @@ function oracle(versions: { version: string; status: VersionStatus }[]): string 
 
 describe('defaultVersion', () => {
   it.each([
-    ['a release over a newer candidate', [['1.4.0', 'active'], ['2.0.0-rc.1', 'active']], '1.4.0'],
-    ['a deprecated release over a candidate', [['1.4.0', 'deprecated'], ['2.0.0-rc.1', 'active']], '1.4.0'],
-    ['the best remaining release after a withdrawal', [['1.4.0', 'withdrawn'], ['1.3.9', 'active'], ['2.0.0-rc.1', 'active']], '1.3.9'],
-    ['the highest candidate when no release is installable', [['1.4.0', 'withdrawn'], ['2.0.0-rc.1', 'active'], ['2.0.0-rc.10', 'active']], '2.0.0-rc.10'],
+    [
+      'a release over a newer candidate',
+      [
+        ['1.4.0', 'active'],
+        ['2.0.0-rc.1', 'active'],
+      ],
+      '1.4.0',
+    ],
+    [
+      'a deprecated release over a candidate',
+      [
+        ['1.4.0', 'deprecated'],
+        ['2.0.0-rc.1', 'active'],
+      ],
+      '1.4.0',
+    ],
+    [
+      'the best remaining release after a withdrawal',
+      [
+        ['1.4.0', 'withdrawn'],
+        ['1.3.9', 'active'],
+        ['2.0.0-rc.1', 'active'],
+      ],
+      '1.3.9',
+    ],
+    [
+      'the highest candidate when no release is installable',
+      [
+        ['1.4.0', 'withdrawn'],
+        ['2.0.0-rc.1', 'active'],
+        ['2.0.0-rc.10', 'active'],
+      ],
+      '2.0.0-rc.10',
+    ],
     ['none when everything is withdrawn', [['1.0.0', 'withdrawn']], null],
     ['none without versions', [], null],
   ] as const)('%s', (_, rows, expected) => {
@@ -76,7 +106,9 @@ describe('in PostgreSQL', () => {
   const insert = (rows: { packageId: number; version: string; status: string }[]) =>
     rows.length === 0
       ? Promise.resolve([])
-      : query(`insert into catalog_package_version values ${rows.map((r) => `(${r.packageId}, '${r.version}', '${r.status}', '${versionSortKey(r.version)}')`).join(', ')}`);
+      : query(
+          `insert into catalog_package_version values ${rows.map((r) => `(${r.packageId}, '${r.version}', '${r.status}', '${versionSortKey(r.version)}')`).join(', ')}`,
+        );
 
   it('orders by version_sort collate "C" exactly as semver does', async () => {
     await fc.assert(

@@ -65,7 +65,12 @@ describe('changedPointers', () => {
 
   it('orders array indices numerically', () => {
     const before = Array.from({ length: 12 }, () => 0);
-    expect(changedPointers(before, before.map(() => 1))).toEqual(before.map((_, index) => `/${index}`));
+    expect(
+      changedPointers(
+        before,
+        before.map(() => 1),
+      ),
+    ).toEqual(before.map((_, index) => `/${index}`));
     expect(['/b', '/10', '/a/x', '/9', '/a'].sort(comparePointers)).toEqual(['/9', '/10', '/a', '/a/x', '/b']);
   });
 });
@@ -78,7 +83,15 @@ const { json } = fc.letrec<{ json: unknown }>((tie) => ({
 }));
 const nodeIds = ['n1', 'n2', 'n3', 'n4', 'n5'];
 const randomNode = (id: string) =>
-  fc.record({ id: fc.constant(id), type: fc.constantFrom('llm.chat', 'tool'), config: fc.dictionary(key, json, { maxKeys: 4 }), position: fc.option(json, { nil: undefined }) }, { requiredKeys: ['id', 'type'] });
+  fc.record(
+    {
+      id: fc.constant(id),
+      type: fc.constantFrom('llm.chat', 'tool'),
+      config: fc.dictionary(key, json, { maxKeys: 4 }),
+      position: fc.option(json, { nil: undefined }),
+    },
+    { requiredKeys: ['id', 'type'] },
+  );
 const randomEdge = fc.record(
   { source: fc.constantFrom(...nodeIds), target: fc.constantFrom(...nodeIds), sourceHandle: fc.constantFrom('out', null), data: json },
   { requiredKeys: ['source', 'target'] },
@@ -95,7 +108,9 @@ const flowPair = fc
     const nodes = parts.slice(0, nodeIds.length) as [unknown, string, unknown][];
     const [fromEdges, toEdges] = parts.slice(nodeIds.length) as unknown[][];
     const from: FlowLike = { nodes: nodes.flatMap(([before]) => (before === null ? [] : [before])), edges: fromEdges! };
-    const toNodes = nodes.flatMap(([before, fate, other]) => (fate === 'absent' ? [] : fate === 'same' && before !== null ? [structuredClone(before)] : [other]));
+    const toNodes = nodes.flatMap(([before, fate, other]) =>
+      fate === 'absent' ? [] : fate === 'same' && before !== null ? [structuredClone(before)] : [other],
+    );
     return { from, to: { nodes: toNodes.reverse(), edges: [...toEdges!, ...fromEdges!.slice(0, 2)] } };
   });
 
@@ -114,7 +129,11 @@ describe('diffFlows properties', () => {
         expect(byId([...nodes.values()])).toEqual(byId([...to.nodes]));
 
         const edges = [...from.edges];
-        for (const removed of diff.edgesRemoved) edges.splice(edges.findIndex((e) => canonicalJson(e) === canonicalJson(removed)), 1);
+        for (const removed of diff.edgesRemoved)
+          edges.splice(
+            edges.findIndex((e) => canonicalJson(e) === canonicalJson(removed)),
+            1,
+          );
         expect(sortedKeys([...edges, ...diff.edgesAdded])).toEqual(sortedKeys(to.edges));
       }),
       { numRuns: 300 },
@@ -173,7 +192,12 @@ function applyPointers(before: unknown, paths: string[], after: unknown): unknow
 }
 
 function tokensOf(pointer: string): string[] {
-  return pointer === '' ? [] : pointer.slice(1).split('/').map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
+  return pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
 }
 
 function lookup(value: unknown, tokens: string[]): { found: boolean; value?: unknown } {

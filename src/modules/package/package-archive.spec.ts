@@ -3,15 +3,7 @@ import fc from 'fast-check';
 import { CatalogError } from '../../common/errors';
 import { compileFlow } from '../flow/flow-compiler';
 import type { FlowGraph } from '../flow/flow-graph';
-import {
-  buildPackageArchive,
-  canonicalJson,
-  FIXED_DOS_TIME,
-  packageJsonFor,
-  readPackageArchive,
-  sha256Hex,
-  type PackageArchiveInput,
-} from './package-archive';
+import { buildPackageArchive, canonicalJson, FIXED_DOS_TIME, packageJsonFor, readPackageArchive, sha256Hex, type PackageArchiveInput } from './package-archive';
 
 const meta = { packageId: 'customer-support', name: 'Customer Support', version: '0.2.0', description: 'Triage' };
 
@@ -102,7 +94,11 @@ describe('buildPackageArchive', () => {
       Array.isArray(value)
         ? value.map(reorder)
         : value && typeof value === 'object'
-          ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reorder(v)]))
+          ? Object.fromEntries(
+              Object.entries(value)
+                .reverse()
+                .map(([k, v]) => [k, reorder(v)]),
+            )
           : value;
     const base = input();
     const shuffled = { ...base, flow: reorder(base.flow) as FlowGraph, packageJson: reorder(base.packageJson) as Record<string, unknown> };
@@ -156,7 +152,15 @@ describe('readPackageArchive', () => {
     notJson.addFile('manifest.yaml', Buffer.from('a: 1'));
     notJson.addFile('package.json', Buffer.from('{}'));
 
-    const corrupt = [Buffer.alloc(0), Buffer.from('not a zip at all'), bytes.subarray(0, bytes.length - 10), bytes.subarray(100), flipped, withoutFlow.toBuffer(), notJson.toBuffer()];
+    const corrupt = [
+      Buffer.alloc(0),
+      Buffer.from('not a zip at all'),
+      bytes.subarray(0, bytes.length - 10),
+      bytes.subarray(100),
+      flipped,
+      withoutFlow.toBuffer(),
+      notJson.toBuffer(),
+    ];
     for (const bad of corrupt) {
       let thrown: unknown;
       try {
@@ -210,7 +214,11 @@ describe('canonicalJson', () => {
       Array.isArray(value)
         ? value.map(sortKeys)
         : value && typeof value === 'object'
-          ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]))
+          ? Object.fromEntries(
+              Object.keys(value)
+                .sort()
+                .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+            )
           : value;
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {

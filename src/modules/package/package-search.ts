@@ -83,7 +83,10 @@ export const ORDER_KEYS: Record<PackageOrder, { column: string } & KeysetOrder> 
  */
 export function tsquerySql(words: readonly string[]): SqlFragment {
   if (words.length === 0) return sql`''::tsquery`;
-  return sql.join(words.map((word, i) => (i === words.length - 1 ? prefixQuery(word) : wordQuery(word))), ' && ');
+  return sql.join(
+    words.map((word, i) => (i === words.length - 1 ? prefixQuery(word) : wordQuery(word))),
+    ' && ',
+  );
 }
 
 function wordQuery(word: string): SqlFragment {

@@ -11,7 +11,12 @@ import type { VersionStatus } from './version-status';
 const PACKAGE_COLUMNS = sql.raw(packageRows.columns('p'));
 const VERSION_COLUMNS = sql.raw(versionRows.columns('v'));
 /** The version columns but the changelog, which update checks read only when asked (and bounded). */
-const VERSION_COLUMNS_BUT_CHANGELOG = sql.raw(VERSION_COLUMNS.sql.split(', ').filter((column) => column !== 'v.changelog').join(', '));
+const VERSION_COLUMNS_BUT_CHANGELOG = sql.raw(
+  VERSION_COLUMNS.sql
+    .split(', ')
+    .filter((column) => column !== 'v.changelog')
+    .join(', '),
+);
 
 /** What an update check reads: how many newer versions per copy, and their changelogs or not. */
 export interface UpdateRead {

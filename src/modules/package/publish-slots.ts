@@ -147,7 +147,10 @@ export class PublishSlots {
     const ended = await this.reservations.remove(em, key, null);
     if (ended) {
       await this.giveBack(em, ended);
-      this.options.logger.warn({ tenantId: key.tenantId, packageId: key.packageId, version: ended.version }, 'reaped an expired publish reservation (its publish died)');
+      this.options.logger.warn(
+        { tenantId: key.tenantId, packageId: key.packageId, version: ended.version },
+        'reaped an expired publish reservation (its publish died)',
+      );
     }
     return ended;
   }

@@ -56,7 +56,11 @@ describe('checkUpdateInputs', () => {
 
   it('lists every invalid version by index', () => {
     try {
-      checkUpdateInputs([{ packageId: 'p', version: 'v1' }, { packageId: 'p', version: '1.0.0' }, { packageId: 'p', version: '' }]);
+      checkUpdateInputs([
+        { packageId: 'p', version: 'v1' },
+        { packageId: 'p', version: '1.0.0' },
+        { packageId: 'p', version: '' },
+      ]);
       throw new Error('not refused');
     } catch (error) {
       expect(error).toBeInstanceOf(BadUserInputError);

@@ -29,10 +29,7 @@ export interface UpdateAnswer<V> extends InstalledCopy {
  *   at a prerelease the highest installable version; null when nothing is installable.
  * - `installedStatus`: the installed version's status, null when that version does not exist.
  */
-export function shapeUpdate<V extends { version: string; status: VersionStatus }>(
-  input: InstalledCopy,
-  rows: readonly V[] | null,
-): UpdateAnswer<V> {
+export function shapeUpdate<V extends { version: string; status: VersionStatus }>(input: InstalledCopy, rows: readonly V[] | null): UpdateAnswer<V> {
   const { packageId, installedVersion } = input;
   const versions = rows ?? [];
   const followsPrereleases = isPrerelease(installedVersion);

@@ -1,5 +1,13 @@
 import { BadUserInputError, CatalogError, HTTP_STATUS_BY_CODE } from '../../common/errors';
-import { isInstallable, requireStatusReason, transition, VERSION_STATUS_ACTIONS, VERSION_STATUSES, type VersionStatus, type VersionStatusAction } from './version-status';
+import {
+  isInstallable,
+  requireStatusReason,
+  transition,
+  VERSION_STATUS_ACTIONS,
+  VERSION_STATUSES,
+  type VersionStatus,
+  type VersionStatusAction,
+} from './version-status';
 
 describe('transition', () => {
   const expected: Record<VersionStatus, Record<VersionStatusAction, VersionStatus | 'ILLEGAL_STATE'>> = {

@@ -16,12 +16,24 @@ describe('parseVersion', () => {
     expect(parseVersion(v)).toBe(v);
   });
 
-  it.each(['', 'v1.0.0', '=1.0.0', ' 1.0.0', '1.0.0 ', '1.0', '1', '01.0.0', '1.0.0+build.1', '1.0.0-rc.1+b', 'latest', '1.0.0-', '9007199254740992.0.0', `1.0.0-${'a'.repeat(MAX_VERSION_LENGTH)}`])(
-    'refuses %j',
-    (v) => {
-      expect(parseVersion(v)).toBeNull();
-    },
-  );
+  it.each([
+    '',
+    'v1.0.0',
+    '=1.0.0',
+    ' 1.0.0',
+    '1.0.0 ',
+    '1.0',
+    '1',
+    '01.0.0',
+    '1.0.0+build.1',
+    '1.0.0-rc.1+b',
+    'latest',
+    '1.0.0-',
+    '9007199254740992.0.0',
+    `1.0.0-${'a'.repeat(MAX_VERSION_LENGTH)}`,
+  ])('refuses %j', (v) => {
+    expect(parseVersion(v)).toBeNull();
+  });
 });
 
 describe('resolvePublishVersion', () => {
@@ -99,7 +111,9 @@ describe('compareVersions', () => {
 
 const prerelease = fc.oneof(
   fc.constant(undefined),
-  fc.array(fc.oneof(fc.nat({ max: 20 }).map(String), fc.constantFrom('alpha', 'beta', 'rc', 'x-1')), { minLength: 1, maxLength: 3 }).map((ids) => ids.join('.')),
+  fc
+    .array(fc.oneof(fc.nat({ max: 20 }).map(String), fc.constantFrom('alpha', 'beta', 'rc', 'x-1')), { minLength: 1, maxLength: 3 })
+    .map((ids) => ids.join('.')),
 );
 const version = fc
   .tuple(fc.nat({ max: 30 }), fc.nat({ max: 30 }), fc.nat({ max: 30 }), prerelease)
@@ -109,7 +123,10 @@ describe('versioning properties', () => {
   const runs = { numRuns: 500 };
 
   it('every generated version is valid and parses to itself', () => {
-    fc.assert(fc.property(version, (v) => parseVersion(v) === v), runs);
+    fc.assert(
+      fc.property(version, (v) => parseVersion(v) === v),
+      runs,
+    );
   });
 
   it('never publishes below the latest; lower requests throw VERSION_REGRESSION', () => {

@@ -34,7 +34,10 @@ export function resolvePublishVersion(requested: string, latest: string | null):
   const version = parseVersion(requested);
   if (version === null) {
     throw new BadUserInputError('Invalid version', [
-      { path: '$.version', message: `"${requested}" is not a semantic version like 1.2.3 or 1.0.0-rc.1 (no "v", no build metadata, at most ${MAX_VERSION_LENGTH} characters)` },
+      {
+        path: '$.version',
+        message: `"${requested}" is not a semantic version like 1.2.3 or 1.0.0-rc.1 (no "v", no build metadata, at most ${MAX_VERSION_LENGTH} characters)`,
+      },
     ]);
   }
   if (latest === null) return { version, autoBumped: false };
@@ -82,11 +85,7 @@ function requireValid(v: string): string {
  * `republishBase` up to `latest`). Concurrent republishes of one version therefore all succeed,
  * whoever read the latest first, and the outcome does not depend on timing.
  */
-export function planPublishVersion(
-  requested: string,
-  latest: string | null,
-  republishBase: string | null,
-): { version: string; republishBase: string | null } {
+export function planPublishVersion(requested: string, latest: string | null, republishBase: string | null): { version: string; republishBase: string | null } {
   if (latest !== null && isInRepublishChain(requested, latest, republishBase)) {
     return { version: nextAfterConflict(latest), republishBase };
   }

@@ -1,14 +1,11 @@
-import { z } from "zod";
-import { QuotaExceededError } from "../../common/errors";
-import type { QuotaLimits } from "../../config";
-import type { Em } from "../../infra/db/database";
-import { column, execute, rowMapper, sql } from "../../infra/db/sql";
+import { z } from 'zod';
+import { QuotaExceededError } from '../../common/errors';
+import type { QuotaLimits } from '../../config';
+import type { Em } from '../../infra/db/database';
+import { column, execute, rowMapper, sql } from '../../infra/db/sql';
 
 /** A `catalog_tenant_usage` row: the tenant's counters, kept exact by the publish transaction. */
-const usageRows = rowMapper(
-  { packages: column.integer, versions: column.integer, bytes: column.integer },
-  (row) => row,
-);
+const usageRows = rowMapper({ packages: column.integer, versions: column.integer, bytes: column.integer }, (row) => row);
 
 export type TenantUsage = ReturnType<typeof usageRows.parse>;
 
@@ -22,10 +19,10 @@ export interface PublishCost {
 }
 
 /** What `reserve`'s statement answers: the package's versions before this publish, and whether it fits. */
-const reservationRows = rowMapper(
-  { package_versions: column.integer, reserved: z.boolean() },
-  (row) => ({ packageVersions: row.package_versions, reserved: row.reserved }),
-);
+const reservationRows = rowMapper({ package_versions: column.integer, reserved: z.boolean() }, (row) => ({
+  packageVersions: row.package_versions,
+  reserved: row.reserved,
+}));
 
 const NO_USAGE: TenantUsage = { packages: 0, versions: 0, bytes: 0 };
 
@@ -60,10 +57,10 @@ export class QuotaRepository {
        ), reserved as (
          insert into catalog_tenant_usage as u (tenant_id, packages, versions, bytes)
          select tenant_id, packages, 1, bytes from proposed
-         where package_versions + 1 <= ${versionsPerPackage}::bigint and ${fits({ packages: "0", bytes: "0" }, "proposed")}
+         where package_versions + 1 <= ${versionsPerPackage}::bigint and ${fits({ packages: '0', bytes: '0' }, 'proposed')}
          on conflict (tenant_id) do update
            set packages = u.packages + excluded.packages, versions = u.versions + 1, bytes = u.bytes + excluded.bytes
-           where ${fits({ packages: "u.packages", bytes: "u.bytes" }, "excluded")}
+           where ${fits({ packages: 'u.packages', bytes: 'u.bytes' }, 'excluded')}
          returning 1
        )
        select package_versions, exists (select 1 from reserved) as reserved from proposed`,
@@ -74,7 +71,7 @@ export class QuotaRepository {
     // usage row under its lock, as it stands for this publish.
     const locked = await execute<unknown[]>(
       em,
-      sql`select ${sql.raw(usageRows.columns("u"))} from catalog_tenant_usage u where u.tenant_id = ${cost.tenantId} for update`,
+      sql`select ${sql.raw(usageRows.columns('u'))} from catalog_tenant_usage u where u.tenant_id = ${cost.tenantId} for update`,
     );
     this.assertFits(locked[0] ? usageRows.parse(locked[0]) : NO_USAGE, outcome.packageVersions, cost);
     throw new Error(`the quota reservation of tenant ${cost.tenantId} was refused, yet its usage fits every limit`);
@@ -94,37 +91,29 @@ export class QuotaRepository {
   }
 
   async usage(em: Em, tenantId: string): Promise<TenantUsage> {
-    const rows = await execute<unknown[]>(
-      em,
-      sql`select ${sql.raw(usageRows.columns("u"))} from catalog_tenant_usage u where u.tenant_id = ${tenantId}`,
-    );
+    const rows = await execute<unknown[]>(em, sql`select ${sql.raw(usageRows.columns('u'))} from catalog_tenant_usage u where u.tenant_id = ${tenantId}`);
     return rows[0] ? usageRows.parse(rows[0]) : NO_USAGE;
   }
 
-  private assertFits(
-    usage: TenantUsage,
-    versionsOfPackage: number,
-    cost: PublishCost,
-  ): void {
-    const { packagesPerTenant, bytesPerTenant, versionsPerPackage } =
-      this.limits;
+  private assertFits(usage: TenantUsage, versionsOfPackage: number, cost: PublishCost): void {
+    const { packagesPerTenant, bytesPerTenant, versionsPerPackage } = this.limits;
     if (cost.packageUuid === null && usage.packages + 1 > packagesPerTenant) {
       throw new QuotaExceededError({
-        name: "packages",
+        name: 'packages',
         limit: packagesPerTenant,
         used: usage.packages,
       });
     }
     if (versionsOfPackage + 1 > versionsPerPackage) {
       throw new QuotaExceededError({
-        name: "versionsPerPackage",
+        name: 'versionsPerPackage',
         limit: versionsPerPackage,
         used: versionsOfPackage,
       });
     }
     if (usage.bytes + cost.bytes > bytesPerTenant) {
       throw new QuotaExceededError({
-        name: "bytes",
+        name: 'bytes',
         limit: bytesPerTenant,
         used: usage.bytes,
       });

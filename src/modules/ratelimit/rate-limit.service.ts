@@ -148,6 +148,9 @@ export class TooManyRequestsError extends CatalogError {
     kind: RequestKind,
     readonly decision: RateLimitDecision,
   ) {
-    super('TOO_MANY_REQUESTS', `Too many ${kind === 'read' ? 'reads' : 'writes'}: the limit is ${decision.limit} per window; retry in ${decision.resetSeconds} s`);
+    super(
+      'TOO_MANY_REQUESTS',
+      `Too many ${kind === 'read' ? 'reads' : 'writes'}: the limit is ${decision.limit} per window; retry in ${decision.resetSeconds} s`,
+    );
   }
 }

@@ -18,10 +18,7 @@ const REDIS_COMMAND_TIMEOUT_MS = 1_000;
 /** At start, how long to wait for Redis before serving uncounted (fail open). */
 const REDIS_READY_TIMEOUT_MS = 2_000;
 
-export async function openCounterStore(
-  config: RateLimitConfig,
-  deps: { db: Database; onStoreError: (error: unknown) => void },
-): Promise<CounterStore> {
+export async function openCounterStore(config: RateLimitConfig, deps: { db: Database; onStoreError: (error: unknown) => void }): Promise<CounterStore> {
   switch (config.store) {
     case 'memory':
       return {
@@ -115,5 +112,8 @@ type PostgresOptions = ConstructorParameters<typeof RateLimiterPostgres>[0] & { 
 export function toQuestionMarks(text: string, values: readonly unknown[]): SqlFragment {
   // split with a capture group alternates text and the parameters' numbers.
   const pieces = text.split(/\$(\d+)/);
-  return sql.join(pieces.map((piece, i) => (i % 2 === 0 ? sql.raw(piece) : (values[Number(piece) - 1] as SqlValue))), '');
+  return sql.join(
+    pieces.map((piece, i) => (i % 2 === 0 ? sql.raw(piece) : (values[Number(piece) - 1] as SqlValue))),
+    '',
+  );
 }

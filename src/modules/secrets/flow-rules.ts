@@ -69,8 +69,7 @@ const FLOW_RULES: readonly FlowRule[] = [
   { name: 'flow/jwt', detects: (text) => JWT.test(text) },
   {
     name: 'flow/authorization-header',
-    detects: (text) =>
-      anyMatch(text, BEARER, (m) => isBearerToken(m[1]!)) || anyMatch(text, BASIC, (m) => isBasicCredential(m[1]!)),
+    detects: (text) => anyMatch(text, BEARER, (m) => isBearerToken(m[1]!)) || anyMatch(text, BASIC, (m) => isBasicCredential(m[1]!)),
   },
   {
     name: 'flow/connection-string-password',
@@ -84,8 +83,7 @@ const FLOW_RULES: readonly FlowRule[] = [
   },
   {
     name: 'flow/sensitive-key',
-    detects: (text, key) =>
-      key !== undefined && isSensitiveKey(key) && isLiteralCredential(credentialPart(text), MIN_SENSITIVE_VALUE_LENGTH),
+    detects: (text, key) => key !== undefined && isSensitiveKey(key) && isLiteralCredential(credentialPart(text), MIN_SENSITIVE_VALUE_LENGTH),
   },
 ];
 

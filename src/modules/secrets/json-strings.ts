@@ -51,7 +51,9 @@ export function collectStrings(root: unknown, rootPointer = ''): StringAt[] {
     if (value === null || typeof value !== 'object' || seen.has(value)) continue;
     seen.add(value);
     if (Array.isArray(value)) {
-      value.forEach((item, index) => stack.push({ value: item, pointer: `${pointer}/${index}`, key, next: nextString(value, index, (i) => `${pointer}/${i}`) }));
+      value.forEach((item, index) =>
+        stack.push({ value: item, pointer: `${pointer}/${index}`, key, next: nextString(value, index, (i) => `${pointer}/${i}`) }),
+      );
       continue;
     }
     const object = value as Record<string, unknown>;

@@ -16,7 +16,12 @@ export function packageIdDigest(packageId: string): string {
  * credential; the refusal is logged at info (a client's mistake) with the findings' paths and rules only
  * (it is counted with the publish's outcome, `outcome-metrics.ts`).
  */
-export async function assertPublishHoldsNoSecrets(guard: SecretGuard, logger: Logger, tenantId: string, input: SecretScanInput & { packageId: string }): Promise<void> {
+export async function assertPublishHoldsNoSecrets(
+  guard: SecretGuard,
+  logger: Logger,
+  tenantId: string,
+  input: SecretScanInput & { packageId: string },
+): Promise<void> {
   const findings = await guard.scan(input);
   if (findings.length === 0) return;
   logger.info({ tenantId, packageIdSha256: packageIdDigest(input.packageId), findings }, 'publish refused: it holds credentials');

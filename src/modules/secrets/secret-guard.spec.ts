@@ -102,10 +102,13 @@ describe('properties', () => {
         fc.nat(),
         fc.constantFrom(fake.gitHubToken(75), fake.anthropicKey(76), fake.slackBotToken(77), fake.npmToken(78)),
         async (flow, spotChoice, secret) => {
-          const objects = [{ container: flow as Record<string, unknown>, pointer: '' }, ...plantingSpots(flow).flatMap(([container, key, pointer]) => {
-            const value = (container as Record<string, unknown>)[key];
-            return value !== null && typeof value === 'object' && !Array.isArray(value) ? [{ container: value as Record<string, unknown>, pointer }] : [];
-          })];
+          const objects = [
+            { container: flow as Record<string, unknown>, pointer: '' },
+            ...plantingSpots(flow).flatMap(([container, key, pointer]) => {
+              const value = (container as Record<string, unknown>)[key];
+              return value !== null && typeof value === 'object' && !Array.isArray(value) ? [{ container: value as Record<string, unknown>, pointer }] : [];
+            }),
+          ];
           const { container, pointer } = objects[spotChoice % objects.length]!;
           container[secret] = { password: fake.password(79) };
           const index = Object.keys(container).indexOf(secret);
@@ -156,7 +159,9 @@ describe('cost', () => {
     }
     const cpu = process.cpuUsage(cpuBefore);
     const median = wall.sort((a, b) => a - b)[5]!;
-    console.log(`secret guard: 256 KiB readme scanned in ${median.toFixed(1)} ms wall (median of 11), ${((cpu.user + cpu.system) / 11000).toFixed(1)} ms CPU per scan`);
+    console.log(
+      `secret guard: 256 KiB readme scanned in ${median.toFixed(1)} ms wall (median of 11), ${((cpu.user + cpu.system) / 11000).toFixed(1)} ms CPU per scan`,
+    );
     expect(median).toBeLessThan(1000); // generous, as above
   });
 });

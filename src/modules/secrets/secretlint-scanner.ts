@@ -15,9 +15,7 @@ const LEFT_OUT = new Set(['@secretlint/secretlint-rule-filter-comments']);
 const RULE_OPTIONS: Record<string, object> = { '@secretlint/secretlint-rule-aws': { enableIDScanRule: true } };
 
 const CONFIG: SecretLintCoreConfig = {
-  rules: recommendedRules
-    .filter((rule) => !LEFT_OUT.has(rule.meta.id))
-    .map((rule) => ({ id: rule.meta.id, rule, options: RULE_OPTIONS[rule.meta.id] ?? {} })),
+  rules: recommendedRules.filter((rule) => !LEFT_OUT.has(rule.meta.id)).map((rule) => ({ id: rule.meta.id, rule, options: RULE_OPTIONS[rule.meta.id] ?? {} })),
 };
 
 // Texts are scanned as one source, one per block: no preset pattern spans an empty line, and a

@@ -110,9 +110,7 @@ export async function changePackage(
 function parseGroupIds(groupIds: readonly string[] | null | undefined): string[] {
   const unique = [...new Set(parseInput(groupIdsSchema, groupIds ?? [], 'Invalid visibility group ids'))];
   if (unique.length === 0) {
-    throw new BadUserInputError('Groups visibility needs at least one group', [
-      { path: '$.visibilityGroupIds', message: 'must list at least one group id' },
-    ]);
+    throw new BadUserInputError('Groups visibility needs at least one group', [{ path: '$.visibilityGroupIds', message: 'must list at least one group id' }]);
   }
   return unique;
 }

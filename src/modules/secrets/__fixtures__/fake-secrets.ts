@@ -38,17 +38,26 @@ export const fake = {
   gitHubToken: (seed = 4) => join('gh', 'p_', randomText(seed, 36)),
   gitHubFineGrainedToken: (seed = 5) => join('github', '_pat_', randomText(seed, 22), '_', randomText(seed + 1, 59)),
   gitLabToken: (seed = 6) => join('gl', 'pat-', randomText(seed, 20)),
-  slackBotToken: (seed = 7) => join('xo', 'xb-', randomText(seed, 10, '0123456789'), '-', randomText(seed + 1, 13, '0123456789'), '-', randomText(seed + 2, 24)),
+  slackBotToken: (seed = 7) =>
+    join('xo', 'xb-', randomText(seed, 10, '0123456789'), '-', randomText(seed + 1, 13, '0123456789'), '-', randomText(seed + 2, 24)),
   slackWebhookUrl: (seed = 8) =>
-    join('https://hooks.', 'slack.com/services/', 'T', randomText(seed, 8, UPPER_AND_DIGITS), '/B', randomText(seed + 1, 8, UPPER_AND_DIGITS), '/', randomText(seed + 2, 24)),
+    join(
+      'https://hooks.',
+      'slack.com/services/',
+      'T',
+      randomText(seed, 8, UPPER_AND_DIGITS),
+      '/B',
+      randomText(seed + 1, 8, UPPER_AND_DIGITS),
+      '/',
+      randomText(seed + 2, 24),
+    ),
   awsAccessKeyId: (seed = 9) => join('AK', 'IA', randomText(seed, 16, UPPER_AND_DIGITS)),
   awsSecretAccessKey: (seed = 10) => randomText(seed, 40, BASE64),
   stripeLiveKey: (seed = 11) => join('sk_', 'live_', randomText(seed, 24)),
   npmToken: (seed = 12) => join('np', 'm_', randomText(seed, 36)),
   sendGridKey: (seed = 13) => join('S', 'G.', randomText(seed, 22), '.', randomText(seed + 1, 43)),
   googleApiKey: (seed = 14) => join('AI', 'za', randomText(seed, 35)),
-  jwt: (seed = 15) =>
-    [base64url({ alg: 'HS256', typ: 'JWT' }), base64url({ sub: `user-${seed}`, iat: 1700000000 + seed }), randomText(seed, 43)].join('.'),
+  jwt: (seed = 15) => [base64url({ alg: 'HS256', typ: 'JWT' }), base64url({ sub: `user-${seed}`, iat: 1700000000 + seed }), randomText(seed, 43)].join('.'),
   opaqueToken: (seed = 16) => randomText(seed, 40),
   password: (seed = 17) => join(randomText(seed, 6), '-', randomText(seed + 1, 6, '0123456789')),
   /** SEC1 P-256 (`MHcCAQEEI…`): 164 base64 characters, shorter than secretlint's privatekey rule expects. */
