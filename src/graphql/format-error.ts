@@ -2,19 +2,8 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { CatalogError } from '../common/errors';
 import type { Logger } from '../common/logger';
-import { toEdgeError } from '../http/errors';
+import { GRAPHQL_REQUEST_CODES, toEdgeError } from '../http/errors';
 import { rewriteLimitError } from './limits';
-
-/** Codes Apollo itself produces for bad requests; they describe the request, not our internals. */
-const APOLLO_REQUEST_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_USER_INPUT',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-  'BAD_REQUEST',
-]);
 
 /**
  * Our own errors and Apollo's request errors pass through (without stack traces); anything else
@@ -25,7 +14,7 @@ export function createFormatError(logger: Logger) {
     const formatted = rewriteLimitError(given);
     const original = unwrapped(error);
     const code = formatted.extensions?.code;
-    if (original instanceof CatalogError || (typeof code === 'string' && APOLLO_REQUEST_CODES.has(code))) {
+    if (original instanceof CatalogError || (typeof code === 'string' && GRAPHQL_REQUEST_CODES.has(code))) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }

@@ -6,6 +6,20 @@ import { currentRequestId } from '../common/request-context';
  * Any error, as every edge renders it: GraphQL's `{ errors }`, REST's problem+json and the final
  * handler all start from this, so a code has one HTTP status wherever it is raised.
  */
+/**
+ * Codes GraphQL servers (Apollo's ApolloServerErrorCode) give requests that were bad as sent; they
+ * describe the request, not our internals, so both the error formatter and the metrics keep them.
+ */
+export const GRAPHQL_REQUEST_CODES: ReadonlySet<string> = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+]);
+
 export interface EdgeError {
   code: ErrorCode;
   status: number;

@@ -3,6 +3,7 @@ import type { Request, RequestHandler } from 'express';
 import { HTTP_STATUS_BY_CODE, type ErrorCode } from '../common/errors';
 import { currentRequestScope, setRequestOperation } from '../common/request-context';
 import { boundedOperationName, metrics, outcomeOfStatus, type Outcome } from '../infra/metrics/metrics';
+import { GRAPHQL_REQUEST_CODES } from './errors';
 
 const SEVERITY: Record<Outcome, number> = { ok: 0, client_error: 1, server_error: 2 };
 
@@ -42,18 +43,8 @@ function routeOf(req: Request): string {
 
 /** Codes are ours (docs/API.md) or GraphQL's own; anything else a resolver made up is `OTHER`. */
 function boundedErrorCode(code: unknown): string {
-  return typeof code === 'string' && (code in HTTP_STATUS_BY_CODE || GRAPHQL_CODES.has(code)) ? code : 'OTHER';
+  return typeof code === 'string' && (code in HTTP_STATUS_BY_CODE || GRAPHQL_REQUEST_CODES.has(code) || code === 'INTERNAL_SERVER_ERROR') ? code : 'OTHER';
 }
-const GRAPHQL_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_USER_INPUT',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-  'BAD_REQUEST',
-  'INTERNAL_SERVER_ERROR',
-]);
 
 /**
  * Names the GraphQL operation for the duration metric (capped: callers choose names) and its
