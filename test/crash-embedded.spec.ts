@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DEV_ISSUER_AUDIENCE } from '../src/config';
 import { DevIssuer, devIssuerUrl } from '../src/infra/auth/dev-issuer';
 import { findFreePort } from '../src/infra/blob/embedded-azurite';
-import { buildOnce, sleep, startCatalog, type RunningCatalog } from './support/catalog-process';
+import { UNLIMITED_ENV, buildOnce, sleep, startCatalog, type RunningCatalog } from './support/catalog-process';
 import { flowContent } from './support/flows';
 
 /**
@@ -24,16 +24,6 @@ const LATEST = 'query($p: String!) { catalogPackage(packageId: $p) { version } }
 const VERSIONS = `query($p: String!, $after: String) {
   catalogPackage(packageId: $p) { versions(first: 100, after: $after) { edges { node { version sha256 } } pageInfo { hasNextPage endCursor } } }
 }`;
-
-const UNLIMITED = Object.fromEntries(
-  [
-    'RATE_LIMIT_TENANT_READS_PER_MINUTE',
-    'RATE_LIMIT_TENANT_WRITES_PER_MINUTE',
-    'RATE_LIMIT_CALLER_READS_PER_MINUTE',
-    'RATE_LIMIT_CALLER_WRITES_PER_MINUTE',
-    'CATALOG_MAX_VERSIONS_PER_PACKAGE',
-  ].map((name) => [name, '1000000']),
-);
 
 // PGlite lives in the service's process: the embedded default is the same in both runs of the
 // suite, so the PostgreSQL run (TEST_DATABASE_URL) skips it.
@@ -66,7 +56,7 @@ embeddedOnly('kill -9 of the zero-setup start during publishes', () => {
     let token = '';
 
     for (let round = 0; round < ROUNDS; round += 1) {
-      const app = await startCatalog({ DATA_DIR: dataDir, PORT: String(port), ...UNLIMITED }, 120_000, { processGroup: true });
+      const app = await startCatalog({ DATA_DIR: dataDir, PORT: String(port), ...UNLIMITED_ENV }, 120_000, { processGroup: true });
       if (!token) {
         const issuer = await DevIssuer.loadOrCreate(path.join(dataDir, 'dev-issuer'), devIssuerUrl('127.0.0.1', port));
         token = await issuer.signToken(
@@ -107,7 +97,7 @@ embeddedOnly('kill -9 of the zero-setup start during publishes', () => {
       await Promise.all([app.exit, ...workers]);
     }
 
-    const last = await startCatalog({ DATA_DIR: dataDir, PORT: String(port), ...UNLIMITED }, 120_000, { processGroup: true });
+    const last = await startCatalog({ DATA_DIR: dataDir, PORT: String(port), ...UNLIMITED_ENV }, 120_000, { processGroup: true });
     try {
       const checked = await expectAllInstall((q, v) => post(last, token, q, v), acknowledged);
       const total = [...acknowledged.values()].reduce((n, versions) => n + versions.size, 0);

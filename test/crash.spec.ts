@@ -3,7 +3,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { Client } from 'pg';
 import type { EmbeddedAzurite } from '../src/infra/blob/embedded-azurite';
 import { startTestAzurite, uniqueContainerName } from './support/azurite';
-import { buildOnce, sleep, startCatalog } from './support/catalog-process';
+import { UNLIMITED_ENV, buildOnce, sleep, startCatalog } from './support/catalog-process';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { flowContent } from './support/flows';
 import { startTestIssuer, type TestIssuer } from './support/oidc-issuer';
@@ -20,17 +20,6 @@ const CYCLES = Number(process.env.CRASH_ROUNDS ?? 10);
 const PACKAGES = ['crash-a', 'crash-b', 'crash-c', 'crash-d'];
 const PUBLISH = 'mutation($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { version } }';
 const LATEST = 'query($p: String!) { catalogPackage(packageId: $p) { version } }';
-
-/** The stream of publishes is far above the default rate limits and version quota. */
-const UNLIMITED = Object.fromEntries(
-  [
-    'RATE_LIMIT_TENANT_READS_PER_MINUTE',
-    'RATE_LIMIT_TENANT_WRITES_PER_MINUTE',
-    'RATE_LIMIT_CALLER_READS_PER_MINUTE',
-    'RATE_LIMIT_CALLER_WRITES_PER_MINUTE',
-    'CATALOG_MAX_VERSIONS_PER_PACKAGE',
-  ].map((name) => [name, '1000000']),
-);
 
 const describeOnPostgres = process.env.TEST_DATABASE_URL ? describe : describe.skip;
 
@@ -64,7 +53,7 @@ describeOnPostgres('kill -9 during publishes', () => {
         CATALOG_BLOB_CONTAINER: container,
         OIDC_ISSUER: issuer.issuer,
         OIDC_AUDIENCE: issuer.audience,
-        ...UNLIMITED,
+        ...UNLIMITED_ENV,
       });
       const gql = async (query: string, variables: Record<string, unknown>) => {
         const response = await fetch(`${app.url}/graphql`, {

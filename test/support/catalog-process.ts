@@ -9,6 +9,17 @@ import { findFreePort } from '../../src/infra/blob/embedded-azurite';
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
 
+/** For a stream of requests far above the default rate limits and version quota. */
+export const UNLIMITED_ENV: Record<string, string> = Object.fromEntries(
+  [
+    'RATE_LIMIT_TENANT_READS_PER_MINUTE',
+    'RATE_LIMIT_TENANT_WRITES_PER_MINUTE',
+    'RATE_LIMIT_CALLER_READS_PER_MINUTE',
+    'RATE_LIMIT_CALLER_WRITES_PER_MINUTE',
+    'CATALOG_MAX_VERSIONS_PER_PACKAGE',
+  ].map((name) => [name, '1000000']),
+);
+
 export interface RunningCatalog {
   url: string;
   child: ChildProcess;
