@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { FlowCompileError } from '../../common/errors';
 import { assertCompiles, compileFlow, MAX_PROBLEMS, renderManifest, type ManifestMeta } from './flow-compiler';
 import { MAX_DEPTH, MAX_EDGES, MAX_FLOW_BYTES, MAX_NODES, type FlowGraph } from './flow-graph';
+import type { Requirements } from './requirements.types';
 
 const meta: ManifestMeta = { packageId: 'customer-support', name: 'Customer Support', version: '0.2.0', description: 'Triage + KB' };
 
@@ -247,6 +248,103 @@ describe('assertCompiles', () => {
       expect(compileError.extensions.code).toBe('FLOW_COMPILE_FAILED');
       expect(compileError.problems?.map((p) => p.path)).toEqual(['$.edges[0].target', '$.edges[1].source']);
     }
+  });
+});
+
+describe('renderManifest with requirements', () => {
+  const flow = {
+    id: 'f',
+    nodes: [
+      { id: 'start', type: 'trigger.webhook', name: 'Webhook' },
+      { id: 'chat', type: 'openai.chat' },
+    ],
+    edges: [{ source: 'start', target: 'chat' }],
+  };
+  const small: ManifestMeta = { packageId: 'p', name: 'P', version: '1.0.0', description: 'd' };
+  const requirements: Requirements = {
+    nodeTypes: [
+      { type: 'openai.chat', minVersion: '2.10', nodeIds: ['chat'] },
+      { type: 'trigger.webhook', minVersion: null, nodeIds: ['start'] },
+    ],
+    credentials: [{ name: 'openai', kind: 'openai', nodeIds: ['chat'] }],
+    parameters: [
+      { name: 'answer', type: 'enum', description: null, required: true, default: 'yes', enum: ['yes', 'no'], pattern: null },
+      { name: 'retries', type: 'number', description: 'How often', required: false, default: 3, enum: null, pattern: null },
+    ],
+    hosts: ['api.openai.com'],
+    runtime: '>=2.3 <3',
+  };
+
+  it('leaves the manifest as it was when there are none', () => {
+    const expected = [
+      'apiVersion: "scaicore.catalog/v1"',
+      'kind: "FlowPackage"',
+      'metadata:',
+      '  description: "d"',
+      '  name: "P"',
+      '  packageId: "p"',
+      '  version: "1.0.0"',
+      'spec:',
+      '  counts:',
+      '    edges: 1',
+      '    nodes: 2',
+      '  entrypoints:',
+      '    - "start"',
+      '  nodes:',
+      '    - id: "start"',
+      '      name: "Webhook"',
+      '      next:',
+      '        - "chat"',
+      '      type: "trigger.webhook"',
+      '    - id: "chat"',
+      '      next: []',
+      '      type: "openai.chat"',
+      '',
+    ].join('\n');
+    expect(renderManifest(flow, small)).toBe(expected);
+    expect(renderManifest(flow, { ...small, requirements: undefined })).toBe(expected);
+  });
+
+  it('writes them under spec.requirements, and changes nothing else', () => {
+    const withRequirements = parse(renderManifest(flow, { ...small, requirements })) as { spec: Record<string, unknown> };
+    const without = parse(renderManifest(flow, small)) as { spec: Record<string, unknown> };
+    expect(withRequirements.spec['requirements']).toEqual(requirements);
+    delete withRequirements.spec['requirements'];
+    expect(withRequirements).toEqual(without);
+  });
+
+  it('writes the same bytes for the same requirements, whatever their key order', () => {
+    const reversed = JSON.parse(
+      JSON.stringify(requirements, (_key, value: unknown) =>
+        value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).reverse()) : value,
+      ),
+    ) as Requirements;
+    const first = renderManifest(flow, { ...small, requirements });
+    expect(renderManifest(flow, { ...small, requirements: reversed })).toBe(first);
+    expect(renderManifest(flow, { ...small, requirements: structuredClone(requirements) })).toBe(first);
+  });
+
+  it('quotes every string and writes null as null, so that no reader changes a value', () => {
+    const yaml = renderManifest(flow, { ...small, requirements });
+    expect(yaml).toContain('\n      - minVersion: "2.10"\n');
+    expect(yaml).toContain('\n      - minVersion: null\n');
+    expect(yaml).toContain('\n      - default: "yes"\n        description: null\n');
+    expect(yaml).toContain('\n      - default: 3\n');
+    expect(yaml).toContain('\n    runtime: ">=2.3 <3"\n');
+    for (const version of ['1.1', '1.2'] as const) {
+      expect((parse(yaml, { version }) as { spec: { requirements: unknown } }).spec.requirements).toEqual(requirements);
+    }
+  });
+
+  it('writes a list met twice out twice, never as a YAML alias', () => {
+    const shared = ['eu', 'us'];
+    const twice: Requirements = {
+      ...requirements,
+      parameters: ['a', 'b'].map((name) => ({ name, type: 'enum', description: null, required: false, default: null, enum: shared, pattern: null })),
+    };
+    const yaml = renderManifest(flow, { ...small, requirements: twice });
+    expect(yaml).not.toMatch(/[&*]a\d/);
+    expect((parse(yaml) as { spec: { requirements: Requirements } }).spec.requirements.parameters.map((p) => p.enum)).toEqual([shared, shared]);
   });
 });
 

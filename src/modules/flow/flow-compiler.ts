@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { FlowCompileError, jsonPath, toProblems, type Problem } from '../../common/errors';
 import { FlowGraphSchema, MAX_DEPTH, MAX_FLOW_BYTES, type FlowGraph } from './flow-graph';
+import type { Requirements } from './requirements.types';
 
 /** What the manifest says about the package; `version` is the version being published. */
 export interface ManifestMeta {
@@ -8,6 +9,8 @@ export interface ManifestMeta {
   name: string;
   version: string;
   description?: string | null;
+  /** What the version needs where it is installed (requirements.ts): `spec.requirements` when given. */
+  requirements?: Requirements;
 }
 
 type CompileResult = { ok: true; flow: FlowGraph; manifestYaml: string } | { ok: false; problems: Problem[] };
@@ -83,9 +86,12 @@ export function renderManifest(flow: FlowGraph, meta: ManifestMeta): string {
         next: [...(next.get(node.id) ?? [])].sort(compareStrings),
       })),
       counts: { nodes: flow.nodes.length, edges: flow.edges.length },
+      ...(meta.requirements ? { requirements: meta.requirements } : {}),
     },
   };
   return stringify(manifest, {
+    // An object met twice (two parameters sharing one enum list) is written out twice, never as a YAML alias.
+    aliasDuplicateObjects: false,
     sortMapEntries: true,
     lineWidth: 0,
     defaultStringType: 'QUOTE_DOUBLE',
