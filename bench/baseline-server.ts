@@ -229,6 +229,9 @@ async function publish(caller: Caller, variables: Record<string, unknown>): Prom
       nodeTypes: [],
       changelog: null,
       versionSort: versionSortKey(input.version),
+      // The baseline measures the plain publish of the reference service: no requirements, no provenance.
+      requirements: null,
+      provenance: null,
     });
     const fields = {
       name: input.name,

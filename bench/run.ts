@@ -11,6 +11,7 @@
  * service B with that environment or code, measured alongside as list_b and entities_*_b),
  * --keep (keep the scale databases).
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -152,6 +153,9 @@ async function startService(name: string, script: string, env: Record<string, st
   return service;
 }
 
+/** Every service of a run signs with this one key, as instances on one database must. */
+const SIGNING_KEY = JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }));
+
 /** The production configuration, pointed at the bench's database, Azurite and issuer. */
 function serviceEnv(databaseUrl: string, azurite: EmbeddedAzurite, issuer: BenchIssuer, dataDir: string): Record<string, string> {
   return {
@@ -163,6 +167,7 @@ function serviceEnv(databaseUrl: string, azurite: EmbeddedAzurite, issuer: Bench
     CATALOG_BLOB_CONTAINER: CONTAINER,
     OIDC_ISSUER: issuer.issuer,
     OIDC_AUDIENCE: issuer.audience,
+    CATALOG_SIGNING_KEY: SIGNING_KEY,
     MIGRATE: 'false',
     // Several services run side by side: none opens the metrics port.
     METRICS_PORT: 'off',

@@ -28,6 +28,7 @@ import { requestDeadline } from './http/request-deadline';
 import { requireUtf8Body } from './http/utf8-body';
 import { isServiceSdlRequest } from './http/service-sdl-request';
 import { GRAPHQL_LIMITS } from './graphql/limits';
+import { catalogKeysRouter } from './http/catalog-keys';
 import { healthRouter } from './http/health';
 import { graphqlOperationMetrics, requestDurationMetrics } from './http/request-metrics';
 import { DevIssuer, devIssuerUrl } from './infra/auth/dev-issuer';
@@ -40,6 +41,7 @@ import { ReadRouting } from './infra/db/read-replicas';
 import { awaitMigratedSchema } from './infra/db/migration-lock';
 import type { FlowSource } from './infra/flows/flow-source';
 import { startMetrics, timedBlobStorage } from './infra/metrics';
+import { loadSigningKeys } from './infra/signing/key-files';
 import { createFlowSource } from './infra/flows/http-flow-source';
 import { AuditRepository } from './modules/audit/audit.repository';
 import { IdempotencyService } from './modules/idempotency/idempotency.service';
@@ -48,6 +50,7 @@ import { createCatalog, type Catalog } from './modules/package/catalog';
 import { PublishSlots } from './modules/package/publish-slots';
 import { PackageRepository } from './modules/package/package.repository';
 import { QuotaRepository } from './modules/quota/quota.repository';
+import { ProvenanceSigner } from './modules/provenance/provenance';
 import { createSecretGuard } from './modules/secrets/secret-guard';
 import { createCatalogRouter } from './rest/catalog.router';
 import { problemErrorHandler } from './http/problem';
@@ -68,6 +71,8 @@ export interface App {
   logger: Logger;
   /** Present when the local development issuer is in use. */
   devIssuer: DevIssuer | null;
+  /** Signs and verifies the versions' provenance statements with the configured keys. */
+  provenance: ProvenanceSigner;
   /** `http://host:port` of the metrics server (`GET /metrics`), null when it is off. */
   metricsUrl: string | null;
   /** From now on /readyz answers 503 and new requests are refused; call before `close()`. */
@@ -91,6 +96,8 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
 
   const { tuning } = config;
   try {
+    // First: a bad key fails the start before anything else has started.
+    const provenance = new ProvenanceSigner(await loadSigningKeys(config.signing));
     // The database and blob storage (which may first import an earlier embedded Azurite's
     // archives) can take seconds each to start: start them together.
     const [ormStart, blobStart] = await Promise.allSettled([
@@ -149,6 +156,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       quotas,
       maxResponseBytes: tuning.maxResponseBytes,
       publishSlots,
+      provenance,
     });
 
     let devIssuer: DevIssuer | null = null;
@@ -189,6 +197,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     app.use(requestDeadline(tuning.requestTimeoutMs, logger));
     app.use(healthRouter(db, blobs, logger, readRouting));
     if (devIssuer) app.use(DEV_ISSUER_PATH, devIssuer.router());
+    app.use(catalogKeysRouter(provenance));
     app.use(edge.browserRoutes);
 
     const answerSize = responseSizeLimit(tuning.maxResponseBytes, logger);
@@ -251,7 +260,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     const markDraining = () => {
       draining = true;
     };
-    return { httpServer, orm, blobs, catalog, logger, devIssuer, metricsUrl: metricsServer.url, markDraining, close };
+    return { httpServer, orm, blobs, catalog, logger, devIssuer, provenance, metricsUrl: metricsServer.url, markDraining, close };
   } catch (error) {
     await close();
     throw error;

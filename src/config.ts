@@ -27,7 +27,18 @@ export interface AppConfig {
   tuning: Tuning;
   /** Per-tenant limits of publishing (docs/API.md, "Quotas"). */
   quotas: QuotaLimits;
+  /** The keys that sign provenance statements (docs/ARCHITECTURE.md, "Signed provenance"). */
+  signing: SigningConfig;
 }
+
+export type SigningConfig =
+  /**
+   * The operator's key (`CATALOG_SIGNING_KEY`, or `CATALOG_SIGNING_KEY_FILE`: a PKCS#8 PEM or a
+   * private JWK), and the public keys it replaced (`CATALOG_SIGNING_RETIRED_KEYS_FILE`, a JWKS).
+   */
+  | { kind: 'configured'; currentKey: { material: string } | { file: string }; retiredKeysFile: string | null }
+  /** The embedded default: `current.jwk.json` (created at first start) and `retired/*.jwk.json` in `directory`. */
+  | { kind: 'directory'; directory: string };
 
 export interface QuotaLimits {
   packagesPerTenant: number;
@@ -262,6 +273,9 @@ const envSchema = z.object({
   MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_TUNING.maxResponseBytes),
   LARGE_ANSWER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(DEFAULT_TUNING.largeAnswerConcurrency),
   PUBLISH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
+  CATALOG_SIGNING_KEY: optionalString,
+  CATALOG_SIGNING_KEY_FILE: optionalString,
+  CATALOG_SIGNING_RETIRED_KEYS_FILE: optionalString,
 });
 
 /**
@@ -271,7 +285,7 @@ const envSchema = z.object({
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(env);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  problems.push(...crossFieldProblems(env));
+  problems.push(...crossFieldProblems(env), ...signingProblems(env));
   const corsOrigins = parseOrigins(env.CORS_ORIGINS?.trim() || undefined, problems);
   if (env.RATE_LIMIT_STORE?.trim() === 'database' && !env.DATABASE_URL?.trim()) {
     problems.push('RATE_LIMIT_STORE=database needs DATABASE_URL (the embedded database serves one process only)');
@@ -337,6 +351,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       bytesPerTenant: e.CATALOG_MAX_BYTES_PER_TENANT,
       versionsPerPackage: e.CATALOG_MAX_VERSIONS_PER_PACKAGE,
     },
+    signing: signingConfig(e, dataDir),
   };
 }
 
@@ -345,8 +360,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
  * then explicit choices. Defaults are resolved in `loadConfig` only.
  */
 export function configWith(overrides: Partial<AppConfig>): AppConfig {
-  // No metrics server unless asked for: several test apps run side by side.
-  return { ...loadConfig({}), metricsPort: null, ...overrides };
+  // No metrics server unless asked for: several test apps run side by side. A given data
+  // directory holds the embedded parts' files, the signing keys among them.
+  return { ...loadConfig(overrides.dataDir ? { DATA_DIR: overrides.dataDir } : {}), metricsPort: null, ...overrides };
 }
 
 /** `CORS_ORIGINS=https://a.example,https://b.example`: exact origins, no wildcards. */
@@ -383,4 +399,35 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
     return ['OIDC_ISSUER and OIDC_AUDIENCE are required when NODE_ENV=production (the development issuer is refused)'];
   }
   return [];
+}
+
+function signingConfig(e: z.infer<typeof envSchema>, dataDir: string): SigningConfig {
+  const currentKey = e.CATALOG_SIGNING_KEY
+    ? { material: e.CATALOG_SIGNING_KEY }
+    : e.CATALOG_SIGNING_KEY_FILE
+      ? { file: path.resolve(e.CATALOG_SIGNING_KEY_FILE) }
+      : null;
+  if (!currentKey) return { kind: 'directory', directory: path.join(dataDir, 'signing-keys') };
+  const retiredKeysFile = e.CATALOG_SIGNING_RETIRED_KEYS_FILE ? path.resolve(e.CATALOG_SIGNING_RETIRED_KEYS_FILE) : null;
+  return { kind: 'configured', currentKey, retiredKeysFile };
+}
+
+/** Never quotes a value: `CATALOG_SIGNING_KEY` is a private key. */
+function signingProblems(env: NodeJS.ProcessEnv): string[] {
+  const isSet = (name: string) => (env[name] ?? '').trim() !== '';
+  const configured = isSet('CATALOG_SIGNING_KEY') || isSet('CATALOG_SIGNING_KEY_FILE');
+  const problems: string[] = [];
+  if (isSet('CATALOG_SIGNING_KEY') && isSet('CATALOG_SIGNING_KEY_FILE')) problems.push('set CATALOG_SIGNING_KEY or CATALOG_SIGNING_KEY_FILE, not both');
+  if (isSet('CATALOG_SIGNING_RETIRED_KEYS_FILE') && !configured) {
+    problems.push(
+      'CATALOG_SIGNING_RETIRED_KEYS_FILE needs CATALOG_SIGNING_KEY or CATALOG_SIGNING_KEY_FILE (the embedded key directory keeps its retired keys in DATA_DIR/signing-keys/retired)',
+    );
+  }
+  if (!configured && env.NODE_ENV === 'production') {
+    // Each instance would otherwise sign with a key of its own, which the others cannot verify.
+    problems.push(
+      'CATALOG_SIGNING_KEY or CATALOG_SIGNING_KEY_FILE is required when NODE_ENV=production (every instance on one database must sign with the same key)',
+    );
+  }
+  return problems;
 }

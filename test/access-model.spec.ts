@@ -243,7 +243,36 @@ function versionOf(p: ModelPackage | undefined, ref: VersionRef): string {
 }
 
 class Install extends Command {
-  /** version: null for the default one. */
+  /** version: null for the default one; `withValues`: the install with (no) parameter values, under the same rules. */
+  constructor(
+    who: Who,
+    slot: SlotRef,
+    tenantArg: number | null,
+    readonly version: VersionRef | null,
+    readonly withValues = false,
+  ) {
+    super(who, slot, tenantArg);
+  }
+  async act(model: CatalogModel, { ops }: Real, { caller, token, packageId, tenantId }: Step) {
+    const version = this.version === null ? null : versionOf(model.find(tenantId ?? caller.tenant, packageId), this.version);
+    const expected = model.install(caller, tenantId, packageId, version);
+    const values = this.withValues ? { parameters: {} } : {};
+    const actual = errorOnly(await ops.install(token, packageId, { version: version ?? undefined, tenantId: tenantId ?? undefined, ...values }));
+    expect(actual.ok ? { ok: true, data: actual.data.metadata } : actual).toEqual(expected);
+    if (actual.ok) expect(actual.data.flow).toMatchObject({ name: `Copy of ${packageId}` });
+    if (expected.ok) return expected.data.deprecation ? 'ok (deprecated)' : 'ok';
+    if (expected.code !== 'NOT_FOUND') return expected.code;
+    const p = model.find(tenantId ?? caller.tenant, packageId);
+    if (version === null && p && defaultVersion(p) === null && model.visible(caller, p)) return 'NOT_FOUND (no default version)';
+    return hiddenForNothingInstallable(model, caller, p) ? 'NOT_FOUND (nothing installable)' : 'NOT_FOUND';
+  }
+  protected override details() {
+    return [...super.details(), `version=${JSON.stringify(this.version)}`, ...(this.withValues ? ['withValues'] : [])];
+  }
+}
+
+/** The pre-flight of an install, in an environment that has nothing. */
+class InstallCheck extends Command {
   constructor(
     who: Who,
     slot: SlotRef,
@@ -254,15 +283,12 @@ class Install extends Command {
   }
   async act(model: CatalogModel, { ops }: Real, { caller, token, packageId, tenantId }: Step) {
     const version = this.version === null ? null : versionOf(model.find(tenantId ?? caller.tenant, packageId), this.version);
-    const expected = model.install(caller, tenantId, packageId, version);
-    const actual = errorOnly(await ops.install(token, packageId, { version: version ?? undefined, tenantId: tenantId ?? undefined }));
-    expect(actual.ok ? { ok: true, data: actual.data.metadata } : actual).toEqual(expected);
-    if (actual.ok) expect(actual.data.flow).toMatchObject({ name: `Copy of ${packageId}` });
-    if (expected.ok) return expected.data.deprecation ? 'ok (deprecated)' : 'ok';
-    if (expected.code !== 'NOT_FOUND') return expected.code;
-    const p = model.find(tenantId ?? caller.tenant, packageId);
-    if (version === null && p && defaultVersion(p) === null && model.visible(caller, p)) return 'NOT_FOUND (no default version)';
-    return hiddenForNothingInstallable(model, caller, p) ? 'NOT_FOUND (nothing installable)' : 'NOT_FOUND';
+    const expected = model.installCheck(caller, tenantId, packageId, version);
+    const options = { version: version ?? undefined, tenantId: tenantId ?? undefined };
+    const actual = errorOnly(await ops.installCheck(token, packageId, { nodeTypes: [], credentials: [] }, options));
+    expect(actual.ok ? { ok: true, data: { version: actual.data.version, installable: actual.data.installable } } : actual).toEqual(expected);
+    if (actual.ok) expect(actual.data.problems.map((problem) => problem.code)).toContain('MISSING_NODE_TYPE');
+    return label(expected);
   }
   protected override details() {
     return [...super.details(), `version=${JSON.stringify(this.version)}`];
@@ -552,7 +578,8 @@ const commands = [
   fc.tuple(who, slot, versionChoice).map(([w, s, v]) => new Publish(w, s, v)),
   fc.tuple(who, slot, tenantArg, fc.constantFrom('TENANT' as const, 'GROUPS' as const), groups).map(([w, s, t, v, g]) => new SetVisibility(w, s, t, v, g)),
   fc.tuple(who, slot, tenantArg).map(([w, s, t]) => new Delete(w, s, t)),
-  fc.tuple(who, packageRef, tenantArg, installVersion).map(([w, s, t, v]) => new Install(w, s, t, v)),
+  fc.tuple(who, packageRef, tenantArg, installVersion, fc.boolean()).map(([w, s, t, v, values]) => new Install(w, s, t, v, values)),
+  fc.tuple(who, packageRef, tenantArg, installVersion).map(([w, s, t, v]) => new InstallCheck(w, s, t, v)),
   fc.tuple(who, packageRef, tenantArg).map(([w, s, t]) => new Get(w, s, t)),
   fc.tuple(who, slot, tenantArg).map(([w, s, t]) => new AuditTrail(w, s, t)),
   fc.tuple(caller, fc.integer({ min: 1, max: 5 })).map(([c, n]) => new List(c, n)),

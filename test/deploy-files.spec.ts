@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -72,12 +73,19 @@ describe('docker-compose.yml', () => {
       expect(env.NODE_ENV).toBe('production');
       expect(env.DATABASE_URL).toMatch(/^postgres:\/\/catalog:.+@postgres:5432\/catalog$/);
       expect(env.AZURE_STORAGE_CONNECTION_STRING).toContain('BlobEndpoint=http://azurite:10000/devstoreaccount1;');
-      for (const name of ['OIDC_ISSUER', 'OIDC_AUDIENCE', 'ROUTER_SECRET']) expect(env[name]).toMatch(new RegExp(`^\\$\\{${name}:\\?.+\\}$`));
+      for (const name of ['OIDC_ISSUER', 'OIDC_AUDIENCE', 'ROUTER_SECRET', 'CATALOG_SIGNING_KEY'])
+        expect(env[name]).toMatch(new RegExp(`^\\$\\{${name}:\\?.+\\}$`));
       expect(() => interpolate(env.ROUTER_SECRET!, {})).toThrow('ROUTER_SECRET is required');
     });
 
     it('is an environment the app accepts in production', () => {
-      const given = { OIDC_ISSUER: 'https://login.example.test/tenant/v2.0', OIDC_AUDIENCE: 'api://catalog', ROUTER_SECRET: 's3cret' };
+      const signingKey = JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }));
+      const given = {
+        OIDC_ISSUER: 'https://login.example.test/tenant/v2.0',
+        OIDC_AUDIENCE: 'api://catalog',
+        ROUTER_SECRET: 's3cret',
+        CATALOG_SIGNING_KEY: signingKey,
+      };
       const resolved = Object.fromEntries(Object.entries(env).map(([name, value]) => [name, interpolate(String(value), given)]));
       const config = loadConfig(resolved);
       expect(config).toMatchObject({
@@ -89,6 +97,7 @@ describe('docker-compose.yml', () => {
         auth: { kind: 'oidc', issuer: given.OIDC_ISSUER, audience: given.OIDC_AUDIENCE },
         routerSecret: 's3cret',
         flowsApiUrl: null,
+        signing: { kind: 'configured', currentKey: { material: signingKey } },
       });
     });
   });

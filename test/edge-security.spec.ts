@@ -107,7 +107,12 @@ describe('edge security', () => {
   });
 
   it('lets GRAPHQL_INTROSPECTION and PLAYGROUND override the NODE_ENV defaults', () => {
-    const prodOidc = { NODE_ENV: 'production', OIDC_ISSUER: 'https://login.example.test', OIDC_AUDIENCE: 'catalog' };
+    const prodOidc = {
+      NODE_ENV: 'production',
+      OIDC_ISSUER: 'https://login.example.test',
+      OIDC_AUDIENCE: 'catalog',
+      CATALOG_SIGNING_KEY_FILE: '/run/secrets/key',
+    };
     expect(loadConfig(prodOidc).edge).toMatchObject({ introspection: false, playground: false, corsOrigins: [] });
     expect(loadConfig({ ...prodOidc, GRAPHQL_INTROSPECTION: 'true', PLAYGROUND: 'true' }).edge).toMatchObject({ introspection: true, playground: true });
     expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' }).edge).toMatchObject({ introspection: false, playground: true });

@@ -101,6 +101,32 @@ const controlString = fc
 /** Strings in general: mostly ordinary, often with a control character. */
 const anyString = (maxLength: number) => fc.oneof({ weight: 3, arbitrary: fc.string({ maxLength }) }, { weight: 2, arbitrary: controlString });
 
+/** Parameter declarations, install values, credential bindings and environments: well-formed and not. */
+const parameterArb = fc.record(
+  {
+    name: fc.oneof(fc.constantFrom('model', 'retries', '1bad'), anyString(12)),
+    type: fc.constantFrom('string', 'number', 'boolean', 'enum', 'secret-reference', 'nope'),
+    required: fc.boolean(),
+    default: fc.jsonValue({ maxDepth: 1 }),
+    enum: fc.array(anyString(8), { maxLength: 3 }),
+    pattern: fc.oneof(fc.constantFrom('^a+$', '(', '[z-a]'), anyString(10)),
+  },
+  { requiredKeys: ['name', 'type'] },
+);
+const installValuesArb = fc.option(fc.dictionary(fc.oneof(fc.constantFrom('model', 'retries'), anyString(10)), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }));
+const bindingArb = fc.record({ slot: fc.oneof(fc.constant('openai'), anyString(10)), credential: anyString(20) });
+const environmentArb = fc.record(
+  {
+    nodeTypes: fc.array(fc.record({ type: fc.oneof(fc.constant('llm.chat'), anyString(20)), version: fc.option(anyString(8)) }, { requiredKeys: ['type'] }), {
+      maxLength: 4,
+    }),
+    credentials: fc.array(fc.record({ name: anyString(12), kind: fc.option(anyString(8)) }, { requiredKeys: ['name'] }), { maxLength: 4 }),
+    runtimeVersion: fc.option(fc.oneof(fc.constantFrom('2.4.0', 'x'), anyString(10))),
+    parameters: installValuesArb,
+  },
+  { requiredKeys: ['nodeTypes', 'credentials'] },
+);
+
 /** Cursors: well-formed ones of every key type, dates far outside PostgreSQL's range, broken shapes. */
 const cursorArb = fc.oneof(
   fc
@@ -138,6 +164,9 @@ const FIELD_NAMES = [
   'catalogUpdates',
   'catalogPackageDiff',
   'catalogUsage',
+  'catalogInstallCheck',
+  'requirements',
+  'provenance',
   '_service',
   '_entities',
   '__typename',
@@ -202,6 +231,10 @@ const ARG_NAMES = [
   'to',
   'filter',
   'orderBy',
+  'environment',
+  'channel',
+  'parameters',
+  'credentialBindings',
 ];
 const TYPE_NAMES = ['Query', 'Mutation', 'CatalogPackage', 'CatalogPackageConnection', 'PageInfo', 'User', 'Flow', 'Nope', '_Entity'];
 const VAR_TYPES = [
@@ -336,6 +369,8 @@ const publishInputArb = fc
         readme: fc.option(anyString(40)),
         flowId: fc.oneof({ weight: 8, arbitrary: fc.constant(null) }, fc.constantFrom('flow-1', 'team:flow.v2'), anyString(20)),
         tags: fc.option(fc.array(fc.oneof(fc.constantFrom('a', 'etl'), anyString(12)), { maxLength: 4 })),
+        parameters: fc.option(fc.oneof(fc.array(parameterArb, { maxLength: 3 }), fc.jsonValue({ maxDepth: 2 }))),
+        runtime: fc.option(fc.oneof(fc.constantFrom('>=2.3 <3', '^1', 'soon'), anyString(20))),
       },
       { requiredKeys: [] },
     ),
@@ -420,6 +455,20 @@ const operationArb = fc.oneof(
       'mutation($p: String!, $v: String, $t: ID) { installCatalogPackage(packageId: $p, version: $v, tenantId: $t) { flow metadata { packageId name version authorEmail } } }',
     variables: { p: packageId, v: version, t: tenantId },
   })),
+  fc
+    .tuple(packageIdValue, versionValue, looseValue(installValuesArb), looseValue(fc.option(fc.array(bindingArb, { maxLength: 3 }))))
+    .map(([packageId, version, parameters, bindings]) => ({
+      query:
+        'mutation($p: String!, $v: String, $params: JSON, $b: [CatalogCredentialBindingInput!]) { installCatalogPackage(packageId: $p, version: $v, parameters: $params, credentialBindings: $b) { flow metadata { version parameters credentialBindings { slot credential } } } }',
+      variables: { p: packageId, v: version, params: parameters, b: bindings },
+    })),
+  fc
+    .tuple(packageIdValue, versionValue, looseValue(environmentArb), looseValue(fc.option(anyString(12))), tenantValue)
+    .map(([packageId, version, environment, channel, tenantId]) => ({
+      query:
+        'query($p: String!, $v: String, $e: CatalogEnvironmentInput!, $c: String, $t: ID) { catalogInstallCheck(packageId: $p, version: $v, environment: $e, channel: $c, tenantId: $t) { version installable problems { code subject nodeIds } bindings { slot credential matchedBy } newestCompatibleVersion } }',
+      variables: { p: packageId, v: version, e: environment, c: channel, t: tenantId },
+    })),
   fc
     .tuple(
       packageIdValue,
@@ -507,6 +556,9 @@ const restBodyArb = fc.oneof(
         content: flowArb,
         visibility: fc.constantFrom('tenant', 'groups', 'TENANT', 'x'),
         visibility_group_ids: fc.oneof(fc.array(fc.string({ maxLength: 8 }), { maxLength: 4 }), fc.jsonValue({ maxDepth: 1 })),
+        parameters: fc.oneof(fc.array(parameterArb, { maxLength: 2 }), installValuesArb),
+        runtime: fc.option(anyString(12)),
+        credential_bindings: fc.oneof(fc.array(bindingArb, { maxLength: 2 }), fc.jsonValue({ maxDepth: 1 })),
         extra: fc.jsonValue({ maxDepth: 1 }),
       },
       { requiredKeys: [] },

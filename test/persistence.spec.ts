@@ -166,6 +166,7 @@ describe('loadConfig', () => {
       ROUTER_SECRET: 's3cret',
       MIGRATE: 'false',
       NODE_ENV: 'production',
+      CATALOG_SIGNING_KEY_FILE: '/run/secrets/catalog-signing-key',
     });
     expect(config).toMatchObject({
       database: { kind: 'postgres', url: 'postgres://u@db.example:5432/catalog' },
@@ -174,6 +175,7 @@ describe('loadConfig', () => {
       flowsApiUrl: 'https://flows.example',
       routerSecret: 's3cret',
       migrate: false,
+      signing: { kind: 'configured', currentKey: { file: '/run/secrets/catalog-signing-key' }, retiredKeysFile: null },
     });
   });
 
@@ -186,14 +188,17 @@ describe('loadConfig', () => {
   });
 
   it('refuses NODE_ENV=production without OIDC_ISSUER/OIDC_AUDIENCE', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/OIDC_ISSUER.*OIDC_AUDIENCE.*production/)]);
-    expect(problemsOf({ NODE_ENV: 'production', OIDC_ISSUER: 'https://login.example' })).toEqual([
+    const signed = { NODE_ENV: 'production', CATALOG_SIGNING_KEY_FILE: '/run/secrets/key' };
+    expect(problemsOf(signed)).toEqual([expect.stringMatching(/OIDC_ISSUER.*OIDC_AUDIENCE.*production/)]);
+    expect(problemsOf({ ...signed, OIDC_ISSUER: 'https://login.example' })).toEqual([
       expect.stringMatching(/OIDC_ISSUER and OIDC_AUDIENCE must be set together/),
     ]);
+    // Without a signing key as well, both are listed.
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/OIDC_ISSUER.*production/), expect.stringMatching(/CATALOG_SIGNING_KEY/)]);
   });
 
   it('lists problems between variables together with bad values', () => {
-    const problems = problemsOf({ NODE_ENV: 'production', PORT: '70000', DATABASE_URL: 'mysql://db.example/catalog' });
+    const problems = problemsOf({ NODE_ENV: 'production', PORT: '70000', DATABASE_URL: 'mysql://db.example/catalog', CATALOG_SIGNING_KEY_FILE: '/k' });
     expect(problems).toEqual(
       expect.arrayContaining([expect.stringMatching(/^PORT: /), expect.stringMatching(/^DATABASE_URL: /), expect.stringMatching(/OIDC_ISSUER.*production/)]),
     );

@@ -211,13 +211,20 @@ inBrowser('playground in Chromium', () => {
     it('preloads publish and install examples that run as they are', async () => {
       const { page } = await openPlayground(browser, t.url);
       const tabs = await page.locator('.graphiql-tab').allInnerTexts();
-      expect(tabs.join(' ')).toMatch(/ListPackages.*PublishPackage.*InstallPackage/s);
+      expect(tabs.join(' ')).toMatch(/ListPackages.*PublishPackage.*CheckInstall.*InstallPackage/s);
       await page.locator('.graphiql-tab', { hasText: 'PublishPackage' }).click();
       await useToken(page, token);
       expect(await runActiveTab(page, 'hello-flow')).toMatch(/"version": "0\.1\.0"/);
+      // The example environment has the action node in a version below the one the flow needs.
+      await page.locator('.graphiql-tab', { hasText: 'CheckInstall' }).click();
+      await useToken(page, token);
+      expect(await runActiveTab(page, 'NODE_TYPE_TOO_OLD')).toMatch(/"installable": false/);
       await page.locator('.graphiql-tab', { hasText: 'InstallPackage' }).click();
       await useToken(page, token);
-      expect(await runActiveTab(page, 'Copy of Hello flow')).toMatch(/"packageId": "hello-flow"/);
+      const installed = await runActiveTab(page, 'Copy of Hello flow');
+      expect(installed).toMatch(/"packageId": "hello-flow"/);
+      expect(installed).toMatch(/"message": "Hi there"/);
+      expect(installed).toMatch(/"channel": "\{\{credentials\.team-chat\}\}"/);
       await page.close();
     });
   });

@@ -7,6 +7,7 @@ import { buildSchema, createResolversMap } from 'type-graphql';
 import { CatalogPackageSourceFlowResolver, FlowCatalogResolver } from './flow-link/flow-link.resolver';
 import { FlowRef } from './flow-link/flow-link.types';
 import { catalogPackageReference } from './package/package.reference';
+import { CatalogInstallCheckResolver } from './package/install-check.resolver';
 import { CatalogPackageResolver, CatalogUpdateResolver } from './package/package.resolver';
 import { CatalogUsageResolver } from './quota/usage.resolver';
 
@@ -16,7 +17,14 @@ const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/fede
 /** The subgraph SDL printed from the type-graphql code, with federation directives. */
 export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchema: GraphQLSchema }> {
   const typeGraphqlSchema = await buildSchema({
-    resolvers: [CatalogPackageResolver, CatalogUpdateResolver, CatalogPackageSourceFlowResolver, FlowCatalogResolver, CatalogUsageResolver],
+    resolvers: [
+      CatalogPackageResolver,
+      CatalogUpdateResolver,
+      CatalogInstallCheckResolver,
+      CatalogPackageSourceFlowResolver,
+      FlowCatalogResolver,
+      CatalogUsageResolver,
+    ],
     // Only reachable through `_entities` (the router brings Flow representations), never from Query.
     orphanedTypes: [FlowRef],
     // Federation adds _service/_entities later; type-graphql's own checks would reject the partial schema.

@@ -10,6 +10,7 @@ import { refuseUnstorableInput, refuseUnstorableParam } from '../http/unstorable
 import { requireUtf8Body } from '../http/utf8-body';
 import type { PackageView } from '../modules/package/package.view';
 import {
+  installValuesBodySchema,
   installQuerySchema,
   listQuerySchema,
   parseRest,
@@ -88,6 +89,8 @@ export function createCatalogRouter({ catalog, verifier, logger, afterAuthentica
       content: body.content,
       tags: body.tags,
       changelog: body.changelog,
+      parameters: body.parameters,
+      runtime: body.runtime,
     };
     const pkg = await inRest(catalog.publishPackage(caller, input, requestMetaOf(req, res)));
     res.status(201).json(toSummary(pkg));
@@ -97,6 +100,22 @@ export function createCatalogRouter({ catalog, verifier, logger, afterAuthentica
     const { caller } = callerOf(res);
     const query = parseRest(installQuerySchema, req.query, 'query');
     const result = await inRest(catalog.installPackage(caller, packageIdOf(req), { version: query.version ?? null, tenantId: query.tenant_id ?? null }));
+    res.json(toInstallBody(result));
+  });
+
+  // The same install, given parameter values and credential bindings to stamp into the copy.
+  router.post('/:package_id/install', requireJsonBody, parseJson, async (req, res) => {
+    const { caller } = callerOf(res);
+    const query = parseRest(tenantQuerySchema, req.query, 'query');
+    const body = parseRest(installValuesBodySchema, req.body, 'body');
+    const result = await inRest(
+      catalog.installPackage(caller, packageIdOf(req), {
+        version: body.version ?? null,
+        tenantId: query.tenant_id ?? null,
+        parameters: body.parameters ?? {},
+        credentialBindings: body.credential_bindings ?? [],
+      }),
+    );
     res.json(toInstallBody(result));
   });
 

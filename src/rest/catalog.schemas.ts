@@ -25,6 +25,15 @@ export const publishBodySchema = z.strictObject({
   content: z.unknown().optional(),
   tags: z.array(z.string()).nullish(),
   changelog: nullableText,
+  parameters: z.array(z.record(z.string(), z.unknown())).nullish(),
+  runtime: nullableText,
+});
+
+/** `POST /{package_id}/install`: the version and the values to stamp into the copy. */
+export const installValuesBodySchema = z.strictObject({
+  version: nullableText,
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+  credential_bindings: z.array(z.strictObject({ slot: z.string(), credential: z.string() })).nullish(),
 });
 
 export const visibilityBodySchema = z.strictObject({
@@ -114,9 +123,11 @@ export function toSummary(pkg: PackageView): PackageSummary {
 
 /** Install metadata carries the lineage (`tenant_id`, `sha256`) a copy keeps for update checks. */
 export function toInstallBody(result: InstallResult): InstallBody {
-  const { tenantId, packageId, name, version, sha256, authorEmail, deprecation } = result.metadata;
+  const { tenantId, packageId, name, version, sha256, authorEmail, deprecation, parameters, credentialBindings } = result.metadata;
+  // An install given no values answers exactly as it always did: no keys for values.
+  const values = parameters === undefined ? {} : { parameters, credential_bindings: credentialBindings ?? [] };
   return {
     flow: result.flow,
-    metadata: { tenant_id: tenantId, package_id: packageId, name, version, sha256, author_email: authorEmail, deprecation },
+    metadata: { tenant_id: tenantId, package_id: packageId, name, version, sha256, author_email: authorEmail, deprecation, ...values },
   };
 }

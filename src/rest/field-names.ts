@@ -14,6 +14,7 @@ const REST_NAME_BY_FIELD: Record<string, string> = {
   nodeTypes: 'node_type',
   first: 'limit',
   after: 'cursor',
+  credentialBindings: 'credential_bindings',
 };
 
 /** `$.visibilityGroupIds[0]` → `$.visibility_group_ids[0]`. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HTTP_STATUS_BY_CODE } from '../common/errors';
 import { MAX_PAGE_SIZE } from '../common/pagination';
-import { installQuerySchema, listQuerySchema, publishBodySchema, tenantQuerySchema, visibilityBodySchema } from './catalog.schemas';
+import { installValuesBodySchema, installQuerySchema, listQuerySchema, publishBodySchema, tenantQuerySchema, visibilityBodySchema } from './catalog.schemas';
 import { PROBLEM_CONTENT_TYPE } from '../http/problem';
 import { installBodySchema, packageSummarySchema, problemDocumentSchema } from './rest-shapes';
 
@@ -153,6 +153,16 @@ export function catalogOpenApiDocument(): JsonSchema {
           parameters: [PACKAGE_ID, ...queryParameters(installQuerySchema)],
           success: [200, { description: STATUS_TEXT[200], ...json(ref('InstallBody')) }],
           errors: [404, 410],
+        }),
+        post: operation({
+          operationId: 'installPackageWithValues',
+          summary: 'Install a version of a package with parameter values and credential bindings',
+          description:
+            'The same install, with the values of the parameters the version declares stamped into the copy (`{{params.name}}` replaced) and its credential slots renamed to the bound credentials; the metadata records both. Every invalid value is one problem of a 400.',
+          parameters: [PACKAGE_ID, ...queryParameters(tenantQuerySchema)],
+          body: installValuesBodySchema,
+          success: [200, { description: STATUS_TEXT[200], ...json(ref('InstallBody')) }],
+          errors: [...WITH_BODY, 404, 410],
         }),
       },
       '/{package_id}/visibility': {

@@ -47,6 +47,14 @@ export const installBodySchema = z
           .object({ reason: z.string().nullable() })
           .nullable()
           .meta({ description: 'Set when the installed version is deprecated: it still works, but a newer one is advised.' }),
+        parameters: z
+          .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+          .optional()
+          .meta({ description: 'Only for an install given values (POST): the parameter values stamped into the copy, defaults included.' }),
+        credential_bindings: z
+          .array(z.object({ slot: z.string(), credential: z.string() }))
+          .optional()
+          .meta({ description: 'Only for an install given values (POST): the credential bindings applied.' }),
       })
       .meta({ description: 'What was installed (the lineage of the copy).' }),
   })

@@ -296,6 +296,20 @@ export class CatalogModel {
     });
   }
 
+  /**
+   * The pre-flight of an install reaches the same version under the same rules, and writes nothing.
+   * In an environment with no node types, a version is never installable (every flow has a node).
+   */
+  installCheck(c: Caller, tenantArg: string | null, packageId: string, version: string | null) {
+    const reached = this.reach(c, c.view, tenantArg, packageId);
+    if (!reached.ok) return reached;
+    const p = reached.data;
+    const v = p.versions.find((w) => w.version === (version ?? defaultVersion(p)));
+    if (!v) return fail('NOT_FOUND');
+    if (v.status === 'WITHDRAWN') return fail('VERSION_WITHDRAWN');
+    return ok({ version: v.version, installable: false });
+  }
+
   get(c: Caller, tenantArg: string | null, packageId: string): Expected<PackageView | null> {
     const reached = this.reach(c, c.view, tenantArg, packageId);
     if (!reached.ok && reached.code === 'NOT_FOUND') return ok(null);

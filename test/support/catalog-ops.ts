@@ -6,6 +6,7 @@ import {
   OpsDiffDocument,
   OpsEntitiesDocument,
   OpsGetDocument,
+  OpsInstallCheckDocument,
   OpsInstallDocument,
   OpsListPageDocument,
   OpsPublishDocument,
@@ -15,6 +16,7 @@ import {
   OpsUsageDocument,
   OpsVersionsDocument,
   OpsWithdrawVersionDocument,
+  type CatalogEnvironmentInput,
   type CatalogInstalledInput,
   type CatalogPackageFilter,
   type OpsAuditEventsQuery,
@@ -89,8 +91,12 @@ export function catalogOps(t: TestApp) {
       return result.ok ? { ok: true as const, data: result.data?.versions ?? null } : result;
     },
 
-    install: (token: string, packageId: string, options: { version?: string; tenantId?: string } = {}) =>
+    /** With `parameters` (even `{}`), the install with values: the same rules, and the values stamped in. */
+    install: (token: string, packageId: string, options: { version?: string; tenantId?: string; parameters?: Record<string, unknown> } = {}) =>
       call(token, OpsInstallDocument, { packageId, ...options }, 'installCatalogPackage'),
+
+    installCheck: (token: string, packageId: string, environment: CatalogEnvironmentInput, options: { version?: string; tenantId?: string } = {}) =>
+      call(token, OpsInstallCheckDocument, { packageId, environment, ...options }, 'catalogInstallCheck'),
 
     setVisibility: (token: string, packageId: string, visibility: 'TENANT' | 'GROUPS', groupIds?: string[] | null, tenantId?: string) =>
       call(token, OpsSetVisibilityDocument, { packageId, visibility, groups: groupIds, tenantId }, 'setCatalogPackageVisibility'),

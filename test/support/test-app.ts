@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createApp, type App, type AppOptions } from '../../src/app';
@@ -55,10 +55,13 @@ export function uniqueTenant(prefix = 't'): string {
  */
 export type TestEdgeOverrides = Omit<Partial<EdgeConfig>, 'rateLimit'> & { rateLimit?: Partial<RateLimitConfig> };
 
+/** One provenance signing key per test process, given as production gives it (never written to disk). */
+const TEST_SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
 export const TEST_RATE_LIMITS = { tenantReads: 1_000_000, tenantWrites: 1_000_000, callerReads: 1_000_000, callerWrites: 1_000_000 };
 
 export async function startTestApp(
-  overrides: Partial<Pick<AppConfig, 'routerSecret' | 'flowsApiUrl' | 'nodeEnv' | 'metricsPort'>> & {
+  overrides: Partial<Pick<AppConfig, 'routerSecret' | 'flowsApiUrl' | 'nodeEnv' | 'metricsPort' | 'signing'>> & {
     tuning?: Partial<Tuning>;
     quotas?: Partial<QuotaLimits>;
     edge?: TestEdgeOverrides;
@@ -88,6 +91,7 @@ export async function startTestApp(
     OIDC_ISSUER: issuer.issuer,
     OIDC_AUDIENCE: issuer.audience,
     METRICS_PORT: 'off',
+    CATALOG_SIGNING_KEY: TEST_SIGNING_KEY,
     ...(database.kind === 'postgres' ? { DATABASE_URL: database.url } : {}),
   });
   const config: AppConfig = {

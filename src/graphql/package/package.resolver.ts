@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Connection } from '../../common/pagination';
 import type { AuditEventView } from '../../modules/audit/audit.view';
@@ -11,6 +12,7 @@ import type { PackageConnection } from '../../modules/package/use-cases/read-pac
 import type { GraphQLContext } from '../context';
 import type { ErrorCode } from '../../common/errors';
 import { withErrors } from '../error-docs';
+import { CatalogCredentialBindingInput } from './install-check.types';
 import { updateSelectionOf } from './update-selection';
 import { VersionRefArgs, VersionStatusChangeArgs } from './version-status.args';
 import {
@@ -169,8 +171,13 @@ export class CatalogPackageResolver {
     @Arg('packageId', () => String, PACKAGE_ID_ARG) packageId: string,
     @Arg('version', () => String, { nullable: true, description: 'Default: the default version (the highest installable release)' }) version?: string,
     @Arg('tenantId', () => ID, TENANT_ARG) tenantId?: string,
+    @Arg('parameters', () => GraphQLJSON, { nullable: true, description: 'Values of the declared parameters, by name, stamped into the copy' })
+    parameters?: Record<string, unknown>,
+    @Arg('credentialBindings', () => [CatalogCredentialBindingInput], { nullable: true, description: 'Which credential each credential slot is to use' })
+    credentialBindings?: CatalogCredentialBindingInput[],
   ): Promise<InstallResult> {
-    return ctx.catalog.installPackage(ctx.caller, packageId, { version, tenantId });
+    const bindings = credentialBindings?.map(({ slot, credential }) => ({ slot, credential }));
+    return ctx.catalog.installPackage(ctx.caller, packageId, { version, tenantId, parameters, credentialBindings: bindings });
   }
 
   @Mutation(() => CatalogPackageType, {

@@ -7,6 +7,8 @@ import { PACKAGE_ORDERS, type PackageOrder } from '../../modules/package/package
 import type { PackageView, VersionView } from '../../modules/package/package.view';
 import { VERSION_STATUSES, type VersionStatus } from '../../modules/package/version-status';
 import { connectionOf } from '../connection';
+import { CatalogCredentialBindingType } from './install-check.types';
+import { CatalogParameterInput, CatalogProvenanceType, CatalogRequirementsType } from './requirements.types';
 import { enumType } from '../enum-type';
 
 export const CatalogVisibility = enumType('CatalogVisibility', VISIBILITIES, 'Who in the tenant sees a package', {
@@ -153,6 +155,12 @@ export class PublishCatalogPackageInput {
 
   @Field(() => String, { nullable: true, description: 'What changed in this version, at most 64 KiB' })
   changelog?: string | null;
+
+  @Field(() => [CatalogParameterInput], { nullable: true, description: 'The parameters the flow uses as {{params.<name>}}, every one of them' })
+  parameters?: CatalogParameterInput[] | null;
+
+  @Field(() => String, { nullable: true, description: 'A semver range the target runtime must satisfy, e.g. >=2.3 <3' })
+  runtime?: string | null;
 }
 
 @ObjectType('CatalogDeprecation', { description: 'Why an installed version is deprecated' })
@@ -183,6 +191,15 @@ class CatalogInstallMetadataType {
 
   @Field(() => CatalogDeprecationType, { nullable: true, description: 'Set when the installed version is deprecated' })
   deprecation!: CatalogDeprecationType | null;
+
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: 'The parameter values stamped into the copy (defaults included); null for an install given no values',
+  })
+  parameters?: Record<string, unknown>;
+
+  @Field(() => [CatalogCredentialBindingType], { nullable: true, description: 'The credential bindings applied; null for an install given no values' })
+  credentialBindings?: CatalogCredentialBindingType[];
 }
 
 @ObjectType('CatalogInstallResult', { description: 'A flow ready to import, and what it was installed from' })
@@ -232,6 +249,12 @@ export class CatalogPackageVersionType {
 
   @Field(() => Int, { description: 'Installs of this version' })
   installCount!: number;
+
+  @Field(() => CatalogRequirementsType, { description: 'What it needs where it is installed, derived from its flow at publish' })
+  requirements!: CatalogRequirementsType;
+
+  @Field(() => CatalogProvenanceType, { nullable: true, description: 'Its signed provenance; null for versions published before provenance was signed' })
+  provenance!: CatalogProvenanceType | null;
 }
 
 @InputType('CatalogInstalledInput', { description: 'An installed copy, as install metadata describes it' })

@@ -152,6 +152,7 @@ export const column = {
   /** `bigint` arrives as a string from node-postgres, as a number from PGlite. */
   integer: z.union([z.number(), z.string()]).transform(Number).pipe(z.number().int()),
   json: z.unknown().transform((value) => (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>),
+  nullableJson: z.unknown().transform((value) => (value == null ? null : ((typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>))),
 };
 
 /**

@@ -5,6 +5,7 @@ import type { FlowSource } from '../../infra/flows/flow-source';
 import { metrics } from '../../infra/metrics/metrics';
 import type { AuditRepository } from '../audit/audit.repository';
 import type { IdempotencyService } from '../idempotency/idempotency.service';
+import type { ProvenanceSigner } from '../provenance/provenance';
 import type { QuotaRepository } from '../quota/quota.repository';
 import { readUsage } from '../quota/read-usage';
 import type { SecretGuard } from '../secrets/secret-guard';
@@ -12,6 +13,7 @@ import type { ArchiveCache } from './archive-cache';
 import { countedOutcome } from './outcome-metrics';
 import type { PackageRepository } from './package.repository';
 import type { PublishSlots } from './publish-slots';
+import { checkInstall } from './use-cases/check-install';
 import { checkUpdates } from './use-cases/check-updates';
 import { diffVersions } from './use-cases/diff-versions';
 import { installPackage } from './use-cases/install-package';
@@ -47,6 +49,8 @@ export interface CatalogDeps {
   maxResponseBytes: number;
   /** Each package's publish slot, and the bulkhead every database unit of publish goes through. */
   publishSlots: PublishSlots;
+  /** Signs each published version's provenance statement; installs verify it (docs/ARCHITECTURE.md, "Signed provenance"). */
+  provenance: ProvenanceSigner;
 }
 
 /** What an edge knows of the request besides the caller. */
@@ -80,6 +84,7 @@ export function createCatalog(deps: CatalogDeps) {
     listFirstVersionsOfPackages: bind(listFirstVersionsOfPackages),
     publishPackage: countedOutcome(metrics.publishes, bind(publishPackage)),
     installPackage: countedOutcome(metrics.installs, bind(installPackage)),
+    checkInstall: bind(checkInstall),
     setVisibility: bind(setVisibility),
     deletePackage: bind(deletePackage),
     listAuditEvents: bind(listAuditEvents),

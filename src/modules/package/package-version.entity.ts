@@ -32,6 +32,10 @@ export const CatalogPackageVersionSchema = defineEntity({
     // versionSortKey(version): byte order is semver precedence, so the "C" collation sorts it.
     versionSort: p.text().collation('C'),
     installCount: p.bigint().defaultRaw('0'),
+    // What the version needs where it is installed, derived at publish; null for versions published before.
+    requirements: p.json<Record<string, unknown>>().nullable(),
+    // The signed provenance statement ({ statement, signature, keyId }); null for versions published before.
+    provenance: p.json<Record<string, unknown>>().nullable(),
   },
 });
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Requirements } from '../flow/requirements.types';
+import type { Provenance } from '../provenance/provenance';
 import { column, rowMapper } from '../../infra/db/sql';
 import { VISIBILITIES, type Visibility } from './package.entity';
 import { VERSION_STATUSES } from './version-status';
@@ -73,6 +75,8 @@ export const versionRows = rowMapper(
     changelog: column.nullableText,
     version_sort: column.text,
     install_count: column.integer,
+    requirements: column.nullableJson,
+    provenance: column.nullableJson,
   },
   (row) => ({
     id: row.id,
@@ -91,6 +95,10 @@ export const versionRows = rowMapper(
     changelog: row.changelog,
     versionSort: row.version_sort,
     installCount: row.install_count,
+    /** Derived at publish (written by this code only); null for versions published before requirements existed. */
+    requirements: row.requirements as Requirements | null,
+    /** Signed at publish; null for versions published before provenance existed. */
+    provenance: row.provenance as Provenance | null,
   }),
 );
 

@@ -10,6 +10,19 @@ import type { VersionStatus } from './version-status';
 
 const PACKAGE_COLUMNS = sql.raw(packageRows.columns('p'));
 const VERSION_COLUMNS = sql.raw(versionRows.columns('v'));
+/** The version columns as `v_<column>`, beside a package's columns in one row. */
+const VERSION_VALUES = sql.raw(
+  VERSION_COLUMNS.sql
+    .split(', ')
+    .map((column) => `${column} as v_${column.slice(2)}`)
+    .join(', '),
+);
+
+/** The columns of `row` whose names start with `prefix`, without it. */
+function unprefixed(row: Record<string, unknown>, prefix: string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).flatMap(([name, value]) => (name.startsWith(prefix) ? [[name.slice(prefix.length), value]] : [])));
+}
+
 /** The version columns but the changelog, which update checks read only when asked (and bounded). */
 const VERSION_COLUMNS_BUT_CHANGELOG = sql.raw(
   VERSION_COLUMNS.sql
@@ -62,6 +75,10 @@ function filterConditions(search: PackageSearch): SqlFragment[] {
   if (search.nodeTypes.length > 0) conditions.push(sql`p.node_types @> ${sql.textArray(search.nodeTypes)}`);
   if (search.authorId !== null) conditions.push(sql`p.author_id = ${search.authorId}`);
   return conditions;
+}
+
+function jsonOrNull(value: object | null): string | null {
+  return value === null ? null : JSON.stringify(value);
 }
 
 /** The driver gives timestamps as dates or strings and bigints as strings: back to the cursor's types. */
@@ -244,10 +261,10 @@ export class PackageRepository {
     await execute(
       em,
       sql`insert into catalog_package_version (id, catalog_package_id, version, sha256, size_bytes, blob_name,
-         publisher_id, publisher_email, published_at, tags, node_types, changelog, version_sort)
+         publisher_id, publisher_email, published_at, tags, node_types, changelog, version_sort, requirements, provenance)
        values (${version.id}, ${version.packageUuid}, ${version.version}, ${version.sha256}, ${version.sizeBytes}, ${version.blobName},
          ${version.publisherId}, ${version.publisherEmail}, ${version.publishedAt}, ${sql.textArray(version.tags)}, ${sql.textArray(version.nodeTypes)},
-         ${version.changelog}, ${version.versionSort})`,
+         ${version.changelog}, ${version.versionSort}, ${jsonOrNull(version.requirements)}::jsonb, ${jsonOrNull(version.provenance)}::jsonb)`,
     );
   }
 
@@ -317,6 +334,29 @@ export class PackageRepository {
       if (row['id'] !== null) found.push(versionRows.parse(row));
     }
     return { versions, changelogBytes: Number(rows[0]?.['changelog_bytes'] ?? 0) };
+  }
+
+  /**
+   * The package the caller sees and, in the same statement, every version a pre-flight check may
+   * weigh: the installable ones and `wanted` (whatever its status, so that the check can say it is
+   * withdrawn). Null when the package is unknown or invisible.
+   */
+  async findForInstallCheck(
+    em: Em,
+    visibleTo: VisibleRows,
+    key: PackageKey,
+    wanted: string | null,
+  ): Promise<{ pkg: PackageRecord; versions: VersionRecord[] } | null> {
+    const rows = await execute<Record<string, unknown>[]>(
+      em,
+      sql`select ${PACKAGE_COLUMNS}, ${VERSION_VALUES} from catalog_package p
+       left join catalog_package_version v on v.catalog_package_id = p.id and (v.status <> 'withdrawn' or v.version = ${wanted})
+       where p.tenant_id = ${key.tenantId} and p.package_id = ${key.packageId} and ${visibleTo.where()}
+       order by v.version_sort collate "C" desc`,
+    );
+    if (rows.length === 0) return null;
+    const versions = rows.filter((row) => row['v_id'] !== null).map((row) => versionRows.parse(unprefixed(row, 'v_')));
+    return { pkg: packageRows.parse(rows[0]), versions };
   }
 
   async findVersion(em: Em, packageUuid: string, version: string): Promise<VersionRecord | null> {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { hasControlCharacters } from '../../common/control-characters';
 import { BadUserInputError, toProblems } from '../../common/errors';
+import { parameterDeclarationsSchema } from '../flow/parameters';
+import { validRuntimeRange } from '../flow/requirements';
 import { parseVersion } from './versioning';
 
 /** Input limits; docs/API.md lists them. */
@@ -16,6 +18,7 @@ export const LIMITS = {
   groupsMax: 50,
   tagsMax: 20,
   tagMax: 50,
+  runtimeMax: 100,
 } as const;
 
 /** A string without control characters (`multiline`: tab, CR and LF allowed), checked before anything is written. */
@@ -64,6 +67,11 @@ export const publishInputSchema = z
     tags: tagsSchema.nullish(),
     changelog: plainText({ multiline: true })
       .refine((value) => Buffer.byteLength(value) <= LIMITS.changelogMaxBytes, `must be at most ${LIMITS.changelogMaxBytes} bytes`)
+      .nullish(),
+    parameters: parameterDeclarationsSchema.nullish(),
+    runtime: plainText()
+      .max(LIMITS.runtimeMax, `must be at most ${LIMITS.runtimeMax} characters`)
+      .refine(validRuntimeRange, 'must be a semver range such as >=2.3 <3')
       .nullish(),
   })
   .superRefine((input, ctx) => {

@@ -1,7 +1,10 @@
 import type { Scope } from '../access/scope';
+import type { Requirements } from '../flow/requirements.types';
+import type { Provenance } from '../provenance/provenance';
 import type { Visibility } from './package.entity';
 import type { PackageRecord, VersionRecord } from './package.model';
 import type { VersionStatus } from './version-status';
+import { requirementsOf } from './version-requirements';
 
 /**
  * A package as one caller may read it: what use cases return to both edges. Fields the caller may
@@ -75,6 +78,10 @@ export interface VersionView {
   changelog: string | null;
   nodeTypes: string[];
   installCount: number;
+  /** What it needs where it is installed (docs/FLOW-FORMAT.md, "Requirements"). */
+  requirements: Requirements;
+  /** Its signed provenance statement; null for versions published before statements were signed. */
+  provenance: Provenance | null;
 }
 
 export function toVersionView(version: VersionRecord): VersionView {
@@ -90,5 +97,7 @@ export function toVersionView(version: VersionRecord): VersionView {
     changelog: version.changelog,
     nodeTypes: [...version.nodeTypes],
     installCount: version.installCount,
+    requirements: requirementsOf(version),
+    provenance: version.provenance,
   };
 }

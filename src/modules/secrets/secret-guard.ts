@@ -21,6 +21,8 @@ export interface SecretScanInput {
   description?: string | null;
   changelog?: string | null;
   name?: string | null;
+  /** The parameter declarations: their defaults and descriptions are shared with the package too. */
+  parameters?: unknown;
 }
 
 /** Shorter strings are not scanned: no supported key format and no password we refuse is shorter. */
@@ -82,7 +84,7 @@ function scanUnits(strings: readonly StringAt[]): ScanUnit[] {
  */
 export class SecretGuard {
   async scan(input: SecretScanInput): Promise<SecretFinding[]> {
-    const strings = [...collectStrings(input.flow), ...publishStrings(input)];
+    const strings = [...collectStrings(input.flow), ...publishStrings(input), ...collectStrings(input.parameters ?? null, '/parameters')];
     const units = scanUnits(strings);
     const secretlintRules = new Map<number, Set<string>>();
     const hitsByUnit = new Map<number, Set<string>>();

@@ -1,4 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { BadUserInputError } from '../../../common/errors';
+import { resolveParameterValues, stampFlow, validateBindings } from '../../flow/install-values';
+import type { Requirements } from '../../flow/requirements.types';
+import type { VersionRecord } from '../package.model';
+import { parseInput } from '../package.validation';
+import { requirementsOf } from '../version-requirements';
 import type { Caller } from '../../../common/caller';
 import { accessFor } from '../../access/scope';
 import { archivedFlow } from '../archived-flow';
@@ -7,6 +14,13 @@ import { toPackageView } from '../package.view';
 import { versionWithdrawnError } from '../version-status';
 import { parseVersion } from '../versioning';
 import { isPackageSlug, packageNotFound, versionNotFound } from '../package-ref';
+
+type InstallValue = string | number | boolean;
+
+export interface CredentialBinding {
+  slot: string;
+  credential: string;
+}
 
 export interface InstallResult {
   flow: Record<string, unknown>;
@@ -20,8 +34,20 @@ export interface InstallResult {
     authorEmail: string | null;
     /** Set when the installed version is deprecated: it installs, and says why it should not. */
     deprecation: { reason: string | null } | null;
+    /** Only for an install given values: the parameter values stamped in (defaults included), so an upgrade can apply them again. */
+    parameters?: Record<string, InstallValue>;
+    /** Only for an install given values: the credential bindings applied. */
+    credentialBindings?: CredentialBinding[];
   };
 }
+
+/** What an install may give besides the version: parameter values and credential bindings. */
+export interface InstallValues {
+  parameters?: unknown;
+  credentialBindings?: unknown;
+}
+
+const bindingsSchema = z.array(z.strictObject({ slot: z.string(), credential: z.string() })).max(1_000);
 
 /**
  * A fresh copy of a version's flow (default: the package's default version), audited. A withdrawn
@@ -31,7 +57,7 @@ export async function installPackage(
   deps: CatalogDeps,
   caller: Caller,
   packageId: string,
-  options: TenantOption & { version?: string | null } = {},
+  options: TenantOption & InstallValues & { version?: string | null } = {},
 ): Promise<InstallResult> {
   const { db, packages, audit } = deps;
   const access = accessFor(caller);
@@ -42,6 +68,8 @@ export async function installPackage(
   if (options.version != null && parseVersion(options.version) !== options.version) {
     throw versionNotFound(packageId, JSON.stringify(options.version));
   }
+  const withValues = options.parameters != null || options.credentialBindings != null;
+  const bindings = parseInput(bindingsSchema, options.credentialBindings ?? [], 'Invalid credential bindings');
   const found = await db.run(async (em) => {
     const pkg = await packages.findVisible(em, access.rows, tenantId, packageId);
     const wanted = options.version ?? pkg?.defaultVersion;
@@ -55,7 +83,10 @@ export async function installPackage(
     throw versionWithdrawnError(packageId, version);
   }
 
+  // Values are checked against what this version declares, before anything is read or counted.
+  const values = withValues ? installValues(requirementsOf(version), options.parameters ?? {}, bindings) : null;
   const archived = await archivedFlow(deps, version);
+  assertProvenance(deps, pkg.packageId, version);
   const flowName = typeof archived.name === 'string' && archived.name.trim() !== '' ? archived.name : pkg.name;
   // The counts and their audit row in one statement: none moves without the others, and no
   // BEGIN/COMMIT round trips are needed for that.
@@ -68,8 +99,9 @@ export async function installPackage(
     ),
   );
   const view = toPackageView(access, pkg);
+  const copy = { ...archived, id: randomUUID(), name: `Copy of ${flowName}` };
   return {
-    flow: { ...archived, id: randomUUID(), name: `Copy of ${flowName}` },
+    flow: values ? stampFlow(copy, values.parameters, bindings) : copy,
     metadata: {
       tenantId: view.tenantId,
       packageId: view.packageId,
@@ -78,6 +110,31 @@ export async function installPackage(
       sha256: version.sha256,
       authorEmail: view.authorEmail,
       deprecation: version.status === 'deprecated' ? { reason: version.statusReason } : null,
+      ...(values ? { parameters: values.parameters, credentialBindings: bindings } : {}),
     },
   };
+}
+
+/** The parameter values to stamp in (defaults filled in); every problem with them or the bindings refuses the install. */
+function installValues(requirements: Requirements, given: unknown, bindings: CredentialBinding[]): { parameters: Record<string, InstallValue> } {
+  const resolved = resolveParameterValues(requirements.parameters, given);
+  const problems = [...resolved.problems, ...validateBindings(requirements.credentials, bindings)];
+  if (problems.length > 0) throw new BadUserInputError('Invalid install values', problems);
+  return { parameters: resolved.values };
+}
+
+/**
+ * The archive's bytes were checked against the version's sha256 (archivedFlow); its provenance must
+ * name that digest and carry a signature of one of the catalog's keys. A mismatch means the
+ * database or the blob store was altered: the install fails (a masked 500) and the log says why.
+ * Versions published before provenance was signed have none to check.
+ */
+function assertProvenance(deps: CatalogDeps, packageId: string, version: VersionRecord): void {
+  if (!version.provenance) return;
+  try {
+    deps.provenance.verify(version.provenance, { sha256: version.sha256 });
+  } catch (error) {
+    deps.logger.error({ err: error, packageId, version: version.version }, 'provenance verification failed: refusing the install');
+    throw error;
+  }
 }

@@ -3,7 +3,12 @@ import type { Caller } from '../../../common/caller';
 import type { Em } from '../../../infra/db/database';
 import { BlobAlreadyExistsError } from '../../../infra/blob/blob-storage';
 import { accessFor } from '../../access/scope';
+import { FlowCompileError } from '../../../common/errors';
 import { assertCompiles, renderManifest } from '../../flow/flow-compiler';
+import type { FlowGraph } from '../../flow/flow-graph';
+import { checkParameterUse } from '../../flow/parameters';
+import { deriveRequirements } from '../../flow/requirements';
+import type { Requirements } from '../../flow/requirements.types';
 import { assertPublishHoldsNoSecrets } from '../../secrets/publish-refusal';
 import type { CatalogDeps, RequestMeta } from '../catalog';
 import { buildPackageArchive, packageJsonFor } from '../package-archive';
@@ -39,12 +44,13 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
   const content = input.flowId != null ? await flows.fetchFlowForDeploy(input.flowId, authorization) : input.content;
   // Everything that can refuse the input runs before the package is reserved or anything written.
   const compiled = assertCompiles(content, manifestMeta(input, input.version));
+  const requirements = versionRequirements(compiled.flow, input);
   await assertNoSecrets(deps, caller, content, input);
   const labels = { tags: input.tags ?? [], nodeTypes: [...new Set(compiled.flow.nodes.map((node) => node.type))].sort() };
 
   // First short transaction: the package's slot, the version and the quota (nothing a reader sees).
   const { reservation, planned } = await publishSlots.reserve({ tenantId: caller.tenantId, packageId: input.packageId }, (em) =>
-    planVersion(deps, em, caller, input, compiled),
+    planVersion(deps, em, caller, input, { flow: compiled.flow, requirements }),
   );
   const blobName = blobNameFor(caller.tenantId, input.packageId, reservation.version);
   let record: PackageRecord;
@@ -57,7 +63,8 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
       const now = new Date();
       const { row, created } = await deps.packages.lockOrCreate(em, { ...newPackageRow(caller, input, now), ...labels });
       if (created !== reservation.newPackage) throw new Error(`package ${input.packageId} changed between its reservation and its commit`);
-      return commitVersion(deps, em, caller, input, { row, created, version: reservation.version, archive: planned.archive, blobName, now, labels });
+      const source = { flow: compiled.flow, requirements };
+      return commitVersion(deps, em, caller, input, { row, created, version: reservation.version, archive: planned.archive, blobName, now, labels, source });
     });
   } catch (error) {
     await publishSlots.release(reservation);
@@ -84,13 +91,13 @@ async function republishable(deps: CatalogDeps, em: Em, caller: Caller, packageI
  * history (the outcome of concurrent publishes is the outcome of some serial order of them: a
  * lower version is VERSION_REGRESSION), its archive, and the quota it takes.
  */
-async function planVersion(deps: CatalogDeps, em: Em, caller: Caller, input: PublishInput, compiled: ReturnType<typeof assertCompiles>) {
+async function planVersion(deps: CatalogDeps, em: Em, caller: Caller, input: PublishInput, compiled: CompiledSource) {
   // Only publishes change a package's versions, and they hold the slot: this row stays current
   // for them until the second transaction locks it.
   // Created by a concurrent publish since we looked: the same rights check, on its row.
   const existing = await republishable(deps, em, caller, input.packageId);
   const { version } = planPublishVersion(input.version, existing?.latestVersion ?? null, existing?.republishBase ?? null);
-  const manifestYaml = version === input.version ? compiled.manifestYaml : renderManifest(compiled.flow, manifestMeta(input, version));
+  const manifestYaml = renderManifest(compiled.flow, { ...manifestMeta(input, version), requirements: compiled.requirements });
   const archive = buildPackageArchive({
     flow: compiled.flow,
     manifestYaml,
@@ -134,7 +141,7 @@ async function writeArchive(
 
 /** The version row, the package row and the audit event, in the second transaction (the package row locked). */
 async function commitVersion(
-  { packages, audit }: CatalogDeps,
+  deps: CatalogDeps,
   em: Em,
   caller: Caller,
   input: PublishInput,
@@ -147,9 +154,23 @@ async function commitVersion(
     now: Date;
     /** Tags as published, node types as the flow uses them: kept per version and on the package. */
     labels: { tags: string[]; nodeTypes: string[] };
+    source: CompiledSource;
   },
 ): Promise<PackageRecord> {
-  const { row, created, version, archive, blobName, now, labels } = step;
+  const { packages, audit } = deps;
+  const { row, created, version, archive, blobName, now, labels, source } = step;
+  const provenance = deps.provenance.sign({
+    tenantId: row.tenantId,
+    packageId: row.packageId,
+    version,
+    archiveName: archiveFileName(row.packageId, version),
+    sha256: archive.sha256,
+    publisherId: caller.userId,
+    sourceFlow: input.flowId != null ? { id: input.flowId, revision: flowRevision(source.flow) } : null,
+    publishedAt: now,
+    // The publish policy is not configurable yet: every check that exists ran and passed.
+    checks: { compile: 'passed', secretGuard: 'passed', publishPolicy: 'none' },
+  });
   await packages.insertVersion(em, {
     changelog: input.changelog ?? null,
     versionSort: versionSortKey(version),
@@ -163,6 +184,8 @@ async function commitVersion(
     publisherEmail: caller.email,
     publishedAt: now,
     ...labels,
+    requirements: source.requirements,
+    provenance,
   });
   const fields = {
     name: input.name,
@@ -193,6 +216,34 @@ async function commitVersion(
     at: now,
   });
   return { ...row, ...fields, defaultVersion, deletedAt: null };
+}
+
+/** The valid flow of a publish and what it needs where it is installed. */
+interface CompiledSource {
+  flow: FlowGraph;
+  requirements: Requirements;
+}
+
+/**
+ * What the version needs where it is installed (docs/FLOW-FORMAT.md, "Requirements"). A parameter
+ * the flow uses but the input does not declare, or one declared and never used, is a compile
+ * problem: an install could not fill it in, or would ask for a value nothing reads.
+ */
+function versionRequirements(flow: FlowGraph, input: PublishInput): Requirements {
+  const declared = input.parameters ?? [];
+  const problems = checkParameterUse(flow, declared);
+  if (problems.length > 0) throw new FlowCompileError(problems);
+  return deriveRequirements(flow, declared, input.runtime ?? null);
+}
+
+/** The revision of a saved flow, as the flows service numbers it (its `version` field), or null. */
+function flowRevision(flow: FlowGraph): string | null {
+  return flow.version == null ? null : String(flow.version);
+}
+
+/** The archive's file name in its provenance statement: what a download would be called. */
+export function archiveFileName(packageId: string, version: string): string {
+  return `${packageId}-${version}.scaipkg`;
 }
 
 function manifestMeta(input: PublishInput, version: string) {
@@ -237,5 +288,6 @@ async function assertNoSecrets(deps: CatalogDeps, caller: Caller, content: unkno
     description: input.description,
     changelog: input.changelog,
     name: input.name,
+    parameters: input.parameters,
   });
 }

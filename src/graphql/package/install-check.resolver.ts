@@ -1,0 +1,33 @@
+import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import type { InstallCheck } from '../../modules/package/use-cases/check-install';
+import type { GraphQLContext } from '../context';
+import { withErrors } from '../error-docs';
+import { CatalogEnvironmentInput, CatalogInstallCheckType } from './install-check.types';
+
+/** Thin: the pre-flight of an install (docs/API.md, "Pre-flight"). */
+@Resolver(() => CatalogInstallCheckType)
+export class CatalogInstallCheckResolver {
+  @Query(() => CatalogInstallCheckType, {
+    description: withErrors('Whether a version would run in an environment, and every reason it would not; writes nothing', [
+      'BAD_USER_INPUT',
+      'NOT_FOUND',
+      'VERSION_WITHDRAWN',
+      'FORBIDDEN',
+    ]),
+  })
+  catalogInstallCheck(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('packageId', () => String, { description: 'The package slug' }) packageId: string,
+    @Arg('environment', () => CatalogEnvironmentInput, { description: 'What the target has' }) environment: CatalogEnvironmentInput,
+    @Arg('version', () => String, { nullable: true, description: 'Default: the default version' }) version?: string,
+    @Arg('channel', () => String, { nullable: true, description: 'A release channel (none exist yet: BAD_USER_INPUT)' }) channel?: string,
+    @Arg('tenantId', () => ID, { nullable: true, description: 'Another tenant: super admins only' }) tenantId?: string,
+  ): Promise<InstallCheck> {
+    return ctx.catalog.checkInstall(ctx.caller, packageId, { version, channel, tenantId, environment: plain(environment) });
+  }
+}
+
+/** type-graphql hands inputs over as class instances; the use case validates plain JSON. */
+function plain(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}
