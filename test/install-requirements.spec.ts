@@ -1,3 +1,5 @@
+import { parse } from 'yaml';
+import { readPackageArchive } from '../src/modules/package/package-archive';
 import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
 import type { GqlResponse } from './support/graphql-client';
 
@@ -131,6 +133,14 @@ describe('requirements derived at publish', () => {
         ],
       },
     });
+  });
+
+  it("writes them into the archive's manifest too, as stored with the version", async () => {
+    const alice = await tokenFor('alice');
+    await publish(alice, 'triage', '1.0.0');
+    const stored = (await t.gql(alice, REQUIREMENTS, { p: 'triage' })).body.data.catalogPackage.versions.edges[0].node.requirements;
+    const archive = readPackageArchive(await t.app.blobs.download(`catalog/${tenant}/triage/v1.0.0.scaipkg`));
+    expect(parse(archive.manifestYaml).spec.requirements).toEqual(stored);
   });
 
   it('refuses a flow using an undeclared parameter or declaring an unused one, listing both, and writes nothing', async () => {
