@@ -2,19 +2,42 @@ import type { CatalogDeps } from './catalog';
 import { readPackageArchive, sha256Hex } from './package-archive';
 import type { VersionRecord } from './package.model';
 
-/** The flow of a version's archive (install, diff): from the cache when this archive was verified before. */
+type ArchiveDeps = Pick<CatalogDeps, 'archives' | 'blobs' | 'logger' | 'provenance'>;
+
+/**
+ * The flow of a version's archive (install, diff, upgrade preview): from the cache when this
+ * archive was verified before. Served only when it is the archive published: its bytes match the
+ * version's sha256, and the version's signed provenance names that digest.
+ */
 export async function archivedFlow(
-  { archives, blobs, logger }: Pick<CatalogDeps, 'archives' | 'blobs' | 'logger'>,
-  version: Pick<VersionRecord, 'sha256' | 'blobName'>,
+  deps: ArchiveDeps,
+  version: Pick<VersionRecord, 'sha256' | 'blobName' | 'provenance' | 'version'>,
 ): Promise<Readonly<Record<string, unknown>>> {
-  const cached = archives.get(version.sha256);
+  assertProvenance(deps, version);
+  const cached = deps.archives.get(version.sha256);
   if (cached) return cached;
-  const bytes = await blobs.download(version.blobName);
+  const bytes = await deps.blobs.download(version.blobName);
   const actual = sha256Hex(bytes);
   if (actual !== version.sha256) {
     // Never serve an archive that is not the one published: it was altered or corrupted.
-    logger.error({ blobName: version.blobName, expected: version.sha256, actual }, 'archive sha256 mismatch');
+    deps.logger.error({ blobName: version.blobName, expected: version.sha256, actual }, 'archive sha256 mismatch');
     throw new Error(`Archive integrity check failed for ${version.blobName}`);
   }
-  return archives.set(version.sha256, readPackageArchive(bytes).flow as Record<string, unknown>, bytes.length);
+  return deps.archives.set(version.sha256, readPackageArchive(bytes).flow as Record<string, unknown>, bytes.length);
+}
+
+/**
+ * The version's provenance must carry a signature of one of the catalog's keys over a statement
+ * naming the version's sha256. A mismatch means the database was altered behind the service's back:
+ * the archive is not served (a masked 500) and the log says why. Versions published before
+ * provenance was signed have none to check.
+ */
+function assertProvenance({ provenance, logger }: ArchiveDeps, version: Pick<VersionRecord, 'sha256' | 'blobName' | 'provenance' | 'version'>): void {
+  if (!version.provenance) return;
+  try {
+    provenance.verify(version.provenance, { sha256: version.sha256 });
+  } catch (error) {
+    logger.error({ err: error, blobName: version.blobName, version: version.version }, 'provenance verification failed: refusing to serve the archive');
+    throw error;
+  }
 }

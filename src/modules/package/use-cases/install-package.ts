@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { BadUserInputError } from '../../../common/errors';
 import { resolveParameterValues, stampFlow, validateBindings } from '../../flow/install-values';
 import type { Requirements } from '../../flow/requirements.types';
-import type { VersionRecord } from '../package.model';
 import { parseInput } from '../package.validation';
 import { requirementsOf } from '../version-requirements';
 import type { Caller } from '../../../common/caller';
@@ -86,7 +85,6 @@ export async function installPackage(
   // Values are checked against what this version declares, before anything is read or counted.
   const values = withValues ? installValues(requirementsOf(version), options.parameters ?? {}, bindings) : null;
   const archived = await archivedFlow(deps, version);
-  assertProvenance(deps, pkg.packageId, version);
   const flowName = typeof archived.name === 'string' && archived.name.trim() !== '' ? archived.name : pkg.name;
   // The counts and their audit row in one statement: none moves without the others, and no
   // BEGIN/COMMIT round trips are needed for that.
@@ -121,20 +119,4 @@ function installValues(requirements: Requirements, given: unknown, bindings: Cre
   const problems = [...resolved.problems, ...validateBindings(requirements.credentials, bindings)];
   if (problems.length > 0) throw new BadUserInputError('Invalid install values', problems);
   return { parameters: resolved.values };
-}
-
-/**
- * The archive's bytes were checked against the version's sha256 (archivedFlow); its provenance must
- * name that digest and carry a signature of one of the catalog's keys. A mismatch means the
- * database or the blob store was altered: the install fails (a masked 500) and the log says why.
- * Versions published before provenance was signed have none to check.
- */
-function assertProvenance(deps: CatalogDeps, packageId: string, version: VersionRecord): void {
-  if (!version.provenance) return;
-  try {
-    deps.provenance.verify(version.provenance, { sha256: version.sha256 });
-  } catch (error) {
-    deps.logger.error({ err: error, packageId, version: version.version }, 'provenance verification failed: refusing the install');
-    throw error;
-  }
 }
