@@ -51,6 +51,7 @@ import { PublishSlots } from './modules/package/publish-slots';
 import { PackageRepository } from './modules/package/package.repository';
 import { QuotaRepository } from './modules/quota/quota.repository';
 import { ProvenanceSigner } from './modules/provenance/provenance';
+import { UpgradeMergeCache } from './modules/package/upgrade-preview';
 import { createSecretGuard } from './modules/secrets/secret-guard';
 import { createCatalogRouter } from './rest/catalog.router';
 import { problemErrorHandler } from './http/problem';
@@ -82,6 +83,9 @@ export interface App {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Upgrade merges kept in memory: a bulk preview of 100 copies fits many times over. */
+const UPGRADE_MERGES_KEPT = 1_000;
 
 /**
  * The composition root: builds the parts (database, blob storage, auth), the use cases over them,
@@ -157,6 +161,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       maxResponseBytes: tuning.maxResponseBytes,
       publishSlots,
       provenance,
+      upgradeMerges: new UpgradeMergeCache(UPGRADE_MERGES_KEPT),
     });
 
     let devIssuer: DevIssuer | null = null;

@@ -295,6 +295,35 @@ class InstallCheck extends Command {
   }
 }
 
+/** The upgrade preview of an unedited copy of some version to the default one, alone or in a bulk call. */
+class UpgradePreview extends Command {
+  constructor(
+    who: Who,
+    slot: SlotRef,
+    tenantArg: number | null,
+    readonly version: VersionRef,
+    readonly bulk: boolean,
+  ) {
+    super(who, slot, tenantArg);
+  }
+  async act(model: CatalogModel, { ops }: Real, { caller, token, packageId, tenantId }: Step) {
+    const fromVersion = versionOf(model.find(tenantId ?? caller.tenant, packageId), this.version);
+    const expected = model.upgradePreview(caller, tenantId, packageId, fromVersion, this.bulk);
+    const input = { packageId, fromVersion, tenantId: tenantId ?? undefined, copy: flowContent(packageId) };
+    const actual = this.bulk ? await ops.upgradePreviews(token, [input]) : await ops.upgradePreview(token, input);
+    const answer = actual.ok ? { ok: true, data: Array.isArray(actual.data) ? actual.data[0] : actual.data } : { ok: false, code: actual.code };
+    expect(
+      answer.ok && answer.data
+        ? { ok: true, data: { fromVersion: answer.data.fromVersion, toVersion: answer.data.toVersion, state: answer.data.state } }
+        : answer,
+    ).toEqual(expected);
+    return `${this.bulk ? 'bulk ' : ''}${expected.ok && expected.data === null ? 'null' : label(expected)}`;
+  }
+  protected override details() {
+    return [...super.details(), `version=${JSON.stringify(this.version)}`, ...(this.bulk ? ['bulk'] : [])];
+  }
+}
+
 /** Deprecate, withdraw or restore one version (restore sends no reason). */
 class ChangeStatus extends Command {
   constructor(
@@ -580,6 +609,7 @@ const commands = [
   fc.tuple(who, slot, tenantArg).map(([w, s, t]) => new Delete(w, s, t)),
   fc.tuple(who, packageRef, tenantArg, installVersion, fc.boolean()).map(([w, s, t, v, values]) => new Install(w, s, t, v, values)),
   fc.tuple(who, packageRef, tenantArg, installVersion).map(([w, s, t, v]) => new InstallCheck(w, s, t, v)),
+  fc.tuple(who, packageRef, tenantArg, versionRef, fc.boolean()).map(([w, s, t, v, bulk]) => new UpgradePreview(w, s, t, v, bulk)),
   fc.tuple(who, packageRef, tenantArg).map(([w, s, t]) => new Get(w, s, t)),
   fc.tuple(who, slot, tenantArg).map(([w, s, t]) => new AuditTrail(w, s, t)),
   fc.tuple(caller, fc.integer({ min: 1, max: 5 })).map(([c, n]) => new List(c, n)),

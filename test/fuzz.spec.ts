@@ -165,6 +165,8 @@ const FIELD_NAMES = [
   'catalogPackageDiff',
   'catalogUsage',
   'catalogInstallCheck',
+  'catalogUpgradePreview',
+  'catalogUpgradePreviews',
   'requirements',
   'provenance',
   '_service',
@@ -461,6 +463,28 @@ const operationArb = fc.oneof(
       query:
         'mutation($p: String!, $v: String, $params: JSON, $b: [CatalogCredentialBindingInput!]) { installCatalogPackage(packageId: $p, version: $v, parameters: $params, credentialBindings: $b) { flow metadata { version parameters credentialBindings { slot credential } } } }',
       variables: { p: packageId, v: version, params: parameters, b: bindings },
+    })),
+  fc
+    .array(
+      fc.record(
+        {
+          packageId: looseValue(packageIdValue),
+          fromVersion: versionValue,
+          toVersion: versionValue,
+          tenantId: tenantValue,
+          copy: fc.oneof(flowArb, fc.jsonValue({ maxDepth: 2 })),
+          parameters: installValuesArb,
+          credentialBindings: fc.option(fc.array(bindingArb, { maxLength: 2 })),
+          environment: fc.option(environmentArb),
+        },
+        { requiredKeys: ['packageId', 'fromVersion', 'copy'] },
+      ),
+      { maxLength: 3 },
+    )
+    .map((inputs) => ({
+      query:
+        'query($i: [CatalogUpgradeInput!]!) { catalogUpgradePreviews(inputs: $i) { state toVersion merged conflicts { kind nodeId path base ours theirs } applied { kind path value } requirements { code } } }',
+      variables: { i: inputs },
     })),
   fc
     .tuple(packageIdValue, versionValue, looseValue(environmentArb), looseValue(fc.option(anyString(12))), tenantValue)

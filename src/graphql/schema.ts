@@ -8,6 +8,7 @@ import { CatalogPackageSourceFlowResolver, FlowCatalogResolver } from './flow-li
 import { FlowRef } from './flow-link/flow-link.types';
 import { catalogPackageReference } from './package/package.reference';
 import { CatalogInstallCheckResolver } from './package/install-check.resolver';
+import { CatalogUpgradeResolver } from './package/upgrade.resolver';
 import { CatalogPackageResolver, CatalogUpdateResolver } from './package/package.resolver';
 import { CatalogUsageResolver } from './quota/usage.resolver';
 
@@ -21,6 +22,7 @@ export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchem
       CatalogPackageResolver,
       CatalogUpdateResolver,
       CatalogInstallCheckResolver,
+      CatalogUpgradeResolver,
       CatalogPackageSourceFlowResolver,
       FlowCatalogResolver,
       CatalogUsageResolver,

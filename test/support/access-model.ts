@@ -310,6 +310,22 @@ export class CatalogModel {
     return ok({ version: v.version, installable: false });
   }
 
+  /**
+   * What upgrading a copy of `from` to the default version would give: visibility as in
+   * `catalogUpdates` (any tenant may be named; what the caller may not see is NOT_FOUND, or null in
+   * bulk); an unknown `from` or no default version is NOT_FOUND; a default below `from` is refused.
+   * Every version here has the same flow, so an unedited copy is STALE or UP_TO_DATE.
+   */
+  upgradePreview(c: Caller, tenantArg: string | null, packageId: string, from: string, bulk: boolean) {
+    if (!c.view) return fail('FORBIDDEN');
+    const p = this.find(tenantArg ?? c.tenant, packageId);
+    if (!p || !this.visible(c, p)) return bulk ? ok(null) : fail('NOT_FOUND');
+    const to = defaultVersion(p);
+    if (!p.versions.some((v) => v.version === from) || to === null) return fail('NOT_FOUND');
+    if (compareVersions(to, from) < 0) return fail('BAD_USER_INPUT');
+    return ok({ fromVersion: from, toVersion: to, state: to === from ? 'UP_TO_DATE' : 'STALE' });
+  }
+
   get(c: Caller, tenantArg: string | null, packageId: string): Expected<PackageView | null> {
     const reached = this.reach(c, c.view, tenantArg, packageId);
     if (!reached.ok && reached.code === 'NOT_FOUND') return ok(null);

@@ -8,6 +8,8 @@ import {
   OpsGetDocument,
   OpsInstallCheckDocument,
   OpsInstallDocument,
+  OpsUpgradePreviewDocument,
+  OpsUpgradePreviewsDocument,
   OpsListPageDocument,
   OpsPublishDocument,
   OpsRestoreVersionDocument,
@@ -18,6 +20,7 @@ import {
   OpsWithdrawVersionDocument,
   type CatalogEnvironmentInput,
   type CatalogInstalledInput,
+  type CatalogUpgradeInput,
   type CatalogPackageFilter,
   type OpsAuditEventsQuery,
   type OpsDiffQuery,
@@ -117,6 +120,10 @@ export function catalogOps(t: TestApp) {
               { packageId: args.packageId, version: args.version, tenantId: args.tenantId },
               'restoreCatalogPackageVersion',
             ),
+
+    upgradePreview: (token: string, input: CatalogUpgradeInput) => call(token, OpsUpgradePreviewDocument, { input }, 'catalogUpgradePreview'),
+
+    upgradePreviews: (token: string, inputs: CatalogUpgradeInput[]) => call(token, OpsUpgradePreviewsDocument, { inputs }, 'catalogUpgradePreviews'),
 
     updates: (token: string, installed: CatalogInstalledInput[]) => call(token, OpsUpdatesDocument, { installed }, 'catalogUpdates'),
 

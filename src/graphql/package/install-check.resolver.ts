@@ -1,6 +1,7 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { InstallCheck } from '../../modules/package/use-cases/check-install';
 import type { GraphQLContext } from '../context';
+import { plainInput } from '../plain-input';
 import { withErrors } from '../error-docs';
 import { CatalogEnvironmentInput, CatalogInstallCheckType } from './install-check.types';
 
@@ -23,11 +24,6 @@ export class CatalogInstallCheckResolver {
     @Arg('channel', () => String, { nullable: true, description: 'A release channel (none exist yet: BAD_USER_INPUT)' }) channel?: string,
     @Arg('tenantId', () => ID, { nullable: true, description: 'Another tenant: super admins only' }) tenantId?: string,
   ): Promise<InstallCheck> {
-    return ctx.catalog.checkInstall(ctx.caller, packageId, { version, channel, tenantId, environment: plain(environment) });
+    return ctx.catalog.checkInstall(ctx.caller, packageId, { version, channel, tenantId, environment: plainInput(environment) });
   }
-}
-
-/** type-graphql hands inputs over as class instances; the use case validates plain JSON. */
-function plain(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value)) as unknown;
 }

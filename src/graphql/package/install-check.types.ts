@@ -45,7 +45,7 @@ export class CatalogEnvironmentInput {
 }
 
 @ObjectType('CatalogInstallProblem', { simpleResolvers: true, description: 'One reason a version would not run there' })
-class CatalogInstallProblemType {
+export class CatalogInstallProblemType {
   @Field(() => CatalogInstallProblemCode, { description: 'What kind of problem' })
   code!: InstallProblemCode;
 

@@ -37,6 +37,8 @@ const RULES = {
   'package:install': { permission: PERMISSION_VIEW, denied: `This needs the ${PERMISSION_VIEW} permission` },
   /** The pre-flight of an install: whoever may install may ask whether it would work. */
   'package:checkInstall': { permission: PERMISSION_VIEW, denied: `This needs the ${PERMISSION_VIEW} permission` },
+  /** What upgrading a copy would give: whoever may install may ask; nothing is written. */
+  'package:previewUpgrade': { permission: PERMISSION_VIEW, denied: `This needs the ${PERMISSION_VIEW} permission` },
   'package:publish': { permission: PERMISSION_MANAGE, denied: `This needs the ${PERMISSION_MANAGE} permission` },
   /** Publishing a package that exists already (deleted ones too: a republish revives them). */
   'package:republish': {

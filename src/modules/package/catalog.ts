@@ -13,11 +13,13 @@ import type { ArchiveCache } from './archive-cache';
 import { countedOutcome } from './outcome-metrics';
 import type { PackageRepository } from './package.repository';
 import type { PublishSlots } from './publish-slots';
+import type { UpgradeMergeCache } from './upgrade-preview';
 import { checkInstall } from './use-cases/check-install';
 import { checkUpdates } from './use-cases/check-updates';
 import { diffVersions } from './use-cases/diff-versions';
 import { installPackage } from './use-cases/install-package';
 import { deletePackage, listAuditEvents, setVisibility } from './use-cases/manage-package';
+import { previewUpgrade, previewUpgrades } from './use-cases/preview-upgrades';
 import { publishPackage } from './use-cases/publish-package';
 import {
   getPackage,
@@ -51,6 +53,8 @@ export interface CatalogDeps {
   publishSlots: PublishSlots;
   /** Signs each published version's provenance statement; installs verify it (docs/ARCHITECTURE.md, "Signed provenance"). */
   provenance: ProvenanceSigner;
+  /** Recent upgrade merges by (from archive, to archive, copy): a merge is a pure function of them. */
+  upgradeMerges: UpgradeMergeCache;
 }
 
 /** What an edge knows of the request besides the caller. */
@@ -85,6 +89,8 @@ export function createCatalog(deps: CatalogDeps) {
     publishPackage: countedOutcome(metrics.publishes, bind(publishPackage)),
     installPackage: countedOutcome(metrics.installs, bind(installPackage)),
     checkInstall: bind(checkInstall),
+    previewUpgrade: bind(previewUpgrade),
+    previewUpgrades: bind(previewUpgrades),
     setVisibility: bind(setVisibility),
     deletePackage: bind(deletePackage),
     listAuditEvents: bind(listAuditEvents),

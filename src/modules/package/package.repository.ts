@@ -359,6 +359,46 @@ export class PackageRepository {
     return { pkg: packageRows.parse(rows[0]), versions };
   }
 
+  /**
+   * For each copy to upgrade, in input order and in ONE statement: the package the caller sees,
+   * the version the copy came from and the target (`to`, or the package's default version when
+   * it is null), or null when the package is unknown or invisible.
+   */
+  async findVersionsForUpgrades(
+    em: Em,
+    visibleTo: VisibleRows,
+    copies: readonly (PackageKey & { from: string; to: string | null })[],
+  ): Promise<({ pkg: PackageRecord; versions: VersionRecord[] } | null)[]> {
+    if (copies.length === 0) return [];
+    const columns = sql.join(
+      [
+        sql.textArray(copies.map((copy) => copy.tenantId)),
+        sql.textArray(copies.map((copy) => copy.packageId)),
+        sql.textArray(copies.map((copy) => copy.from)),
+        // No target: the empty string, never a version, stands for "the default version".
+        sql.textArray(copies.map((copy) => copy.to ?? '')),
+      ],
+      ', ',
+    );
+    const rows = await execute<Record<string, unknown>[]>(
+      em,
+      sql`with copy as (select * from unnest(${columns}) with ordinality as i(tenant_id, package_id, from_version, to_version, ord))
+       select c.ord, p.id as p_found, ${PACKAGE_COLUMNS}, ${VERSION_VALUES}
+       from copy c
+       left join catalog_package p on p.tenant_id = c.tenant_id and p.package_id = c.package_id and ${visibleTo.where()}
+       left join catalog_package_version v on v.catalog_package_id = p.id
+         and v.version in (c.from_version, coalesce(nullif(c.to_version, ''), p.default_version))
+       order by c.ord`,
+    );
+    const found: ({ pkg: PackageRecord; versions: VersionRecord[] } | null)[] = copies.map(() => null);
+    for (const row of rows) {
+      if (row['p_found'] === null) continue;
+      const entry = (found[Number(row['ord']) - 1] ??= { pkg: packageRows.parse(row), versions: [] });
+      if (row['v_id'] !== null) entry.versions.push(versionRows.parse(unprefixed(row, 'v_')));
+    }
+    return found;
+  }
+
   async findVersion(em: Em, packageUuid: string, version: string): Promise<VersionRecord | null> {
     const rows = await execute<unknown[]>(
       em,

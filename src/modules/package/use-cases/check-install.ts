@@ -27,7 +27,8 @@ export interface InstallCheck {
 const ENVIRONMENT_LIST_MAX = 1_000;
 const name = plainText().min(1).max(200);
 
-const environmentSchema = z.strictObject({
+/** The `environment` of a pre-flight (and of an upgrade preview). */
+export const environmentSchema = z.strictObject({
   nodeTypes: z.array(z.strictObject({ type: name, version: plainText().max(64).nullish() })).max(ENVIRONMENT_LIST_MAX),
   credentials: z.array(z.strictObject({ name, kind: name.nullish() })).max(ENVIRONMENT_LIST_MAX),
   runtimeVersion: plainText().max(64).nullish(),
@@ -92,7 +93,7 @@ function isPrerelease(version: VersionRecord): boolean {
   return !version.versionSort.endsWith('~');
 }
 
-function toEnvironment(input: z.infer<typeof environmentSchema>): TargetEnvironment {
+export function toEnvironment(input: z.infer<typeof environmentSchema>): TargetEnvironment {
   return {
     nodeTypes: input.nodeTypes.map((node) => ({ type: node.type, version: node.version ?? null })),
     credentials: input.credentials.map((credential) => ({ name: credential.name, kind: credential.kind ?? null })),
