@@ -1,19 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
-import { ConfigError, configWith, loadConfig } from './config';
+import { configProblemsOf } from '../test/support/config-problems';
+import { configWith, loadConfig } from './config';
 
 const PEM = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const PRODUCTION = { NODE_ENV: 'production', OIDC_ISSUER: 'https://login.example.test', OIDC_AUDIENCE: 'catalog' };
-
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('loadConfig accepted the environment');
-}
 
 describe('signing configuration', () => {
   it('defaults to the embedded key directory under DATA_DIR', () => {
@@ -34,7 +25,7 @@ describe('signing configuration', () => {
   });
 
   it('refuses production without a configured key, listed with the other problems', () => {
-    const problems = problemsOf({ NODE_ENV: 'production', PORT: 'eighty' });
+    const problems = configProblemsOf({ NODE_ENV: 'production', PORT: 'eighty' });
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^PORT: /),
@@ -47,10 +38,10 @@ describe('signing configuration', () => {
   });
 
   it('refuses both forms of the key at once, and retired keys without a configured key, never quoting the key', () => {
-    const problems = problemsOf({ CATALOG_SIGNING_KEY: PEM, CATALOG_SIGNING_KEY_FILE: '/k.pem' });
+    const problems = configProblemsOf({ CATALOG_SIGNING_KEY: PEM, CATALOG_SIGNING_KEY_FILE: '/k.pem' });
     expect(problems).toEqual(['set CATALOG_SIGNING_KEY or CATALOG_SIGNING_KEY_FILE, not both']);
     expect(problems.join('\n')).not.toContain(PEM.split('\n')[1]);
-    expect(problemsOf({ CATALOG_SIGNING_RETIRED_KEYS_FILE: '/retired.json' })).toEqual([
+    expect(configProblemsOf({ CATALOG_SIGNING_RETIRED_KEYS_FILE: '/retired.json' })).toEqual([
       expect.stringMatching(/^CATALOG_SIGNING_RETIRED_KEYS_FILE needs CATALOG_SIGNING_KEY or CATALOG_SIGNING_KEY_FILE/),
     ]);
   });

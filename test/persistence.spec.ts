@@ -2,7 +2,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp, type App } from '../src/app';
-import { ConfigError, loadConfig, type AppConfig } from '../src/config';
+import { loadConfig, type AppConfig } from '../src/config';
+import { configProblemsOf } from './support/config-problems';
 import { findFreePort } from '../src/infra/blob/embedded-azurite';
 import { InstallPackageDocument, ListPackageNodesDocument, PublishPackageStampDocument } from './generated/graphql';
 import { request } from './support/graphql-client';
@@ -130,16 +131,6 @@ describe('embedded defaults across a restart', () => {
 });
 
 describe('loadConfig', () => {
-  function problemsOf(env: NodeJS.ProcessEnv): string[] {
-    try {
-      loadConfig(env);
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      return (error as ConfigError).problems;
-    }
-    throw new Error('loadConfig accepted the environment');
-  }
-
   it('gives the embedded defaults (README, "Configuration") for an empty environment', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
@@ -180,7 +171,7 @@ describe('loadConfig', () => {
   });
 
   it('lists every problem at once', () => {
-    const problems = problemsOf({ PORT: 'eighty', DATABASE_URL: 'mysql://db.example/catalog', LOG_LEVEL: 'loud' });
+    const problems = configProblemsOf({ PORT: 'eighty', DATABASE_URL: 'mysql://db.example/catalog', LOG_LEVEL: 'loud' });
     expect(problems).toEqual(
       expect.arrayContaining([expect.stringMatching(/^PORT: /), expect.stringMatching(/^LOG_LEVEL: /), expect.stringMatching(/^DATABASE_URL: .*postgres/)]),
     );
@@ -189,16 +180,19 @@ describe('loadConfig', () => {
 
   it('refuses NODE_ENV=production without OIDC_ISSUER/OIDC_AUDIENCE', () => {
     const signed = { NODE_ENV: 'production', CATALOG_SIGNING_KEY_FILE: '/run/secrets/key' };
-    expect(problemsOf(signed)).toEqual([expect.stringMatching(/OIDC_ISSUER.*OIDC_AUDIENCE.*production/)]);
-    expect(problemsOf({ ...signed, OIDC_ISSUER: 'https://login.example' })).toEqual([
+    expect(configProblemsOf(signed)).toEqual([expect.stringMatching(/OIDC_ISSUER.*OIDC_AUDIENCE.*production/)]);
+    expect(configProblemsOf({ ...signed, OIDC_ISSUER: 'https://login.example' })).toEqual([
       expect.stringMatching(/OIDC_ISSUER and OIDC_AUDIENCE must be set together/),
     ]);
     // Without a signing key as well, both are listed.
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/OIDC_ISSUER.*production/), expect.stringMatching(/CATALOG_SIGNING_KEY/)]);
+    expect(configProblemsOf({ NODE_ENV: 'production' })).toEqual([
+      expect.stringMatching(/OIDC_ISSUER.*production/),
+      expect.stringMatching(/CATALOG_SIGNING_KEY/),
+    ]);
   });
 
   it('lists problems between variables together with bad values', () => {
-    const problems = problemsOf({ NODE_ENV: 'production', PORT: '70000', DATABASE_URL: 'mysql://db.example/catalog', CATALOG_SIGNING_KEY_FILE: '/k' });
+    const problems = configProblemsOf({ NODE_ENV: 'production', PORT: '70000', DATABASE_URL: 'mysql://db.example/catalog', CATALOG_SIGNING_KEY_FILE: '/k' });
     expect(problems).toEqual(
       expect.arrayContaining([expect.stringMatching(/^PORT: /), expect.stringMatching(/^DATABASE_URL: /), expect.stringMatching(/OIDC_ISSUER.*production/)]),
     );

@@ -277,12 +277,9 @@ export class CatalogModel {
 
   /** A withdrawn version is never served; a package with nothing installable has no default to install. */
   install(c: Caller, tenantArg: string | null, packageId: string, version: string | null) {
-    const reached = this.reach(c, c.view, tenantArg, packageId);
+    const reached = this.reachVersion(c, tenantArg, packageId, version);
     if (!reached.ok) return reached;
-    const p = reached.data;
-    const v = p.versions.find((w) => w.version === (version ?? defaultVersion(p)));
-    if (!v) return fail('NOT_FOUND');
-    if (v.status === 'WITHDRAWN') return fail('VERSION_WITHDRAWN');
+    const { p, v } = reached.data;
     this.record(p);
     // The lineage: the package's tenant and the archive's sha256 (not modelled).
     return ok({
@@ -301,13 +298,19 @@ export class CatalogModel {
    * In an environment with no node types, a version is never installable (every flow has a node).
    */
   installCheck(c: Caller, tenantArg: string | null, packageId: string, version: string | null) {
+    const reached = this.reachVersion(c, tenantArg, packageId, version);
+    return reached.ok ? ok({ version: reached.data.v.version, installable: false }) : reached;
+  }
+
+  /** The version an install serves (default: the default version): never a withdrawn one. */
+  private reachVersion(c: Caller, tenantArg: string | null, packageId: string, version: string | null): Expected<{ p: ModelPackage; v: ModelVersion }> {
     const reached = this.reach(c, c.view, tenantArg, packageId);
     if (!reached.ok) return reached;
     const p = reached.data;
     const v = p.versions.find((w) => w.version === (version ?? defaultVersion(p)));
     if (!v) return fail('NOT_FOUND');
     if (v.status === 'WITHDRAWN') return fail('VERSION_WITHDRAWN');
-    return ok({ version: v.version, installable: false });
+    return ok({ p, v });
   }
 
   /**

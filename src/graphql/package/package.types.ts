@@ -163,8 +163,8 @@ export class PublishCatalogPackageInput {
   runtime?: string | null;
 }
 
-@ObjectType('CatalogDeprecation', { description: 'Why an installed version is deprecated' })
-class CatalogDeprecationType {
+@ObjectType('CatalogDeprecation', { description: 'Why an installed (or targeted) version is deprecated' })
+export class CatalogDeprecationType {
   @Field(() => String, { nullable: true, description: 'The reason given when it was deprecated' })
   reason!: string | null;
 }

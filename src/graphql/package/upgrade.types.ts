@@ -4,6 +4,7 @@ import { MERGE_CHANGE_KINDS, MERGE_CONFLICT_KINDS, type MergeChange, type MergeC
 import { UPGRADE_STATES, type UpgradeState } from '../../modules/package/upgrade-preview';
 import { enumType } from '../enum-type';
 import { CatalogCredentialBindingInput, CatalogEnvironmentInput, CatalogInstallProblemType } from './install-check.types';
+import { CatalogDeprecationType } from './package.types';
 
 const CatalogUpgradeState = enumType('CatalogUpgradeState', UPGRADE_STATES, 'How a copy stands against the target version', {
   UP_TO_DATE: 'At the target version, with no local edits',
@@ -94,12 +95,6 @@ class CatalogMergeChangeType {
   value!: unknown;
 }
 
-@ObjectType('CatalogUpgradeDeprecation', { simpleResolvers: true, description: 'Why the target version is deprecated' })
-class CatalogUpgradeDeprecationType {
-  @Field(() => String, { nullable: true, description: 'The reason given when it was deprecated' })
-  reason!: string | null;
-}
-
 @ObjectType('CatalogUpgradePreview', { simpleResolvers: true, description: 'What upgrading a copy would give; nothing is written' })
 export class CatalogUpgradePreviewType {
   @Field({ description: 'The package slug' })
@@ -126,6 +121,6 @@ export class CatalogUpgradePreviewType {
   @Field(() => [CatalogInstallProblemType], { nullable: true, description: "The target's install-check problems in the environment given; null without one" })
   requirements!: CatalogInstallProblemType[] | null;
 
-  @Field(() => CatalogUpgradeDeprecationType, { nullable: true, description: 'Set when the target version is deprecated' })
-  deprecation!: CatalogUpgradeDeprecationType | null;
+  @Field(() => CatalogDeprecationType, { nullable: true, description: 'Set when the target version is deprecated' })
+  deprecation!: CatalogDeprecationType | null;
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { canonicalJson } from './package-archive';
-import { changedPointers, comparePointers, diffFlows, type FlowLike } from './flow-diff';
+import { comparePointers } from '../flow/json-pointer';
+import { changedPointers, diffFlows, type FlowLike } from './flow-diff';
 
 const node = (id: string, type: string, config?: unknown) => ({ id, type, ...(config === undefined ? {} : { config }) });
 const edge = (source: string, target: string, extra: object = {}) => ({ source, target, ...extra });

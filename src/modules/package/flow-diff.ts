@@ -1,3 +1,4 @@
+import { comparePointers, escapeToken } from '../flow/json-pointer';
 import { stringify } from 'safe-stable-stringify';
 
 /**
@@ -164,34 +165,4 @@ function memberKeys(first: unknown, second?: unknown): string[] {
 
 function memberOf(container: unknown, key: string): unknown {
   return Object.hasOwn(container as object, key) ? (container as Record<string, unknown>)[key] : undefined;
-}
-
-function escapeToken(key: string): string {
-  return key.replaceAll('~', '~0').replaceAll('/', '~1');
-}
-
-function unescapeToken(token: string): string {
-  return token.replaceAll('~1', '/').replaceAll('~0', '~');
-}
-
-/**
- * Document order: token by token, a parent before its children. Within one parent, as
- * `Object.keys` lists an object: decimal tokens (array indices) first, numerically, then the
- * other keys by UTF-16 code unit.
- */
-export function comparePointers(a: string, b: string): number {
-  const left = a.split('/').map(unescapeToken);
-  const right = b.split('/').map(unescapeToken);
-  for (let i = 0; i < Math.min(left.length, right.length); i++) {
-    const order = compareTokens(left[i]!, right[i]!);
-    if (order !== 0) return order;
-  }
-  return left.length - right.length;
-}
-
-function compareTokens(x: string, y: string): number {
-  const [xIndex, yIndex] = [/^\d+$/.test(x), /^\d+$/.test(y)];
-  if (xIndex !== yIndex) return xIndex ? -1 : 1;
-  if (xIndex && x.length !== y.length) return x.length - y.length;
-  return x < y ? -1 : x > y ? 1 : 0;
 }

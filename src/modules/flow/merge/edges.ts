@@ -1,4 +1,5 @@
-import { escapeToken, isJsonObject, memberOf, type JsonObject } from './json-values';
+import { escapeToken } from '../json-pointer';
+import { isJsonObject, memberOf, type JsonObject } from './json-values';
 import type { KeysOf } from './matching';
 
 /**

@@ -1,5 +1,6 @@
 import type { MergeChange, MergeChangeKind, MergeConflict, MergeConflictKind } from '../three-way-merge';
-import { comparePointers, copyOf } from './json-values';
+import { comparePointers } from '../json-pointer';
+import { copyOf } from './json-values';
 
 /**
  * What merging one node, one edge or the flow's own fields found. Kept apart per node and edge so

@@ -40,30 +40,3 @@ export function copyOf<T>(value: T): T {
 export function objectOf(entries: Iterable<readonly [string, unknown]>): JsonObject {
   return Object.fromEntries(entries);
 }
-
-/** RFC 6901: `~` is written `~0` and `/` is written `~1`. */
-export function escapeToken(key: string): string {
-  return key.replaceAll('~', '~0').replaceAll('/', '~1');
-}
-
-/**
- * Document order, as flow-diff lists changed paths: token by token, a parent before its children;
- * within one parent, decimal tokens (array indices) first and numerically, then the other keys by
- * UTF-16 code unit. Escaped tokens compare as well as unescaped ones for this purpose except for
- * `~` and `/` themselves, which only need a fixed order, not a natural one.
- */
-export function comparePointers(a: string, b: string): number {
-  const [left, right] = [a.split('/'), b.split('/')];
-  for (let i = 0; i < Math.min(left.length, right.length); i++) {
-    const order = compareTokens(left[i]!, right[i]!);
-    if (order !== 0) return order;
-  }
-  return left.length - right.length;
-}
-
-function compareTokens(x: string, y: string): number {
-  const [xIndex, yIndex] = [/^\d+$/.test(x), /^\d+$/.test(y)];
-  if (xIndex !== yIndex) return xIndex ? -1 : 1;
-  if (xIndex && x.length !== y.length) return x.length - y.length;
-  return x < y ? -1 : x > y ? 1 : 0;
-}

@@ -1,5 +1,6 @@
 import type { Findings } from './findings';
-import { copyOf, escapeToken, isJsonObject, isScalar, jsonEqual, memberOf, objectOf, type JsonObject } from './json-values';
+import { escapeToken } from '../json-pointer';
+import { copyOf, isJsonObject, isScalar, jsonEqual, memberOf, objectOf, type JsonObject } from './json-values';
 
 /**
  * Rules 1 to 3 of docs/FLOW-FORMAT.md, "Upgrading a copy: the three-way merge", for one value at
