@@ -15,8 +15,10 @@ const VERSION_VIEW_FIELDS = [
   'id',
   'installCount',
   'nodeTypes',
+  'provenance',
   'publishedAt',
   'publisherId',
+  'requirements',
   'sha256',
   'sizeBytes',
   'status',
@@ -68,7 +70,9 @@ describe('answers hold only what the caller may see', () => {
     expect(answers.length).toBeGreaterThan(0);
     for (const answer of answers) expect(Object.keys(answer).sort()).toEqual(fields);
     expect(JSON.stringify(answers)).not.toContain(PUBLISHER_EMAIL);
-    expect(JSON.stringify(answers)).not.toContain('.scaipkg');
+    // Where the archive is kept (its blob name) never shows; the provenance names the archive's file only.
+    expect(JSON.stringify(answers)).not.toContain(`catalog/${tenant}/`);
+    expect(JSON.stringify(answers)).not.toMatch(/\/v\d+\.\d+\.\d+\.scaipkg/);
   };
 
   it.each(Object.keys(callers))('versions, first pages and update checks, as the %s', async (name) => {
