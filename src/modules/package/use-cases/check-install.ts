@@ -5,11 +5,10 @@ import { accessFor } from '../../access/scope';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import { fitEnvironment, isIncompatibility, type InstallProblem, type ProposedBinding, type TargetEnvironment } from '../install-check';
 import type { VersionRecord } from '../package.model';
-import { isPackageSlug, packageNotFound, versionNotFound } from '../package-ref';
+import { assertPackageAndVersionRef, packageNotFound, versionNotFound } from '../package-ref';
 import { parseInput, plainText } from '../package.validation';
 import { requirementsOf } from '../version-requirements';
 import { isInstallable, versionWithdrawnError } from '../version-status';
-import { parseVersion } from '../versioning';
 
 /** The pre-flight's answer: whether the version would run in the environment, and why not. */
 export interface InstallCheck {
@@ -56,8 +55,7 @@ export async function checkInstall(deps: CatalogDeps, caller: Caller, packageId:
       { path: 'channel', message: 'no release channels exist' },
     ]);
   }
-  if (!isPackageSlug(packageId)) throw packageNotFound(packageId);
-  if (options.version != null && parseVersion(options.version) !== options.version) throw versionNotFound(packageId, JSON.stringify(options.version));
+  assertPackageAndVersionRef(packageId, options.version);
 
   const found = await deps.db.run((em) => deps.packages.findForInstallCheck(em, access.rows, { tenantId, packageId }, options.version ?? null));
   if (!found) throw packageNotFound(packageId);

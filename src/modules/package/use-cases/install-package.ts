@@ -11,8 +11,7 @@ import { archivedFlow } from '../archived-flow';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import { toPackageView } from '../package.view';
 import { versionWithdrawnError } from '../version-status';
-import { parseVersion } from '../versioning';
-import { isPackageSlug, packageNotFound, versionNotFound } from '../package-ref';
+import { assertPackageAndVersionRef, packageNotFound, versionNotFound } from '../package-ref';
 
 type InstallValue = string | number | boolean;
 
@@ -62,11 +61,7 @@ export async function installPackage(
   const access = accessFor(caller);
   access.assert('package:install');
   const tenantId = access.actingTenant(options.tenantId);
-  if (!isPackageSlug(packageId)) throw packageNotFound(packageId);
-  // A string that is not a version names no version (and never reaches SQL: it may hold a NUL).
-  if (options.version != null && parseVersion(options.version) !== options.version) {
-    throw versionNotFound(packageId, JSON.stringify(options.version));
-  }
+  assertPackageAndVersionRef(packageId, options.version);
   const withValues = options.parameters != null || options.credentialBindings != null;
   const bindings = parseInput(bindingsSchema, options.credentialBindings ?? [], 'Invalid credential bindings');
   const found = await db.run(async (em) => {
