@@ -22,6 +22,8 @@ export function isTenantId(value: unknown): value is string {
 
 export const PERMISSION_VIEW = 'scaicore:view';
 export const PERMISSION_MANAGE = 'scaicore:manage';
+/** Approving or rejecting another person's staged version. */
+export const PERMISSION_APPROVE = 'scaicore:approve';
 export const ROLE_TENANT_ADMIN = 'tenant_admin';
 export const ROLE_SUPER_ADMIN = 'super_admin';
 

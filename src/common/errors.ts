@@ -16,6 +16,9 @@ export type ErrorCode =
   | 'VERSION_WITHDRAWN'
   | 'FLOW_CONTAINS_SECRETS'
   | 'QUOTA_EXCEEDED'
+  | 'POLICY_VIOLATION'
+  | 'REVISION_MISMATCH'
+  | 'PACKAGE_QUARANTINED'
   | 'COST_LIMIT_EXCEEDED'
   | 'RESPONSE_TOO_LARGE'
   | 'SERVICE_UNAVAILABLE'
@@ -54,6 +57,9 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   VERSION_WITHDRAWN: 410,
   FLOW_CONTAINS_SECRETS: 422,
   QUOTA_EXCEEDED: 409,
+  POLICY_VIOLATION: 422,
+  REVISION_MISMATCH: 409,
+  PACKAGE_QUARANTINED: 409,
   COST_LIMIT_EXCEEDED: 400,
   RESPONSE_TOO_LARGE: 400,
   SERVICE_UNAVAILABLE: 503,
@@ -133,6 +139,42 @@ export class ConflictError extends CatalogError {
 export class FlowContainsSecretsError extends CatalogError {
   constructor(findings: SecretProblem[]) {
     super('FLOW_CONTAINS_SECRETS', `The publish holds ${findings.length} credential(s); replace them with references such as {{credentials.name}}`, findings);
+  }
+}
+
+/** One rule of the tenant's publish policy that a publish breaks, and where (a JSON path or pointer). */
+export interface PolicyViolation {
+  rule: string;
+  path: string;
+  message: string;
+}
+
+/** A publish the tenant's publish policy refuses (rules in ENFORCE mode): every violation, at once. */
+export class PolicyViolationError extends CatalogError {
+  readonly violations: PolicyViolation[];
+
+  constructor(violations: PolicyViolation[]) {
+    super('POLICY_VIOLATION', `The publish breaks ${violations.length} rule(s) of the tenant's publish policy`);
+    this.violations = violations;
+    Object.assign(this.extensions, { violations });
+  }
+}
+
+/** An edit based on a revision of the package that is no longer the current one. */
+export class RevisionMismatchError extends CatalogError {
+  readonly currentRevision: number;
+
+  constructor(expected: number, current: number) {
+    super('REVISION_MISMATCH', `The package is at revision ${current}, not ${expected}: read it again and redo the change`);
+    this.currentRevision = current;
+    Object.assign(this.extensions, { currentRevision: current });
+  }
+}
+
+/** A quarantined package takes no install, publish or edit from anyone but admins. */
+export class PackageQuarantinedError extends CatalogError {
+  constructor(packageId: string) {
+    super('PACKAGE_QUARANTINED', `Package ${packageId} is quarantined: only an admin may install, publish to or change it`);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { ErrorCode, QuotaState, ReportedProblem } from '../common/errors';
+import type { ErrorCode, PolicyViolation, QuotaState, ReportedProblem } from '../common/errors';
 import type { Logger } from '../common/logger';
 import { currentRequestId } from '../common/request-context';
 import { toEdgeError, type EdgeError } from './errors';
@@ -22,6 +22,10 @@ export interface ProblemDocument {
   request_id: string | null;
   problems?: ReportedProblem[];
   quota?: QuotaState;
+  /** POLICY_VIOLATION: every rule the publish breaks. */
+  violations?: PolicyViolation[];
+  /** REVISION_MISMATCH: the package's current revision. */
+  current_revision?: number;
 }
 
 const TITLE_BY_CODE: Record<ErrorCode, string> = {
@@ -41,6 +45,9 @@ const TITLE_BY_CODE: Record<ErrorCode, string> = {
   VERSION_WITHDRAWN: 'Version withdrawn',
   FLOW_CONTAINS_SECRETS: 'The flow contains credentials',
   QUOTA_EXCEEDED: 'Quota exceeded',
+  POLICY_VIOLATION: 'Refused by the publish policy',
+  REVISION_MISMATCH: 'The package changed meanwhile',
+  PACKAGE_QUARANTINED: 'Package quarantined',
   COST_LIMIT_EXCEEDED: 'Query too expensive',
   RESPONSE_TOO_LARGE: 'Answer too large',
   SERVICE_UNAVAILABLE: 'A dependency is unavailable',
@@ -64,6 +71,8 @@ export function problemDocument(req: Request, error: EdgeError): ProblemDocument
     request_id: currentRequestId() ?? null,
     ...(withProblems ? { problems: error.problems ?? [] } : {}),
     ...(error.extensions['quota'] ? { quota: error.extensions['quota'] as QuotaState } : {}),
+    ...(error.extensions['violations'] ? { violations: error.extensions['violations'] as PolicyViolation[] } : {}),
+    ...(typeof error.extensions['currentRevision'] === 'number' ? { current_revision: error.extensions['currentRevision'] } : {}),
   };
 }
 

@@ -17,10 +17,12 @@ export const CatalogVisibility = enumType('CatalogVisibility', VISIBILITIES, 'Wh
 });
 export type CatalogVisibility = Visibility;
 
-const CatalogVersionStatus = enumType('CatalogVersionStatus', VERSION_STATUSES, 'Deprecated versions install; withdrawn ones never', {
+const CatalogVersionStatus = enumType('CatalogVersionStatus', VERSION_STATUSES, 'Deprecated versions install; withdrawn, staged and rejected ones never', {
   active: 'Installable; may be the default version',
   deprecated: 'Still installable, with a reason not to',
   withdrawn: 'Never served again',
+  staged: 'Published for review: shown to its author, tenant admins and approvers, installable once approved',
+  rejected: 'Refused in review: kept for the record, never installable',
 });
 export type CatalogVersionStatus = VersionStatus;
 

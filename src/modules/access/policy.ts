@@ -1,4 +1,4 @@
-import { PERMISSION_MANAGE, PERMISSION_VIEW, isAdminOf, isSuperAdmin, isTenantId, type Caller } from '../../common/caller';
+import { PERMISSION_APPROVE, PERMISSION_MANAGE, PERMISSION_VIEW, isAdminOf, isSuperAdmin, isTenantId, type Caller } from '../../common/caller';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../../common/errors';
 import { sql, type VisibleRows } from '../../infra/db/sql';
 
@@ -30,6 +30,11 @@ interface Rule {
 }
 
 const authorOrAdmin = (caller: Caller, pkg: PackageSubject): boolean => isAuthor(caller, pkg) || isAdminOf(caller, pkg.tenantId);
+const adminOfPackage = (caller: Caller, pkg: PackageSubject): boolean => isAdminOf(caller, pkg.tenantId);
+/** Reviewers of staged versions: the tenant's admins, and holders of scaicore:approve in the package's tenant. */
+const reviewer = (caller: Caller, pkg: PackageSubject): boolean =>
+  isAdminOf(caller, pkg.tenantId) || (caller.permissions.has(PERMISSION_APPROVE) && caller.tenantId === pkg.tenantId);
+const ONLY_AUTHOR_OR_ADMIN = 'Only the author or an admin may change this package';
 
 const RULES = {
   /** List, get, versions, `_entities`: the visibility rule applies on top (`visibleRows`). */
@@ -52,10 +57,23 @@ const RULES = {
     denied: 'Only the author or an admin may change this package',
   },
   /** A version's status (docs/API.md "Version status, default version, updates and diffs"). */
-  'package:deprecateVersion': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: 'Only the author or an admin may change this package' },
-  'package:withdrawVersion': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: 'Only the author or an admin may change this package' },
-  'package:restoreVersion': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: 'Only the author or an admin may change this package' },
-  'package:delete': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: 'Only the author or an admin may change this package' },
+  'package:deprecateVersion': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: ONLY_AUTHOR_OR_ADMIN },
+  'package:withdrawVersion': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: ONLY_AUTHOR_OR_ADMIN },
+  'package:restoreVersion': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: ONLY_AUTHOR_OR_ADMIN },
+  'package:delete': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: ONLY_AUTHOR_OR_ADMIN },
+  /** Channels other than the default one's automatic moves (docs/API.md "Channels"). */
+  'package:setChannel': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: ONLY_AUTHOR_OR_ADMIN },
+  'package:removeChannel': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: ONLY_AUTHOR_OR_ADMIN },
+  /** Name, description, readme and tags without a new version. */
+  'package:editMetadata': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: ONLY_AUTHOR_OR_ADMIN },
+  /** Staged and rejected versions: seeing them, and approving or rejecting (never one's own: review.ts). */
+  'package:readUnderReview': { onPackage: (caller, pkg) => isAuthor(caller, pkg) || reviewer(caller, pkg), denied: 'This version is not released' },
+  'package:review': { onPackage: reviewer, denied: `Only an admin or a holder of ${PERMISSION_APPROVE} may approve or reject a version` },
+  /** Quarantine: admins put a package in and take it out, and only admins act on it meanwhile. */
+  'package:quarantine': { onPackage: adminOfPackage, denied: 'Only an admin may quarantine this package' },
+  'package:release': { onPackage: adminOfPackage, denied: 'Only an admin may release this package' },
+  'package:actOnQuarantined': { onPackage: adminOfPackage, denied: 'The package is quarantined' },
+  'package:readQuarantineReason': { onPackage: adminOfPackage, denied: 'Only an admin may read why this package is quarantined' },
   /** Reading a withdrawn version's archive (diff): it is not served to anyone else. */
   'package:readWithdrawn': { onPackage: authorOrAdmin, denied: 'This version was withdrawn' },
   'package:readAudit': { permission: PERMISSION_VIEW, onPackage: authorOrAdmin, denied: 'Only the author or an admin may read this audit trail' },
@@ -69,6 +87,15 @@ const RULES = {
   'tenant:readUsage': {
     onTenant: (caller, tenantId) => isAdminOf(caller, tenantId),
     denied: 'Only an admin of this tenant may read its usage',
+  },
+  /** The tenant's publish policy: read and set by its admins. */
+  'tenant:readPublishPolicy': {
+    onTenant: (caller, tenantId) => isAdminOf(caller, tenantId),
+    denied: 'Only an admin of this tenant may read its publish policy',
+  },
+  'tenant:setPublishPolicy': {
+    onTenant: (caller, tenantId) => isAdminOf(caller, tenantId),
+    denied: 'Only an admin of this tenant may set its publish policy',
   },
   /** Naming another tenant than one's own (`tenantId` arguments). */
   'tenant:actIn': {
@@ -139,7 +166,8 @@ export function isAuthor(caller: Caller, pkg: Pick<PackageSubject, 'authorId' | 
  * Who sees a package, the one statement of the rule: a live package of the caller's tenant with
  * visibility `tenant`, or `groups` sharing one of the caller's groups, or authored by the caller;
  * every live package of a tenant they administer; every live package for a super admin. A package
- * with no installable version (all withdrawn) only for its author and admins. As SQL, so lists
+ * with no installable version (all withdrawn, or only staged) only for its author and admins, and
+ * for approvers while it has a staged version to review. As SQL, so lists
  * are filtered by the database, and a row read without it gets its `visible` flag from it.
  */
 export function visibleRows(caller: Caller): VisibleRows {
@@ -151,7 +179,11 @@ export function visibleRows(caller: Caller): VisibleRows {
     tenant: caller.tenantId,
     where: (alias = 'p') => {
       const p = sql.raw(alias);
-      return sql`${p}.deleted_at is null and ${p}.tenant_id = ${caller.tenantId} and (${p}.author_id = ${caller.userId} or ${p}.default_version is not null
+      // An approver also sees a package whose only news is a staged version (nothing installable yet).
+      const listed = caller.permissions.has(PERMISSION_APPROVE)
+        ? sql`(${p}.default_version is not null or exists (select 1 from catalog_package_version sv where sv.catalog_package_id = ${p}.id and sv.status = 'staged'))`
+        : sql`${p}.default_version is not null`;
+      return sql`${p}.deleted_at is null and ${p}.tenant_id = ${caller.tenantId} and (${p}.author_id = ${caller.userId} or ${listed}
       and (${p}.visibility = 'tenant' or (${p}.visibility = 'groups' and ${p}.visibility_group_ids && ${sql.textArray(caller.groups)})))`;
     },
   };

@@ -3,7 +3,7 @@ import { compareVersions } from './versioning';
 
 /**
  * A package's default version (what `version` shows and a plain install gets): the highest
- * installable (not withdrawn) release, else the highest installable prerelease, else null (the
+ * installable (active or deprecated) release, else the highest installable prerelease, else null (the
  * package then has nothing to install). A release candidate published after `1.4.0` therefore
  * does not become everyone's install. The same rule in SQL is `defaultVersionSql`.
  */
@@ -27,12 +27,12 @@ function defaultRank(a: string, b: string): number {
 }
 
 /**
- * The rule as SQL, over `catalog_package_version` rows with `status text` (`active`,
- * `deprecated`, `withdrawn`) and `version_sort text` (`versionSortKey(version)`).
+ * The rule as SQL, over `catalog_package_version` rows with `status text` (`active` and
+ * `deprecated` are installable) and `version_sort text` (`versionSortKey(version)`).
  * `alias` names the table in the query; it is code, never input.
  */
 export function installableVersionSql(alias: string): string {
-  return `${identifier(alias)}.status <> 'withdrawn'`;
+  return `${identifier(alias)}.status in ('active', 'deprecated')`;
 }
 
 /** ORDER BY terms that put the default version first among a package's installable versions. */

@@ -63,6 +63,22 @@ export const CatalogPackageSchema = defineEntity({
     tags: p.array().default([]),
     nodeTypes: p.array().default([]),
     installCount: p.bigint().defaultRaw('0'),
+    // Incremented by every change of the package (publish, metadata, visibility, status, channel,
+    // quarantine): what `expectedRevision` and REST's ETag are compared with.
+    revision: p.integer().default(1),
+    // The highest version a member may know of (not staged, not rejected); null on rows no release
+    // with staging has published to, where it is `latestVersion`.
+    listedVersion: p.string().length(64).nullable(),
+    // The `stable` channel is `defaultVersion`; who moved it last and when (null before channels).
+    stableUpdatedAt: p.datetime().nullable(),
+    stableUpdatedBy: p.string().length(256).nullable(),
+    // When a version still cooling off (the publish policy's coolingOffMinutes) may join `stable`:
+    // the sweep promotes packages whose time has come.
+    stableReviewAt: p.datetime().nullable(),
+    // Set while the package is quarantined: nobody but admins installs, publishes to or edits it.
+    quarantineReason: p.text().nullable(),
+    quarantinedAt: p.datetime().nullable(),
+    quarantinedBy: p.string().length(256).nullable(),
     // Kept up to date by the database (a stored generated column): never written by us.
     searchVector: p.type('tsvector').generated(`(${SEARCH_VECTOR}) stored`).nullable().lazy(),
     // The same words with the tenant in front, for searches in one tenant (migration …170000_tenant_search).

@@ -25,6 +25,13 @@ export const packageRows = rowMapper(
     tags: column.textArray,
     node_types: column.textArray,
     install_count: column.integer,
+    revision: column.integer,
+    listed_version: column.nullableText,
+    stable_updated_at: column.nullableTimestamp,
+    stable_updated_by: column.nullableText,
+    quarantine_reason: column.nullableText,
+    quarantined_at: column.nullableTimestamp,
+    quarantined_by: column.nullableText,
     created_at: column.timestamp,
     updated_at: column.timestamp,
     deleted_at: column.nullableTimestamp,
@@ -48,6 +55,15 @@ export const packageRows = rowMapper(
     tags: row.tags,
     nodeTypes: row.node_types,
     installCount: row.install_count,
+    /** Incremented by every change: what `expectedRevision` and REST's ETag compare with. */
+    revision: row.revision,
+    /** The highest version a member may know of (staged and rejected ones are not). */
+    listedVersion: row.listed_version ?? row.latest_version,
+    /** The `stable` channel is `defaultVersion`: who moved it last and when (null before channels). */
+    stableUpdatedAt: row.stable_updated_at,
+    stableUpdatedBy: row.stable_updated_by,
+    /** Set while quarantined: the reason, when and by whom. */
+    quarantine: row.quarantined_at === null ? null : { reason: row.quarantine_reason ?? '', at: row.quarantined_at, by: row.quarantined_by ?? '' },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     deletedAt: row.deleted_at,

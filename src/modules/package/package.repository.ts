@@ -45,6 +45,9 @@ export interface PackageKey {
   packageId: string;
 }
 
+/** What a first publish creates: the fields it sets; the rest start at their column defaults. */
+export type NewPackage = Omit<PackageRecord, 'revision' | 'listedVersion' | 'stableUpdatedAt' | 'stableUpdatedBy' | 'quarantine'>;
+
 /** A listed package with the key it was sorted by (what its cursor carries). */
 export type SortedPackage = PackageRecord & { sortKey: Cursor['key'] };
 
@@ -188,7 +191,7 @@ export class PackageRepository {
    * Locks the package row for the rest of the transaction, creating it first when it is new.
    * Returns the locked row and whether this call created it.
    */
-  async lockOrCreate(em: Em, fresh: PackageRecord): Promise<{ row: PackageRecord; created: boolean }> {
+  async lockOrCreate(em: Em, fresh: NewPackage): Promise<{ row: PackageRecord; created: boolean }> {
     const inserted = await execute<unknown[]>(
       em,
       sql`insert into catalog_package (id, tenant_id, package_id, name, description, readme, latest_version, republish_base, author_id,
@@ -287,7 +290,7 @@ export class PackageRepository {
     read: UpdateRead,
   ): Promise<{ versions: (VersionRecord[] | null)[]; changelogBytes: number }> {
     if (installed.length === 0) return { versions: [], changelogBytes: 0 };
-    const offeredAbove = sql`w.status <> 'withdrawn' and w.version_sort collate "C" > c.sort_key collate "C" and (right(c.sort_key, 1) <> '~' or right(w.version_sort, 1) = '~')`;
+    const offeredAbove = sql`w.status in ('active', 'deprecated') and w.version_sort collate "C" > c.sort_key collate "C" and (right(c.sort_key, 1) <> '~' or right(w.version_sort, 1) = '~')`;
     const changelog = read.changelogs
       ? sql`case when (select bytes from budget) <= ${read.changelogBytes} then v.changelog end as changelog`
       : sql`null::text as changelog`;
@@ -313,7 +316,7 @@ export class PackageRepository {
          left join lateral (
            (select w.id from catalog_package_version w where w.catalog_package_id = p.id and (w.version = c.version or w.version = p.default_version))
            union
-           (select w.id from catalog_package_version w where w.catalog_package_id = p.id and w.status <> 'withdrawn'
+           (select w.id from catalog_package_version w where w.catalog_package_id = p.id and w.status in ('active', 'deprecated')
              order by w.version_sort collate "C" desc limit 1)
            union
            (select w.id from catalog_package_version w where w.catalog_package_id = p.id and ${offeredAbove}
@@ -350,7 +353,7 @@ export class PackageRepository {
     const rows = await execute<Record<string, unknown>[]>(
       em,
       sql`select ${PACKAGE_COLUMNS}, ${VERSION_VALUES} from catalog_package p
-       left join catalog_package_version v on v.catalog_package_id = p.id and (v.status <> 'withdrawn' or v.version = ${wanted})
+       left join catalog_package_version v on v.catalog_package_id = p.id and (v.status in ('active', 'deprecated') or v.version = ${wanted})
        where p.tenant_id = ${key.tenantId} and p.package_id = ${key.packageId} and ${visibleTo.where()}
        order by v.version_sort collate "C" desc`,
     );

@@ -14,11 +14,13 @@ describe('transition', () => {
     active: { deprecate: 'deprecated', withdraw: 'withdrawn', restore: 'ILLEGAL_STATE' },
     deprecated: { deprecate: 'ILLEGAL_STATE', withdraw: 'withdrawn', restore: 'active' },
     withdrawn: { deprecate: 'ILLEGAL_STATE', withdraw: 'ILLEGAL_STATE', restore: 'active' },
+    staged: { deprecate: 'ILLEGAL_STATE', withdraw: 'ILLEGAL_STATE', restore: 'ILLEGAL_STATE' },
+    rejected: { deprecate: 'ILLEGAL_STATE', withdraw: 'ILLEGAL_STATE', restore: 'ILLEGAL_STATE' },
   };
   const table = VERSION_STATUSES.flatMap((status) => VERSION_STATUS_ACTIONS.map((action) => [status, action, expected[status][action]] as const));
 
   it('covers every state and action', () => {
-    expect(table).toHaveLength(9);
+    expect(table).toHaveLength(15);
   });
 
   it.each(table)('%s, %s: %s', (status, action, outcome) => {
@@ -49,6 +51,8 @@ describe('isInstallable', () => {
     ['active', true],
     ['deprecated', true],
     ['withdrawn', false],
+    ['staged', false],
+    ['rejected', false],
   ] as const)('%s: %s', (status, installable) => {
     expect(isInstallable(status)).toBe(installable);
   });

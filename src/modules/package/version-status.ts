@@ -1,8 +1,11 @@
 import { BadUserInputError, CatalogError } from '../../common/errors';
 import type { AuditAction } from '../audit/audit-event';
 
-/** The life of a published version (stored lowercase in `catalog_package_version.status`). */
-export const VERSION_STATUSES = ['active', 'deprecated', 'withdrawn'] as const;
+/**
+ * The life of a published version (stored lowercase in `catalog_package_version.status`). A staged
+ * version waits for a second person's approval (then active) or rejection (kept, never served).
+ */
+export const VERSION_STATUSES = ['active', 'deprecated', 'withdrawn', 'staged', 'rejected'] as const;
 export type VersionStatus = (typeof VERSION_STATUSES)[number];
 
 /** The changes of status; each is also the audit action that records it (checked by the compiler). */
@@ -19,21 +22,36 @@ const NEXT: Record<VersionStatus, Partial<Record<VersionStatusAction, VersionSta
   active: { deprecate: 'deprecated', withdraw: 'withdrawn' },
   deprecated: { withdraw: 'withdrawn', restore: 'active' },
   withdrawn: { restore: 'active' },
+  // A staged version is approved or rejected (review.ts), and a rejected one stays rejected.
+  staged: {},
+  rejected: {},
 };
 
 export function transition(current: VersionStatus, action: VersionStatusAction): VersionStatus {
   const next = NEXT[current][action];
   if (next === undefined) {
-    const message = current === 'withdrawn' && action === 'deprecate' ? 'The version is withdrawn: restore it first' : `The version is already ${current}`;
-    throw new CatalogError('ILLEGAL_STATE', message);
+    throw new CatalogError('ILLEGAL_STATE', illegalTransitionMessage(current, action));
   }
   return next;
 }
 
-/** A withdrawn version is never served; deprecated ones still are. */
-export function isInstallable(status: VersionStatus): boolean {
-  return status !== 'withdrawn';
+function illegalTransitionMessage(current: VersionStatus, action: VersionStatusAction): string {
+  if (current === 'withdrawn' && action === 'deprecate') return 'The version is withdrawn: restore it first';
+  if (current === 'staged') return 'The version is staged: approve or reject it first';
+  if (current === 'rejected') return 'The version was rejected and stays so';
+  return `The version is already ${current}`;
 }
+
+/** Installable: active or deprecated. Withdrawn, staged (not yet approved) and rejected never are. */
+export function isInstallable(status: VersionStatus): boolean {
+  return status === 'active' || status === 'deprecated';
+}
+
+/** Staged and rejected versions are shown to their author, the tenant's admins and approvers only. */
+export function isUnderReview(status: VersionStatus): boolean {
+  return status === 'staged' || status === 'rejected';
+}
+
 
 export const MAX_STATUS_REASON_LENGTH = 500;
 

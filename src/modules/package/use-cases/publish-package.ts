@@ -13,6 +13,7 @@ import { assertPublishHoldsNoSecrets } from '../../secrets/publish-refusal';
 import type { CatalogDeps, RequestMeta } from '../catalog';
 import { buildPackageArchive, packageJsonFor } from '../package-archive';
 import type { PackageRecord } from '../package.model';
+import type { NewPackage } from '../package.repository';
 import { parseInput, publishInputSchema, type PublishInput } from '../package.validation';
 import { toPackageView, type PackageView } from '../package.view';
 import { versionSortKey } from '../version-sort-key';
@@ -251,7 +252,7 @@ function manifestMeta(input: PublishInput, version: string) {
 }
 
 /** The row a first publish creates (its fields are set again by `commitVersion`). */
-function newPackageRow(caller: Caller, input: PublishInput, now: Date): Omit<PackageRecord, 'tags' | 'nodeTypes'> {
+function newPackageRow(caller: Caller, input: PublishInput, now: Date): Omit<NewPackage, 'tags' | 'nodeTypes'> {
   return {
     id: randomUUID(),
     tenantId: caller.tenantId,
