@@ -255,6 +255,19 @@ export class PackageRepository {
     await execute(em, sql`update catalog_package_version set status = ${status}, status_reason = ${reason} where id = ${versionId}`);
   }
 
+  /**
+   * One change of the package (any: publish, metadata, visibility, status, channel, quarantine):
+   * its revision goes up by one and `updated_at` moves. Run under the package row lock, in the
+   * change's transaction; returns the new revision.
+   */
+  async bumpRevision(em: Em, id: string, at: Date): Promise<number> {
+    const rows = await execute<{ revision: number }[]>(
+      em,
+      sql`update catalog_package set revision = revision + 1, updated_at = ${at} where id = ${id} returning revision`,
+    );
+    return Number(rows[0]?.revision);
+  }
+
   async markDeleted(em: Em, id: string, at: Date): Promise<void> {
     await execute(em, sql`update catalog_package set deleted_at = ${at}, updated_at = ${at} where id = ${id}`);
   }
