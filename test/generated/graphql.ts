@@ -143,12 +143,16 @@ export type CatalogUpgradeState =
   /** At the target version, with no local edits */
   | 'UP_TO_DATE';
 
-/** Deprecated versions install; withdrawn ones never */
+/** Deprecated versions install; withdrawn, staged and rejected ones never */
 export type CatalogVersionStatus =
   /** Installable; may be the default version */
   | 'ACTIVE'
   /** Still installable, with a reason not to */
   | 'DEPRECATED'
+  /** Refused in review: kept for the record, never installable */
+  | 'REJECTED'
+  /** Published for review: shown to its author, tenant admins and approvers, installable once approved */
+  | 'STAGED'
   /** Never served again */
   | 'WITHDRAWN';
 
