@@ -7,9 +7,9 @@ import { packageVersions, strictVersion } from '../../../test/support/version-ar
 import type { VersionStatus } from './version-status';
 import { versionSortKey } from './version-sort-key';
 
-/** The rule read literally: highest installable release, else highest installable prerelease. */
+/** The rule read literally: highest installable (active or deprecated) release, else highest installable prerelease. */
 function oracle(versions: { version: string; status: VersionStatus }[]): string | null {
-  const installable = versions.filter((v) => v.status !== 'withdrawn').map((v) => v.version);
+  const installable = versions.filter((v) => v.status === 'active' || v.status === 'deprecated').map((v) => v.version);
   const releases = installable.filter((v) => semver.prerelease(v) === null);
   const pool = releases.length > 0 ? releases : installable;
   return pool.length === 0 ? null : pool.sort(semver.rcompare)[0]!;
@@ -69,7 +69,7 @@ describe('defaultVersion', () => {
 
 describe('SQL fragments', () => {
   it('name the columns of the given alias', () => {
-    expect(installableVersionSql('v')).toBe("v.status <> 'withdrawn'");
+    expect(installableVersionSql('v')).toBe("v.status in ('active', 'deprecated')");
     expect(defaultVersionOrderSql('v')).toBe(`strpos(v.version, '-') = 0 desc, v.version_sort collate "C" desc`);
     expect(defaultVersionSql('p.id')).toContain('where dv.catalog_package_id = p.id and dv.status');
   });

@@ -52,7 +52,6 @@ export function isUnderReview(status: VersionStatus): boolean {
   return status === 'staged' || status === 'rejected';
 }
 
-
 export const MAX_STATUS_REASON_LENGTH = 500;
 
 /**
