@@ -50,10 +50,23 @@ describe('the audit trail', () => {
     must(await ops.changeVersionStatus(author, 'deprecate', { packageId: 'audited', version: '1.1.0', reason: 'use 1.2' }));
     must(await ops.changeVersionStatus(author, 'withdraw', { packageId: 'audited', version: '1.1.0', reason: 'broken' }));
     must(await ops.changeVersionStatus(author, 'restore', { packageId: 'audited', version: '1.1.0', reason: '' }));
+    must(await ops.quarantine(admin, 'audited', 'under review'));
+    must(await ops.release(admin, 'audited'));
     must(await ops.delete(author, 'audited'));
 
     const events = await trail(admin, 'audited');
-    expect(events.map((event) => event.action)).toEqual(['PUBLISH', 'PUBLISH', 'VISIBILITY', 'INSTALL', 'DEPRECATE', 'WITHDRAW', 'RESTORE', 'DELETE']);
+    expect(events.map((event) => event.action)).toEqual([
+      'PUBLISH',
+      'PUBLISH',
+      'VISIBILITY',
+      'INSTALL',
+      'DEPRECATE',
+      'WITHDRAW',
+      'RESTORE',
+      'QUARANTINE',
+      'RELEASE',
+      'DELETE',
+    ]);
     // Every action of the list is reached, so no entry of AUDIT_CHANGES is dead.
     expect(new Set(events.map((event) => event.action.toLowerCase()))).toEqual(new Set(AUDIT_ACTIONS));
     for (const event of events) {

@@ -52,7 +52,7 @@ describe('OpenAPI document', () => {
     };
     const asProblem = (status: number, body: unknown) => ({ status, contentType: 'application/problem+json', text: JSON.stringify(body), body });
     expect(() => assertDocumentedResponse('GET', '/x/install', asProblem(404, problem))).not.toThrow();
-    expect(() => assertDocumentedResponse('GET', '/x/install', asProblem(409, { ...problem, status: 409 }))).toThrow(/declares no such status/);
+    expect(() => assertDocumentedResponse('GET', '/x/install', asProblem(415, { ...problem, status: 415 }))).toThrow(/declares no such status/);
     expect(() => assertDocumentedResponse('GET', '/x/install', asProblem(404, { ...problem, code: 'NOPE' }))).toThrow(/does not match/);
     expect(() => assertDocumentedResponse('DELETE', '/x', { status: 204, contentType: '', text: 'surprise', body: null })).toThrow(/declares no body/);
     expect(() => assertDocumentedResponse('GET', '/?limit=1', { status: 200, contentType: 'application/json', text: '[{}]', body: [{}] })).toThrow(

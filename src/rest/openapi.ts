@@ -152,7 +152,7 @@ export function catalogOpenApiDocument(): JsonSchema {
           description: 'The flow of a version (the default version unless one is asked for) and its metadata; counts an install.',
           parameters: [PACKAGE_ID, ...queryParameters(installQuerySchema)],
           success: [200, { description: STATUS_TEXT[200], ...json(ref('InstallBody')) }],
-          errors: [404, 410],
+          errors: [404, 409, 410],
         }),
         post: operation({
           operationId: 'installPackageWithValues',
@@ -162,7 +162,7 @@ export function catalogOpenApiDocument(): JsonSchema {
           parameters: [PACKAGE_ID, ...queryParameters(tenantQuerySchema)],
           body: installValuesBodySchema,
           success: [200, { description: STATUS_TEXT[200], ...json(ref('InstallBody')) }],
-          errors: [...WITH_BODY, 404, 410],
+          errors: [...WITH_BODY, 404, 409, 410],
         }),
       },
       '/{package_id}/visibility': {

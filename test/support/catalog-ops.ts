@@ -2,6 +2,8 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   OpsAuditEventsDocument,
   OpsDeleteDocument,
+  OpsQuarantineDocument,
+  OpsReleaseDocument,
   OpsDeprecateVersionDocument,
   OpsDiffDocument,
   OpsEntitiesDocument,
@@ -105,6 +107,11 @@ export function catalogOps(t: TestApp) {
       call(token, OpsSetVisibilityDocument, { packageId, visibility, groups: groupIds, tenantId }, 'setCatalogPackageVisibility'),
 
     delete: (token: string, packageId: string, tenantId?: string) => call(token, OpsDeleteDocument, { packageId, tenantId }, 'deleteCatalogPackage'),
+
+    quarantine: (token: string, packageId: string, reason: string, tenantId?: string) =>
+      call(token, OpsQuarantineDocument, { packageId, reason, tenantId }, 'quarantineCatalogPackage'),
+
+    release: (token: string, packageId: string, tenantId?: string) => call(token, OpsReleaseDocument, { packageId, tenantId }, 'releaseCatalogPackage'),
 
     auditEvents: (token: string, packageId: string, tenantId?: string) => call(token, OpsAuditEventsDocument, { packageId, tenantId }, 'catalogAuditEvents'),
 

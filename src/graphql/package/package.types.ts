@@ -87,10 +87,19 @@ export class CatalogPackageType {
   @Field(() => Int, { description: 'Installs of any version' })
   installCount!: number;
 
+  @Field(() => Int, { description: 'Moves up by one with every change of the package: publish, visibility, version status, quarantine' })
+  revision!: number;
+
+  @Field({ description: 'Whether an admin quarantined it: until released, only admins may install, publish to or change it' })
+  quarantined!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Why it is quarantined: for tenant admins and super admins only, else null' })
+  quarantineReason!: string | null;
+
   @Field({ description: 'When the first version was published' })
   createdAt!: Date;
 
-  @Field({ description: 'When the package last changed (publish or visibility)' })
+  @Field({ description: 'When the package last changed (any change that moves its revision)' })
   updatedAt!: Date;
 }
 
@@ -296,6 +305,12 @@ export class CatalogUpdateType {
 
   /** Resolved by `CatalogUpdateResolver.newerVersions(first:)`. */
   newerVersions!: CatalogPackageVersionType[];
+
+  @Field({ description: 'Whether the package is quarantined (installs are refused); false for an unknown or invisible package' })
+  quarantined!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Why it is quarantined: for tenant admins and super admins only, else null' })
+  quarantineReason!: string | null;
 }
 
 @ObjectType('CatalogNodeChange', { description: 'A node present in both versions whose content changed' })
@@ -352,6 +367,8 @@ const CatalogAuditAction = enumType('CatalogAuditAction', AUDIT_ACTIONS, 'What a
   deprecate: 'A version was deprecated',
   withdraw: 'A version was withdrawn',
   restore: 'A version was restored to active',
+  quarantine: 'The package was quarantined (changes.reason for admins)',
+  release: 'The package was released from quarantine',
 });
 export type CatalogAuditAction = AuditAction;
 

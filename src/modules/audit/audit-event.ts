@@ -33,6 +33,10 @@ export const AUDIT_CHANGES = {
   deprecate: statusChange,
   withdraw: statusChange,
   restore: statusChange,
+  /** `reason` is read by admins only (`package:readQuarantineReason`); others see it null. */
+  quarantine: z.strictObject({ reason: z.string().nullable() }),
+  /** What the package had been quarantined for (admins only, as above). */
+  release: z.strictObject({ reason: z.string().nullable() }),
 };
 
 export type AuditAction = keyof typeof AUDIT_CHANGES;

@@ -16,7 +16,11 @@ export interface AuditEventView {
   occurredAt: Date;
 }
 
-export function toAuditEventView(event: AuditEventRecord): AuditEventView {
+/** Why a package was quarantined is for admins: the trail of its author shows the event without it. */
+const QUARANTINE_ACTIONS: readonly AuditAction[] = ['quarantine', 'release'];
+
+export function toAuditEventView(event: AuditEventRecord, may: { quarantineReasons: boolean }): AuditEventView {
+  const changes = event.changes as Record<string, unknown>;
   return {
     id: event.id,
     action: event.action,
@@ -24,7 +28,7 @@ export function toAuditEventView(event: AuditEventRecord): AuditEventView {
     actorId: event.actorId,
     actorEmail: event.actorEmail,
     actorTenantId: event.actorTenantId,
-    changes: event.changes as Record<string, unknown>,
+    changes: QUARANTINE_ACTIONS.includes(event.action) && !may.quarantineReasons ? { ...changes, reason: null } : changes,
     occurredAt: event.occurredAt,
   };
 }

@@ -21,6 +21,7 @@ import { installPackage } from './use-cases/install-package';
 import { deletePackage, listAuditEvents, setVisibility } from './use-cases/manage-package';
 import { previewUpgrade, previewUpgrades } from './use-cases/preview-upgrades';
 import { publishPackage } from './use-cases/publish-package';
+import { quarantinePackage, releasePackage } from './use-cases/quarantine-package';
 import {
   getPackage,
   getPackagesByIds,
@@ -93,6 +94,8 @@ export function createCatalog(deps: CatalogDeps) {
     previewUpgrades: bind(previewUpgrades),
     setVisibility: bind(setVisibility),
     deletePackage: bind(deletePackage),
+    quarantinePackage: bind(quarantinePackage),
+    releasePackage: bind(releasePackage),
     listAuditEvents: bind(listAuditEvents),
     readUsage: bind(readUsage),
     deprecateVersion: bind(deprecateVersion),

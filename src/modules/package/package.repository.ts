@@ -31,6 +31,46 @@ const VERSION_COLUMNS_BUT_CHANGELOG = sql.raw(
     .join(', '),
 );
 
+/** What an update check reads of a package beside its versions: what the policy needs, and its quarantine. */
+const QUARANTINE_COLUMNS = [
+  'tenant_id',
+  'package_id',
+  'author_id',
+  'visibility',
+  'visibility_group_ids',
+  'default_version',
+  'quarantined_at',
+  'quarantine_reason',
+];
+const QUARANTINE_PICKED = sql.raw(QUARANTINE_COLUMNS.map((column) => `picked.q_${column}`).join(', '));
+const QUARANTINE_OF_PACKAGE = sql.raw(QUARANTINE_COLUMNS.map((column) => `p.${column} as q_${column}`).join(', '));
+
+/** A quarantined package as an update check reports it: what the policy weighs (who may read why), and why. */
+export interface QuarantinedPackage {
+  tenantId: string;
+  packageId: string;
+  authorId: string;
+  visibility: Visibility;
+  visibilityGroupIds: readonly string[];
+  deletedAt: null;
+  defaultVersion: string | null;
+  reason: string;
+}
+
+function quarantineOf(row: Record<string, unknown>): QuarantinedPackage | null {
+  if (row['q_quarantined_at'] === null || row['q_quarantined_at'] === undefined) return null;
+  return {
+    tenantId: String(row['q_tenant_id']),
+    packageId: String(row['q_package_id']),
+    authorId: String(row['q_author_id']),
+    visibility: row['q_visibility'] as Visibility,
+    visibilityGroupIds: row['q_visibility_group_ids'] as string[],
+    deletedAt: null,
+    defaultVersion: (row['q_default_version'] as string | null) ?? null,
+    reason: String(row['q_quarantine_reason'] ?? ''),
+  };
+}
+
 /** What an update check reads: how many newer versions per copy, and their changelogs or not. */
 export interface UpdateRead {
   newer: number;
@@ -192,13 +232,14 @@ export class PackageRepository {
    * Returns the locked row and whether this call created it.
    */
   async lockOrCreate(em: Em, fresh: NewPackage): Promise<{ row: PackageRecord; created: boolean }> {
+    // Inserted at revision 0: the publish that creates it makes it revision 1 (`updateAfterPublish`).
     const inserted = await execute<unknown[]>(
       em,
       sql`insert into catalog_package (id, tenant_id, package_id, name, description, readme, latest_version, republish_base, author_id,
-         author_email, visibility, visibility_group_ids, source_flow_id, tags, node_types, created_at, updated_at, deleted_at)
+         author_email, visibility, visibility_group_ids, source_flow_id, tags, node_types, created_at, updated_at, deleted_at, revision)
        values (${fresh.id}, ${fresh.tenantId}, ${fresh.packageId}, ${fresh.name}, ${fresh.description}, ${fresh.readme}, ${fresh.latestVersion},
          ${fresh.republishBase}, ${fresh.authorId}, ${fresh.authorEmail}, ${fresh.visibility}, ${sql.textArray(fresh.visibilityGroupIds)},
-         ${fresh.sourceFlowId}, ${sql.textArray(fresh.tags)}, ${sql.textArray(fresh.nodeTypes)}, ${fresh.createdAt}, ${fresh.updatedAt}, null)
+         ${fresh.sourceFlowId}, ${sql.textArray(fresh.tags)}, ${sql.textArray(fresh.nodeTypes)}, ${fresh.createdAt}, ${fresh.updatedAt}, null, 0)
        on conflict (tenant_id, package_id) do nothing returning id`,
     );
     const rows = await execute<unknown[]>(
@@ -208,18 +249,21 @@ export class PackageRepository {
     return { row: packageRows.parse(rows[0]), created: inserted.length === 1 };
   }
 
+  /** A publish's change of the package: its fields, and the revision up by one. Returns the new revision. */
   async updateAfterPublish(
     em: Em,
     id: string,
     fields: Pick<PackageRecord, 'name' | 'description' | 'readme' | 'latestVersion' | 'republishBase' | 'sourceFlowId' | 'tags' | 'nodeTypes' | 'updatedAt'>,
-  ): Promise<void> {
-    await execute(
+  ): Promise<number> {
+    const rows = await execute<{ revision: number }[]>(
       em,
       sql`update catalog_package set name = ${fields.name}, description = ${fields.description}, readme = ${fields.readme},
          latest_version = ${fields.latestVersion}, republish_base = ${fields.republishBase}, source_flow_id = ${fields.sourceFlowId},
-         tags = ${sql.textArray(fields.tags)}, node_types = ${sql.textArray(fields.nodeTypes)}, updated_at = ${fields.updatedAt}, deleted_at = null
-       where id = ${id}`,
+         tags = ${sql.textArray(fields.tags)}, node_types = ${sql.textArray(fields.nodeTypes)}, updated_at = ${fields.updatedAt}, deleted_at = null,
+         revision = revision + 1
+       where id = ${id} returning revision`,
     );
+    return Number(rows[0]?.revision);
   }
 
   async updateVisibility(em: Em, id: string, visibility: Visibility, groupIds: readonly string[], at: Date): Promise<void> {
@@ -268,6 +312,15 @@ export class PackageRepository {
     return Number(rows[0]?.revision);
   }
 
+  /** Puts the package in quarantine (with why, who and when) or, with null, takes it out. */
+  async setQuarantine(em: Em, id: string, quarantine: { reason: string; by: string; at: Date } | null): Promise<void> {
+    await execute(
+      em,
+      sql`update catalog_package set quarantine_reason = ${quarantine?.reason ?? null}, quarantined_by = ${quarantine?.by ?? null},
+         quarantined_at = ${quarantine?.at ?? null} where id = ${id}`,
+    );
+  }
+
   async markDeleted(em: Em, id: string, at: Date): Promise<void> {
     await execute(em, sql`update catalog_package set deleted_at = ${at}, updated_at = ${at} where id = ${id}`);
   }
@@ -301,8 +354,8 @@ export class PackageRepository {
     visibleTo: VisibleRows,
     installed: readonly { tenantId: string; packageId: string; version: string; sortKey: string; copies: number }[],
     read: UpdateRead,
-  ): Promise<{ versions: (VersionRecord[] | null)[]; changelogBytes: number }> {
-    if (installed.length === 0) return { versions: [], changelogBytes: 0 };
+  ): Promise<{ versions: (VersionRecord[] | null)[]; quarantines: (QuarantinedPackage | null)[]; changelogBytes: number }> {
+    if (installed.length === 0) return { versions: [], quarantines: [], changelogBytes: 0 };
     const offeredAbove = sql`w.status in ('active', 'deprecated') and w.version_sort collate "C" > c.sort_key collate "C" and (right(c.sort_key, 1) <> '~' or right(w.version_sort, 1) = '~')`;
     const changelog = read.changelogs
       ? sql`case when (select bytes from budget) <= ${read.changelogBytes} then v.changelog end as changelog`
@@ -323,7 +376,7 @@ export class PackageRepository {
       sql`with copy as (
          select * from unnest(${copies}) with ordinality as i(tenant_id, package_id, version, sort_key, copies, ord)
        ), picked as (
-         select c.ord, c.copies, p.id as package_uuid, w.id as version_id
+         select c.ord, c.copies, p.id as package_uuid, w.id as version_id, ${QUARANTINE_OF_PACKAGE}
          from copy c
          left join catalog_package p on p.tenant_id = c.tenant_id and p.package_id = c.package_id and ${visibleTo.where()}
          left join lateral (
@@ -338,18 +391,20 @@ export class PackageRepository {
        ), budget as (
          select coalesce(sum(octet_length(x.changelog)::bigint * picked.copies), 0)::bigint as bytes from picked join catalog_package_version x on x.id = picked.version_id
        )
-       select picked.ord, picked.package_uuid, ${changelogBytes} as changelog_bytes, ${VERSION_COLUMNS_BUT_CHANGELOG}, ${changelog}
+       select picked.ord, picked.package_uuid, ${changelogBytes} as changelog_bytes, ${QUARANTINE_PICKED}, ${VERSION_COLUMNS_BUT_CHANGELOG}, ${changelog}
        from picked left join catalog_package_version v on v.id = picked.version_id
        order by picked.ord`,
     );
     const versions: (VersionRecord[] | null)[] = installed.map(() => null);
+    const quarantines: (QuarantinedPackage | null)[] = installed.map(() => null);
     for (const row of rows) {
       if (row['package_uuid'] === null) continue;
       const index = Number(row['ord']) - 1;
       const found = (versions[index] ??= []);
+      quarantines[index] ??= quarantineOf(row);
       if (row['id'] !== null) found.push(versionRows.parse(row));
     }
-    return { versions, changelogBytes: Number(rows[0]?.['changelog_bytes'] ?? 0) };
+    return { versions, quarantines, changelogBytes: Number(rows[0]?.['changelog_bytes'] ?? 0) };
   }
 
   /**

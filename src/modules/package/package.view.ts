@@ -33,6 +33,12 @@ export interface PackageView {
   /** The distinct node types of the highest version's flow, sorted. */
   nodeTypes: string[];
   installCount: number;
+  /** Moves up by one with every change of the package (publish, visibility, status, quarantine, delete). */
+  revision: number;
+  /** Whether an admin quarantined it: only admins may install, publish to or change it. */
+  quarantined: boolean;
+  /** Why, for the tenant's admins and super admins; null for everyone else and when not quarantined. */
+  quarantineReason: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -56,6 +62,9 @@ export function toPackageView(scope: Scope, pkg: PackageRecord): PackageView {
     tags: [...pkg.tags],
     nodeTypes: [...pkg.nodeTypes],
     installCount: pkg.installCount,
+    revision: pkg.revision,
+    quarantined: pkg.quarantine !== null,
+    quarantineReason: pkg.quarantine !== null && scope.may('package:readQuarantineReason', target) ? pkg.quarantine.reason : null,
     createdAt: pkg.createdAt,
     updatedAt: pkg.updatedAt,
   };

@@ -17,6 +17,10 @@ export interface UpdateAnswer<V> extends InstalledCopy {
   updateAvailable: boolean;
   installedStatus: VersionStatus | null;
   newerVersions: V[];
+  /** Whether the package is quarantined (installs refused); false for unknown and invisible packages. */
+  quarantined: boolean;
+  /** Why, for the package's admins only. */
+  quarantineReason: string | null;
 }
 
 /**
@@ -29,7 +33,10 @@ export interface UpdateAnswer<V> extends InstalledCopy {
  *   at a prerelease the highest installable version; null when nothing is installable.
  * - `installedStatus`: the installed version's status, null when that version does not exist.
  */
-export function shapeUpdate<V extends { version: string; status: VersionStatus }>(input: InstalledCopy, rows: readonly V[] | null): UpdateAnswer<V> {
+export function shapeUpdate<V extends { version: string; status: VersionStatus }>(
+  input: InstalledCopy,
+  rows: readonly V[] | null,
+): Omit<UpdateAnswer<V>, 'quarantined' | 'quarantineReason'> {
   const { packageId, installedVersion } = input;
   const versions = rows ?? [];
   const followsPrereleases = isPrerelease(installedVersion);

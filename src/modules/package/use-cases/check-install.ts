@@ -6,6 +6,7 @@ import type { CatalogDeps, TenantOption } from '../catalog';
 import { fitEnvironment, isIncompatibility, type InstallProblem, type ProposedBinding, type TargetEnvironment } from '../install-check';
 import type { VersionRecord } from '../package.model';
 import { assertPackageAndVersionRef, packageNotFound, versionNotFound } from '../package-ref';
+import { assertNotQuarantined } from '../quarantine';
 import { parseInput, plainText } from '../package.validation';
 import { requirementsOf } from '../version-requirements';
 import { isInstallable, versionWithdrawnError } from '../version-status';
@@ -59,6 +60,7 @@ export async function checkInstall(deps: CatalogDeps, caller: Caller, packageId:
 
   const found = await deps.db.run((em) => deps.packages.findForInstallCheck(em, access.rows, { tenantId, packageId }, options.version ?? null));
   if (!found) throw packageNotFound(packageId);
+  assertNotQuarantined(access, found.pkg);
   const wanted = options.version ?? found.pkg.defaultVersion;
   const checked = found.versions.find((version) => version.version === wanted);
   if (!checked) throw options.version ? versionNotFound(packageId, options.version) : packageNotFound(packageId);

@@ -65,9 +65,15 @@ export async function checkUpdates(
   const read = { newer, changelogs: selection.changelogs && newer > 0, changelogBytes: maxResponseBytes };
   const found = await db.read((em) => packages.findVersionsForUpdates(em, access.rows, asked, read));
   if (found.changelogBytes > maxResponseBytes) throw new ResponseTooLargeError(found.changelogBytes, maxResponseBytes);
-  const versionsOf = new Map(asked.map((copy, index) => [keyOf(copy), found.versions[index] ?? null]));
+  const foundOf = new Map(asked.map((copy, index) => [keyOf(copy), { versions: found.versions[index] ?? null, quarantine: found.quarantines[index] ?? null }]));
   return installed.map((copy, index) => {
-    const answer = shapeUpdate({ packageId: copy.packageId, installedVersion: copy.version }, versionsOf.get(keyOf(copies[index]!)) ?? null);
-    return { ...answer, newerVersions: answer.newerVersions.slice(0, newer).map(toVersionView) };
+    const { versions, quarantine } = foundOf.get(keyOf(copies[index]!)) ?? { versions: null, quarantine: null };
+    const answer = shapeUpdate({ packageId: copy.packageId, installedVersion: copy.version }, versions);
+    return {
+      ...answer,
+      newerVersions: answer.newerVersions.slice(0, newer).map(toVersionView),
+      quarantined: quarantine !== null,
+      quarantineReason: quarantine !== null && access.may('package:readQuarantineReason', { pkg: quarantine }) ? quarantine.reason : null,
+    };
   });
 }

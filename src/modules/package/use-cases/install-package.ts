@@ -12,6 +12,7 @@ import type { CatalogDeps, TenantOption } from '../catalog';
 import { toPackageView } from '../package.view';
 import { versionWithdrawnError } from '../version-status';
 import { assertPackageAndVersionRef, packageNotFound, versionNotFound } from '../package-ref';
+import { assertNotQuarantined } from '../quarantine';
 
 type InstallValue = string | number | boolean;
 
@@ -73,6 +74,7 @@ export async function installPackage(
   });
   if (!found) throw options.version ? versionNotFound(packageId, options.version) : packageNotFound(packageId);
   const { pkg, version } = found;
+  assertNotQuarantined(access, pkg);
   if (version.status === 'withdrawn') {
     throw versionWithdrawnError(packageId, version);
   }

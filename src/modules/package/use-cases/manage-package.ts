@@ -11,6 +11,7 @@ import type { PackageRecord } from '../package.model';
 import { groupIdsSchema, parseInput } from '../package.validation';
 import { toPackageView, type PackageView } from '../package.view';
 import { isPackageSlug, packageNotFound, visiblePackage } from '../package-ref';
+import { assertNotQuarantined } from '../quarantine';
 
 export async function setVisibility(
   deps: CatalogDeps,
@@ -69,14 +70,15 @@ export async function listAuditEvents(
   const tenantId = access.actingTenant(args.tenantId);
   const limit = pageSize(args.first);
   const after = decodeCursor(args.after);
-  const page = await db.run(async (em) => {
+  const { page, quarantineReasons } = await db.run(async (em) => {
     const pkg = isPackageSlug(packageId) ? await packages.findAny(em, access.rows, tenantId, packageId) : null;
     if (!pkg) throw packageNotFound(packageId);
     access.assert('package:readAudit', { pkg, visible: pkg.visible });
-    return audit.list(em, pkg.id, limit, after);
+    return { page: await audit.list(em, pkg.id, limit, after), quarantineReasons: access.may('package:readQuarantineReason', { pkg }) };
   });
   const connection = toConnection(page, (event) => ({ key: event.occurredAt, id: event.id }));
-  return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: toAuditEventView(edge.node) })) };
+  const view = (event: (typeof page.items)[number]) => toAuditEventView(event, { quarantineReasons });
+  return { ...connection, edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: view(edge.node) })) };
 }
 
 /** The checks before any input is read: the permission, then the tenant acted in. */
@@ -88,7 +90,9 @@ export function prepareChange(caller: Caller, action: Action, tenantId: string |
 
 /**
  * Runs a change on a package the caller sees, under its row lock, after the policy check:
- * NOT_FOUND when the caller cannot see the package, FORBIDDEN when they can but may not act.
+ * NOT_FOUND when the caller cannot see the package, FORBIDDEN when they can but may not act,
+ * PACKAGE_QUARANTINED when it is quarantined and they are not an admin. Every change moves the
+ * package's revision up by one (and `updatedAt`), in the same transaction.
  */
 export async function changePackage(
   { db, packages }: CatalogDeps,
@@ -103,7 +107,11 @@ export async function changePackage(
   return db.transaction(async (em) => {
     const pkg = await visiblePackage(packages, em, access, { tenantId, packageId: target.packageId }, true);
     access.assert(action, { pkg, visible: true });
-    return change(em, pkg, new Date());
+    assertNotQuarantined(access, pkg);
+    const now = new Date();
+    const changed = await change(em, pkg, now);
+    const revision = await packages.bumpRevision(em, pkg.id, now);
+    return { ...changed, revision, updatedAt: now };
   });
 }
 

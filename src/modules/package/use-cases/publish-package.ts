@@ -16,6 +16,7 @@ import type { PackageRecord } from '../package.model';
 import type { NewPackage } from '../package.repository';
 import { parseInput, publishInputSchema, type PublishInput } from '../package.validation';
 import { toPackageView, type PackageView } from '../package.view';
+import { assertNotQuarantined } from '../quarantine';
 import { versionSortKey } from '../version-sort-key';
 import { planPublishVersion, republishBaseAfter } from '../versioning';
 
@@ -83,7 +84,10 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
 async function republishable(deps: CatalogDeps, em: Em, caller: Caller, packageId: string): Promise<PackageRecord | null> {
   const access = accessFor(caller);
   const row = await deps.packages.findAny(em, access.rows, caller.tenantId, packageId);
-  if (row) access.assert('package:republish', { pkg: row, visible: row.visible });
+  if (row) {
+    access.assert('package:republish', { pkg: row, visible: row.visible });
+    assertNotQuarantined(access, row);
+  }
   return row;
 }
 
@@ -160,6 +164,8 @@ async function commitVersion(
 ): Promise<PackageRecord> {
   const { packages, audit } = deps;
   const { row, created, version, archive, blobName, now, labels, source } = step;
+  // Quarantined since the reservation was taken: the locked row decides.
+  assertNotQuarantined(accessFor(caller), row);
   const provenance = deps.provenance.sign({
     tenantId: row.tenantId,
     packageId: row.packageId,
@@ -198,7 +204,7 @@ async function commitVersion(
     ...labels,
     updatedAt: now,
   };
-  await packages.updateAfterPublish(em, row.id, fields);
+  const revision = await packages.updateAfterPublish(em, row.id, fields);
   // After the package update: it revives a deleted row, and the new version may be the default.
   const defaultVersion = await packages.refreshDefaultVersion(em, row.id);
   await audit.record(em, caller, {
@@ -216,7 +222,7 @@ async function commitVersion(
     },
     at: now,
   });
-  return { ...row, ...fields, defaultVersion, deletedAt: null };
+  return { ...row, ...fields, defaultVersion, revision, deletedAt: null };
 }
 
 /** The valid flow of a publish and what it needs where it is installed. */
