@@ -20,6 +20,8 @@ import { startTestApp, uniqueTenant, type TestApp } from './support/test-app';
  * (test/support/access-model.ts), a plain in-memory statement of the rules. Every response must
  * match the model exactly: error code, default and latest version, visibility, field-level nulls,
  * the set of listed packages, version statuses, update checks, usage and the audit event count.
+ * Admins quarantine and release packages, so installs, pre-flights, publishes and changes by
+ * everyone else meet quarantined packages too (docs/API.md, "Quarantine").
  *
  * MODEL_RUNS (sequences), MODEL_STEPS (most commands per sequence) and MODEL_SEED tune a run.
  */
@@ -87,8 +89,12 @@ function hiddenForNothingInstallable(model: CatalogModel, caller: Caller, p: Mod
   return !model.visible(caller, p) && model.visible(caller, { ...p, versions: [{ version: p.latest, status: 'ACTIVE', reason: null }] });
 }
 
-/** A random caller, or the author of the command's package in a tenant (so that authors act often). */
-type Who = Caller | { authorIn: number };
+/**
+ * A random caller, the author of the command's package in a tenant (so that authors act often), or
+ * the tenant admin of the n-th live package (counting wraps) with that package as the command's:
+ * so that quarantines and releases find a package to act on.
+ */
+type Who = Caller | { authorIn: number } | { adminOf: number };
 
 /**
  * A package slot, or the n-th slot (counting wraps) that holds a package in the tenant the command
@@ -130,11 +136,22 @@ abstract class Command implements fc.AsyncCommand<CatalogModel, Real> {
 
   /** The caller and the slot of the package: `author@N` is the author of the package in tenant N. */
   private resolve(model: CatalogModel, tenantId: string | null): { caller: Caller; slot: number } {
+    if ('adminOf' in this.who) return this.adminOf(model, this.who.adminOf);
     if (!('authorIn' in this.who)) return { caller: this.who, slot: this.slotIn(model, tenantId ?? this.who.tenant) };
     const tenant = TENANTS[this.who.authorIn]!;
     const slot = this.slotIn(model, tenant);
     const p = model.find(tenant, model.packageId(slot));
     return { caller: CALLERS.find((c) => p && c.tenant === p.tenant && c.user === p.authorId) ?? CALLERS[0]!, slot };
+  }
+
+  /** `admin@N` of the n-th live package's tenant N, and that package's slot (with none: the admin of the first tenant, and the command's slot). */
+  private adminOf(model: CatalogModel, n: number): { caller: Caller; slot: number } {
+    const live = [...model.packages.values()].filter((p) => !p.deleted);
+    const p = live[n % Math.max(live.length, 1)];
+    const tenant = p?.tenant ?? TENANTS[0]!;
+    const caller = CALLERS.find((c) => c.tenant === tenant && c.tenantAdmin)!;
+    const slot = p ? [...Array(PACKAGE_SLOTS).keys()].find((s) => model.packageId(s) === p.packageId)! : this.slotIn(model, tenant);
+    return { caller, slot };
   }
 
   private slotIn(model: CatalogModel, tenant: string): number {
@@ -149,7 +166,7 @@ abstract class Command implements fc.AsyncCommand<CatalogModel, Real> {
   }
 
   toString(): string {
-    const who = 'authorIn' in this.who ? `author@${this.who.authorIn}` : this.who.name;
+    const who = 'authorIn' in this.who ? `author@${this.who.authorIn}` : 'adminOf' in this.who ? `admin of live#${this.who.adminOf}` : this.who.name;
     return `${this.constructor.name}(${[who, ...this.details()].join(', ')})`;
   }
 }
@@ -193,7 +210,8 @@ class Publish extends Command {
       expected.data.id = actual.data.id;
     }
     expect(actual).toEqual(expected);
-    return expected.ok ? `ok ${kind}${expected.data.latestVersion === requested ? '' : ' (bumped)'}` : label(expected);
+    if (!expected.ok) return label(expected);
+    return `ok ${kind}${expected.data.latestVersion === requested ? '' : ' (bumped)'}${quarantinedNote(model, caller.tenant, packageId)}`;
   }
   protected override details() {
     return [`p${this.slot}`, JSON.stringify(this.choice)];
@@ -228,6 +246,40 @@ class Delete extends Command {
   }
 }
 
+/** An admin's freeze of a package, with a reason (a blank or too long one is BAD_USER_INPUT). */
+class Quarantine extends Command {
+  constructor(
+    who: Who,
+    slot: SlotRef,
+    tenantArg: number | null,
+    readonly reason: string,
+  ) {
+    super(who, slot, tenantArg);
+  }
+  async act(model: CatalogModel, { ops }: Real, { caller, token, packageId, tenantId }: Step) {
+    const expected = model.quarantine(caller, tenantId, packageId, this.reason);
+    expect(errorOnly(await ops.quarantine(token, packageId, this.reason, tenantId ?? undefined))).toEqual(expected);
+    return label(expected);
+  }
+  protected override details() {
+    return [...super.details(), JSON.stringify(this.reason.length > 40 ? `${this.reason.slice(0, 10)}… (${this.reason.length})` : this.reason)];
+  }
+}
+
+/** Lifts a quarantine. */
+class Release extends Command {
+  async act(model: CatalogModel, { ops }: Real, { caller, token, packageId, tenantId }: Step) {
+    const expected = model.release(caller, tenantId, packageId);
+    expect(errorOnly(await ops.release(token, packageId, tenantId ?? undefined))).toEqual(expected);
+    return label(expected);
+  }
+}
+
+/** Whether the package the command acted on was quarantined (for the histogram: an admin's install or publish of one succeeds). */
+function quarantinedNote(model: CatalogModel, tenant: string, packageId: string): string {
+  return model.find(tenant, packageId)?.quarantined ? ' (quarantined)' : '';
+}
+
 /**
  * A version of a package: `n` versions back from its newest one (0 is the newest, counting
  * wraps), its newest deprecated or withdrawn one (else its newest), or one given exactly (one it
@@ -260,7 +312,7 @@ class Install extends Command {
     const actual = errorOnly(await ops.install(token, packageId, { version: version ?? undefined, tenantId: tenantId ?? undefined, ...values }));
     expect(actual.ok ? { ok: true, data: actual.data.metadata } : actual).toEqual(expected);
     if (actual.ok) expect(actual.data.flow).toMatchObject({ name: `Copy of ${packageId}` });
-    if (expected.ok) return expected.data.deprecation ? 'ok (deprecated)' : 'ok';
+    if (expected.ok) return `${expected.data.deprecation ? 'ok (deprecated)' : 'ok'}${quarantinedNote(model, tenantId ?? caller.tenant, packageId)}`;
     if (expected.code !== 'NOT_FOUND') return expected.code;
     const p = model.find(tenantId ?? caller.tenant, packageId);
     if (version === null && p && defaultVersion(p) === null && model.visible(caller, p)) return 'NOT_FOUND (no default version)';
@@ -584,6 +636,20 @@ const reason = fc.oneof(
   { weight: 1, arbitrary: fc.constant('  ') },
 );
 const statusAction = fc.constantFrom<StatusAction>('deprecate', 'withdraw', 'restore');
+/** Why a package is quarantined: as given (trimmed by the app), rarely blank or above 500 characters (BAD_USER_INPUT). */
+const quarantineReason = fc.oneof(
+  { weight: 10, arbitrary: fc.constant('a hijacked publisher') },
+  { weight: 3, arbitrary: fc.constant('  calls an unknown host \n') },
+  { weight: 1, arbitrary: fc.constant(' \t ') },
+  { weight: 1, arbitrary: fc.constant('x'.repeat(501)) },
+);
+/** Mostly the admin of a live package (or another admin, a super admin): quarantines happen, and stay long enough to be met. */
+const guard: fc.Arbitrary<Who> = fc.oneof(
+  { weight: 1, arbitrary: caller },
+  { weight: 1, arbitrary: fc.constantFrom(...CALLERS.filter((c) => c.tenantAdmin || c.superAdmin)) },
+  { weight: 3, arbitrary: fc.nat(20).map((adminOf) => ({ adminOf })) },
+  { weight: 1, arbitrary: fc.nat(TENANTS.length - 1).map((authorIn) => ({ authorIn })) },
+);
 /** A copy installed from the caller's tenant or a named one, at a version it has or one it never had; rarely not a version (BAD_USER_INPUT). */
 const copyRef: fc.Arbitrary<CopyRef> = fc.record({
   tenant: tenantArg,
@@ -607,6 +673,10 @@ const commands = [
   fc.tuple(who, slot, versionChoice).map(([w, s, v]) => new Publish(w, s, v)),
   fc.tuple(who, slot, tenantArg, fc.constantFrom('TENANT' as const, 'GROUPS' as const), groups).map(([w, s, t, v, g]) => new SetVisibility(w, s, t, v, g)),
   fc.tuple(who, slot, tenantArg).map(([w, s, t]) => new Delete(w, s, t)),
+  fc.tuple(guard, packageRef, tenantArg, quarantineReason).map(([w, s, t, r]) => new Quarantine(w, s, t, r)),
+  fc.tuple(guard, packageRef, tenantArg, quarantineReason).map(([w, s, t, r]) => new Quarantine(w, s, t, r)),
+  fc.tuple(guard, packageRef, tenantArg, quarantineReason).map(([w, s, t, r]) => new Quarantine(w, s, t, r)),
+  fc.tuple(guard, packageRef, tenantArg).map(([w, s, t]) => new Release(w, s, t)),
   fc.tuple(who, packageRef, tenantArg, installVersion, fc.boolean()).map(([w, s, t, v, values]) => new Install(w, s, t, v, values)),
   fc.tuple(who, packageRef, tenantArg, installVersion).map(([w, s, t, v]) => new InstallCheck(w, s, t, v)),
   fc.tuple(who, packageRef, tenantArg, versionRef, fc.boolean()).map(([w, s, t, v, bulk]) => new UpgradePreview(w, s, t, v, bulk)),

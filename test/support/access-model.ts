@@ -1,8 +1,8 @@
 import type { DiffView, EntityKey, PackageView, StatusAction, UpdateView, UsageView, VersionStatusView } from './catalog-ops';
 
 /**
- * The model of test/access-model.spec.ts: the rules of docs/API.md ("Rules" and "Version status,
- * default version, updates and diffs") and issue 3, written out again in plain TypeScript, with
+ * The model of test/access-model.spec.ts: the rules of docs/API.md ("Rules", "Version status,
+ * default version, updates and diffs" and "Quarantine") and issue 3, written out again in plain TypeScript, with
  * none of the app's code. Each operation answers what the app must answer: the data, or the
  * error code.
  */
@@ -76,6 +76,8 @@ export interface ModelPackage {
   visibility: 'TENANT' | 'GROUPS';
   groups: string[];
   deleted: boolean;
+  /** Frozen by an admin: until released, only the tenant's admins (and super admins) install, publish to or change it. */
+  quarantined: boolean;
   auditEvents: number;
 }
 
@@ -87,6 +89,16 @@ const NEXT_STATUS: Record<VersionStatus, Partial<Record<StatusAction, VersionSta
 };
 
 const installable = (v: ModelVersion) => v.status !== 'WITHDRAWN';
+
+/** The longest reason a status change or a quarantine takes (after trimming, in characters). */
+const MAX_REASON_LENGTH = 500;
+
+/** A reason as the app keeps it: trimmed, or null when blank or too long (BAD_USER_INPUT). */
+function validReason(reason: string): string | null {
+  const trimmed = reason.trim();
+  const length = [...trimmed].length;
+  return length === 0 || length > MAX_REASON_LENGTH ? null : trimmed;
+}
 
 /** The highest of the versions, or null. */
 const highest = (versions: readonly ModelVersion[]) =>
@@ -151,6 +163,11 @@ export class CatalogModel {
     return this.isAdminOf(c, p.tenant) || (c.tenant === p.tenant && p.authorId === c.user);
   }
 
+  /** Whether the package's quarantine refuses this caller's install, pre-flight, publish or change: everyone but its admins. */
+  frozenFor(c: Caller, p: ModelPackage): boolean {
+    return p.quarantined && !this.isAdminOf(c, p.tenant);
+  }
+
   view(c: Caller, p: ModelPackage): PackageView {
     return {
       id: p.uuid,
@@ -181,10 +198,24 @@ export class CatalogModel {
     return p && this.visible(c, p) ? ok(p) : fail('NOT_FOUND');
   }
 
-  /** A change needs a package the caller sees (else NOT_FOUND) and the right to change it (else FORBIDDEN). */
+  /**
+   * A change needs a package the caller sees (else NOT_FOUND), the right to change it (else
+   * FORBIDDEN) and, while it is quarantined, to be one of its admins (else PACKAGE_QUARANTINED).
+   */
   private reachToChange(c: Caller, tenantArg: string | null, packageId: string): Expected<ModelPackage> {
     const reached = this.reach(c, c.manage, tenantArg, packageId);
     if (reached.ok && !this.mayChange(c, reached.data)) return fail('FORBIDDEN');
+    if (reached.ok && this.frozenFor(c, reached.data)) return fail('PACKAGE_QUARANTINED');
+    return reached;
+  }
+
+  /**
+   * Quarantine and release: no token permission, only the package's admins (FORBIDDEN for others
+   * who see it, NOT_FOUND for those who do not).
+   */
+  private reachAsAdmin(c: Caller, tenantArg: string | null, packageId: string): Expected<ModelPackage> {
+    const reached = this.reach(c, true, tenantArg, packageId);
+    if (reached.ok && !this.isAdminOf(c, reached.data.tenant)) return fail('FORBIDDEN');
     return reached;
   }
 
@@ -209,6 +240,7 @@ export class CatalogModel {
         visibility: 'TENANT',
         groups: [],
         deleted: false,
+        quarantined: false,
         auditEvents: 0,
       };
       this.packages.set(`${c.tenant}/${packageId}`, p);
@@ -216,6 +248,8 @@ export class CatalogModel {
       return ok(this.view(c, p));
     }
     if (!this.mayChange(c, existing)) return fail(this.visible(c, existing) ? 'FORBIDDEN' : 'NOT_FOUND');
+    // Deleted or not: a deleted package keeps its quarantine, and a republish would revive it.
+    if (this.frozenFor(c, existing)) return fail('PACKAGE_QUARANTINED');
     const base = existing.republishBase;
     const order = compareVersions(requested, existing.latest);
     if (base !== null && compareVersions(base, requested) <= 0 && order <= 0) {
@@ -262,8 +296,8 @@ export class CatalogModel {
   changeStatus(c: Caller, action: StatusAction, tenantArg: string | null, packageId: string, version: string, reason: string): Expected<VersionStatusView> {
     if (!c.manage) return fail('FORBIDDEN');
     if (this.target(c, tenantArg) === null) return fail('FORBIDDEN');
-    const statusReason = action === 'restore' ? null : reason.trim();
-    if (statusReason === '') return fail('BAD_USER_INPUT'); // checked before the package is looked up
+    const statusReason = action === 'restore' ? null : validReason(reason);
+    if (action !== 'restore' && statusReason === null) return fail('BAD_USER_INPUT'); // checked before the package is looked up
     const reached = this.reachToChange(c, tenantArg, packageId);
     if (!reached.ok) return reached;
     const v = reached.data.versions.find((w) => w.version === version);
@@ -275,9 +309,34 @@ export class CatalogModel {
     return ok({ version, status: next, statusReason });
   }
 
+  /**
+   * Freezes a package (a reason of 1 to 500 characters, checked before the package is looked up):
+   * for its admins only; a quarantined one is ILLEGAL_STATE. Nothing else of it moves.
+   */
+  quarantine(c: Caller, tenantArg: string | null, packageId: string, reason: string): Expected<PackageView> {
+    if (this.target(c, tenantArg) === null) return fail('FORBIDDEN');
+    if (validReason(reason) === null) return fail('BAD_USER_INPUT');
+    const reached = this.reachAsAdmin(c, tenantArg, packageId);
+    if (!reached.ok) return reached;
+    if (reached.data.quarantined) return fail('ILLEGAL_STATE');
+    reached.data.quarantined = true;
+    this.record(reached.data);
+    return ok(this.view(c, reached.data));
+  }
+
+  /** Lifts a quarantine: for the package's admins only; one that is not quarantined is ILLEGAL_STATE. */
+  release(c: Caller, tenantArg: string | null, packageId: string): Expected<PackageView> {
+    const reached = this.reachAsAdmin(c, tenantArg, packageId);
+    if (!reached.ok) return reached;
+    if (!reached.data.quarantined) return fail('ILLEGAL_STATE');
+    reached.data.quarantined = false;
+    this.record(reached.data);
+    return ok(this.view(c, reached.data));
+  }
+
   /** A withdrawn version is never served; a package with nothing installable has no default to install. */
   install(c: Caller, tenantArg: string | null, packageId: string, version: string | null) {
-    const reached = this.reachVersion(c, tenantArg, packageId, version);
+    const reached = this.reachVersion(c, tenantArg, packageId, version, 'install');
     if (!reached.ok) return reached;
     const { p, v } = reached.data;
     this.record(p);
@@ -298,17 +357,29 @@ export class CatalogModel {
    * In an environment with no node types, a version is never installable (every flow has a node).
    */
   installCheck(c: Caller, tenantArg: string | null, packageId: string, version: string | null) {
-    const reached = this.reachVersion(c, tenantArg, packageId, version);
+    const reached = this.reachVersion(c, tenantArg, packageId, version, 'preflight');
     return reached.ok ? ok({ version: reached.data.v.version, installable: false }) : reached;
   }
 
-  /** The version an install serves (default: the default version): never a withdrawn one. */
-  private reachVersion(c: Caller, tenantArg: string | null, packageId: string, version: string | null): Expected<{ p: ModelPackage; v: ModelVersion }> {
+  /**
+   * The version an install serves (default: the default version): never a withdrawn one, and
+   * none of a quarantined package but to its admins. The pre-flight refuses a quarantined package
+   * before it looks for the version; the install only once the version was found.
+   */
+  private reachVersion(
+    c: Caller,
+    tenantArg: string | null,
+    packageId: string,
+    version: string | null,
+    kind: 'install' | 'preflight',
+  ): Expected<{ p: ModelPackage; v: ModelVersion }> {
     const reached = this.reach(c, c.view, tenantArg, packageId);
     if (!reached.ok) return reached;
     const p = reached.data;
+    if (kind === 'preflight' && this.frozenFor(c, p)) return fail('PACKAGE_QUARANTINED');
     const v = p.versions.find((w) => w.version === (version ?? defaultVersion(p)));
     if (!v) return fail('NOT_FOUND');
+    if (kind === 'install' && this.frozenFor(c, p)) return fail('PACKAGE_QUARANTINED');
     if (v.status === 'WITHDRAWN') return fail('VERSION_WITHDRAWN');
     return ok({ p, v });
   }
