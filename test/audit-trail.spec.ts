@@ -50,6 +50,7 @@ describe('the audit trail', () => {
     must(await ops.changeVersionStatus(author, 'deprecate', { packageId: 'audited', version: '1.1.0', reason: 'use 1.2' }));
     must(await ops.changeVersionStatus(author, 'withdraw', { packageId: 'audited', version: '1.1.0', reason: 'broken' }));
     must(await ops.changeVersionStatus(author, 'restore', { packageId: 'audited', version: '1.1.0', reason: '' }));
+    must(await ops.editMetadata(author, 'audited', { description: 'Edited' }));
     must(await ops.quarantine(admin, 'audited', 'under review'));
     must(await ops.release(admin, 'audited'));
     must(await ops.delete(author, 'audited'));
@@ -63,6 +64,7 @@ describe('the audit trail', () => {
       'DEPRECATE',
       'WITHDRAW',
       'RESTORE',
+      'METADATA',
       'QUARANTINE',
       'RELEASE',
       'DELETE',

@@ -28,7 +28,9 @@ describe('OpenAPI document', () => {
     const names = (path: string, method: string) => document['paths'][path][method].parameters.map((p: { name: string }) => p.name).sort();
     expect(names('/', 'get')).toEqual(['author_id', 'cursor', 'limit', 'node_type', 'q', 'sort', 'tag']);
     expect(names('/{package_id}/install', 'get')).toEqual(['package_id', 'tenant_id', 'version']);
-    expect(names('/{package_id}/visibility', 'patch')).toEqual(['package_id', 'tenant_id']);
+    expect(names('/{package_id}/visibility', 'patch')).toEqual(['If-Match', 'package_id', 'tenant_id']);
+    expect(names('/{package_id}', 'get')).toEqual(['If-None-Match', 'package_id', 'tenant_id']);
+    expect(names('/{package_id}', 'patch')).toEqual(['If-Match', 'package_id', 'tenant_id']);
     expect(names('/{package_id}', 'delete')).toEqual(['package_id', 'tenant_id']);
   });
 

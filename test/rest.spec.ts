@@ -606,11 +606,11 @@ describe('DELETE /api/v1/catalog/{package_id}', () => {
 
 describe('the rest of the prefix', () => {
   it.each([
-    ['GET', '/customer-support'],
+    ['PUT', '/customer-support'],
     ['POST', '/'],
     ['GET', '/customer-support/install/extra'],
     ['PUT', '/customer-support/visibility'],
-    ['GET', '/publish'],
+    ['GET', '/publish/extra'],
   ])('%s %s is a 404 problem', async (method, path) => {
     const res = await rest(method, path, { token: await tokenFor('alice') });
     expect(expectProblem(res, 404, 'NOT_FOUND', `/api/v1/catalog${path}`).detail).toBe(`No such endpoint: ${method} /api/v1/catalog${path}`);

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'QUOTA_EXCEEDED'
   | 'POLICY_VIOLATION'
   | 'REVISION_MISMATCH'
+  | 'PRECONDITION_FAILED'
   | 'PACKAGE_QUARANTINED'
   | 'COST_LIMIT_EXCEEDED'
   | 'RESPONSE_TOO_LARGE'
@@ -59,6 +60,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   QUOTA_EXCEEDED: 409,
   POLICY_VIOLATION: 422,
   REVISION_MISMATCH: 409,
+  PRECONDITION_FAILED: 412,
   PACKAGE_QUARANTINED: 409,
   COST_LIMIT_EXCEEDED: 400,
   RESPONSE_TOO_LARGE: 400,
@@ -166,6 +168,20 @@ export class RevisionMismatchError extends CatalogError {
 
   constructor(expected: number, current: number) {
     super('REVISION_MISMATCH', `The package is at revision ${current}, not ${expected}: read it again and redo the change`);
+    this.currentRevision = current;
+    Object.assign(this.extensions, { currentRevision: current });
+  }
+}
+
+/**
+ * REST's form of REVISION_MISMATCH: the `If-Match` ETag names a revision of the package that is no
+ * longer the current one (RFC 9110: 412).
+ */
+export class PreconditionFailedError extends CatalogError {
+  readonly currentRevision: number;
+
+  constructor(current: number) {
+    super('PRECONDITION_FAILED', `If-Match does not name the current revision of the package (${current}): read it again and redo the change`);
     this.currentRevision = current;
     Object.assign(this.extensions, { currentRevision: current });
   }

@@ -10,6 +10,7 @@ import { catalogPackageReference } from './package/package.reference';
 import { CatalogInstallCheckResolver } from './package/install-check.resolver';
 import { CatalogUpgradeResolver } from './package/upgrade.resolver';
 import { CatalogPackageResolver, CatalogUpdateResolver } from './package/package.resolver';
+import { CatalogMetadataResolver } from './package/metadata.resolver';
 import { CatalogQuarantineResolver } from './package/quarantine.resolver';
 import { CatalogUsageResolver } from './quota/usage.resolver';
 
@@ -25,6 +26,7 @@ export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchem
       CatalogInstallCheckResolver,
       CatalogUpgradeResolver,
       CatalogQuarantineResolver,
+      CatalogMetadataResolver,
       CatalogPackageSourceFlowResolver,
       FlowCatalogResolver,
       CatalogUsageResolver,
@@ -37,7 +39,7 @@ export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchem
   });
   // type-graphql has no option for the root types' own descriptions.
   typeGraphqlSchema.getQueryType()!.description = 'Reading the catalog: packages, their audit trail and tenant usage';
-  typeGraphqlSchema.getMutationType()!.description = 'Changing the catalog: publish, install, visibility, version status, quarantine, delete';
+  typeGraphqlSchema.getMutationType()!.description = 'Changing the catalog: publish, install, metadata, visibility, version status, quarantine, delete';
   return { sdl: `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(typeGraphqlSchema)}`, typeGraphqlSchema };
 }
 

@@ -24,7 +24,7 @@ export interface ProblemDocument {
   quota?: QuotaState;
   /** POLICY_VIOLATION: every rule the publish breaks. */
   violations?: PolicyViolation[];
-  /** REVISION_MISMATCH: the package's current revision. */
+  /** REVISION_MISMATCH and PRECONDITION_FAILED: the package's current revision. */
   current_revision?: number;
 }
 
@@ -47,6 +47,7 @@ const TITLE_BY_CODE: Record<ErrorCode, string> = {
   QUOTA_EXCEEDED: 'Quota exceeded',
   POLICY_VIOLATION: 'Refused by the publish policy',
   REVISION_MISMATCH: 'The package changed meanwhile',
+  PRECONDITION_FAILED: 'Precondition failed',
   PACKAGE_QUARANTINED: 'Package quarantined',
   COST_LIMIT_EXCEEDED: 'Query too expensive',
   RESPONSE_TOO_LARGE: 'Answer too large',

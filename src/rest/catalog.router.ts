@@ -13,6 +13,7 @@ import {
   installValuesBodySchema,
   installQuerySchema,
   listQuerySchema,
+  metadataBodySchema,
   parseRest,
   publishBodySchema,
   searchOf,
@@ -24,6 +25,7 @@ import {
 import { inRestNames } from './field-names';
 import { catalogOpenApiDocument } from './openapi';
 import { problemErrorHandler } from '../http/problem';
+import { asPreconditionFailure, matchesIfNoneMatch, revisionFromIfMatch, setEtag } from './revision-etag';
 
 /** Largest accepted JSON body: a 1 MiB flow (docs/FLOW-FORMAT.md) with room for a readme and the rest. */
 const REST_BODY_LIMIT = '2mb';
@@ -93,6 +95,7 @@ export function createCatalogRouter({ catalog, verifier, logger, afterAuthentica
       runtime: body.runtime,
     };
     const pkg = await inRest(catalog.publishPackage(caller, input, requestMetaOf(req, res)));
+    setEtag(res, pkg);
     res.status(201).json(toSummary(pkg));
   });
 
@@ -123,13 +126,43 @@ export function createCatalogRouter({ catalog, verifier, logger, afterAuthentica
     const { caller } = callerOf(res);
     const query = parseRest(tenantQuerySchema, req.query, 'query');
     const body = parseRest(visibilityBodySchema, req.body, 'body');
+    const expectedRevision = revisionFromIfMatch(req);
     const pkg = await inRest(
       catalog.setVisibility(caller, packageIdOf(req), {
         visibility: body.visibility,
         visibilityGroupIds: body.visibility_group_ids ?? null,
         tenantId: query.tenant_id ?? null,
+        expectedRevision,
       }),
     );
+    setEtag(res, pkg);
+    res.json(toSummary(pkg));
+  });
+
+  // One package's summary, with its ETag: a matching If-None-Match is answered 304 without a body.
+  router.get('/:package_id', async (req, res) => {
+    const { caller } = callerOf(res);
+    const query = parseRest(tenantQuerySchema, req.query, 'query');
+    const pkg = await inRest(catalog.getPackage(caller, packageIdOf(req), { tenantId: query.tenant_id ?? null }));
+    if (!pkg) throw new NotFoundError(`Package ${packageIdOf(req)} not found`);
+    // Revalidated on every use (never stored for others): the ETag makes that a 304 when nothing changed.
+    res.setHeader('cache-control', 'private, no-cache');
+    setEtag(res, pkg);
+    if (matchesIfNoneMatch(req, pkg)) {
+      res.status(304).end();
+      return;
+    }
+    res.json(toSummary(pkg));
+  });
+
+  // The metadata without a new version; If-Match makes it conditional on the revision read.
+  router.patch('/:package_id', requireJsonBody, parseJson, async (req, res) => {
+    const { caller } = callerOf(res);
+    const query = parseRest(tenantQuerySchema, req.query, 'query');
+    const metadata = parseRest(metadataBodySchema, req.body, 'body');
+    const expectedRevision = revisionFromIfMatch(req);
+    const pkg = await inRest(catalog.editMetadata(caller, packageIdOf(req), { metadata, expectedRevision, tenantId: query.tenant_id ?? null }));
+    setEtag(res, pkg);
     res.json(toSummary(pkg));
   });
 
@@ -185,6 +218,6 @@ async function inRest<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
-    throw inRestNames(error);
+    throw inRestNames(asPreconditionFailure(error));
   }
 }

@@ -41,6 +41,14 @@ export const visibilityBodySchema = z.strictObject({
   visibility_group_ids: z.array(z.string()).nullish(),
 });
 
+/** `PATCH /{package_id}`: the metadata fields to set (the use case checks them as GraphQL's input). */
+export const metadataBodySchema = z.strictObject({
+  name: z.string().optional(),
+  description: z.string().nullish(),
+  readme: z.string().nullish(),
+  tags: z.array(z.string()).optional(),
+});
+
 /** A query parameter given once; `?a=1&a=2` is refused rather than silently picking one. */
 const single = z.string({ error: 'must be given once, as a string' });
 

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { HTTP_STATUS_BY_CODE } from '../common/errors';
 import { MAX_PAGE_SIZE } from '../common/pagination';
-import { installValuesBodySchema, installQuerySchema, listQuerySchema, publishBodySchema, tenantQuerySchema, visibilityBodySchema } from './catalog.schemas';
+import {
+  installValuesBodySchema,
+  installQuerySchema,
+  listQuerySchema,
+  metadataBodySchema,
+  publishBodySchema,
+  tenantQuerySchema,
+  visibilityBodySchema,
+} from './catalog.schemas';
 import { PROBLEM_CONTENT_TYPE } from '../http/problem';
 import { installBodySchema, packageSummarySchema, problemDocumentSchema } from './rest-shapes';
 
@@ -18,12 +26,14 @@ const STATUS_TEXT = {
   200: 'OK',
   201: 'Published',
   204: 'Deleted',
+  304: 'Not modified: If-None-Match names the current ETag',
   400: 'Invalid request',
   401: 'No valid bearer token',
   403: 'Not allowed for this caller',
   404: 'No such package (or not visible to this caller)',
   409: 'Conflicts with the current state',
   410: 'Gone',
+  412: 'If-Match does not name the current ETag',
   413: 'Request body too large',
   415: 'The request body is not JSON',
   422: 'Refused content',
@@ -82,6 +92,27 @@ function problemResponse(status: Status): JsonSchema {
   return { description: `${STATUS_TEXT[status]}: ${codes.join(', ')}.`, ...(headers ? { headers } : {}), ...json(ref('Problem'), PROBLEM_CONTENT_TYPE) };
 }
 
+/** A package summary's answer: the body and its ETag (the package's revision). */
+function summaryResponse(status: Status): JsonSchema {
+  const etag = { description: "The package's revision, quoted: give it as If-Match to change only what was read.", schema: { type: 'string' } };
+  return { description: STATUS_TEXT[status], headers: { ETag: etag }, ...json(ref('PackageSummary')) };
+}
+
+const IF_MATCH = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description: 'The ETag of the summary the change is based on (or `*`): 412 when the package changed since.',
+  schema: { type: 'string' },
+};
+const IF_NONE_MATCH = {
+  name: 'If-None-Match',
+  in: 'header',
+  required: false,
+  description: 'The ETag of a summary already held: 304 without a body when it is still current.',
+  schema: { type: 'string' },
+};
+
 function operation(spec: {
   operationId: string;
   summary: string;
@@ -89,6 +120,8 @@ function operation(spec: {
   parameters?: JsonSchema[];
   body?: z.ZodType;
   success: [Status, JsonSchema];
+  /** Answers besides the success that are not problems (a 304). */
+  others?: [Status, JsonSchema][];
   errors: Status[];
 }): JsonSchema {
   const [status, success] = spec.success;
@@ -99,7 +132,11 @@ function operation(spec: {
     description: spec.description,
     ...(spec.parameters?.length ? { parameters: spec.parameters } : {}),
     ...(spec.body ? { requestBody: { required: true, ...json(jsonSchema(spec.body, 'input')) } } : {}),
-    responses: { [status]: success, ...Object.fromEntries(errors.map((error) => [error, problemResponse(error)])) },
+    responses: {
+      [status]: success,
+      ...Object.fromEntries(spec.others ?? []),
+      ...Object.fromEntries(errors.map((error) => [error, problemResponse(error)])),
+    },
   };
 }
 
@@ -141,7 +178,7 @@ export function catalogOpenApiDocument(): JsonSchema {
           summary: 'Publish a package version',
           description: 'Creates the package or adds a version to it, from `content` or from the flows service (`flow_id`).',
           body: publishBodySchema,
-          success: [201, { description: STATUS_TEXT[201], ...json(ref('PackageSummary')) }],
+          success: [201, summaryResponse(201)],
           errors: [...WITH_BODY, 409, 422, 502],
         }),
       },
@@ -170,13 +207,32 @@ export function catalogOpenApiDocument(): JsonSchema {
           operationId: 'setPackageVisibility',
           summary: 'Change who in the tenant may see a package',
           description: 'The author, an admin of the tenant or a super admin.',
-          parameters: [PACKAGE_ID, ...queryParameters(tenantQuerySchema)],
+          parameters: [PACKAGE_ID, ...queryParameters(tenantQuerySchema), IF_MATCH],
           body: visibilityBodySchema,
-          success: [200, { description: STATUS_TEXT[200], ...json(ref('PackageSummary')) }],
-          errors: [...WITH_BODY, 404, 409],
+          success: [200, summaryResponse(200)],
+          errors: [...WITH_BODY, 404, 409, 412],
         }),
       },
       '/{package_id}': {
+        get: operation({
+          operationId: 'getPackage',
+          summary: 'One package',
+          description: 'Its summary and ETag; with a matching If-None-Match, 304 and no body.',
+          parameters: [PACKAGE_ID, ...queryParameters(tenantQuerySchema), IF_NONE_MATCH],
+          success: [200, summaryResponse(200)],
+          others: [[304, { description: STATUS_TEXT[304] }]],
+          errors: [404],
+        }),
+        patch: operation({
+          operationId: 'updatePackageMetadata',
+          summary: "Change a package's name, description, readme or tags without a new version",
+          description:
+            'Each field given is set (null clears description and readme), each left out stays. The author, an admin of the tenant or a super admin.',
+          parameters: [PACKAGE_ID, ...queryParameters(tenantQuerySchema), IF_MATCH],
+          body: metadataBodySchema,
+          success: [200, summaryResponse(200)],
+          errors: [...WITH_BODY, 404, 409, 412, 422],
+        }),
         delete: operation({
           operationId: 'deletePackage',
           summary: 'Delete a package and all its versions',

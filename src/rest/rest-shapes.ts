@@ -81,6 +81,11 @@ export const problemDocumentSchema = z
       .object({ name: z.enum(QUOTA_NAMES), limit: z.int().min(0), used: z.int().min(0) })
       .optional()
       .meta({ description: 'QUOTA_EXCEEDED: which limit, its value and what is used.' }),
+    violations: z
+      .array(z.object({ rule: z.string(), path: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: "POLICY_VIOLATION: every rule of the tenant's publish policy the publish breaks." }),
+    current_revision: z.int().min(0).optional().meta({ description: "REVISION_MISMATCH, PRECONDITION_FAILED: the package's current revision (its ETag)." }),
   })
   .meta({ description: 'An RFC 9457 problem document with the catalog error `code`.' });
 

@@ -3,6 +3,7 @@ import {
   OpsAuditEventsDocument,
   OpsDeleteDocument,
   OpsQuarantineDocument,
+  OpsEditMetadataDocument,
   OpsReleaseDocument,
   OpsDeprecateVersionDocument,
   OpsDiffDocument,
@@ -21,6 +22,7 @@ import {
   OpsVersionsDocument,
   OpsWithdrawVersionDocument,
   type CatalogEnvironmentInput,
+  type CatalogPackageMetadataInput,
   type CatalogInstalledInput,
   type CatalogUpgradeInput,
   type CatalogPackageFilter,
@@ -110,6 +112,9 @@ export function catalogOps(t: TestApp) {
 
     quarantine: (token: string, packageId: string, reason: string, tenantId?: string) =>
       call(token, OpsQuarantineDocument, { packageId, reason, tenantId }, 'quarantineCatalogPackage'),
+
+    editMetadata: (token: string, packageId: string, input: CatalogPackageMetadataInput, options: { expectedRevision?: number; tenantId?: string } = {}) =>
+      call(token, OpsEditMetadataDocument, { packageId, input, ...options }, 'updateCatalogPackageMetadata'),
 
     release: (token: string, packageId: string, tenantId?: string) => call(token, OpsReleaseDocument, { packageId, tenantId }, 'releaseCatalogPackage'),
 

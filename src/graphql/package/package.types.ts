@@ -367,6 +367,7 @@ const CatalogAuditAction = enumType('CatalogAuditAction', AUDIT_ACTIONS, 'What a
   deprecate: 'A version was deprecated',
   withdraw: 'A version was withdrawn',
   restore: 'A version was restored to active',
+  metadata: 'The name, description, readme or tags changed without a new version',
   quarantine: 'The package was quarantined (changes.reason for admins)',
   release: 'The package was released from quarantine',
 });

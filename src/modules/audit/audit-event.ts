@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { VISIBILITIES } from '../package/package.entity';
+import { METADATA_FIELDS } from '../package/package.validation';
 import { VERSION_STATUSES } from '../package/version-status';
 
 const visibilitySetting = z.strictObject({ visibility: z.enum(VISIBILITIES), visibilityGroupIds: z.array(z.string()) });
@@ -33,6 +34,8 @@ export const AUDIT_CHANGES = {
   deprecate: statusChange,
   withdraw: statusChange,
   restore: statusChange,
+  /** An edit of the metadata without a new version: which fields it set (their values are the package's). */
+  metadata: z.strictObject({ fields: z.array(z.enum(METADATA_FIELDS)) }),
   /** `reason` is read by admins only (`package:readQuarantineReason`); others see it null. */
   quarantine: z.strictObject({ reason: z.string().nullable() }),
   /** What the package had been quarantined for (admins only, as above). */

@@ -17,6 +17,7 @@ import type { UpgradeMergeCache } from './upgrade-preview';
 import { checkInstall } from './use-cases/check-install';
 import { checkUpdates } from './use-cases/check-updates';
 import { diffVersions } from './use-cases/diff-versions';
+import { editMetadata } from './use-cases/edit-metadata';
 import { installPackage } from './use-cases/install-package';
 import { deletePackage, listAuditEvents, setVisibility } from './use-cases/manage-package';
 import { previewUpgrade, previewUpgrades } from './use-cases/preview-upgrades';
@@ -93,6 +94,7 @@ export function createCatalog(deps: CatalogDeps) {
     previewUpgrade: bind(previewUpgrade),
     previewUpgrades: bind(previewUpgrades),
     setVisibility: bind(setVisibility),
+    editMetadata: bind(editMetadata),
     deletePackage: bind(deletePackage),
     quarantinePackage: bind(quarantinePackage),
     releasePackage: bind(releasePackage),

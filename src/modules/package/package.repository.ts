@@ -266,6 +266,18 @@ export class PackageRepository {
     return Number(rows[0]?.revision);
   }
 
+  /** The metadata fields an edit sets (`undefined` ones stay); the revision moves in the edit's transaction. */
+  async updateMetadata(em: Em, id: string, fields: Partial<Pick<PackageRecord, 'name' | 'description' | 'readme' | 'tags'>>): Promise<void> {
+    const sets = [
+      ...(fields.name !== undefined ? [sql`name = ${fields.name}`] : []),
+      ...(fields.description !== undefined ? [sql`description = ${fields.description}`] : []),
+      ...(fields.readme !== undefined ? [sql`readme = ${fields.readme}`] : []),
+      ...(fields.tags !== undefined ? [sql`tags = ${sql.textArray(fields.tags)}`] : []),
+    ];
+    if (sets.length === 0) return;
+    await execute(em, sql`update catalog_package set ${sql.join(sets, ', ')} where id = ${id}`);
+  }
+
   async updateVisibility(em: Em, id: string, visibility: Visibility, groupIds: readonly string[], at: Date): Promise<void> {
     await execute(
       em,

@@ -48,15 +48,19 @@ export const tagsSchema = z
   .transform((tags) => [...new Set(tags)])
   .refine((tags) => tags.length <= LIMITS.tagsMax, `at most ${LIMITS.tagsMax} tags`);
 
+const nameSchema = plainText().trim().min(1, 'is required').max(LIMITS.nameMax);
+const descriptionSchema = plainText({ multiline: true }).max(LIMITS.descriptionMax).nullish();
+const readmeSchema = plainText({ multiline: true })
+  .refine((value) => Buffer.byteLength(value) <= LIMITS.readmeMaxBytes, `must be at most ${LIMITS.readmeMaxBytes} bytes`)
+  .nullish();
+
 export const publishInputSchema = z
   .strictObject({
     packageId: packageIdSchema,
-    name: plainText().trim().min(1, 'is required').max(LIMITS.nameMax),
-    description: plainText({ multiline: true }).max(LIMITS.descriptionMax).nullish(),
+    name: nameSchema,
+    description: descriptionSchema,
     version: versionSchema,
-    readme: plainText({ multiline: true })
-      .refine((value) => Buffer.byteLength(value) <= LIMITS.readmeMaxBytes, `must be at most ${LIMITS.readmeMaxBytes} bytes`)
-      .nullish(),
+    readme: readmeSchema,
     flowId: z
       .string()
       .min(1)
@@ -83,6 +87,25 @@ export const publishInputSchema = z
   });
 
 export type PublishInput = z.infer<typeof publishInputSchema>;
+
+/** The package fields an edit may change without a new version. */
+export const METADATA_FIELDS = ['name', 'description', 'readme', 'tags'] as const;
+export type MetadataField = (typeof METADATA_FIELDS)[number];
+
+/**
+ * An edit of the package's metadata: each field given is set (`description` and `readme` null
+ * clear them), each field left out stays; at least one. The same limits as publish.
+ */
+export const metadataInputSchema = z
+  .strictObject({
+    name: nameSchema.optional(),
+    description: descriptionSchema,
+    readme: readmeSchema,
+    tags: tagsSchema.optional(),
+  })
+  .refine((input) => METADATA_FIELDS.some((field) => input[field] !== undefined), 'give at least one of name, description, readme, tags');
+
+export type MetadataInput = z.infer<typeof metadataInputSchema>;
 
 export const groupIdsSchema = z
   .array(

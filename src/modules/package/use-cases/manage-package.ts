@@ -1,5 +1,5 @@
 import type { Caller } from '../../../common/caller';
-import { BadUserInputError } from '../../../common/errors';
+import { BadUserInputError, RevisionMismatchError } from '../../../common/errors';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../../../common/pagination';
 import type { Em } from '../../../infra/db/database';
 import type { Action } from '../../access/policy';
@@ -17,11 +17,12 @@ export async function setVisibility(
   deps: CatalogDeps,
   caller: Caller,
   packageId: string,
-  input: TenantOption & { visibility: Visibility; visibilityGroupIds?: readonly string[] | null },
+  input: TenantOption & { visibility: Visibility; visibilityGroupIds?: readonly string[] | null; expectedRevision?: number | null },
 ): Promise<PackageView> {
   const tenantId = prepareChange(caller, 'package:changeVisibility', input.tenantId);
   const groupIds = input.visibility === 'groups' ? parseGroupIds(input.visibilityGroupIds) : [];
-  const changed = await changePackage(deps, caller, 'package:changeVisibility', { packageId, tenantId }, async (em, pkg, now) => {
+  const target = { packageId, tenantId, expectedRevision: input.expectedRevision };
+  const changed = await changePackage(deps, caller, 'package:changeVisibility', target, async (em, pkg, now) => {
     await deps.packages.updateVisibility(em, pkg.id, input.visibility, groupIds, now);
     await deps.audit.record(em, caller, {
       tenantId: pkg.tenantId,
@@ -91,14 +92,15 @@ export function prepareChange(caller: Caller, action: Action, tenantId: string |
 /**
  * Runs a change on a package the caller sees, under its row lock, after the policy check:
  * NOT_FOUND when the caller cannot see the package, FORBIDDEN when they can but may not act,
- * PACKAGE_QUARANTINED when it is quarantined and they are not an admin. Every change moves the
+ * PACKAGE_QUARANTINED when it is quarantined and they are not an admin, REVISION_MISMATCH when
+ * `expectedRevision` is given and no longer current. Every change moves the
  * package's revision up by one (and `updatedAt`), in the same transaction.
  */
 export async function changePackage(
   { db, packages }: CatalogDeps,
   caller: Caller,
   action: Action,
-  target: { packageId: string; tenantId: string },
+  target: { packageId: string; tenantId: string; expectedRevision?: number | null },
   change: (em: Em, pkg: PackageRecord, now: Date) => Promise<PackageRecord>,
 ): Promise<PackageRecord> {
   const { tenantId } = target;
@@ -108,6 +110,9 @@ export async function changePackage(
     const pkg = await visiblePackage(packages, em, access, { tenantId, packageId: target.packageId }, true);
     access.assert(action, { pkg, visible: true });
     assertNotQuarantined(access, pkg);
+    // Read under the row lock: of two changes based on the same revision, the second is refused.
+    const expected = target.expectedRevision ?? null;
+    if (expected !== null && expected !== pkg.revision) throw new RevisionMismatchError(expected, pkg.revision);
     const now = new Date();
     const changed = await change(em, pkg, now);
     const revision = await packages.bumpRevision(em, pkg.id, now);
