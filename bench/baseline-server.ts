@@ -216,6 +216,7 @@ async function publish(caller: Caller, variables: Record<string, unknown>): Prom
     });
     await quotas.reserve(tx, { tenantId: row.tenantId, packageUuid: created ? null : row.id, bytes: bytes.length });
     await repo.insertVersion(tx, {
+      status: 'active',
       id: randomUUID(),
       packageUuid: row.id,
       version: input.version,

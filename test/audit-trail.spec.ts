@@ -51,6 +51,10 @@ describe('the audit trail', () => {
     must(await ops.changeVersionStatus(author, 'withdraw', { packageId: 'audited', version: '1.1.0', reason: 'broken' }));
     must(await ops.changeVersionStatus(author, 'restore', { packageId: 'audited', version: '1.1.0', reason: '' }));
     must(await ops.editMetadata(author, 'audited', { description: 'Edited' }));
+    must(await ops.publish(author, { packageId: 'audited', version: '1.2.0', stage: true }));
+    must(await ops.review(admin, 'approve', { packageId: 'audited', version: '1.2.0', reason: '' }));
+    must(await ops.publish(author, { packageId: 'audited', version: '1.3.0', stage: true }));
+    must(await ops.review(admin, 'reject', { packageId: 'audited', version: '1.3.0', reason: 'not yet' }));
     must(await ops.quarantine(admin, 'audited', 'under review'));
     must(await ops.release(admin, 'audited'));
     must(await ops.delete(author, 'audited'));
@@ -65,6 +69,10 @@ describe('the audit trail', () => {
       'WITHDRAW',
       'RESTORE',
       'METADATA',
+      'STAGE',
+      'APPROVE',
+      'STAGE',
+      'REJECT',
       'QUARANTINE',
       'RELEASE',
       'DELETE',

@@ -34,12 +34,20 @@ export function createLoaders(catalog: Catalog, caller: Caller) {
       return flowIds.map((id) => byFlow.get(id) ?? []);
     }),
     /** `versions(first:)` without a cursor, for every package of a list: one query per page size. */
-    firstVersions: new DataLoader<{ packageUuid: string; first: number | null | undefined }, Connection<VersionView>, string>(
+    firstVersions: new DataLoader<{ packageUuid: string; first: number | null | undefined; unreleased: boolean }, Connection<VersionView>, string>(
       async (keys) => {
         const pagesBySize = new Map<number | null | undefined, Promise<Map<string, Connection<VersionView>>>>();
         for (const first of new Set(keys.map((key) => key.first))) {
-          const ids = keys.filter((key) => key.first === first).map((key) => key.packageUuid);
-          pagesBySize.set(first, catalog.listFirstVersionsOfPackages(ids, first));
+          const sized = keys.filter((key) => key.first === first);
+          const unreleasedOf = new Set(sized.filter((key) => key.unreleased).map((key) => key.packageUuid));
+          pagesBySize.set(
+            first,
+            catalog.listFirstVersionsOfPackages(
+              sized.map((key) => key.packageUuid),
+              first,
+              unreleasedOf,
+            ),
+          );
         }
         return Promise.all(keys.map(async (key) => (await pagesBySize.get(key.first)!).get(key.packageUuid)!));
       },

@@ -12,6 +12,7 @@ import { CatalogUpgradeResolver } from './package/upgrade.resolver';
 import { CatalogPackageResolver, CatalogUpdateResolver } from './package/package.resolver';
 import { CatalogMetadataResolver } from './package/metadata.resolver';
 import { CatalogQuarantineResolver } from './package/quarantine.resolver';
+import { CatalogReviewResolver } from './package/review.resolver';
 import { CatalogUsageResolver } from './quota/usage.resolver';
 
 /** Pinned: composition behaviour changes between federation versions. */
@@ -27,6 +28,7 @@ export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchem
       CatalogUpgradeResolver,
       CatalogQuarantineResolver,
       CatalogMetadataResolver,
+      CatalogReviewResolver,
       CatalogPackageSourceFlowResolver,
       FlowCatalogResolver,
       CatalogUsageResolver,
@@ -39,7 +41,7 @@ export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchem
   });
   // type-graphql has no option for the root types' own descriptions.
   typeGraphqlSchema.getQueryType()!.description = 'Reading the catalog: packages, their audit trail and tenant usage';
-  typeGraphqlSchema.getMutationType()!.description = 'Changing the catalog: publish, install, metadata, visibility, version status, quarantine, delete';
+  typeGraphqlSchema.getMutationType()!.description = 'Changing the catalog: publish, install, metadata, visibility, version status, review, quarantine, delete';
   return { sdl: `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(typeGraphqlSchema)}`, typeGraphqlSchema };
 }
 

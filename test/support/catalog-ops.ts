@@ -3,6 +3,8 @@ import {
   OpsAuditEventsDocument,
   OpsDeleteDocument,
   OpsQuarantineDocument,
+  OpsApproveVersionDocument,
+  OpsRejectVersionDocument,
   OpsEditMetadataDocument,
   OpsReleaseDocument,
   OpsDeprecateVersionDocument,
@@ -59,6 +61,8 @@ export interface PublishArgs {
   version: string;
   name?: string;
   content?: unknown;
+  /** Publish for review (STAGED). */
+  stage?: boolean;
 }
 
 /** A federation key of a `CatalogPackage`: its `id`, or its natural key. */
@@ -83,7 +87,15 @@ export function catalogOps(t: TestApp) {
       call(
         token,
         OpsPublishDocument,
-        { input: { packageId: args.packageId, name: args.name ?? args.packageId, version: args.version, content: args.content ?? flowContent() } },
+        {
+          input: {
+            packageId: args.packageId,
+            name: args.name ?? args.packageId,
+            version: args.version,
+            content: args.content ?? flowContent(),
+            ...(args.stage ? { stage: true } : {}),
+          },
+        },
         'publishCatalogPackage',
       ),
 
@@ -115,6 +127,12 @@ export function catalogOps(t: TestApp) {
 
     editMetadata: (token: string, packageId: string, input: CatalogPackageMetadataInput, options: { expectedRevision?: number; tenantId?: string } = {}) =>
       call(token, OpsEditMetadataDocument, { packageId, input, ...options }, 'updateCatalogPackageMetadata'),
+
+    /** Approve (no reason is sent) or reject (with a reason) a staged version. */
+    review: (token: string, action: 'approve' | 'reject', args: { packageId: string; version: string; reason: string; tenantId?: string }) =>
+      action === 'approve'
+        ? call(token, OpsApproveVersionDocument, { packageId: args.packageId, version: args.version, tenantId: args.tenantId }, 'approveCatalogPackageVersion')
+        : call(token, OpsRejectVersionDocument, args, 'rejectCatalogPackageVersion'),
 
     release: (token: string, packageId: string, tenantId?: string) => call(token, OpsReleaseDocument, { packageId, tenantId }, 'releaseCatalogPackage'),
 

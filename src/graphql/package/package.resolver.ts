@@ -244,7 +244,7 @@ export class CatalogPackageResolver {
     @Arg('after', () => String, AFTER_ARG) after?: string,
   ): Promise<Connection<VersionView>> {
     // The first page of every package in a list comes from one batched query.
-    if (after == null) return ctx.loaders.firstVersions.load({ packageUuid: pkg.id, first });
+    if (after == null) return ctx.loaders.firstVersions.load({ packageUuid: pkg.id, first, unreleased: pkg.readsUnreleased });
     return ctx.catalog.listVersions(pkg, { first, after });
   }
 }

@@ -172,6 +172,12 @@ export class PublishCatalogPackageInput {
 
   @Field(() => String, { nullable: true, description: 'A semver range the target runtime must satisfy, e.g. >=2.3 <3' })
   runtime?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Publish for review: the version is STAGED (seen by its author and reviewers only) until another user approves it',
+  })
+  stage?: boolean | null;
 }
 
 @ObjectType('CatalogDeprecation', { description: 'Why an installed (or targeted) version is deprecated' })
@@ -361,6 +367,9 @@ export class CatalogPackageVersionConnectionType extends connectionOf(CatalogPac
 
 const CatalogAuditAction = enumType('CatalogAuditAction', AUDIT_ACTIONS, 'What an audit event records', {
   publish: 'A version was published',
+  stage: 'A version was published for review (staged)',
+  approve: 'A staged version was approved',
+  reject: 'A staged version was rejected',
   visibility: 'The visibility changed',
   delete: 'The package was deleted',
   install: 'A version was installed',

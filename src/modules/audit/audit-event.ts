@@ -28,6 +28,17 @@ export const AUDIT_CHANGES = {
     sourceFlowId: z.string().nullable(),
     revived: z.boolean(),
   }),
+  /** A publish for review: the version is staged (the same record as a publish). */
+  stage: z.strictObject({
+    version: z.string(),
+    sha256: z.string(),
+    sizeBytes: z.number().int(),
+    sourceFlowId: z.string().nullable(),
+    revived: z.boolean(),
+  }),
+  /** A staged version approved: it is active, and the default version moved or not. */
+  approve: z.strictObject({ defaultVersion: z.strictObject({ from: z.string().nullable(), to: z.string().nullable() }) }),
+  reject: z.strictObject({ reason: z.string() }),
   visibility: z.strictObject({ from: visibilitySetting, to: visibilitySetting }),
   delete: nothing,
   install: nothing,

@@ -23,6 +23,7 @@ import { deletePackage, listAuditEvents, setVisibility } from './use-cases/manag
 import { previewUpgrade, previewUpgrades } from './use-cases/preview-upgrades';
 import { publishPackage } from './use-cases/publish-package';
 import { quarantinePackage, releasePackage } from './use-cases/quarantine-package';
+import { approveVersion, rejectVersion } from './use-cases/review-version';
 import {
   getPackage,
   getPackagesByIds,
@@ -103,6 +104,8 @@ export function createCatalog(deps: CatalogDeps) {
     deprecateVersion: bind(deprecateVersion),
     withdrawVersion: bind(withdrawVersion),
     restoreVersion: bind(restoreVersion),
+    approveVersion: bind(approveVersion),
+    rejectVersion: bind(rejectVersion),
     checkUpdates: bind(checkUpdates),
     diffVersions: bind(diffVersions),
   };

@@ -45,8 +45,8 @@ const QUARANTINE_COLUMNS = [
 const QUARANTINE_PICKED = sql.raw(QUARANTINE_COLUMNS.map((column) => `picked.q_${column}`).join(', '));
 const QUARANTINE_OF_PACKAGE = sql.raw(QUARANTINE_COLUMNS.map((column) => `p.${column} as q_${column}`).join(', '));
 
-/** A quarantined package as an update check reports it: what the policy weighs (who may read why), and why. */
-export interface QuarantinedPackage {
+/** A package as an update check weighs it: what the policy needs (who may read what), and its quarantine. */
+export interface UpdatedPackage {
   tenantId: string;
   packageId: string;
   authorId: string;
@@ -54,11 +54,12 @@ export interface QuarantinedPackage {
   visibilityGroupIds: readonly string[];
   deletedAt: null;
   defaultVersion: string | null;
-  reason: string;
+  /** Why it is quarantined; null when it is not. */
+  quarantineReason: string | null;
 }
 
-function quarantineOf(row: Record<string, unknown>): QuarantinedPackage | null {
-  if (row['q_quarantined_at'] === null || row['q_quarantined_at'] === undefined) return null;
+function updatedPackageOf(row: Record<string, unknown>): UpdatedPackage {
+  const quarantined = row['q_quarantined_at'] !== null && row['q_quarantined_at'] !== undefined;
   return {
     tenantId: String(row['q_tenant_id']),
     packageId: String(row['q_package_id']),
@@ -67,7 +68,7 @@ function quarantineOf(row: Record<string, unknown>): QuarantinedPackage | null {
     visibilityGroupIds: row['q_visibility_group_ids'] as string[],
     deletedAt: null,
     defaultVersion: (row['q_default_version'] as string | null) ?? null,
-    reason: String(row['q_quarantine_reason'] ?? ''),
+    quarantineReason: quarantined ? String(row['q_quarantine_reason'] ?? '') : null,
   };
 }
 
@@ -337,15 +338,52 @@ export class PackageRepository {
     await execute(em, sql`update catalog_package set deleted_at = ${at}, updated_at = ${at} where id = ${id}`);
   }
 
-  /** A new version row: active, never installed. */
-  async insertVersion(em: Em, version: Omit<VersionRecord, 'status' | 'statusReason' | 'installCount'>): Promise<void> {
+  /** A new version row, never installed: active, or staged for review. */
+  async insertVersion(em: Em, version: Omit<VersionRecord, 'status' | 'statusReason' | 'installCount'> & { status: 'active' | 'staged' }): Promise<void> {
     await execute(
       em,
       sql`insert into catalog_package_version (id, catalog_package_id, version, sha256, size_bytes, blob_name,
-         publisher_id, publisher_email, published_at, tags, node_types, changelog, version_sort, requirements, provenance)
+         publisher_id, publisher_email, published_at, tags, node_types, changelog, version_sort, requirements, provenance, status)
        values (${version.id}, ${version.packageUuid}, ${version.version}, ${version.sha256}, ${version.sizeBytes}, ${version.blobName},
          ${version.publisherId}, ${version.publisherEmail}, ${version.publishedAt}, ${sql.textArray(version.tags)}, ${sql.textArray(version.nodeTypes)},
-         ${version.changelog}, ${version.versionSort}, ${jsonOrNull(version.requirements)}::jsonb, ${jsonOrNull(version.provenance)}::jsonb)`,
+         ${version.changelog}, ${version.versionSort}, ${jsonOrNull(version.requirements)}::jsonb, ${jsonOrNull(version.provenance)}::jsonb, ${version.status})`,
+    );
+  }
+
+  /**
+   * A staged publish's change of the package: its highest version (version planning counts staged
+   * ones) and nothing a member reads (a deleted package is revived, so its reviewers find it); the
+   * revision up by one. Returns the new revision.
+   */
+  async updateAfterStagedPublish(em: Em, id: string, fields: Pick<PackageRecord, 'latestVersion' | 'republishBase' | 'updatedAt'>): Promise<number> {
+    const rows = await execute<{ revision: number }[]>(
+      em,
+      sql`update catalog_package set latest_version = ${fields.latestVersion}, republish_base = ${fields.republishBase}, updated_at = ${fields.updatedAt},
+         deleted_at = null, revision = revision + 1 where id = ${id} returning revision`,
+    );
+    return Number(rows[0]?.revision);
+  }
+
+  /**
+   * Recomputes the highest version a member may know of (staged and rejected ones are not), under
+   * the package row lock after any publish or review. Stored only while it differs from
+   * `latest_version` (null otherwise), so a package without unreleased versions reads as before.
+   */
+  async refreshListedVersion(em: Em, id: string): Promise<void> {
+    await execute(
+      em,
+      sql`update catalog_package p set listed_version = nullif((select v.version from catalog_package_version v
+         where v.catalog_package_id = p.id and v.status not in ('staged', 'rejected') order by v.version_sort collate "C" desc limit 1), p.latest_version)
+       where p.id = ${id}`,
+    );
+  }
+
+  /** After an approval: the package shows what the approved version was published with. */
+  async updateAfterApproval(em: Em, id: string, fields: Pick<PackageRecord, 'name' | 'description' | 'readme' | 'tags' | 'nodeTypes'>): Promise<void> {
+    await execute(
+      em,
+      sql`update catalog_package set name = ${fields.name}, description = ${fields.description}, readme = ${fields.readme},
+         tags = ${sql.textArray(fields.tags)}, node_types = ${sql.textArray(fields.nodeTypes)} where id = ${id}`,
     );
   }
 
@@ -366,8 +404,8 @@ export class PackageRepository {
     visibleTo: VisibleRows,
     installed: readonly { tenantId: string; packageId: string; version: string; sortKey: string; copies: number }[],
     read: UpdateRead,
-  ): Promise<{ versions: (VersionRecord[] | null)[]; quarantines: (QuarantinedPackage | null)[]; changelogBytes: number }> {
-    if (installed.length === 0) return { versions: [], quarantines: [], changelogBytes: 0 };
+  ): Promise<{ versions: (VersionRecord[] | null)[]; packages: (UpdatedPackage | null)[]; changelogBytes: number }> {
+    if (installed.length === 0) return { versions: [], packages: [], changelogBytes: 0 };
     const offeredAbove = sql`w.status in ('active', 'deprecated') and w.version_sort collate "C" > c.sort_key collate "C" and (right(c.sort_key, 1) <> '~' or right(w.version_sort, 1) = '~')`;
     const changelog = read.changelogs
       ? sql`case when (select bytes from budget) <= ${read.changelogBytes} then v.changelog end as changelog`
@@ -408,15 +446,15 @@ export class PackageRepository {
        order by picked.ord`,
     );
     const versions: (VersionRecord[] | null)[] = installed.map(() => null);
-    const quarantines: (QuarantinedPackage | null)[] = installed.map(() => null);
+    const packages: (UpdatedPackage | null)[] = installed.map(() => null);
     for (const row of rows) {
       if (row['package_uuid'] === null) continue;
       const index = Number(row['ord']) - 1;
       const found = (versions[index] ??= []);
-      quarantines[index] ??= quarantineOf(row);
+      packages[index] ??= updatedPackageOf(row);
       if (row['id'] !== null) found.push(versionRows.parse(row));
     }
-    return { versions, quarantines, changelogBytes: Number(rows[0]?.['changelog_bytes'] ?? 0) };
+    return { versions, packages, changelogBytes: Number(rows[0]?.['changelog_bytes'] ?? 0) };
   }
 
   /**
@@ -490,11 +528,13 @@ export class PackageRepository {
     return rows[0] ? versionRows.parse(rows[0]) : null;
   }
 
-  async listVersions(em: Em, packageUuid: string, limit: number, after: Cursor | null): Promise<Page<VersionRecord>> {
+  /** `unreleased`: whether staged and rejected versions are listed (for the package's author and reviewers). */
+  async listVersions(em: Em, packageUuid: string, limit: number, after: Cursor | null, unreleased: boolean): Promise<Page<VersionRecord>> {
     const keyset = keysetAfter(after, 'v.published_at', 'v.id');
+    const released = unreleased ? sql.empty : sql`and v.status not in ('staged', 'rejected')`;
     const rows = await execute<unknown[]>(
       em,
-      sql`select ${VERSION_COLUMNS} from catalog_package_version v where v.catalog_package_id = ${packageUuid} ${keyset}
+      sql`select ${VERSION_COLUMNS} from catalog_package_version v where v.catalog_package_id = ${packageUuid} ${released} ${keyset}
        order by v.published_at desc, v.id desc limit ${limit + 1}`,
     );
     return toPage(rows, limit, versionRows.parse);
@@ -504,7 +544,13 @@ export class PackageRepository {
    * The first page (`limit` rows, newest first) of versions of each package, in one query: what a
    * list of packages each asking for `versions(first:)` needs (the versions DataLoader).
    */
-  async listFirstVersionPages(em: Em, packageUuids: readonly string[], limit: number): Promise<Map<string, Page<VersionRecord>>> {
+  async listFirstVersionPages(
+    em: Em,
+    packageUuids: readonly string[],
+    limit: number,
+    /** The packages whose staged and rejected versions are listed too (the caller is their author or a reviewer). */
+    unreleasedOf: ReadonlySet<string>,
+  ): Promise<Map<string, Page<VersionRecord>>> {
     const pages = new Map<string, Page<VersionRecord>>(packageUuids.map((id) => [id, { items: [], hasNextPage: false }]));
     if (packageUuids.length === 0) return pages;
     const rows = await execute<unknown[]>(
@@ -512,6 +558,7 @@ export class PackageRepository {
       sql`select ${VERSION_COLUMNS} from (
          select *, row_number() over (partition by catalog_package_id order by published_at desc, id desc) as position
          from catalog_package_version where catalog_package_id = any(${sql.uuidArray(packageUuids)})
+           and (status not in ('staged', 'rejected') or catalog_package_id = any(${sql.uuidArray([...unreleasedOf])}))
        ) v where v.position <= ${limit + 1} order by v.published_at desc, v.id desc`,
     );
     for (const version of rows.map(versionRows.parse)) {

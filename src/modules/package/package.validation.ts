@@ -73,6 +73,8 @@ export const publishInputSchema = z
       .refine((value) => Buffer.byteLength(value) <= LIMITS.changelogMaxBytes, `must be at most ${LIMITS.changelogMaxBytes} bytes`)
       .nullish(),
     parameters: parameterDeclarationsSchema.nullish(),
+    /** Publish for review: the version is STAGED until someone else approves it. */
+    stage: z.boolean().nullish(),
     runtime: plainText()
       .max(LIMITS.runtimeMax, `must be at most ${LIMITS.runtimeMax} characters`)
       .refine(validRuntimeRange, 'must be a semver range such as >=2.3 <3')

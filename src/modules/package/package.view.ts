@@ -4,6 +4,7 @@ import type { Provenance } from '../provenance/provenance';
 import type { Visibility } from './package.entity';
 import type { PackageRecord, VersionRecord } from './package.model';
 import type { VersionStatus } from './version-status';
+import { readsUnreleased } from './unreleased';
 import { requirementsOf } from './version-requirements';
 
 /**
@@ -20,7 +21,8 @@ export interface PackageView {
   /** The default version (what install gives without a version): the highest installable release,
    * else prerelease. A package with none (seen by its author and admins only) shows its highest version. */
   version: string;
-  /** The highest version ever published: what a publish just got, and what republishing bumps. */
+  /** The highest version ever published: what a publish just got, and what republishing bumps.
+   * Staged and rejected versions count only for the package's author and reviewers. */
   latestVersion: string;
   authorId: string;
   /** null unless the caller is in the package's tenant or a super admin. */
@@ -41,10 +43,13 @@ export interface PackageView {
   quarantineReason: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Not a field of either edge: whether this caller may list the package's staged and rejected versions. */
+  readsUnreleased: boolean;
 }
 
 export function toPackageView(scope: Scope, pkg: PackageRecord): PackageView {
   const target = { pkg };
+  const unreleased = readsUnreleased(scope, pkg);
   return {
     id: pkg.id,
     tenantId: pkg.tenantId,
@@ -53,7 +58,7 @@ export function toPackageView(scope: Scope, pkg: PackageRecord): PackageView {
     description: pkg.description,
     readme: pkg.readme,
     version: pkg.defaultVersion ?? pkg.latestVersion,
-    latestVersion: pkg.latestVersion,
+    latestVersion: unreleased ? pkg.latestVersion : pkg.listedVersion,
     authorId: pkg.authorId,
     authorEmail: scope.may('package:readAuthorEmail', target) ? pkg.authorEmail : null,
     visibility: pkg.visibility,
@@ -67,6 +72,7 @@ export function toPackageView(scope: Scope, pkg: PackageRecord): PackageView {
     quarantineReason: pkg.quarantine !== null && scope.may('package:readQuarantineReason', target) ? pkg.quarantine.reason : null,
     createdAt: pkg.createdAt,
     updatedAt: pkg.updatedAt,
+    readsUnreleased: unreleased,
   };
 }
 

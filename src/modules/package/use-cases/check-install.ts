@@ -7,9 +7,10 @@ import { fitEnvironment, isIncompatibility, type InstallProblem, type ProposedBi
 import type { VersionRecord } from '../package.model';
 import { assertPackageAndVersionRef, packageNotFound, versionNotFound } from '../package-ref';
 import { assertNotQuarantined } from '../quarantine';
+import { assertServable } from '../unreleased';
 import { parseInput, plainText } from '../package.validation';
 import { requirementsOf } from '../version-requirements';
-import { isInstallable, versionWithdrawnError } from '../version-status';
+import { isInstallable } from '../version-status';
 
 /** The pre-flight's answer: whether the version would run in the environment, and why not. */
 export interface InstallCheck {
@@ -64,7 +65,7 @@ export async function checkInstall(deps: CatalogDeps, caller: Caller, packageId:
   const wanted = options.version ?? found.pkg.defaultVersion;
   const checked = found.versions.find((version) => version.version === wanted);
   if (!checked) throw options.version ? versionNotFound(packageId, options.version) : packageNotFound(packageId);
-  if (!isInstallable(checked.status)) throw versionWithdrawnError(packageId, checked);
+  assertServable(access, found.pkg, checked);
 
   const { problems, bindings } = fitEnvironment(requirementsOf(checked), environment);
   const fits = !problems.some(isIncompatibility);

@@ -6,6 +6,7 @@ import { toVersionView, type VersionView } from '../package.view';
 import { checkUpdateInputs, shapeUpdate, type UpdateAnswer } from '../update-check';
 import { versionSortKey } from '../version-sort-key';
 import { isPackageSlug } from '../package-ref';
+import { isUnreleased } from '../unreleased';
 
 export interface InstalledInput {
   packageId: string;
@@ -65,15 +66,18 @@ export async function checkUpdates(
   const read = { newer, changelogs: selection.changelogs && newer > 0, changelogBytes: maxResponseBytes };
   const found = await db.read((em) => packages.findVersionsForUpdates(em, access.rows, asked, read));
   if (found.changelogBytes > maxResponseBytes) throw new ResponseTooLargeError(found.changelogBytes, maxResponseBytes);
-  const foundOf = new Map(asked.map((copy, index) => [keyOf(copy), { versions: found.versions[index] ?? null, quarantine: found.quarantines[index] ?? null }]));
+  const foundOf = new Map(asked.map((copy, index) => [keyOf(copy), { versions: found.versions[index] ?? null, pkg: found.packages[index] ?? null }]));
   return installed.map((copy, index) => {
-    const { versions, quarantine } = foundOf.get(keyOf(copies[index]!)) ?? { versions: null, quarantine: null };
+    const { versions, pkg } = foundOf.get(keyOf(copies[index]!)) ?? { versions: null, pkg: null };
     const answer = shapeUpdate({ packageId: copy.packageId, installedVersion: copy.version }, versions);
+    // A staged or rejected version is unknown to callers who may not know of it: its status too.
+    const unknown = answer.installedStatus !== null && isUnreleased(answer.installedStatus) && !(pkg && access.may('package:readUnderReview', { pkg }));
     return {
       ...answer,
+      installedStatus: unknown ? null : answer.installedStatus,
       newerVersions: answer.newerVersions.slice(0, newer).map(toVersionView),
-      quarantined: quarantine !== null,
-      quarantineReason: quarantine !== null && access.may('package:readQuarantineReason', { pkg: quarantine }) ? quarantine.reason : null,
+      quarantined: pkg?.quarantineReason != null,
+      quarantineReason: pkg?.quarantineReason != null && access.may('package:readQuarantineReason', { pkg }) ? pkg.quarantineReason : null,
     };
   });
 }

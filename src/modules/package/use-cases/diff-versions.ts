@@ -4,6 +4,7 @@ import { archivedFlow } from '../archived-flow';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import { diffFlows, type FlowDiff, type FlowLike } from '../flow-diff';
 import { versionWithdrawnError } from '../version-status';
+import { isUnreleased, readsUnreleased } from '../unreleased';
 import { versionNotFound, visiblePackage } from '../package-ref';
 
 export interface VersionDiff extends FlowDiff {
@@ -34,6 +35,7 @@ export async function diffVersions(
   if (!from) throw versionNotFound(packageId, args.from);
   if (!to) throw versionNotFound(packageId, args.to);
   for (const version of [from, to]) {
+    if (isUnreleased(version.status) && !readsUnreleased(access, pkg)) throw versionNotFound(packageId, version.version);
     if (version.status === 'withdrawn' && !access.may('package:readWithdrawn', { pkg })) throw versionWithdrawnError(packageId, version);
   }
   const [before, after] = await Promise.all([archivedFlow(deps, from), archivedFlow(deps, to)]);

@@ -10,9 +10,9 @@ import { accessFor } from '../../access/scope';
 import { archivedFlow } from '../archived-flow';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import { toPackageView } from '../package.view';
-import { versionWithdrawnError } from '../version-status';
 import { assertPackageAndVersionRef, packageNotFound, versionNotFound } from '../package-ref';
 import { assertNotQuarantined } from '../quarantine';
+import { assertServable } from '../unreleased';
 
 type InstallValue = string | number | boolean;
 
@@ -75,9 +75,7 @@ export async function installPackage(
   if (!found) throw options.version ? versionNotFound(packageId, options.version) : packageNotFound(packageId);
   const { pkg, version } = found;
   assertNotQuarantined(access, pkg);
-  if (version.status === 'withdrawn') {
-    throw versionWithdrawnError(packageId, version);
-  }
+  assertServable(access, pkg, version);
 
   // Values are checked against what this version declares, before anything is read or counted.
   const values = withValues ? installValues(requirementsOf(version), options.parameters ?? {}, bindings) : null;

@@ -1,3 +1,5 @@
+import { assertServable, isUnreleased, readsUnreleased } from '../unreleased';
+import type { Scope } from '../../access/scope';
 import { z } from 'zod';
 import type { Caller } from '../../../common/caller';
 import { BadUserInputError, toProblems } from '../../../common/errors';
@@ -11,7 +13,6 @@ import { isPackageSlug, packageNotFound, versionNotFound } from '../package-ref'
 import { parseInput } from '../package.validation';
 import { mergeUpgrade, upgradeMergeKey, type UpgradeState, type VersionSide } from '../upgrade-preview';
 import { requirementsOf } from '../version-requirements';
-import { isInstallable, versionWithdrawnError } from '../version-status';
 import { compareVersions, parseVersion } from '../versioning';
 import { archivedFlow } from '../archived-flow';
 import { environmentSchema, toEnvironment } from './check-install';
@@ -79,7 +80,7 @@ export async function previewUpgrades(deps: CatalogDeps, caller: Caller, rawInpu
     to: input.toVersion ?? null,
   }));
   const found = await deps.db.run((em) => deps.packages.findVersionsForUpgrades(em, access.rows, keys));
-  const targets = inputs.map((input, index) => (found[index] ? pickVersions(input, found[index]) : null));
+  const targets = inputs.map((input, index) => (found[index] ? pickVersions(access, input, found[index]) : null));
 
   const flows = new Map<string, Promise<Readonly<Record<string, unknown>>>>();
   const flowOf = (version: VersionRecord) => {
@@ -110,14 +111,16 @@ export async function previewUpgrades(deps: CatalogDeps, caller: Caller, rawInpu
 }
 
 /** The copy's version and the target, or the error that refuses the whole call. */
-function pickVersions(input: UpgradeInput, found: { pkg: PackageRecord; versions: VersionRecord[] }) {
-  const { pkg, versions } = found;
+function pickVersions(access: Scope, input: UpgradeInput, found: { pkg: PackageRecord; versions: VersionRecord[] }) {
+  const { pkg } = found;
+  // Unreleased versions do not exist for callers who may not know of them.
+  const versions = readsUnreleased(access, pkg) ? found.versions : found.versions.filter((version) => !isUnreleased(version.status));
   const from = versions.find((version) => version.version === input.fromVersion);
   if (!from) throw versionNotFound(pkg.packageId, input.fromVersion);
   const wanted = input.toVersion ?? pkg.defaultVersion;
   const to = versions.find((version) => version.version === wanted);
   if (!to) throw wanted ? versionNotFound(pkg.packageId, wanted) : packageNotFound(pkg.packageId);
-  if (!isInstallable(to.status)) throw versionWithdrawnError(pkg.packageId, to);
+  assertServable(access, pkg, to);
   if (compareVersions(to.version, from.version) < 0) {
     throw new BadUserInputError(
       `The target ${to.version} is below the copy's version ${from.version}`,

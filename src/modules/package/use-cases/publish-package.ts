@@ -178,7 +178,9 @@ async function commitVersion(
     // The publish policy is not configurable yet: every check that exists ran and passed.
     checks: { compile: 'passed', secretGuard: 'passed', publishPolicy: 'none' },
   });
+  const staged = input.stage === true;
   await packages.insertVersion(em, {
+    status: staged ? 'staged' : 'active',
     changelog: input.changelog ?? null,
     versionSort: versionSortKey(version),
     id: randomUUID(),
@@ -204,15 +206,18 @@ async function commitVersion(
     ...labels,
     updatedAt: now,
   };
-  const revision = await packages.updateAfterPublish(em, row.id, fields);
+  // A staged version changes nothing members read: the package keeps its name, texts and labels
+  // until the version is approved (then they become the approved version's).
+  const revision = staged ? await packages.updateAfterStagedPublish(em, row.id, fields) : await packages.updateAfterPublish(em, row.id, fields);
   // After the package update: it revives a deleted row, and the new version may be the default.
   const defaultVersion = await packages.refreshDefaultVersion(em, row.id);
+  await packages.refreshListedVersion(em, row.id);
   await audit.record(em, caller, {
     tenantId: row.tenantId,
     packageUuid: row.id,
     packageId: row.packageId,
     version,
-    action: 'publish',
+    action: staged ? 'stage' : 'publish',
     changes: {
       version,
       sha256: archive.sha256,
@@ -222,7 +227,13 @@ async function commitVersion(
     },
     at: now,
   });
-  return { ...row, ...fields, defaultVersion, revision, deletedAt: null };
+  if (staged) {
+    const kept = { latestVersion: fields.latestVersion, republishBase: fields.republishBase, updatedAt: now };
+    // Members still know the highest version they knew (the row read under the lock says which).
+    return { ...row, ...kept, defaultVersion, revision, deletedAt: null, listedVersion: row.listedVersion };
+  }
+  // A version above every other one, released: the highest a member knows of.
+  return { ...row, ...fields, defaultVersion, revision, deletedAt: null, listedVersion: version };
 }
 
 /** The valid flow of a publish and what it needs where it is installed. */

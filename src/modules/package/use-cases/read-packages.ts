@@ -50,12 +50,12 @@ export async function getPackage({ db, packages }: CatalogDeps, caller: Caller, 
 /** Every version of a package the caller already sees (a view they were given), newest first. */
 export async function listVersions(
   { db, packages }: CatalogDeps,
-  pkg: Pick<PackageView, 'id'>,
+  pkg: Pick<PackageView, 'id' | 'readsUnreleased'>,
   args: { first?: number | null; after?: string | null },
 ): Promise<Connection<VersionView>> {
   const limit = pageSize(args.first);
   const after = decodeCursor(args.after);
-  const page = await db.read((em) => packages.listVersions(em, pkg.id, limit, after));
+  const page = await db.read((em) => packages.listVersions(em, pkg.id, limit, after, pkg.readsUnreleased));
   return versionConnection(page);
 }
 
@@ -67,8 +67,10 @@ export async function listFirstVersionsOfPackages(
   { db, packages }: CatalogDeps,
   packageUuids: readonly string[],
   first: number | null | undefined,
+  /** Those of the packages whose staged and rejected versions the caller may list (`PackageView.readsUnreleased`). */
+  unreleasedOf: ReadonlySet<string> = new Set(),
 ): Promise<Map<string, Connection<VersionView>>> {
-  const pages = await db.read((em) => packages.listFirstVersionPages(em, packageUuids, pageSize(first)));
+  const pages = await db.read((em) => packages.listFirstVersionPages(em, packageUuids, pageSize(first), unreleasedOf));
   return new Map([...pages].map(([id, page]) => [id, versionConnection(page)]));
 }
 
