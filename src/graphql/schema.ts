@@ -12,6 +12,7 @@ import { CatalogUpgradeResolver } from './package/upgrade.resolver';
 import { CatalogPackageResolver, CatalogUpdateResolver } from './package/package.resolver';
 import { CatalogMetadataResolver } from './package/metadata.resolver';
 import { CatalogQuarantineResolver } from './package/quarantine.resolver';
+import { CatalogPublishPolicyResolver } from './publish-policy/publish-policy.resolver';
 import { CatalogUsageResolver } from './quota/usage.resolver';
 
 /** Pinned: composition behaviour changes between federation versions. */
@@ -30,6 +31,7 @@ export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchem
       CatalogPackageSourceFlowResolver,
       FlowCatalogResolver,
       CatalogUsageResolver,
+      CatalogPublishPolicyResolver,
     ],
     // Only reachable through `_entities` (the router brings Flow representations), never from Query.
     orphanedTypes: [FlowRef],
@@ -38,8 +40,9 @@ export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchem
     validate: false,
   });
   // type-graphql has no option for the root types' own descriptions.
-  typeGraphqlSchema.getQueryType()!.description = 'Reading the catalog: packages, their audit trail and tenant usage';
-  typeGraphqlSchema.getMutationType()!.description = 'Changing the catalog: publish, install, metadata, visibility, version status, quarantine, delete';
+  typeGraphqlSchema.getQueryType()!.description = 'Reading the catalog: packages, their audit trail, tenant usage and publish policies';
+  typeGraphqlSchema.getMutationType()!.description =
+    'Changing the catalog: publish, install, metadata, visibility, version status, quarantine, delete, publish policies';
   return { sdl: `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(typeGraphqlSchema)}`, typeGraphqlSchema };
 }
 

@@ -1,3 +1,4 @@
+import type { PolicyViolation } from '../../common/errors';
 import type { Scope } from '../access/scope';
 import type { Requirements } from '../flow/requirements.types';
 import type { Provenance } from '../provenance/provenance';
@@ -41,6 +42,8 @@ export interface PackageView {
   quarantineReason: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** The publish policy's DRY_RUN violations the publish that answered this was let through with; empty on every other read. */
+  policyViolations: PolicyViolation[];
 }
 
 export function toPackageView(scope: Scope, pkg: PackageRecord): PackageView {
@@ -67,6 +70,7 @@ export function toPackageView(scope: Scope, pkg: PackageRecord): PackageView {
     quarantineReason: pkg.quarantine !== null && scope.may('package:readQuarantineReason', target) ? pkg.quarantine.reason : null,
     createdAt: pkg.createdAt,
     updatedAt: pkg.updatedAt,
+    policyViolations: [],
   };
 }
 

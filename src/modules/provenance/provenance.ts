@@ -13,7 +13,8 @@ export interface ProvenanceFacts {
   /** The saved flow the version was published from; null for inline content. */
   sourceFlow: { id: string; revision: string | null } | null;
   publishedAt: Date;
-  checks: { compile: 'passed'; secretGuard: 'passed'; publishPolicy: string };
+  /** `publishPolicy`: `none`, or each content rule of the tenant's policy that ran, its mode and result. */
+  checks: { compile: 'passed'; secretGuard: 'passed'; publishPolicy: 'none' | Record<string, { mode: string; result: string }> };
 }
 
 /** An in-toto Statement v1 and its DSSE signature by the catalog key `keyId`. */
