@@ -23,6 +23,7 @@ const PUBLISH = `mutation P($input: PublishCatalogPackageInput!) { publishCatalo
   packageId latestVersion policyViolations { rule path message } } }`;
 const GET = `query G($p: String!) { catalogPackage(packageId: $p) { packageId policyViolations { rule path message } } }`;
 const VERSION = `query V($p: String!) { catalogPackage(packageId: $p) { versions(first: 10) { edges { node { version provenance { statement } } } } } }`;
+const INSTALL = `mutation I($p: String!) { installCatalogPackage(packageId: $p) { metadata { version } } }`;
 const TRAIL = `query A($p: String!) { catalogAuditEvents(packageId: $p, first: 10) { edges { node { action changes } } } }`;
 
 let t: TestApp;
@@ -287,7 +288,9 @@ describe('at publish', () => {
       const trail = (await t.gql(author, TRAIL, { p: packageId })).body.data.catalogAuditEvents.edges;
       expect(trail[0].node).toMatchObject({ action: 'PUBLISH', changes: { version: '1.0.0', policyViolations: expected[rule] } });
       const statement = (await t.gql(author, VERSION, { p: packageId })).body.data.catalogPackage.versions.edges[0].node.provenance.statement;
-      expect(statement.predicate.checks.publishPolicy).toEqual({ [rule]: { mode: 'dry_run', result: 'violated' } });
+      expect(statement.predicate.checks.publishPolicy).toBe(`${rule}:dry_run:violated`);
+      // The statement with the policy's record still verifies: installs check it.
+      expect((await t.gql(author, INSTALL, { p: packageId })).body.data.installCatalogPackage.metadata.version).toBe('1.0.0');
 
       const restId = `dry-rest-${rule.toLowerCase()}`;
       const rest = await restPublish(author, restId, flow());
@@ -310,11 +313,7 @@ describe('at publish', () => {
     const trail = (await t.gql(author, TRAIL, { p: 'clean-gql' })).body.data.catalogAuditEvents.edges;
     expect(Object.keys(trail[0].node.changes).sort()).toEqual(['revived', 'sha256', 'sizeBytes', 'sourceFlowId', 'version']);
     const statement = (await t.gql(author, VERSION, { p: 'clean-gql' })).body.data.catalogPackage.versions.edges[0].node.provenance.statement;
-    expect(statement.predicate.checks.publishPolicy).toEqual({
-      allowedNodeTypes: { mode: 'enforce', result: 'passed' },
-      allowedHosts: { mode: 'dry_run', result: 'passed' },
-      maxNodes: { mode: 'enforce', result: 'passed' },
-    });
+    expect(statement.predicate.checks.publishPolicy).toBe('allowedNodeTypes:enforce:passed,allowedHosts:dry_run:passed,maxNodes:enforce:passed');
   });
 
   it('mixed modes: any ENFORCE violation refuses (listing the enforced ones); DRY_RUN alone passes with all of its violations', async () => {

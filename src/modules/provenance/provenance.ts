@@ -13,8 +13,11 @@ export interface ProvenanceFacts {
   /** The saved flow the version was published from; null for inline content. */
   sourceFlow: { id: string; revision: string | null } | null;
   publishedAt: Date;
-  /** `publishPolicy`: `none`, or each content rule of the tenant's policy that ran, its mode and result. */
-  checks: { compile: 'passed'; secretGuard: 'passed'; publishPolicy: 'none' | Record<string, { mode: string; result: string }> };
+  /**
+   * `publishPolicy`: `none`, or each content rule of the tenant's policy that ran as
+   * `rule:mode:result`, comma-separated (a string, as every check is: the predicate keeps its shape).
+   */
+  checks: { compile: 'passed'; secretGuard: 'passed'; publishPolicy: string };
 }
 
 /** An in-toto Statement v1 and its DSSE signature by the catalog key `keyId`. */

@@ -4,10 +4,11 @@ import type { PolicyRules } from './policy-rules';
 
 /**
  * What a publish's provenance statement records of the policy: `none` when the tenant has no
- * content rule, else each content rule that ran with its mode and result (strings only: the
- * statement's canonical form holds no numbers).
+ * content rule, else each content rule that ran as `rule:mode:result`, comma-separated, e.g.
+ * `allowedNodeTypes:enforce:passed,maxNodes:dry_run:violated`. A string like every other check,
+ * so the predicate's shape (and its type URI) stays what verifiers know.
  */
-export type PolicyChecks = 'none' | Record<string, { mode: string; result: 'passed' | 'violated' }>;
+export type PolicyChecks = string;
 
 /** What a publish the policy let through carries: the dry-run violations, and the record for its statement. */
 export interface PolicyOutcome {
@@ -26,8 +27,9 @@ export function checkPublishPolicy(rules: PolicyRules, flow: PolicyFlow): Policy
   const { violations, outcomes } = evaluatePolicy(rules, flow);
   const enforced = violations.filter((violation) => violation.mode === 'enforce');
   if (enforced.length > 0) throw new PolicyViolationError(enforced.map(plain));
-  const checks: Record<string, { mode: string; result: 'passed' | 'violated' }> = {};
-  for (const [rule, outcome] of Object.entries(outcomes)) checks[rule] = { mode: outcome.mode, result: outcome.passed ? 'passed' : 'violated' };
+  const checks = Object.entries(outcomes)
+    .map(([rule, outcome]) => `${rule}:${outcome.mode}:${outcome.passed ? 'passed' : 'violated'}`)
+    .join(',');
   return { dryRunViolations: violations.map(plain), checks };
 }
 
