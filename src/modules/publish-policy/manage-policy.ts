@@ -1,7 +1,6 @@
 import type { Caller } from '../../common/caller';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../../common/pagination';
 import type { Database } from '../../infra/db/database';
-import { requireTenantId } from '../access/policy';
 import { accessFor } from '../access/scope';
 import { parsePolicyRules, type PolicyRules } from './policy-rules';
 import type { PolicyChangeRecord, PolicyRecord, PublishPolicyRepository } from './publish-policy.repository';
@@ -71,7 +70,7 @@ export async function listPublishPolicyChanges(
 /** The tenant acted in (another one: super admins only), then whether the caller administers it. */
 function policyTenant(caller: Caller, action: 'tenant:readPublishPolicy' | 'tenant:setPublishPolicy', tenantId: string | null | undefined): string {
   const access = accessFor(caller);
-  const tenant = access.actingTenant(tenantId === undefined || tenantId === null ? null : requireTenantId(tenantId));
+  const tenant = access.actingTenant(tenantId);
   access.assert(action, { tenantId: tenant });
   return tenant;
 }
