@@ -49,6 +49,7 @@ import { ArchiveCache } from './modules/package/archive-cache';
 import { createCatalog, type Catalog } from './modules/package/catalog';
 import { PublishSlots } from './modules/package/publish-slots';
 import { PackageRepository } from './modules/package/package.repository';
+import { PublishPolicyRepository } from './modules/publish-policy/publish-policy.repository';
 import { QuotaRepository } from './modules/quota/quota.repository';
 import { ProvenanceSigner } from './modules/provenance/provenance';
 import { UpgradeMergeCache } from './modules/package/upgrade-preview';
@@ -162,6 +163,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       publishSlots,
       provenance,
       upgradeMerges: new UpgradeMergeCache(UPGRADE_MERGES_KEPT),
+      publishPolicies: new PublishPolicyRepository(),
     });
 
     let devIssuer: DevIssuer | null = null;

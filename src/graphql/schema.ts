@@ -13,6 +13,7 @@ import { CatalogPackageResolver, CatalogUpdateResolver } from './package/package
 import { CatalogMetadataResolver } from './package/metadata.resolver';
 import { CatalogQuarantineResolver } from './package/quarantine.resolver';
 import { CatalogReviewResolver } from './package/review.resolver';
+import { CatalogPublishPolicyResolver } from './publish-policy/publish-policy.resolver';
 import { CatalogUsageResolver } from './quota/usage.resolver';
 
 /** Pinned: composition behaviour changes between federation versions. */
@@ -32,6 +33,7 @@ export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchem
       CatalogPackageSourceFlowResolver,
       FlowCatalogResolver,
       CatalogUsageResolver,
+      CatalogPublishPolicyResolver,
     ],
     // Only reachable through `_entities` (the router brings Flow representations), never from Query.
     orphanedTypes: [FlowRef],
@@ -40,8 +42,9 @@ export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchem
     validate: false,
   });
   // type-graphql has no option for the root types' own descriptions.
-  typeGraphqlSchema.getQueryType()!.description = 'Reading the catalog: packages, their audit trail and tenant usage';
-  typeGraphqlSchema.getMutationType()!.description = 'Changing the catalog: publish, install, metadata, visibility, version status, review, quarantine, delete';
+  typeGraphqlSchema.getQueryType()!.description = 'Reading the catalog: packages, their audit trail, tenant usage and publish policies';
+  typeGraphqlSchema.getMutationType()!.description =
+    'Changing the catalog: publish, install, metadata, visibility, version status, review, quarantine, delete, publish policies';
   return { sdl: `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(typeGraphqlSchema)}`, typeGraphqlSchema };
 }
 

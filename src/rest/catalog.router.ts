@@ -19,6 +19,7 @@ import {
   searchOf,
   tenantQuerySchema,
   toInstallBody,
+  toPublishAnswer,
   toSummary,
   visibilityBodySchema,
 } from './catalog.schemas';
@@ -96,7 +97,7 @@ export function createCatalogRouter({ catalog, verifier, logger, afterAuthentica
     };
     const pkg = await inRest(catalog.publishPackage(caller, input, requestMetaOf(req, res)));
     setEtag(res, pkg);
-    res.status(201).json(toSummary(pkg));
+    res.status(201).json(toPublishAnswer(pkg));
   });
 
   router.get('/:package_id/install', async (req, res) => {

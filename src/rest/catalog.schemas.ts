@@ -5,7 +5,7 @@ import { VISIBILITIES } from '../modules/package/package.entity';
 import type { PackageOrder } from '../modules/package/package-search';
 import type { PackageView } from '../modules/package/package.view';
 import type { InstallResult } from '../modules/package/use-cases/install-package';
-import type { InstallBody, PackageSummary } from './rest-shapes';
+import type { InstallBody, PackageSummary, PublishAnswer } from './rest-shapes';
 
 /*
  * The legacy snake_case shapes (docs/API.md, "REST"). These schemas only check shape and types
@@ -127,6 +127,12 @@ export function toSummary(pkg: PackageView): PackageSummary {
     created_at: pkg.createdAt.toISOString(),
     updated_at: pkg.updatedAt.toISOString(),
   };
+}
+
+/** A publish's answer: the summary, and `policy_violations` only when the policy let it through with some (DRY_RUN). */
+export function toPublishAnswer(pkg: PackageView): PublishAnswer {
+  const violations = pkg.policyViolations;
+  return { ...toSummary(pkg), ...(violations.length > 0 ? { policy_violations: violations.map(({ rule, path, message }) => ({ rule, path, message })) } : {}) };
 }
 
 /** Install metadata carries the lineage (`tenant_id`, `sha256`) a copy keeps for update checks. */

@@ -11,7 +11,7 @@ import {
   visibilityBodySchema,
 } from './catalog.schemas';
 import { PROBLEM_CONTENT_TYPE } from '../http/problem';
-import { installBodySchema, packageSummarySchema, problemDocumentSchema } from './rest-shapes';
+import { installBodySchema, packageSummarySchema, problemDocumentSchema, publishAnswerSchema } from './rest-shapes';
 
 /*
  * The OpenAPI 3.1 document of the REST shim, built from the zod schemas that parse its requests
@@ -93,9 +93,9 @@ function problemResponse(status: Status): JsonSchema {
 }
 
 /** A package summary's answer: the body and its ETag (the package's revision). */
-function summaryResponse(status: Status): JsonSchema {
+function summaryResponse(status: Status, schema: 'PackageSummary' | 'PublishAnswer' = 'PackageSummary'): JsonSchema {
   const etag = { description: "The package's revision, quoted: give it as If-Match to change only what was read.", schema: { type: 'string' } };
-  return { description: STATUS_TEXT[status], headers: { ETag: etag }, ...json(ref('PackageSummary')) };
+  return { description: STATUS_TEXT[status], headers: { ETag: etag }, ...json(ref(schema)) };
 }
 
 const IF_MATCH = {
@@ -178,7 +178,7 @@ export function catalogOpenApiDocument(): JsonSchema {
           summary: 'Publish a package version',
           description: 'Creates the package or adds a version to it, from `content` or from the flows service (`flow_id`).',
           body: publishBodySchema,
-          success: [201, summaryResponse(201)],
+          success: [201, summaryResponse(201, 'PublishAnswer')],
           errors: [...WITH_BODY, 409, 422, 502],
         }),
       },
@@ -249,6 +249,7 @@ export function catalogOpenApiDocument(): JsonSchema {
       },
       schemas: {
         PackageSummary: jsonSchema(packageSummarySchema, 'output'),
+        PublishAnswer: jsonSchema(publishAnswerSchema, 'output'),
         InstallBody: jsonSchema(installBodySchema, 'output'),
         Problem: jsonSchema(problemDocumentSchema, 'output'),
       },

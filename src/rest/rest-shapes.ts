@@ -30,6 +30,20 @@ export const packageSummarySchema = z
   })
   .meta({ description: 'A package as this caller may see it (CatalogPackageSummary).' });
 
+const policyViolationSchema = z.object({
+  rule: z.string().meta({ description: '`allowedNodeTypes`, `allowedHosts` or `maxNodes`.' }),
+  path: z.string().meta({ description: 'JSON pointer into the flow: `/nodes/3/type`, `/nodes/2/config/url`, `/nodes`.' }),
+  message: z.string(),
+});
+
+export const publishAnswerSchema = packageSummarySchema
+  .extend({
+    policy_violations: z.array(policyViolationSchema).optional().meta({
+      description: "Only when the tenant's publish policy let the publish through with violations of rules in DRY_RUN mode: each of them.",
+    }),
+  })
+  .meta({ description: 'The published package (a PackageSummary), with the dry-run violations of the publish policy when there are any.' });
+
 export const installBodySchema = z
   .object({
     flow: z.record(z.string(), z.unknown()).meta({ description: 'The flow document of the installed version.' }),
@@ -82,7 +96,7 @@ export const problemDocumentSchema = z
       .optional()
       .meta({ description: 'QUOTA_EXCEEDED: which limit, its value and what is used.' }),
     violations: z
-      .array(z.object({ rule: z.string(), path: z.string(), message: z.string() }))
+      .array(policyViolationSchema)
       .optional()
       .meta({ description: "POLICY_VIOLATION: every rule of the tenant's publish policy the publish breaks." }),
     current_revision: z.int().min(0).optional().meta({ description: "REVISION_MISMATCH, PRECONDITION_FAILED: the package's current revision (its ETag)." }),
@@ -90,6 +104,7 @@ export const problemDocumentSchema = z
   .meta({ description: 'An RFC 9457 problem document with the catalog error `code`.' });
 
 export type PackageSummary = z.infer<typeof packageSummarySchema>;
+export type PublishAnswer = z.infer<typeof publishAnswerSchema>;
 export type InstallBody = z.infer<typeof installBodySchema>;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;

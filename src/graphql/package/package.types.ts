@@ -7,6 +7,7 @@ import { PACKAGE_ORDERS, type PackageOrder } from '../../modules/package/package
 import type { PackageView, VersionView } from '../../modules/package/package.view';
 import { VERSION_STATUSES, type VersionStatus } from '../../modules/package/version-status';
 import { connectionOf } from '../connection';
+import { CatalogPolicyViolationType } from '../publish-policy/publish-policy.types';
 import { CatalogCredentialBindingType } from './install-check.types';
 import { CatalogParameterInput, CatalogProvenanceType, CatalogRequirementsType } from './requirements.types';
 import { enumType } from '../enum-type';
@@ -101,6 +102,11 @@ export class CatalogPackageType {
 
   @Field({ description: 'When the package last changed (any change that moves its revision)' })
   updatedAt!: Date;
+
+  @Field(() => [CatalogPolicyViolationType], {
+    description: 'The dry-run violations of the publish policy the publish that answered this was let through with; empty on every other read',
+  })
+  policyViolations!: CatalogPolicyViolationType[];
 }
 
 @ObjectType('CatalogPackageConnection', { simpleResolvers: true, description: 'A page of packages' })

@@ -4,6 +4,7 @@ import { CatalogChannelSchema } from '../../modules/package/channel.entity';
 import { CatalogPackageSchema } from '../../modules/package/package.entity';
 import { CatalogPackageVersionSchema } from '../../modules/package/package-version.entity';
 import { CatalogPublishReservationSchema } from '../../modules/package/publish-reservation.entity';
+import { CatalogPublishPolicyChangeSchema } from '../../modules/publish-policy/publish-policy-change.entity';
 import { CatalogPublishPolicySchema } from '../../modules/publish-policy/publish-policy.entity';
 import { CatalogTenantUsageSchema } from '../../modules/quota/tenant-usage.entity';
 
@@ -17,4 +18,5 @@ export const ENTITIES = [
   CatalogPublishReservationSchema,
   CatalogChannelSchema,
   CatalogPublishPolicySchema,
+  CatalogPublishPolicyChangeSchema,
 ];

@@ -27,6 +27,8 @@ export const AUDIT_CHANGES = {
     sizeBytes: z.number().int(),
     sourceFlowId: z.string().nullable(),
     revived: z.boolean(),
+    /** The publish policy's DRY_RUN violations the publish was let through with; absent when none. */
+    policyViolations: z.array(z.strictObject({ rule: z.string(), path: z.string(), message: z.string() })).optional(),
   }),
   /** A publish for review: the version is staged (the same record as a publish). */
   stage: z.strictObject({

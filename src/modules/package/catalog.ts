@@ -6,6 +6,8 @@ import { metrics } from '../../infra/metrics/metrics';
 import type { AuditRepository } from '../audit/audit.repository';
 import type { IdempotencyService } from '../idempotency/idempotency.service';
 import type { ProvenanceSigner } from '../provenance/provenance';
+import { listPublishPolicyChanges, readPublishPolicy, setPublishPolicy } from '../publish-policy/manage-policy';
+import type { PublishPolicyRepository } from '../publish-policy/publish-policy.repository';
 import type { QuotaRepository } from '../quota/quota.repository';
 import { readUsage } from '../quota/read-usage';
 import type { SecretGuard } from '../secrets/secret-guard';
@@ -58,6 +60,8 @@ export interface CatalogDeps {
   provenance: ProvenanceSigner;
   /** Recent upgrade merges by (from archive, to archive, copy): a merge is a pure function of them. */
   upgradeMerges: UpgradeMergeCache;
+  /** Each tenant's publish policy (docs/API.md, "Publish policies"): read by every publish. */
+  publishPolicies: PublishPolicyRepository;
 }
 
 /** What an edge knows of the request besides the caller. */
@@ -108,6 +112,9 @@ export function createCatalog(deps: CatalogDeps) {
     rejectVersion: bind(rejectVersion),
     checkUpdates: bind(checkUpdates),
     diffVersions: bind(diffVersions),
+    readPublishPolicy: bind(readPublishPolicy),
+    setPublishPolicy: bind(setPublishPolicy),
+    listPublishPolicyChanges: bind(listPublishPolicyChanges),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { PolicyViolation } from '../../common/errors';
 import type { Scope } from '../access/scope';
 import type { Requirements } from '../flow/requirements.types';
 import type { Provenance } from '../provenance/provenance';
@@ -45,6 +46,8 @@ export interface PackageView {
   updatedAt: Date;
   /** Not a field of either edge: whether this caller may list the package's staged and rejected versions. */
   readsUnreleased: boolean;
+  /** The publish policy's DRY_RUN violations the publish that answered this was let through with; empty on every other read. */
+  policyViolations: PolicyViolation[];
 }
 
 export function toPackageView(scope: Scope, pkg: PackageRecord): PackageView {
@@ -73,6 +76,7 @@ export function toPackageView(scope: Scope, pkg: PackageRecord): PackageView {
     createdAt: pkg.createdAt,
     updatedAt: pkg.updatedAt,
     readsUnreleased: unreleased,
+    policyViolations: [],
   };
 }
 

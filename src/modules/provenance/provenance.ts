@@ -13,6 +13,10 @@ export interface ProvenanceFacts {
   /** The saved flow the version was published from; null for inline content. */
   sourceFlow: { id: string; revision: string | null } | null;
   publishedAt: Date;
+  /**
+   * `publishPolicy`: `none`, or each content rule of the tenant's policy that ran as
+   * `rule:mode:result`, comma-separated (a string, as every check is: the predicate keeps its shape).
+   */
   checks: { compile: 'passed'; secretGuard: 'passed'; publishPolicy: string };
 }
 

@@ -2,7 +2,7 @@ import { defineEntity, p } from '@mikro-orm/core';
 
 /**
  * A tenant's publish policy: its rules, each with its mode, as one checked JSON document
- * (publish-policy.ts says its shape). A tenant without a row has no rules.
+ * (policy-rules.ts says its shape). A tenant without a row has no rules.
  */
 export const CatalogPublishPolicySchema = defineEntity({
   name: 'CatalogPublishPolicy',

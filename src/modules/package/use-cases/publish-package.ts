@@ -9,6 +9,7 @@ import type { FlowGraph } from '../../flow/flow-graph';
 import { checkParameterUse } from '../../flow/parameters';
 import { deriveRequirements } from '../../flow/requirements';
 import type { Requirements } from '../../flow/requirements.types';
+import { checkPublishPolicy, type PolicyOutcome } from '../../publish-policy/publish-check';
 import { assertPublishHoldsNoSecrets } from '../../secrets/publish-refusal';
 import type { CatalogDeps, RequestMeta } from '../catalog';
 import { buildPackageArchive, packageJsonFor } from '../package-archive';
@@ -33,21 +34,34 @@ export async function publishPackage(deps: CatalogDeps, caller: Caller, rawInput
   const access = accessFor(caller);
   access.assert('package:publish');
   const input = parseInput(publishInputSchema, rawInput);
-  return deps.idempotency.withIdempotency(caller, request.idempotencyKey, input, async () =>
-    toPackageView(access, await publishOnce(deps, caller, input, request.authorization)),
-  );
+  return deps.idempotency.withIdempotency(caller, request.idempotencyKey, input, async () => {
+    const { record, policy } = await publishOnce(deps, caller, input, request.authorization);
+    // The dry-run violations belong to this answer only (and to its idempotent replays).
+    return { ...toPackageView(access, record), policyViolations: policy.dryRunViolations };
+  });
 }
 
-async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInput, authorization: string): Promise<PackageRecord> {
+async function publishOnce(
+  deps: CatalogDeps,
+  caller: Caller,
+  input: PublishInput,
+  authorization: string,
+): Promise<{ record: PackageRecord; policy: PolicyOutcome }> {
   const { publishSlots, flows, logger } = deps;
   // Rights on an existing package first: a caller who may not republish it learns nothing from
-  // the flows service and costs it nothing.
-  await publishSlots.run((em) => republishable(deps, em, caller, input.packageId));
+  // the flows service and costs it nothing. The tenant's publish policy is read in the same unit
+  // (one primary-key read), and applied once the flow compiles.
+  const rules = await publishSlots.run(async (em) => {
+    await republishable(deps, em, caller, input.packageId);
+    return (await deps.publishPolicies.find(em, caller.tenantId))?.rules ?? {};
+  });
   const content = input.flowId != null ? await flows.fetchFlowForDeploy(input.flowId, authorization) : input.content;
   // Everything that can refuse the input runs before the package is reserved or anything written.
   const compiled = assertCompiles(content, manifestMeta(input, input.version));
   const requirements = versionRequirements(compiled.flow, input);
   await assertNoSecrets(deps, caller, content, input);
+  // ENFORCE violations refuse here (POLICY_VIOLATION); DRY_RUN ones travel with the publish.
+  const policy = checkPublishPolicy(rules, compiled.flow);
   const labels = { tags: input.tags ?? [], nodeTypes: [...new Set(compiled.flow.nodes.map((node) => node.type))].sort() };
 
   // First short transaction: the package's slot, the version and the quota (nothing a reader sees).
@@ -66,14 +80,16 @@ async function publishOnce(deps: CatalogDeps, caller: Caller, input: PublishInpu
       const { row, created } = await deps.packages.lockOrCreate(em, { ...newPackageRow(caller, input, now), ...labels });
       if (created !== reservation.newPackage) throw new Error(`package ${input.packageId} changed between its reservation and its commit`);
       const source = { flow: compiled.flow, requirements };
-      return commitVersion(deps, em, caller, input, { row, created, version: reservation.version, archive: planned.archive, blobName, now, labels, source });
+      const step = { row, created, version: reservation.version, archive: planned.archive, blobName, now, labels, source, policy };
+      return commitVersion(deps, em, caller, input, step);
     });
   } catch (error) {
     await publishSlots.release(reservation);
     throw error;
   }
-  logger.info({ tenantId: caller.tenantId, packageId: input.packageId, version: record.latestVersion }, 'package published');
-  return record;
+  const dryRunViolations = policy.dryRunViolations.length;
+  logger.info({ tenantId: caller.tenantId, packageId: input.packageId, version: record.latestVersion, dryRunViolations }, 'package published');
+  return { record, policy };
 }
 
 /**
@@ -160,10 +176,12 @@ async function commitVersion(
     /** Tags as published, node types as the flow uses them: kept per version and on the package. */
     labels: { tags: string[]; nodeTypes: string[] };
     source: CompiledSource;
+    /** What the tenant's publish policy made of the flow (it let it through). */
+    policy: PolicyOutcome;
   },
 ): Promise<PackageRecord> {
   const { packages, audit } = deps;
-  const { row, created, version, archive, blobName, now, labels, source } = step;
+  const { row, created, version, archive, blobName, now, labels, source, policy } = step;
   // Quarantined since the reservation was taken: the locked row decides.
   assertNotQuarantined(accessFor(caller), row);
   const provenance = deps.provenance.sign({
@@ -175,8 +193,9 @@ async function commitVersion(
     publisherId: caller.userId,
     sourceFlow: input.flowId != null ? { id: input.flowId, revision: flowRevision(source.flow) } : null,
     publishedAt: now,
-    // The publish policy is not configurable yet: every check that exists ran and passed.
-    checks: { compile: 'passed', secretGuard: 'passed', publishPolicy: 'none' },
+    // Compile and secret guard passed (else no statement); the policy's content rules ran, each
+    // in its mode, and none in ENFORCE mode was violated: 'none' when the tenant has no content rule.
+    checks: { compile: 'passed', secretGuard: 'passed', publishPolicy: policy.checks },
   });
   const staged = input.stage === true;
   await packages.insertVersion(em, {
@@ -224,6 +243,7 @@ async function commitVersion(
       sizeBytes: archive.bytes.length,
       sourceFlowId: input.flowId ?? null,
       revived: row.deletedAt !== null,
+      ...(policy.dryRunViolations.length > 0 ? { policyViolations: policy.dryRunViolations } : {}),
     },
     at: now,
   });
