@@ -14,6 +14,16 @@ const statusChange = z.strictObject({
 
 const nothing = z.strictObject({});
 
+const publishRecord = z.strictObject({
+  version: z.string(),
+  sha256: z.string(),
+  sizeBytes: z.number().int(),
+  sourceFlowId: z.string().nullable(),
+  revived: z.boolean(),
+  /** The publish policy's DRY_RUN violations the publish was let through with; absent when none. */
+  policyViolations: z.array(z.strictObject({ rule: z.string(), path: z.string(), message: z.string() })).optional(),
+});
+
 /**
  * Every audited action and the shape of what its event records in `changes`. The action list, its
  * type, the GraphQL enum and the column's accepted values all come from here: a new action is a
@@ -21,23 +31,9 @@ const nothing = z.strictObject({});
  * database, so that instances of the previous release keep writing while a new one rolls out).
  */
 export const AUDIT_CHANGES = {
-  publish: z.strictObject({
-    version: z.string(),
-    sha256: z.string(),
-    sizeBytes: z.number().int(),
-    sourceFlowId: z.string().nullable(),
-    revived: z.boolean(),
-    /** The publish policy's DRY_RUN violations the publish was let through with; absent when none. */
-    policyViolations: z.array(z.strictObject({ rule: z.string(), path: z.string(), message: z.string() })).optional(),
-  }),
+  publish: publishRecord,
   /** A publish for review: the version is staged (the same record as a publish). */
-  stage: z.strictObject({
-    version: z.string(),
-    sha256: z.string(),
-    sizeBytes: z.number().int(),
-    sourceFlowId: z.string().nullable(),
-    revived: z.boolean(),
-  }),
+  stage: publishRecord,
   /** A staged version approved: it is active, and the default version moved or not. */
   approve: z.strictObject({ defaultVersion: z.strictObject({ from: z.string().nullable(), to: z.string().nullable() }) }),
   reject: z.strictObject({ reason: z.string() }),
