@@ -11,6 +11,7 @@ import { CatalogInstallCheckResolver } from './package/install-check.resolver';
 import { CatalogUpgradeResolver } from './package/upgrade.resolver';
 import { CatalogPackageResolver, CatalogUpdateResolver } from './package/package.resolver';
 import { CatalogMetadataResolver } from './package/metadata.resolver';
+import { CatalogChannelResolver } from './package/channel.resolver';
 import { CatalogQuarantineResolver } from './package/quarantine.resolver';
 import { CatalogUsageResolver } from './quota/usage.resolver';
 
@@ -27,6 +28,7 @@ export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchem
       CatalogUpgradeResolver,
       CatalogQuarantineResolver,
       CatalogMetadataResolver,
+      CatalogChannelResolver,
       CatalogPackageSourceFlowResolver,
       FlowCatalogResolver,
       CatalogUsageResolver,

@@ -15,6 +15,7 @@ import { Migration20261202160000_publish_reservation } from './Migration20261202
 import { Migration20261203190000_audit_actions_in_code } from './Migration20261203190000_audit_actions_in_code';
 import { Migration20261204020000_version_requirements_provenance } from './Migration20261204020000_version_requirements_provenance';
 import { Migration20261204114858_releases } from './Migration20261204114858_releases';
+import { Migration20261204213000_channels } from './Migration20261204213000_channels';
 
 /**
  * Migrations are listed here explicitly (no file globbing), so the same list works compiled,
@@ -37,4 +38,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203190000_audit_actions_in_code', class: Migration20261203190000_audit_actions_in_code },
   { name: 'Migration20261204020000_version_requirements_provenance', class: Migration20261204020000_version_requirements_provenance },
   { name: 'Migration20261204114858_releases', class: Migration20261204114858_releases },
+  { name: 'Migration20261204213000_channels', class: Migration20261204213000_channels },
 ];

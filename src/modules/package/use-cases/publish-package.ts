@@ -17,6 +17,7 @@ import type { NewPackage } from '../package.repository';
 import { parseInput, publishInputSchema, type PublishInput } from '../package.validation';
 import { toPackageView, type PackageView } from '../package.view';
 import { assertNotQuarantined } from '../quarantine';
+import { moveChannel, STABLE } from '../channels';
 import { versionSortKey } from '../version-sort-key';
 import { planPublishVersion, republishBaseAfter } from '../versioning';
 
@@ -164,6 +165,7 @@ async function commitVersion(
 ): Promise<PackageRecord> {
   const { packages, audit } = deps;
   const { row, created, version, archive, blobName, now, labels, source } = step;
+  const channel = input.channel ?? STABLE;
   // Quarantined since the reservation was taken: the locked row decides.
   assertNotQuarantined(accessFor(caller), row);
   const provenance = deps.provenance.sign({
@@ -193,6 +195,9 @@ async function commitVersion(
     ...labels,
     requirements: source.requirements,
     provenance,
+    // A version published to another channel does not join `stable`: the default never picks it
+    // until it is promoted (setCatalogChannel stable).
+    inStable: channel === STABLE,
   });
   const fields = {
     name: input.name,
@@ -205,8 +210,12 @@ async function commitVersion(
     updatedAt: now,
   };
   const revision = await packages.updateAfterPublish(em, row.id, fields);
+  const moved = { by: caller.userId, at: now };
+  // A publish to `stable` ends a pin (a rollback sticks until then); one to another channel moves that channel.
+  if (channel !== STABLE) await moveChannel(packages, em, row, { channel, version, ...moved });
+  else if (row.stablePin !== null) await packages.setStablePin(em, row.id, null);
   // After the package update: it revives a deleted row, and the new version may be the default.
-  const defaultVersion = await packages.refreshDefaultVersion(em, row.id);
+  const defaultVersion = await packages.refreshDefaultVersion(em, row.id, moved);
   await audit.record(em, caller, {
     tenantId: row.tenantId,
     packageUuid: row.id,
@@ -219,10 +228,11 @@ async function commitVersion(
       sizeBytes: archive.bytes.length,
       sourceFlowId: input.flowId ?? null,
       revived: row.deletedAt !== null,
+      ...(channel === STABLE ? {} : { channel }),
     },
     at: now,
   });
-  return { ...row, ...fields, defaultVersion, revision, deletedAt: null };
+  return { ...row, ...fields, defaultVersion, revision, deletedAt: null, stablePin: channel === STABLE ? null : row.stablePin };
 }
 
 /** The valid flow of a publish and what it needs where it is installed. */
