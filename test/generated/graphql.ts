@@ -136,7 +136,7 @@ export type CatalogParameterInput = {
 
 /** A copy to upgrade: where it came from, and what it is now */
 export type CatalogUpgradeInput = {
-  /** A release channel (none exist yet: BAD_USER_INPUT) */
+  /** Not followed by previews yet (BAD_USER_INPUT): give the channel's version as toVersion */
   channel?: string | null | undefined;
   /** The copy as it is now (a FlowGraph), edited or not */
   copy: any;

@@ -442,9 +442,11 @@ export class PackageRepository {
   /**
    * For each installed copy, in input order and in ONE statement whatever their number: the
    * versions of its package the caller sees that `shapeUpdate` needs, and no more: the installed
-   * one, the default one, the highest installable one and the `read.newer` highest versions
-   * offered above the installed one (at least one, so `updateAvailable` holds), or null when the
-   * package is unknown or invisible. `sortKey` is `versionSortKey(version)` of each input,
+   * one, the default one, its channel's, the highest installable one in its reach and the
+   * `read.newer` highest versions offered above the installed one (at least one, so
+   * `updateAvailable` holds), or null when the package is unknown or invisible; and what it
+   * follows (`follows`: its channel's version, `stable`'s pin). `channel` of an input is the
+   * channel it follows (null: `stable`). `sortKey` is `versionSortKey(version)` of each input,
    * `copies` how many identical inputs it stands for (the changelog budget counts each); a key
    * ending in `~` is a release (a copy at a release is offered releases only).
    * Changelogs are read only when `read.changelogs`, and then only when all of them together
