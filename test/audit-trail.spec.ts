@@ -51,10 +51,14 @@ describe('the audit trail', () => {
     must(await ops.changeVersionStatus(author, 'withdraw', { packageId: 'audited', version: '1.1.0', reason: 'broken' }));
     must(await ops.changeVersionStatus(author, 'restore', { packageId: 'audited', version: '1.1.0', reason: '' }));
     must(await ops.editMetadata(author, 'audited', { description: 'Edited' }));
-    must(await ops.publish(author, { packageId: 'audited', version: '1.2.0', stage: true }));
-    must(await ops.review(admin, 'approve', { packageId: 'audited', version: '1.2.0', reason: '' }));
+    must(await ops.publish(author, { packageId: 'audited', version: '1.2.0', channel: 'beta' }));
+    must(await ops.setChannel(author, 'audited', 'stable', '1.2.0'));
+    must(await ops.setChannel(author, 'audited', 'beta', '1.0.0'));
+    must(await ops.removeChannel(author, 'audited', 'beta'));
     must(await ops.publish(author, { packageId: 'audited', version: '1.3.0', stage: true }));
-    must(await ops.review(admin, 'reject', { packageId: 'audited', version: '1.3.0', reason: 'not yet' }));
+    must(await ops.review(admin, 'approve', { packageId: 'audited', version: '1.3.0', reason: '' }));
+    must(await ops.publish(author, { packageId: 'audited', version: '1.4.0', stage: true }));
+    must(await ops.review(admin, 'reject', { packageId: 'audited', version: '1.4.0', reason: 'not yet' }));
     must(await ops.quarantine(admin, 'audited', 'under review'));
     must(await ops.release(admin, 'audited'));
     must(await ops.delete(author, 'audited'));
@@ -69,6 +73,10 @@ describe('the audit trail', () => {
       'WITHDRAW',
       'RESTORE',
       'METADATA',
+      'PUBLISH',
+      'CHANNEL_SET',
+      'CHANNEL_SET',
+      'CHANNEL_REMOVED',
       'STAGE',
       'APPROVE',
       'STAGE',
@@ -90,6 +98,10 @@ describe('the audit trail', () => {
     });
     expect(events[5]!.changes).toEqual({ from: 'deprecated', to: 'withdrawn', reason: 'broken', defaultVersion: { from: '1.1.0', to: '1.0.0' } });
     expect(events[6]!.changes).toEqual({ from: 'withdrawn', to: 'active', reason: null, defaultVersion: { from: '1.0.0', to: '1.1.0' } });
+    expect(events[8]!.changes).toMatchObject({ version: '1.2.0', channel: 'beta' });
+    expect(events[9]!.changes).toEqual({ channel: 'stable', from: '1.1.0', to: '1.2.0' });
+    expect(events[10]!.changes).toEqual({ channel: 'beta', from: '1.2.0', to: '1.0.0' });
+    expect(events[11]!.changes).toEqual({ channel: 'beta', version: '1.0.0' });
   });
 
   it("stores an action the database was never told of, and leaves it out of this release's trail", async () => {
@@ -103,7 +115,7 @@ describe('the audit trail', () => {
     // As an instance of a newer release, with an action this one does not know.
     await connection.execute(
       `insert into catalog_audit_event (id, tenant_id, catalog_package_id, package_id, version, actor_id, actor_email, actor_tenant_id, action, changes, occurred_at)
-       values (?, ?, ?, 'newer', '1.0.0', 'author', null, ?, 'channel_set', '{"channel":"beta"}', now())`,
+       values (?, ?, ?, 'newer', '1.0.0', 'author', null, ?, 'cooled_off', '{"channel":"beta"}', now())`,
       [randomUUID(), tenant, row!.id, tenant],
     );
 
@@ -112,7 +124,7 @@ describe('the audit trail', () => {
     const stored = await connection.execute<{ action: string }[]>(`select action from catalog_audit_event where catalog_package_id = ? order by occurred_at`, [
       row!.id,
     ]);
-    expect(stored.map((event: { action: string }) => event.action)).toEqual(['publish', 'channel_set']);
+    expect(stored.map((event: { action: string }) => event.action)).toEqual(['publish', 'cooled_off']);
   });
 
   it('refuses to record changes that are not the shape of their action (what the repository checks before it writes)', () => {

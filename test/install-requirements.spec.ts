@@ -277,12 +277,17 @@ describe('the pre-flight check', () => {
     expect(codeOf(await t.gql(member, CHECK, { p: 'hidden', env: FULL_ENVIRONMENT }))).toBe('OK');
   });
 
-  it('refuses a malformed environment and an unknown channel with BAD_USER_INPUT', async () => {
+  it('refuses a malformed environment and a malformed channel with BAD_USER_INPUT, and answers NOT_FOUND for an unknown channel', async () => {
     const alice = await tokenFor('alice');
     await publish(alice, 'triage', '1.0.0');
     const tooMany = { nodeTypes: Array.from({ length: 1001 }, (_, i) => ({ type: `t${i}` })), credentials: [] };
     expect(codeOf(await t.gql(alice, CHECK, { p: 'triage', env: tooMany }))).toBe('BAD_USER_INPUT');
-    expect(codeOf(await t.gql(alice, CHECK, { p: 'triage', env: FULL_ENVIRONMENT, channel: 'stable' }))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await t.gql(alice, CHECK, { p: 'triage', env: FULL_ENVIRONMENT, channel: '1.x' }))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await t.gql(alice, CHECK, { p: 'triage', env: FULL_ENVIRONMENT, channel: 'stable', v: '1.0.0' }))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await t.gql(alice, CHECK, { p: 'triage', env: FULL_ENVIRONMENT, channel: 'nightly' }))).toBe('NOT_FOUND');
+    const stable = await t.gql(alice, CHECK, { p: 'triage', env: FULL_ENVIRONMENT, channel: 'stable' });
+    expect(codeOf(stable)).toBe('OK');
+    expect(stable.body.data.catalogInstallCheck.version).toBe('1.0.0');
   });
 
   it('checks a version published before requirements existed by its node types', async () => {

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { Caller } from '../common/caller';
 import type { Connection } from '../common/pagination';
 import type { Catalog } from '../modules/package/catalog';
-import type { VersionView } from '../modules/package/package.view';
+import type { ChannelView, VersionView } from '../modules/package/package.view';
 import type { PackageKey } from '../modules/package/package.repository';
 import type { PackageView } from '../modules/package/package.view';
 
@@ -32,6 +32,11 @@ export function createLoaders(catalog: Catalog, caller: Caller) {
       const byFlow = new Map<string, PackageView[]>(flowIds.map((id) => [id, []]));
       for (const pkg of found) byFlow.get(pkg.sourceFlowId ?? '')?.push(pkg);
       return flowIds.map((id) => byFlow.get(id) ?? []);
+    }),
+    /** `channels` of every package of a list: one query. */
+    channels: new DataLoader<string, ChannelView[]>(async (packageUuids) => {
+      const byPackage = await catalog.listChannelsOfPackages(packageUuids);
+      return packageUuids.map((id) => byPackage.get(id) ?? []);
     }),
     /** `versions(first:)` without a cursor, for every package of a list: one query per page size. */
     firstVersions: new DataLoader<{ packageUuid: string; first: number | null | undefined; unreleased: boolean }, Connection<VersionView>, string>(

@@ -11,6 +11,7 @@ import { CatalogInstallCheckResolver } from './package/install-check.resolver';
 import { CatalogUpgradeResolver } from './package/upgrade.resolver';
 import { CatalogPackageResolver, CatalogUpdateResolver } from './package/package.resolver';
 import { CatalogMetadataResolver } from './package/metadata.resolver';
+import { CatalogChannelResolver } from './package/channel.resolver';
 import { CatalogQuarantineResolver } from './package/quarantine.resolver';
 import { CatalogReviewResolver } from './package/review.resolver';
 import { CatalogPublishPolicyResolver } from './publish-policy/publish-policy.resolver';
@@ -30,6 +31,7 @@ export async function buildCatalogSdl(): Promise<{ sdl: string; typeGraphqlSchem
       CatalogQuarantineResolver,
       CatalogMetadataResolver,
       CatalogReviewResolver,
+      CatalogChannelResolver,
       CatalogPackageSourceFlowResolver,
       FlowCatalogResolver,
       CatalogUsageResolver,

@@ -1,6 +1,9 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
   OpsAuditEventsDocument,
+  OpsChannelsDocument,
+  OpsRemoveChannelDocument,
+  OpsSetChannelDocument,
   OpsDeleteDocument,
   OpsQuarantineDocument,
   OpsApproveVersionDocument,
@@ -63,6 +66,8 @@ export interface PublishArgs {
   content?: unknown;
   /** Publish for review (STAGED). */
   stage?: boolean;
+  /** The release channel to publish to; absent: `stable`, as always. */
+  channel?: string;
 }
 
 /** A federation key of a `CatalogPackage`: its `id`, or its natural key. */
@@ -94,6 +99,7 @@ export function catalogOps(t: TestApp) {
             version: args.version,
             content: args.content ?? flowContent(),
             ...(args.stage ? { stage: true } : {}),
+            ...(args.channel !== undefined ? { channel: args.channel } : {}),
           },
         },
         'publishCatalogPackage',
@@ -111,8 +117,11 @@ export function catalogOps(t: TestApp) {
     },
 
     /** With `parameters` (even `{}`), the install with values: the same rules, and the values stamped in. */
-    install: (token: string, packageId: string, options: { version?: string; tenantId?: string; parameters?: Record<string, unknown> } = {}) =>
-      call(token, OpsInstallDocument, { packageId, ...options }, 'installCatalogPackage'),
+    install: (
+      token: string,
+      packageId: string,
+      options: { version?: string; channel?: string; tenantId?: string; parameters?: Record<string, unknown> } = {},
+    ) => call(token, OpsInstallDocument, { packageId, ...options }, 'installCatalogPackage'),
 
     installCheck: (token: string, packageId: string, environment: CatalogEnvironmentInput, options: { version?: string; tenantId?: string } = {}) =>
       call(token, OpsInstallCheckDocument, { packageId, environment, ...options }, 'catalogInstallCheck'),
@@ -135,6 +144,16 @@ export function catalogOps(t: TestApp) {
         : call(token, OpsRejectVersionDocument, args, 'rejectCatalogPackageVersion'),
 
     release: (token: string, packageId: string, tenantId?: string) => call(token, OpsReleaseDocument, { packageId, tenantId }, 'releaseCatalogPackage'),
+
+    /** Points a release channel at a version (`stable`: the default install). */
+    setChannel: (token: string, packageId: string, channel: string, version: string, tenantId?: string) =>
+      call(token, OpsSetChannelDocument, { packageId, channel, version, tenantId }, 'setCatalogChannel'),
+
+    removeChannel: (token: string, packageId: string, channel: string, tenantId?: string) =>
+      call(token, OpsRemoveChannelDocument, { packageId, channel, tenantId }, 'removeCatalogChannel'),
+
+    /** The package with its revision and channels; `data` is null where it is not visible. */
+    channels: (token: string, packageId: string, tenantId?: string) => call(token, OpsChannelsDocument, { packageId, tenantId }, 'catalogPackage'),
 
     auditEvents: (token: string, packageId: string, tenantId?: string) => call(token, OpsAuditEventsDocument, { packageId, tenantId }, 'catalogAuditEvents'),
 

@@ -21,7 +21,11 @@ export class CatalogInstallCheckResolver {
     @Arg('packageId', () => String, { description: 'The package slug' }) packageId: string,
     @Arg('environment', () => CatalogEnvironmentInput, { description: 'What the target has' }) environment: CatalogEnvironmentInput,
     @Arg('version', () => String, { nullable: true, description: 'Default: the default version' }) version?: string,
-    @Arg('channel', () => String, { nullable: true, description: 'A release channel (none exist yet: BAD_USER_INPUT)' }) channel?: string,
+    @Arg('channel', () => String, {
+      nullable: true,
+      description: 'A release channel: checks its version; not with version; NOT_FOUND when the package has no such channel',
+    })
+    channel?: string,
     @Arg('tenantId', () => ID, { nullable: true, description: 'Another tenant: super admins only' }) tenantId?: string,
   ): Promise<InstallCheck> {
     return ctx.catalog.checkInstall(ctx.caller, packageId, { version, channel, tenantId, environment: plainInput(environment) });

@@ -175,9 +175,14 @@ export class CatalogPackageResolver {
     parameters?: Record<string, unknown>,
     @Arg('credentialBindings', () => [CatalogCredentialBindingInput], { nullable: true, description: 'Which credential each credential slot is to use' })
     credentialBindings?: CatalogCredentialBindingInput[],
+    @Arg('channel', () => String, {
+      nullable: true,
+      description: 'A release channel: installs its version (metadata.channel records it); not with version; NOT_FOUND when the package has no such channel',
+    })
+    channel?: string,
   ): Promise<InstallResult> {
     const bindings = credentialBindings?.map(({ slot, credential }) => ({ slot, credential }));
-    return ctx.catalog.installPackage(ctx.caller, packageId, { version, tenantId, parameters, credentialBindings: bindings });
+    return ctx.catalog.installPackage(ctx.caller, packageId, { version, channel, tenantId, parameters, credentialBindings: bindings });
   }
 
   @Mutation(() => CatalogPackageType, {

@@ -4,7 +4,7 @@ import { AUDIT_ACTIONS, type AuditAction } from '../../modules/audit/audit-event
 import type { AuditEventView } from '../../modules/audit/audit.view';
 import { VISIBILITIES, type Visibility } from '../../modules/package/package.entity';
 import { PACKAGE_ORDERS, type PackageOrder } from '../../modules/package/package-search';
-import type { PackageView, VersionView } from '../../modules/package/package.view';
+import type { ChannelView, PackageView, VersionView } from '../../modules/package/package.view';
 import { VERSION_STATUSES, type VersionStatus } from '../../modules/package/version-status';
 import { connectionOf } from '../connection';
 import { CatalogPolicyViolationType } from '../publish-policy/publish-policy.types';
@@ -184,6 +184,30 @@ export class PublishCatalogPackageInput {
     description: 'Publish for review: the version is STAGED (seen by its author and reviewers only) until another user approves it',
   })
   stage?: boolean | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The release channel to publish to (a lowercase slug, not a semver range), created on first use; absent or stable: the default version moves as it always does. On another channel the version never becomes the default until promoted',
+  })
+  channel?: string | null;
+}
+
+@ObjectType('CatalogChannel', {
+  description: 'A release channel: a named pointer at one installable version; stable is the default version',
+  simpleResolvers: true,
+})
+export class CatalogChannelType {
+  @Field({ description: 'Its name: stable, or a lowercase slug such as beta' })
+  name!: string;
+
+  @Field({ description: 'The version it points at (an installable one)' })
+  version!: string;
+
+  @Field({ description: 'When it was last moved (stable before channels: when its version was published)' })
+  updatedAt!: Date;
+
+  @Field(() => ID, { description: 'Who moved it last (stable before channels: who published its version)' })
+  updatedBy!: string;
 }
 
 @ObjectType('CatalogDeprecation', { description: 'Why an installed (or targeted) version is deprecated' })
@@ -211,6 +235,9 @@ class CatalogInstallMetadataType {
 
   @Field(() => String, { nullable: true, description: 'Only for callers in the package tenant and super admins' })
   authorEmail!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The release channel installed from (pass it to catalogUpdates), null when none was named' })
+  channel!: string | null;
 
   @Field(() => CatalogDeprecationType, { nullable: true, description: 'Set when the installed version is deprecated' })
   deprecation!: CatalogDeprecationType | null;
@@ -290,6 +317,13 @@ export class CatalogInstalledInput {
 
   @Field(() => ID, { nullable: true, description: "The package's tenant; default the caller's" })
   tenantId?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The channel it was installed from (install metadata's channel): its versions are judged against that channel's; none or stable: the default version's",
+  })
+  channel?: string | null;
 }
 
 @ObjectType('CatalogUpdate', { description: 'Whether an installed copy has a newer version' })
@@ -385,6 +419,8 @@ const CatalogAuditAction = enumType('CatalogAuditAction', AUDIT_ACTIONS, 'What a
   metadata: 'The name, description, readme or tags changed without a new version',
   quarantine: 'The package was quarantined (changes.reason for admins)',
   release: 'The package was released from quarantine',
+  channel_set: 'A release channel was pointed at a version (changes.channel, from, to); stable is the default version',
+  channel_removed: 'A release channel other than stable was removed (changes.channel, version)',
 });
 export type CatalogAuditAction = AuditAction;
 
@@ -432,4 +468,5 @@ export const GRAPHQL_TYPES_MATCH_VIEWS: [
   FieldsOfView<CatalogPackageType, PackageView>,
   FieldsOfView<CatalogPackageVersionType, VersionView>,
   FieldsOfView<CatalogAuditEventType, AuditEventView>,
-] = [true, true, true];
+  FieldsOfView<CatalogChannelType, ChannelView>,
+] = [true, true, true, true];

@@ -43,7 +43,7 @@ export class CatalogUpgradeInput {
   @Field(() => String, { nullable: true, description: 'The version to upgrade to; default the default version' })
   toVersion?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'A release channel (none exist yet: BAD_USER_INPUT)' })
+  @Field(() => String, { nullable: true, description: "Not followed by previews yet (BAD_USER_INPUT): give the channel's version as toVersion" })
   channel?: string | null;
 
   @Field(() => GraphQLJSON, { description: 'The copy as it is now (a FlowGraph), edited or not' })

@@ -151,6 +151,7 @@ export const column = {
     .transform((value) => (value === null ? null : toDate(value))),
   /** `bigint` arrives as a string from node-postgres, as a number from PGlite. */
   integer: z.union([z.number(), z.string()]).transform(Number).pipe(z.number().int()),
+  boolean: z.boolean(),
   json: z.unknown().transform((value) => (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>),
   nullableJson: z.unknown().transform((value) => (value == null ? null : ((typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>))),
 };

@@ -61,7 +61,7 @@ const RULES = {
   'package:withdrawVersion': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: ONLY_AUTHOR_OR_ADMIN },
   'package:restoreVersion': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: ONLY_AUTHOR_OR_ADMIN },
   'package:delete': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: ONLY_AUTHOR_OR_ADMIN },
-  /** Channels other than the default one's automatic moves (docs/API.md "Channels"). */
+  /** Moving and removing release channels by hand (docs/API.md, "Release channels"). */
   'package:setChannel': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: ONLY_AUTHOR_OR_ADMIN },
   'package:removeChannel': { permission: PERMISSION_MANAGE, onPackage: authorOrAdmin, denied: ONLY_AUTHOR_OR_ADMIN },
   /** Name, description, readme and tags without a new version. */

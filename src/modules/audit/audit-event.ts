@@ -10,6 +10,8 @@ const statusChange = z.strictObject({
   to: z.enum(VERSION_STATUSES),
   reason: z.string().nullable(),
   defaultVersion: z.strictObject({ from: z.string().nullable(), to: z.string().nullable() }),
+  /** A withdrawal only, and only when some: the channels (but `stable`) that pointed at the version and were removed. */
+  channelsRemoved: z.array(z.string()).optional(),
 });
 
 const nothing = z.strictObject({});
@@ -22,6 +24,8 @@ const publishRecord = z.strictObject({
   revived: z.boolean(),
   /** The publish policy's DRY_RUN violations the publish was let through with; absent when none. */
   policyViolations: z.array(z.strictObject({ rule: z.string(), path: z.string(), message: z.string() })).optional(),
+  /** Only for a publish to a channel other than `stable`: that channel (the default version did not move). */
+  channel: z.string().optional(),
 });
 
 /**
@@ -49,6 +53,11 @@ export const AUDIT_CHANGES = {
   quarantine: z.strictObject({ reason: z.string().nullable() }),
   /** What the package had been quarantined for (admins only, as above). */
   release: z.strictObject({ reason: z.string().nullable() }),
+  // Snake case: the GraphQL enum shows each key upper-cased (CHANNEL_SET, CHANNEL_REMOVED).
+  /** A channel was pointed at a version (`from` null when it was created, or `stable` had nothing). */
+  channel_set: z.strictObject({ channel: z.string(), from: z.string().nullable(), to: z.string() }),
+  /** A channel other than `stable` was removed by hand; `version` is where it pointed. */
+  channel_removed: z.strictObject({ channel: z.string(), version: z.string() }),
 };
 
 export type AuditAction = keyof typeof AUDIT_CHANGES;

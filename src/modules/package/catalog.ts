@@ -16,6 +16,7 @@ import { countedOutcome } from './outcome-metrics';
 import type { PackageRepository } from './package.repository';
 import type { PublishSlots } from './publish-slots';
 import type { UpgradeMergeCache } from './upgrade-preview';
+import { removeChannel, setChannel } from './use-cases/channels';
 import { checkInstall } from './use-cases/check-install';
 import { checkUpdates } from './use-cases/check-updates';
 import { diffVersions } from './use-cases/diff-versions';
@@ -31,6 +32,7 @@ import {
   getPackagesByIds,
   getPackagesByKeys,
   listPackages,
+  listChannelsOfPackages,
   listFirstVersionsOfPackages,
   listPackagesFromFlows,
   listVersions,
@@ -93,6 +95,9 @@ export function createCatalog(deps: CatalogDeps) {
     listPackagesFromFlows: bind(listPackagesFromFlows),
     listVersions: bind(listVersions),
     listFirstVersionsOfPackages: bind(listFirstVersionsOfPackages),
+    listChannelsOfPackages: bind(listChannelsOfPackages),
+    setChannel: bind(setChannel),
+    removeChannel: bind(removeChannel),
     publishPackage: countedOutcome(metrics.publishes, bind(publishPackage)),
     installPackage: countedOutcome(metrics.installs, bind(installPackage)),
     checkInstall: bind(checkInstall),

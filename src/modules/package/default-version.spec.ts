@@ -7,9 +7,14 @@ import { packageVersions, strictVersion } from '../../../test/support/version-ar
 import type { VersionStatus } from './version-status';
 import { versionSortKey } from './version-sort-key';
 
-/** The rule read literally: highest installable (active or deprecated) release, else highest installable prerelease. */
-function oracle(versions: { version: string; status: VersionStatus }[]): string | null {
-  const installable = versions.filter((v) => v.status === 'active' || v.status === 'deprecated').map((v) => v.version);
+/**
+ * The rule read literally: the pin while it is installable, else the highest installable (active
+ * or deprecated) release that joined stable, else the highest such prerelease.
+ */
+function oracle(versions: { version: string; status: VersionStatus; inStable?: boolean }[], pin: string | null = null): string | null {
+  const installableNow = (v: { status: VersionStatus }) => v.status === 'active' || v.status === 'deprecated';
+  if (pin !== null && versions.some((v) => v.version === pin && installableNow(v))) return pin;
+  const installable = versions.filter((v) => installableNow(v) && v.inStable !== false).map((v) => v.version);
   const releases = installable.filter((v) => semver.prerelease(v) === null);
   const pool = releases.length > 0 ? releases : installable;
   return pool.length === 0 ? null : pool.sort(semver.rcompare)[0]!;
@@ -67,6 +72,41 @@ describe('defaultVersion', () => {
   });
 });
 
+/** Versions each joined `stable` or not, and a pin that is one of them (or another version, or none). */
+const channelledVersions = packageVersions.chain((versions) =>
+  fc.tuple(
+    fc.tuple(...versions.map((v) => fc.boolean().map((inStable) => ({ ...v, inStable })))),
+    fc.option(fc.oneof(strictVersion, ...(versions.length > 0 ? [fc.constantFrom(...versions.map((v) => v.version))] : []))),
+  ),
+);
+
+describe('defaultVersion with channels', () => {
+  it('never picks a version that did not join stable, unless it is the pin', () => {
+    fc.assert(
+      fc.property(channelledVersions, ([versions, pin]) => {
+        expect(defaultVersion(versions, pin)).toBe(oracle(versions, pin));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps a rollback pin while it is installable, and lets go of it when it is not', () => {
+    const versions = [
+      { version: '1.0.0', status: 'active' as const },
+      { version: '2.0.0', status: 'active' as const },
+      { version: '3.0.0', status: 'active' as const, inStable: false },
+    ];
+    expect(defaultVersion(versions)).toBe('2.0.0');
+    expect(defaultVersion(versions, '1.0.0')).toBe('1.0.0');
+    expect(
+      defaultVersion(
+        versions.map((v) => (v.version === '1.0.0' ? { ...v, status: 'withdrawn' as const } : v)),
+        '1.0.0',
+      ),
+    ).toBe('2.0.0');
+  });
+});
+
 describe('SQL fragments', () => {
   it('name the columns of the given alias', () => {
     expect(installableVersionSql('v')).toBe("v.status in ('active', 'deprecated')");
@@ -98,16 +138,18 @@ describe('in PostgreSQL', () => {
       query = (sql) => orm.em.getConnection().execute(sql);
       close = () => orm.close();
     }
-    await query('create temp table catalog_package_version (catalog_package_id int, version text, status text, version_sort text)');
+    await query(
+      'create temp table catalog_package_version (catalog_package_id int, version text, status text, version_sort text, in_stable boolean not null default true)',
+    );
   });
 
   afterAll(() => close());
 
-  const insert = (rows: { packageId: number; version: string; status: string }[]) =>
+  const insert = (rows: { packageId: number; version: string; status: string; inStable?: boolean }[]) =>
     rows.length === 0
       ? Promise.resolve([])
       : query(
-          `insert into catalog_package_version values ${rows.map((r) => `(${r.packageId}, '${r.version}', '${r.status}', '${versionSortKey(r.version)}')`).join(', ')}`,
+          `insert into catalog_package_version values ${rows.map((r) => `(${r.packageId}, '${r.version}', '${r.status}', '${versionSortKey(r.version)}', ${r.inStable ?? true})`).join(', ')}`,
         );
 
   it('orders by version_sort collate "C" exactly as semver does', async () => {
@@ -130,6 +172,19 @@ describe('in PostgreSQL', () => {
         const ids = packages.map((_, packageId) => packageId).join(', ');
         const rows = await query(`select p.id, ${defaultVersionSql('p.id')} as version from unnest(array[${ids}]) as p(id) order by p.id`);
         expect(rows.map((row) => row['version'])).toEqual(packages.map((versions) => defaultVersion(versions)));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('picks the same default version as defaultVersion with channels and a pin', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(channelledVersions, { minLength: 1, maxLength: 8 }), async (packages) => {
+        await query('truncate catalog_package_version');
+        await insert(packages.flatMap(([versions], packageId) => versions.map((v) => ({ packageId, ...v }))));
+        const pins = packages.map(([, pin], packageId) => `(${packageId}, ${pin === null ? 'null' : `'${pin}'`})`).join(', ');
+        const rows = await query(`select p.id, ${defaultVersionSql('p.id', 'dv', 'p.pin')} as version from (values ${pins}) as p(id, pin) order by p.id`);
+        expect(rows.map((row) => row['version'])).toEqual(packages.map(([versions, pin]) => defaultVersion(versions, pin)));
       }),
       { numRuns: 150 },
     );

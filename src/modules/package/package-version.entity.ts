@@ -32,6 +32,9 @@ export const CatalogPackageVersionSchema = defineEntity({
     // versionSortKey(version): byte order is semver precedence, so the "C" collation sorts it.
     versionSort: p.text().collation('C'),
     installCount: p.bigint().defaultRaw('0'),
+    // Whether the version joined `stable` (false when it was published to another channel and not
+    // promoted since): the default-version rule weighs only versions that did.
+    inStable: p.boolean().default(true),
     // What the version needs where it is installed, derived at publish; null for versions published before.
     requirements: p.json<Record<string, unknown>>().nullable(),
     // The signed provenance statement ({ statement, signature, keyId }); null for versions published before.

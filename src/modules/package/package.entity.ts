@@ -72,6 +72,9 @@ export const CatalogPackageSchema = defineEntity({
     // The `stable` channel is `defaultVersion`; who moved it last and when (null before channels).
     stableUpdatedAt: p.datetime().nullable(),
     stableUpdatedBy: p.string().length(256).nullable(),
+    // The version `stable` was set to by hand (setCatalogChannel): it stays the default while it is
+    // installable, until the next publish to `stable` or another set; null when the rule picks.
+    stablePin: p.string().length(64).nullable(),
     // When a version still cooling off (the publish policy's coolingOffMinutes) may join `stable`:
     // the sweep promotes packages whose time has come.
     stableReviewAt: p.datetime().nullable(),

@@ -29,6 +29,7 @@ export const packageRows = rowMapper(
     listed_version: column.nullableText,
     stable_updated_at: column.nullableTimestamp,
     stable_updated_by: column.nullableText,
+    stable_pin: column.nullableText,
     quarantine_reason: column.nullableText,
     quarantined_at: column.nullableTimestamp,
     quarantined_by: column.nullableText,
@@ -62,6 +63,8 @@ export const packageRows = rowMapper(
     /** The `stable` channel is `defaultVersion`: who moved it last and when (null before channels). */
     stableUpdatedAt: row.stable_updated_at,
     stableUpdatedBy: row.stable_updated_by,
+    /** The version `stable` was set to by hand, which stays the default while installable; null when the rule picks. */
+    stablePin: row.stable_pin,
     /** Set while quarantined: the reason, when and by whom. */
     quarantine: row.quarantined_at === null ? null : { reason: row.quarantine_reason ?? '', at: row.quarantined_at, by: row.quarantined_by ?? '' },
     createdAt: row.created_at,
@@ -91,6 +94,7 @@ export const versionRows = rowMapper(
     changelog: column.nullableText,
     version_sort: column.text,
     install_count: column.integer,
+    in_stable: column.boolean,
     requirements: column.nullableJson,
     provenance: column.nullableJson,
   },
@@ -111,6 +115,8 @@ export const versionRows = rowMapper(
     changelog: row.changelog,
     versionSort: row.version_sort,
     installCount: row.install_count,
+    /** Whether the version joined `stable` (false while it is on another channel only). */
+    inStable: row.in_stable,
     /** Derived at publish (written by this code only); null for versions published before requirements existed. */
     requirements: row.requirements as Requirements | null,
     /** Signed at publish; null for versions published before provenance existed. */
@@ -119,3 +125,23 @@ export const versionRows = rowMapper(
 );
 
 export type VersionRecord = ReturnType<typeof versionRows.parse>;
+
+/** A `catalog_channel` row (a channel other than `stable`), or `stable` as the channel list reads it. */
+export const channelRows = rowMapper(
+  {
+    catalog_package_id: column.text,
+    name: column.text,
+    version: column.text,
+    updated_at: column.timestamp,
+    updated_by: column.text,
+  },
+  (row) => ({
+    packageUuid: row.catalog_package_id,
+    name: row.name,
+    version: row.version,
+    updatedAt: row.updated_at,
+    updatedBy: row.updated_by,
+  }),
+);
+
+export type ChannelRecord = ReturnType<typeof channelRows.parse>;

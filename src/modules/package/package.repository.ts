@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Cursor, Page } from '../../common/pagination';
 import type { Em } from '../../infra/db/database';
 import { keysetAfter, toPage, type KeysetOrder } from '../../infra/db/keyset';
@@ -5,10 +6,11 @@ import { execute, sql, toDate, type SqlFragment, type VisibleRows } from '../../
 import { defaultVersionSql } from './default-version';
 import type { Visibility } from './package.entity';
 import { NO_SEARCH, ORDER_KEYS, tsquerySql, type PackageSearch } from './package-search';
-import { packageRows, versionRows, type PackageRecord, type VersionRecord } from './package.model';
+import { channelRows, packageRows, versionRows, type ChannelRecord, type PackageRecord, type VersionRecord } from './package.model';
 import type { VersionStatus } from './version-status';
 
 const PACKAGE_COLUMNS = sql.raw(packageRows.columns('p'));
+const CHANNEL_COLUMNS = sql.raw(channelRows.columns('c'));
 const VERSION_COLUMNS = sql.raw(versionRows.columns('v'));
 /** The version columns as `v_<column>`, beside a package's columns in one row. */
 const VERSION_VALUES = sql.raw(
@@ -39,6 +41,7 @@ const QUARANTINE_COLUMNS = [
   'visibility',
   'visibility_group_ids',
   'default_version',
+  'stable_pin',
   'quarantined_at',
   'quarantine_reason',
 ];
@@ -72,6 +75,16 @@ function updatedPackageOf(row: Record<string, unknown>): UpdatedPackage {
   };
 }
 
+/** What an update check's copy follows: its channel's version (null: `stable`), and `stable`'s pin. */
+export interface Followed {
+  channelVersion: string | null;
+  stablePin: string | null;
+}
+
+function textOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
 /** What an update check reads: how many newer versions per copy, and their changelogs or not. */
 export interface UpdateRead {
   newer: number;
@@ -87,7 +100,7 @@ export interface PackageKey {
 }
 
 /** What a first publish creates: the fields it sets; the rest start at their column defaults. */
-export type NewPackage = Omit<PackageRecord, 'revision' | 'listedVersion' | 'stableUpdatedAt' | 'stableUpdatedBy' | 'quarantine'>;
+export type NewPackage = Omit<PackageRecord, 'revision' | 'listedVersion' | 'stableUpdatedAt' | 'stableUpdatedBy' | 'stablePin' | 'quarantine'>;
 
 /** A listed package with the key it was sorted by (what its cursor carries). */
 export type SortedPackage = PackageRecord & { sortKey: Cursor['key'] };
@@ -297,15 +310,92 @@ export class PackageRepository {
   }
 
   /**
-   * Recomputes the package's default version from its version rows (`defaultVersionSql`); run in
-   * every transaction that adds a version or changes a status, under the package row lock.
+   * Recomputes the package's default version (the `stable` channel) from its version rows and its
+   * pin (`defaultVersionSql`); run in every transaction that adds a version or changes a status,
+   * under the package row lock. When it moves, `stable_updated_at/_by` record who moved it.
    */
-  async refreshDefaultVersion(em: Em, id: string): Promise<string | null> {
+  async refreshDefaultVersion(em: Em, id: string, moved?: { by: string; at: Date }): Promise<string | null> {
+    const rule = sql.raw(defaultVersionSql('p.id', 'dv', 'p.stable_pin'));
+    const stamp = moved
+      ? sql`, stable_updated_at = case when p.default_version is distinct from ${rule} then ${moved.at}::timestamptz else p.stable_updated_at end,
+         stable_updated_by = case when p.default_version is distinct from ${rule} then ${moved.by}::text else p.stable_updated_by end`
+      : sql.empty;
     const rows = await execute<{ default_version: string | null }[]>(
       em,
-      sql`update catalog_package p set default_version = ${sql.raw(defaultVersionSql('p.id'))} where p.id = ${id} returning p.default_version`,
+      sql`update catalog_package p set default_version = ${rule}${stamp} where p.id = ${id} returning p.default_version`,
     );
     return rows[0]?.default_version ?? null;
+  }
+
+  /**
+   * Points `stable` at a version by hand: it joins `stable` and becomes the pin (null clears the
+   * pin, as a publish to `stable` does). The caller refreshes the default version after.
+   */
+  async setStablePin(em: Em, id: string, pin: { versionId: string; version: string } | null): Promise<void> {
+    if (pin !== null) await execute(em, sql`update catalog_package_version set in_stable = true where id = ${pin.versionId}`);
+    await execute(em, sql`update catalog_package set stable_pin = ${pin?.version ?? null} where id = ${id}`);
+  }
+
+  /** Records who moved `stable` and when (a set by hand, even to the version it already was at). */
+  async stampStable(em: Em, id: string, moved: { by: string; at: Date }): Promise<void> {
+    await execute(em, sql`update catalog_package set stable_updated_at = ${moved.at}, stable_updated_by = ${moved.by} where id = ${id}`);
+  }
+
+  /** A channel other than `stable` of a package, or null. */
+  async findChannel(em: Em, packageUuid: string, name: string): Promise<ChannelRecord | null> {
+    const rows = await execute<unknown[]>(
+      em,
+      sql`select ${CHANNEL_COLUMNS} from catalog_channel c where c.catalog_package_id = ${packageUuid} and c.name = ${name}`,
+    );
+    return rows[0] ? channelRows.parse(rows[0]) : null;
+  }
+
+  /** Creates the channel or moves it (one statement, under the package row lock). */
+  async upsertChannel(em: Em, packageUuid: string, channel: { name: string; version: string; by: string; at: Date }): Promise<void> {
+    await execute(
+      em,
+      sql`insert into catalog_channel (id, catalog_package_id, name, version, updated_at, updated_by)
+       values (${randomUUID()}, ${packageUuid}, ${channel.name}, ${channel.version}, ${channel.at}, ${channel.by})
+       on conflict (catalog_package_id, name) do update set version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+    );
+  }
+
+  async deleteChannel(em: Em, packageUuid: string, name: string): Promise<void> {
+    await execute(em, sql`delete from catalog_channel where catalog_package_id = ${packageUuid} and name = ${name}`);
+  }
+
+  /** Removes every channel (but `stable`) pointing at the version; returns their names, sorted. */
+  async deleteChannelsAt(em: Em, packageUuid: string, version: string): Promise<string[]> {
+    const rows = await execute<{ name: string }[]>(
+      em,
+      sql`delete from catalog_channel where catalog_package_id = ${packageUuid} and version = ${version} returning name`,
+    );
+    return rows.map((row) => String(row.name)).sort();
+  }
+
+  /**
+   * Every channel of each package, `stable` first (the default version; who moved it last, or
+   * before channels the default version's publisher and publish time), then the others by name:
+   * one query for a page of packages (the channels DataLoader). Packages with nothing installable
+   * have no `stable`.
+   */
+  async listChannelsOfPackages(em: Em, packageUuids: readonly string[]): Promise<Map<string, ChannelRecord[]>> {
+    const channels = new Map<string, ChannelRecord[]>(packageUuids.map((id) => [id, []]));
+    if (packageUuids.length === 0) return channels;
+    const ids = sql.uuidArray(packageUuids);
+    const rows = await execute<unknown[]>(
+      em,
+      sql`select * from (
+         select p.id as catalog_package_id, 'stable' as name, p.default_version as version,
+           coalesce(p.stable_updated_at, v.published_at) as updated_at, coalesce(p.stable_updated_by, v.publisher_id) as updated_by, 0 as rank
+         from catalog_package p join catalog_package_version v on v.catalog_package_id = p.id and v.version = p.default_version
+         where p.id = any(${ids})
+         union all
+         select c.catalog_package_id, c.name, c.version, c.updated_at, c.updated_by, 1 as rank from catalog_channel c where c.catalog_package_id = any(${ids})
+       ) c order by c.catalog_package_id, c.rank, c.name collate "C"`,
+    );
+    for (const channel of rows.map(channelRows.parse)) channels.get(channel.packageUuid)?.push(channel);
+    return channels;
   }
 
   async updateVersionStatus(em: Em, versionId: string, status: VersionStatus, reason: string | null): Promise<void> {
@@ -338,15 +428,18 @@ export class PackageRepository {
     await execute(em, sql`update catalog_package set deleted_at = ${at}, updated_at = ${at} where id = ${id}`);
   }
 
-  /** A new version row, never installed: active, or staged for review. */
-  async insertVersion(em: Em, version: Omit<VersionRecord, 'status' | 'statusReason' | 'installCount'> & { status: 'active' | 'staged' }): Promise<void> {
+  /** A new version row, never installed: active, or staged for review; `inStable` false when published to another channel. */
+  async insertVersion(
+    em: Em,
+    version: Omit<VersionRecord, 'status' | 'statusReason' | 'installCount' | 'inStable'> & { status: 'active' | 'staged'; inStable?: boolean },
+  ): Promise<void> {
     await execute(
       em,
       sql`insert into catalog_package_version (id, catalog_package_id, version, sha256, size_bytes, blob_name,
-         publisher_id, publisher_email, published_at, tags, node_types, changelog, version_sort, requirements, provenance, status)
+         publisher_id, publisher_email, published_at, tags, node_types, changelog, version_sort, requirements, provenance, status, in_stable)
        values (${version.id}, ${version.packageUuid}, ${version.version}, ${version.sha256}, ${version.sizeBytes}, ${version.blobName},
          ${version.publisherId}, ${version.publisherEmail}, ${version.publishedAt}, ${sql.textArray(version.tags)}, ${sql.textArray(version.nodeTypes)},
-         ${version.changelog}, ${version.versionSort}, ${jsonOrNull(version.requirements)}::jsonb, ${jsonOrNull(version.provenance)}::jsonb, ${version.status})`,
+         ${version.changelog}, ${version.versionSort}, ${jsonOrNull(version.requirements)}::jsonb, ${jsonOrNull(version.provenance)}::jsonb, ${version.status}, ${version.inStable ?? true})`,
     );
   }
 
@@ -390,9 +483,11 @@ export class PackageRepository {
   /**
    * For each installed copy, in input order and in ONE statement whatever their number: the
    * versions of its package the caller sees that `shapeUpdate` needs, and no more: the installed
-   * one, the default one, the highest installable one and the `read.newer` highest versions
-   * offered above the installed one (at least one, so `updateAvailable` holds), or null when the
-   * package is unknown or invisible. `sortKey` is `versionSortKey(version)` of each input,
+   * one, the default one, its channel's, the highest installable one in its reach and the
+   * `read.newer` highest versions offered above the installed one (at least one, so
+   * `updateAvailable` holds), or null when the package is unknown or invisible; and what it
+   * follows (`follows`: its channel's version, `stable`'s pin). `channel` of an input is the
+   * channel it follows (null: `stable`). `sortKey` is `versionSortKey(version)` of each input,
    * `copies` how many identical inputs it stands for (the changelog budget counts each); a key
    * ending in `~` is a release (a copy at a release is offered releases only).
    * Changelogs are read only when `read.changelogs`, and then only when all of them together
@@ -402,11 +497,16 @@ export class PackageRepository {
   async findVersionsForUpdates(
     em: Em,
     visibleTo: VisibleRows,
-    installed: readonly { tenantId: string; packageId: string; version: string; sortKey: string; copies: number }[],
+    installed: readonly { tenantId: string; packageId: string; version: string; sortKey: string; copies: number; channel: string | null }[],
     read: UpdateRead,
-  ): Promise<{ versions: (VersionRecord[] | null)[]; packages: (UpdatedPackage | null)[]; changelogBytes: number }> {
-    if (installed.length === 0) return { versions: [], packages: [], changelogBytes: 0 };
-    const offeredAbove = sql`w.status in ('active', 'deprecated') and w.version_sort collate "C" > c.sort_key collate "C" and (right(c.sort_key, 1) <> '~' or right(w.version_sort, 1) = '~')`;
+  ): Promise<{ versions: (VersionRecord[] | null)[]; packages: (UpdatedPackage | null)[]; follows: (Followed | null)[]; changelogBytes: number }> {
+    if (installed.length === 0) return { versions: [], packages: [], follows: [], changelogBytes: 0 };
+    // What a copy may be offered (`inReach`): a copy that follows a channel (`ch`), the versions up
+    // to that channel's; any other, the versions that joined `stable`, up to its pin when pinned
+    // (`b.sort`: the sort key of that bound). A channel at a prerelease makes its copies follow prereleases.
+    const inReach = sql`(ch.version is not null or w.in_stable) and (b.sort is null or w.version_sort collate "C" <= b.sort collate "C")`;
+    const offeredAbove = sql`w.status in ('active', 'deprecated') and w.version_sort collate "C" > c.sort_key collate "C" and ${inReach}
+      and (right(c.sort_key, 1) <> '~' or right(w.version_sort, 1) = '~' or (ch.version is not null and right(b.sort, 1) <> '~'))`;
     const changelog = read.changelogs
       ? sql`case when (select bytes from budget) <= ${read.changelogBytes} then v.changelog end as changelog`
       : sql`null::text as changelog`;
@@ -418,21 +518,29 @@ export class PackageRepository {
         sql.textArray(installed.map((copy) => copy.version)),
         sql.textArray(installed.map((copy) => copy.sortKey)),
         sql.intArray(installed.map((copy) => copy.copies)),
+        // No channel (or `stable`): the empty string, never a channel name.
+        sql.textArray(installed.map((copy) => copy.channel ?? '')),
       ],
       ', ',
     );
     const rows = await execute<Record<string, unknown>[]>(
       em,
       sql`with copy as (
-         select * from unnest(${copies}) with ordinality as i(tenant_id, package_id, version, sort_key, copies, ord)
+         select * from unnest(${copies}) with ordinality as i(tenant_id, package_id, version, sort_key, copies, channel, ord)
        ), picked as (
-         select c.ord, c.copies, p.id as package_uuid, w.id as version_id, ${QUARANTINE_OF_PACKAGE}
+         select c.ord, c.copies, p.id as package_uuid, ch.version as channel_version, w.id as version_id, ${QUARANTINE_OF_PACKAGE}
          from copy c
          left join catalog_package p on p.tenant_id = c.tenant_id and p.package_id = c.package_id and ${visibleTo.where()}
+         left join catalog_channel ch on ch.catalog_package_id = p.id and ch.name = c.channel
          left join lateral (
-           (select w.id from catalog_package_version w where w.catalog_package_id = p.id and (w.version = c.version or w.version = p.default_version))
+           select t.version_sort as sort from catalog_package_version t
+           where t.catalog_package_id = p.id and t.version = coalesce(ch.version, case when p.stable_pin = p.default_version then p.stable_pin end)
+         ) b on true
+         left join lateral (
+           (select w.id from catalog_package_version w where w.catalog_package_id = p.id
+             and (w.version = c.version or w.version = p.default_version or w.version = ch.version))
            union
-           (select w.id from catalog_package_version w where w.catalog_package_id = p.id and w.status in ('active', 'deprecated')
+           (select w.id from catalog_package_version w where w.catalog_package_id = p.id and w.status in ('active', 'deprecated') and ${inReach}
              order by w.version_sort collate "C" desc limit 1)
            union
            (select w.id from catalog_package_version w where w.catalog_package_id = p.id and ${offeredAbove}
@@ -441,20 +549,22 @@ export class PackageRepository {
        ), budget as (
          select coalesce(sum(octet_length(x.changelog)::bigint * picked.copies), 0)::bigint as bytes from picked join catalog_package_version x on x.id = picked.version_id
        )
-       select picked.ord, picked.package_uuid, ${changelogBytes} as changelog_bytes, ${QUARANTINE_PICKED}, ${VERSION_COLUMNS_BUT_CHANGELOG}, ${changelog}
+       select picked.ord, picked.package_uuid, picked.channel_version, ${changelogBytes} as changelog_bytes, ${QUARANTINE_PICKED}, ${VERSION_COLUMNS_BUT_CHANGELOG}, ${changelog}
        from picked left join catalog_package_version v on v.id = picked.version_id
        order by picked.ord`,
     );
     const versions: (VersionRecord[] | null)[] = installed.map(() => null);
     const packages: (UpdatedPackage | null)[] = installed.map(() => null);
+    const follows: (Followed | null)[] = installed.map(() => null);
     for (const row of rows) {
       if (row['package_uuid'] === null) continue;
       const index = Number(row['ord']) - 1;
       const found = (versions[index] ??= []);
       packages[index] ??= updatedPackageOf(row);
+      follows[index] ??= { channelVersion: textOrNull(row['channel_version']), stablePin: textOrNull(row['q_stable_pin']) };
       if (row['id'] !== null) found.push(versionRows.parse(row));
     }
-    return { versions, packages, changelogBytes: Number(rows[0]?.['changelog_bytes'] ?? 0) };
+    return { versions, packages, follows, changelogBytes: Number(rows[0]?.['changelog_bytes'] ?? 0) };
   }
 
   /**
@@ -467,17 +577,21 @@ export class PackageRepository {
     visibleTo: VisibleRows,
     key: PackageKey,
     wanted: string | null,
-  ): Promise<{ pkg: PackageRecord; versions: VersionRecord[] } | null> {
+    channel: string | null = null,
+  ): Promise<{ pkg: PackageRecord; versions: VersionRecord[]; channelVersion: string | null } | null> {
+    // The named channel's version (a channel points at installable versions only, so it is among them).
     const rows = await execute<Record<string, unknown>[]>(
       em,
-      sql`select ${PACKAGE_COLUMNS}, ${VERSION_VALUES} from catalog_package p
+      sql`select ${PACKAGE_COLUMNS}, ${VERSION_VALUES}, ch.version as channel_version from catalog_package p
+       left join catalog_channel ch on ch.catalog_package_id = p.id and ch.name = ${channel}
        left join catalog_package_version v on v.catalog_package_id = p.id and (v.status in ('active', 'deprecated') or v.version = ${wanted})
        where p.tenant_id = ${key.tenantId} and p.package_id = ${key.packageId} and ${visibleTo.where()}
        order by v.version_sort collate "C" desc`,
     );
     if (rows.length === 0) return null;
     const versions = rows.filter((row) => row['v_id'] !== null).map((row) => versionRows.parse(unprefixed(row, 'v_')));
-    return { pkg: packageRows.parse(rows[0]), versions };
+    const channelVersion = rows[0]['channel_version'];
+    return { pkg: packageRows.parse(rows[0]), versions, channelVersion: typeof channelVersion === 'string' ? channelVersion : null };
   }
 
   /**

@@ -1,9 +1,19 @@
+import semver from 'semver';
 import { z } from 'zod';
 import { hasControlCharacters } from '../../common/control-characters';
 import { BadUserInputError, toProblems } from '../../common/errors';
 import { parameterDeclarationsSchema } from '../flow/parameters';
 import { validRuntimeRange } from '../flow/requirements';
 import { parseVersion } from './versioning';
+
+/**
+ * A release channel's name: a lowercase slug that is no semver version or range (npm's dist-tag
+ * rule, so a channel can never be mistaken for a version).
+ */
+export const channelNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a lowercase slug: a letter, then letters, digits or -, at most 64')
+  .refine((name) => semver.validRange(name) === null, 'must not be a semver version or range');
 
 /** Input limits; docs/API.md lists them. */
 export const LIMITS = {
@@ -79,6 +89,8 @@ export const publishInputSchema = z
       .max(LIMITS.runtimeMax, `must be at most ${LIMITS.runtimeMax} characters`)
       .refine(validRuntimeRange, 'must be a semver range such as >=2.3 <3')
       .nullish(),
+    /** The release channel the version goes to; absent or `stable`: the default version may move (today's rule). */
+    channel: channelNameSchema.nullish(),
   })
   .superRefine((input, ctx) => {
     const hasFlowId = input.flowId != null;

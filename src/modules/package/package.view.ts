@@ -3,7 +3,7 @@ import type { Scope } from '../access/scope';
 import type { Requirements } from '../flow/requirements.types';
 import type { Provenance } from '../provenance/provenance';
 import type { Visibility } from './package.entity';
-import type { PackageRecord, VersionRecord } from './package.model';
+import type { ChannelRecord, PackageRecord, VersionRecord } from './package.model';
 import type { VersionStatus } from './version-status';
 import { readsUnreleased } from './unreleased';
 import { requirementsOf } from './version-requirements';
@@ -119,4 +119,16 @@ export function toVersionView(version: VersionRecord): VersionView {
     requirements: requirementsOf(version),
     provenance: version.provenance,
   };
+}
+
+/** A release channel as anyone who sees its package may read it. */
+export interface ChannelView {
+  name: string;
+  version: string;
+  updatedAt: Date;
+  updatedBy: string;
+}
+
+export function toChannelView(channel: ChannelRecord): ChannelView {
+  return { name: channel.name, version: channel.version, updatedAt: channel.updatedAt, updatedBy: channel.updatedBy };
 }

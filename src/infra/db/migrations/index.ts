@@ -16,6 +16,7 @@ import { Migration20261203190000_audit_actions_in_code } from './Migration202612
 import { Migration20261204020000_version_requirements_provenance } from './Migration20261204020000_version_requirements_provenance';
 import { Migration20261204114858_releases } from './Migration20261204114858_releases';
 import { Migration20261204213000_publish_policy_change } from './Migration20261204213000_publish_policy_change';
+import { Migration20261204213100_channels } from './Migration20261204213100_channels';
 
 /**
  * Migrations are listed here explicitly (no file globbing), so the same list works compiled,
@@ -39,4 +40,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261204020000_version_requirements_provenance', class: Migration20261204020000_version_requirements_provenance },
   { name: 'Migration20261204114858_releases', class: Migration20261204114858_releases },
   { name: 'Migration20261204213000_publish_policy_change', class: Migration20261204213000_publish_policy_change },
+  { name: 'Migration20261204213100_channels', class: Migration20261204213100_channels },
 ];

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { Caller } from '../../../common/caller';
-import { BadUserInputError } from '../../../common/errors';
 import { accessFor } from '../../access/scope';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import { fitEnvironment, isIncompatibility, type InstallProblem, type ProposedBinding, type TargetEnvironment } from '../install-check';
@@ -8,6 +7,7 @@ import type { VersionRecord } from '../package.model';
 import { assertPackageAndVersionRef, packageNotFound, versionNotFound } from '../package-ref';
 import { assertNotQuarantined } from '../quarantine';
 import { assertServable } from '../unreleased';
+import { channelNotFound, channelOption, STABLE } from '../channels';
 import { parseInput, plainText } from '../package.validation';
 import { requirementsOf } from '../version-requirements';
 import { isInstallable } from '../version-status';
@@ -15,7 +15,7 @@ import { isInstallable } from '../version-status';
 /** The pre-flight's answer: whether the version would run in the environment, and why not. */
 export interface InstallCheck {
   packageId: string;
-  /** The version checked: the one asked for, else the default version. */
+  /** The version checked: the one asked for, else the channel's, else the default version. */
   version: string;
   installable: boolean;
   problems: InstallProblem[];
@@ -51,18 +51,15 @@ export async function checkInstall(deps: CatalogDeps, caller: Caller, packageId:
   access.assert('package:checkInstall');
   const tenantId = access.actingTenant(options.tenantId);
   const environment = toEnvironment(parseInput(environmentSchema, options.environment, 'Invalid environment'));
-  if (options.channel != null) {
-    // Release channels do not exist yet: a channel name names nothing to check.
-    throw new BadUserInputError('Release channels are not available yet: ask for a version, or for the default version', [
-      { path: 'channel', message: 'no release channels exist' },
-    ]);
-  }
   assertPackageAndVersionRef(packageId, options.version);
+  const channel = channelOption(options);
+  const named = channel !== null && channel !== STABLE ? channel : null;
 
-  const found = await deps.db.run((em) => deps.packages.findForInstallCheck(em, access.rows, { tenantId, packageId }, options.version ?? null));
+  const found = await deps.db.run((em) => deps.packages.findForInstallCheck(em, access.rows, { tenantId, packageId }, options.version ?? null, named));
   if (!found) throw packageNotFound(packageId);
+  if (named !== null && found.channelVersion === null) throw channelNotFound(packageId, named);
   assertNotQuarantined(access, found.pkg);
-  const wanted = options.version ?? found.pkg.defaultVersion;
+  const wanted = options.version ?? found.channelVersion ?? found.pkg.defaultVersion;
   const checked = found.versions.find((version) => version.version === wanted);
   if (!checked) throw options.version ? versionNotFound(packageId, options.version) : packageNotFound(packageId);
   assertServable(access, found.pkg, checked);

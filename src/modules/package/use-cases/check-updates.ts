@@ -7,12 +7,15 @@ import { checkUpdateInputs, shapeUpdate, type UpdateAnswer } from '../update-che
 import { versionSortKey } from '../version-sort-key';
 import { isPackageSlug } from '../package-ref';
 import { isUnreleased } from '../unreleased';
+import { STABLE } from '../channels';
 
 export interface InstalledInput {
   packageId: string;
   version: string;
   /** The package's tenant (from install's `metadata.tenantId`); default the caller's. */
   tenantId?: string | null;
+  /** The channel the copy was installed from (install's `metadata.channel`); none (or `stable`): the default version. */
+  channel?: string | null;
 }
 
 /** How many newer versions an answer lists per copy unless asked (`newerVersions(first:)`), and at most. */
@@ -50,11 +53,13 @@ export async function checkUpdates(
     packageId: copy.packageId,
     version: copy.version,
     sortKey: versionSortKey(copy.version),
+    // `stable` is the default version: a copy following it is a copy following no channel.
+    channel: copy.channel == null || copy.channel === STABLE ? null : copy.channel,
   }));
   // A package id that is not a slug names no package: it answers as an unknown one and never
   // reaches SQL (it may hold a NUL, which would fail the whole statement).
   // Identical copies are asked once, with how many there are (the changelog budget counts each).
-  const keyOf = (copy: (typeof copies)[number]) => JSON.stringify([copy.tenantId, copy.packageId, copy.version]);
+  const keyOf = (copy: (typeof copies)[number]) => JSON.stringify([copy.tenantId, copy.packageId, copy.version, copy.channel]);
   const distinct = new Map<string, (typeof copies)[number] & { copies: number }>();
   for (const copy of copies.filter((each) => isPackageSlug(each.packageId))) {
     const seen = distinct.get(keyOf(copy));
@@ -66,10 +71,15 @@ export async function checkUpdates(
   const read = { newer, changelogs: selection.changelogs && newer > 0, changelogBytes: maxResponseBytes };
   const found = await db.read((em) => packages.findVersionsForUpdates(em, access.rows, asked, read));
   if (found.changelogBytes > maxResponseBytes) throw new ResponseTooLargeError(found.changelogBytes, maxResponseBytes);
-  const foundOf = new Map(asked.map((copy, index) => [keyOf(copy), { versions: found.versions[index] ?? null, pkg: found.packages[index] ?? null }]));
+  const foundOf = new Map(
+    asked.map((copy, index) => [
+      keyOf(copy),
+      { versions: found.versions[index] ?? null, pkg: found.packages[index] ?? null, following: found.follows[index] ?? undefined },
+    ]),
+  );
   return installed.map((copy, index) => {
-    const { versions, pkg } = foundOf.get(keyOf(copies[index]!)) ?? { versions: null, pkg: null };
-    const answer = shapeUpdate({ packageId: copy.packageId, installedVersion: copy.version }, versions);
+    const { versions, pkg, following } = foundOf.get(keyOf(copies[index]!)) ?? { versions: null, pkg: null, following: undefined };
+    const answer = shapeUpdate({ packageId: copy.packageId, installedVersion: copy.version }, versions, following);
     // A staged or rejected version is unknown to callers who may not know of it: its status too.
     const unknown = answer.installedStatus !== null && isUnreleased(answer.installedStatus) && !(pkg && access.may('package:readUnderReview', { pkg }));
     return {

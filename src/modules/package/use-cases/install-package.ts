@@ -6,6 +6,7 @@ import type { Requirements } from '../../flow/requirements.types';
 import { parseInput } from '../package.validation';
 import { requirementsOf } from '../version-requirements';
 import type { Caller } from '../../../common/caller';
+import type { Em } from '../../../infra/db/database';
 import { accessFor } from '../../access/scope';
 import { archivedFlow } from '../archived-flow';
 import type { CatalogDeps, TenantOption } from '../catalog';
@@ -13,6 +14,7 @@ import { toPackageView } from '../package.view';
 import { assertPackageAndVersionRef, packageNotFound, versionNotFound } from '../package-ref';
 import { assertNotQuarantined } from '../quarantine';
 import { assertServable } from '../unreleased';
+import { channelNotFound, channelOption, STABLE } from '../channels';
 
 type InstallValue = string | number | boolean;
 
@@ -31,6 +33,8 @@ export interface InstallResult {
     version: string;
     sha256: string;
     authorEmail: string | null;
+    /** The release channel installed from (what `catalogUpdates` is to follow), null when none was named. */
+    channel: string | null;
     /** Set when the installed version is deprecated: it installs, and says why it should not. */
     deprecation: { reason: string | null } | null;
     /** Only for an install given values: the parameter values stamped in (defaults included), so an upgrade can apply them again. */
@@ -49,14 +53,15 @@ export interface InstallValues {
 const bindingsSchema = z.array(z.strictObject({ slot: z.string(), credential: z.string() })).max(1_000);
 
 /**
- * A fresh copy of a version's flow (default: the package's default version), audited. A withdrawn
+ * A fresh copy of a version's flow (default: the package's default version; with `channel`, that
+ * channel's version, NOT_FOUND when the package has no such channel), audited. A withdrawn
  * version is never served (VERSION_WITHDRAWN); a package with nothing installable has no default.
  */
 export async function installPackage(
   deps: CatalogDeps,
   caller: Caller,
   packageId: string,
-  options: TenantOption & InstallValues & { version?: string | null } = {},
+  options: TenantOption & InstallValues & { version?: string | null; channel?: string | null } = {},
 ): Promise<InstallResult> {
   const { db, packages, audit } = deps;
   const access = accessFor(caller);
@@ -65,10 +70,17 @@ export async function installPackage(
   assertPackageAndVersionRef(packageId, options.version);
   const withValues = options.parameters != null || options.credentialBindings != null;
   const bindings = parseInput(bindingsSchema, options.credentialBindings ?? [], 'Invalid credential bindings');
+  const channel = channelOption(options);
+  const channelVersion = async (em: Em, packageUuid: string, name: string): Promise<string> => {
+    const named = await packages.findChannel(em, packageUuid, name);
+    if (!named) throw channelNotFound(packageId, name);
+    return named.version;
+  };
   const found = await db.run(async (em) => {
     const pkg = await packages.findVisible(em, access.rows, tenantId, packageId);
-    const wanted = options.version ?? pkg?.defaultVersion;
-    if (!pkg || !wanted) return null;
+    if (!pkg) return null;
+    const wanted = channel !== null && channel !== STABLE ? await channelVersion(em, pkg.id, channel) : (options.version ?? pkg.defaultVersion);
+    if (!wanted) return null;
     const version = await packages.findVersion(em, pkg.id, wanted);
     return version ? { pkg, version } : null;
   });
@@ -103,6 +115,7 @@ export async function installPackage(
       sha256: version.sha256,
       authorEmail: view.authorEmail,
       deprecation: version.status === 'deprecated' ? { reason: version.statusReason } : null,
+      channel,
       ...(values ? { parameters: values.parameters, credentialBindings: bindings } : {}),
     },
   };

@@ -42,7 +42,9 @@ const upgradeInputSchema = z.strictObject({
     .string()
     .refine((value) => parseVersion(value) === value, 'must be a semantic version such as 1.2.3')
     .nullish(),
-  channel: z.null({ error: 'no release channels exist yet: give toVersion, or nothing for the default version' }).optional(),
+  channel: z
+    .null({ error: "previews do not follow release channels yet: give the channel's version as toVersion, or nothing for the default version" })
+    .optional(),
   copy: FlowGraphSchema.refine((flow) => Buffer.byteLength(JSON.stringify(flow)) <= MAX_FLOW_BYTES, `must be at most ${MAX_FLOW_BYTES} bytes as JSON`),
   parameters: z.record(z.string(), z.unknown()).nullish(),
   credentialBindings: z

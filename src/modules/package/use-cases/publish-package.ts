@@ -3,7 +3,7 @@ import type { Caller } from '../../../common/caller';
 import type { Em } from '../../../infra/db/database';
 import { BlobAlreadyExistsError } from '../../../infra/blob/blob-storage';
 import { accessFor } from '../../access/scope';
-import { FlowCompileError } from '../../../common/errors';
+import { BadUserInputError, FlowCompileError } from '../../../common/errors';
 import { assertCompiles, renderManifest } from '../../flow/flow-compiler';
 import type { FlowGraph } from '../../flow/flow-graph';
 import { checkParameterUse } from '../../flow/parameters';
@@ -18,6 +18,7 @@ import type { NewPackage } from '../package.repository';
 import { parseInput, publishInputSchema, type PublishInput } from '../package.validation';
 import { toPackageView, type PackageView } from '../package.view';
 import { assertNotQuarantined } from '../quarantine';
+import { moveChannel, STABLE } from '../channels';
 import { versionSortKey } from '../version-sort-key';
 import { planPublishVersion, republishBaseAfter } from '../versioning';
 
@@ -34,6 +35,12 @@ export async function publishPackage(deps: CatalogDeps, caller: Caller, rawInput
   const access = accessFor(caller);
   access.assert('package:publish');
   const input = parseInput(publishInputSchema, rawInput);
+  if (input.stage === true && input.channel != null && input.channel !== STABLE) {
+    // A staged version joins no channel: it is reviewed first, and moved to a channel once approved.
+    throw new BadUserInputError('A staged version joins no channel', [
+      { path: '$.channel', message: 'publish for review without a channel, then set the channel once approved' },
+    ]);
+  }
   return deps.idempotency.withIdempotency(caller, request.idempotencyKey, input, async () => {
     const { record, policy } = await publishOnce(deps, caller, input, request.authorization);
     // The dry-run violations belong to this answer only (and to its idempotent replays).
@@ -182,6 +189,7 @@ async function commitVersion(
 ): Promise<PackageRecord> {
   const { packages, audit } = deps;
   const { row, created, version, archive, blobName, now, labels, source, policy } = step;
+  const channel = input.channel ?? STABLE;
   // Quarantined since the reservation was taken: the locked row decides.
   assertNotQuarantined(accessFor(caller), row);
   const provenance = deps.provenance.sign({
@@ -214,6 +222,9 @@ async function commitVersion(
     ...labels,
     requirements: source.requirements,
     provenance,
+    // A version published to another channel does not join `stable`: the default never picks it
+    // until it is promoted (setCatalogChannel stable).
+    inStable: channel === STABLE,
   });
   const fields = {
     name: input.name,
@@ -226,10 +237,14 @@ async function commitVersion(
     updatedAt: now,
   };
   // A staged version changes nothing members read: the package keeps its name, texts and labels
-  // until the version is approved (then they become the approved version's).
+  // until the version is approved (then they become the approved version's), and no channel moves.
   const revision = staged ? await packages.updateAfterStagedPublish(em, row.id, fields) : await packages.updateAfterPublish(em, row.id, fields);
+  const moved = { by: caller.userId, at: now };
+  // A publish to `stable` ends a pin (a rollback sticks until then); one to another channel moves that channel.
+  if (!staged && channel !== STABLE) await moveChannel(packages, em, row, { channel, version, ...moved });
+  else if (!staged && row.stablePin !== null) await packages.setStablePin(em, row.id, null);
   // After the package update: it revives a deleted row, and the new version may be the default.
-  const defaultVersion = await packages.refreshDefaultVersion(em, row.id);
+  const defaultVersion = await packages.refreshDefaultVersion(em, row.id, moved);
   await packages.refreshListedVersion(em, row.id);
   await audit.record(em, caller, {
     tenantId: row.tenantId,
@@ -244,6 +259,7 @@ async function commitVersion(
       sourceFlowId: input.flowId ?? null,
       revived: row.deletedAt !== null,
       ...(policy.dryRunViolations.length > 0 ? { policyViolations: policy.dryRunViolations } : {}),
+      ...(channel === STABLE ? {} : { channel }),
     },
     at: now,
   });
@@ -253,7 +269,7 @@ async function commitVersion(
     return { ...row, ...kept, defaultVersion, revision, deletedAt: null, listedVersion: row.listedVersion };
   }
   // A version above every other one, released: the highest a member knows of.
-  return { ...row, ...fields, defaultVersion, revision, deletedAt: null, listedVersion: version };
+  return { ...row, ...fields, defaultVersion, revision, deletedAt: null, listedVersion: version, stablePin: channel === STABLE ? null : row.stablePin };
 }
 
 /** The valid flow of a publish and what it needs where it is installed. */

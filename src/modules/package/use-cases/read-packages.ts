@@ -6,7 +6,7 @@ import type { CatalogDeps, TenantOption } from '../catalog';
 import { parsePackageSearch, searchScope, type PackageFilterInput, type PackageOrder } from '../package-search';
 import type { VersionRecord } from '../package.model';
 import type { PackageKey } from '../package.repository';
-import { toPackageView, toVersionView, type PackageView, type VersionView } from '../package.view';
+import { toChannelView, toPackageView, toVersionView, type ChannelView, type PackageView, type VersionView } from '../package.view';
 import { isPackageSlug } from '../package-ref';
 
 /** A page of packages, with the total over every page counted only when asked for. */
@@ -72,6 +72,15 @@ export async function listFirstVersionsOfPackages(
 ): Promise<Map<string, Connection<VersionView>>> {
   const pages = await db.read((em) => packages.listFirstVersionPages(em, packageUuids, pageSize(first), unreleasedOf));
   return new Map([...pages].map(([id, page]) => [id, versionConnection(page)]));
+}
+
+/**
+ * The release channels of many packages at once (one query), `stable` first; the packages were
+ * already read, so already visible to the caller.
+ */
+export async function listChannelsOfPackages({ db, packages }: CatalogDeps, packageUuids: readonly string[]): Promise<Map<string, ChannelView[]>> {
+  const channels = await db.read((em) => packages.listChannelsOfPackages(em, packageUuids));
+  return new Map([...channels].map(([id, list]) => [id, list.map(toChannelView)]));
 }
 
 /** A page of versions as the caller may read them, with cursors from the stored rows. */

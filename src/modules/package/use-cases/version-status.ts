@@ -3,7 +3,7 @@ import type { Action } from '../../access/policy';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import type { VersionRecord } from '../package.model';
 import { toVersionView, type VersionView } from '../package.view';
-import { requireStatusReason, transition, type VersionStatusAction } from '../version-status';
+import { isInstallable, requireStatusReason, transition, type VersionStatusAction } from '../version-status';
 import { changePackage, prepareChange } from './manage-package';
 import { versionNotFound } from '../package-ref';
 
@@ -52,18 +52,29 @@ async function changeVersionStatus(
     if (!version) throw versionNotFound(packageId, target.version);
     const status = transition(version.status, statusAction);
     await deps.packages.updateVersionStatus(em, version.id, status, reason);
-    const defaultVersion = await deps.packages.refreshDefaultVersion(em, pkg.id);
+    // A channel never points at a version that is not installable: `stable` lets go of a pin on
+    // it (and follows the rule), every other channel at it is removed.
+    const unpinned = !isInstallable(status) && pkg.stablePin === version.version;
+    if (unpinned) await deps.packages.setStablePin(em, pkg.id, null);
+    const channelsRemoved = isInstallable(status) ? [] : await deps.packages.deleteChannelsAt(em, pkg.id, version.version);
+    const defaultVersion = await deps.packages.refreshDefaultVersion(em, pkg.id, { by: caller.userId, at: now });
     await deps.audit.record(em, caller, {
       tenantId: pkg.tenantId,
       packageUuid: pkg.id,
       packageId: pkg.packageId,
       version: version.version,
       action: statusAction,
-      changes: { from: version.status, to: status, reason, defaultVersion: { from: pkg.defaultVersion, to: defaultVersion } },
+      changes: {
+        from: version.status,
+        to: status,
+        reason,
+        defaultVersion: { from: pkg.defaultVersion, to: defaultVersion },
+        ...(channelsRemoved.length > 0 ? { channelsRemoved } : {}),
+      },
       at: now,
     });
     changed = { ...version, status, statusReason: reason };
-    return { ...pkg, defaultVersion };
+    return { ...pkg, defaultVersion, stablePin: unpinned ? null : pkg.stablePin };
   });
   return toVersionView(changed!);
 }
