@@ -161,6 +161,26 @@ describe('staged publishing', () => {
     expect((await t.gql(who.member, GET, { p: 'brand-new' })).body.data.catalogPackage).toMatchObject({ version: '0.1.0', highestVersion: '0.1.0' });
   });
 
+  it('stages every publish of a tenant whose policy enforces requireApproval, and reports it under DRY_RUN', async () => {
+    const who = await people();
+    const SET = `mutation S($input: CatalogPublishPolicyInput!) { setCatalogPublishPolicy(input: $input) { requireApproval { mode } } }`;
+    const PUBLISH_REPORTED = `mutation P($input: PublishCatalogPackageInput!) { publishCatalogPackage(input: $input) { version highestVersion policyViolations { rule } } }`;
+    const input = (version: string, extra: Record<string, unknown> = {}) => ({
+      input: { packageId: 'governed', name: 'governed', version, content: flowContent(), ...extra },
+    });
+    expect(codeOf(await t.gql(who.admin, SET, { input: { requireApproval: { mode: 'DRY_RUN' } } }))).toBe('OK');
+    const reported = await t.gql(who.author, PUBLISH_REPORTED, input('1.0.0'));
+    expect(reported.body.data.publishCatalogPackage).toEqual({ version: '1.0.0', highestVersion: '1.0.0', policyViolations: [{ rule: 'requireApproval' }] });
+
+    expect(codeOf(await t.gql(who.admin, SET, { input: { requireApproval: { mode: 'ENFORCE' } } }))).toBe('OK');
+    const staged = await t.gql(who.author, PUBLISH_REPORTED, input('1.1.0'));
+    expect(staged.body.data.publishCatalogPackage).toEqual({ version: '1.0.0', highestVersion: '1.1.0', policyViolations: [] });
+    expect((await t.gql(who.admin, GET, { p: 'governed' })).body.data.catalogPackage.versions.edges[0].node).toEqual({ version: '1.1.0', status: 'STAGED' });
+    expect(codeOf(await t.gql(who.author, PUBLISH_REPORTED, input('1.2.0', { channel: 'beta' })))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await t.gql(who.approver, APPROVE, { p: 'governed', v: '1.1.0' }))).toBe('OK');
+    expect((await t.gql(who.member, GET, { p: 'governed' })).body.data.catalogPackage.version).toBe('1.1.0');
+  });
+
   it('of concurrent approvals and rejections of one staged version, exactly one wins (raced for real)', async () => {
     const who = await people();
     await publish(who.author, 'contested', '1.0.0');

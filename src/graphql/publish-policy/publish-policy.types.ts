@@ -72,19 +72,19 @@ export class CatalogPublishPolicyType {
 
   @Field(() => CatalogPolicyModeRuleType, {
     nullable: true,
-    description: 'Release rule, stored and returned here: new versions need an approval (applied by staged publishing)',
+    description: 'Release rule: under ENFORCE every publish is staged for approval; under DRY_RUN an unstaged publish reports it',
   })
   requireApproval!: CatalogPolicyModeRuleType | null;
 
   @Field(() => CatalogPolicyModeRuleType, {
     nullable: true,
-    description: 'Release rule, stored and returned here: a new version reaches a channel only when promoted (applied by channels)',
+    description: 'Release rule, stored and returned: a new version reaches stable only when promoted (not applied yet)',
   })
   explicitPromotion!: CatalogPolicyModeRuleType | null;
 
   @Field(() => CatalogPolicyCoolingOffRuleType, {
     nullable: true,
-    description: 'Release rule, stored and returned here: how long a new version cools off before it may join stable (applied by channels)',
+    description: 'Release rule, stored and returned: how long a new version cools off before it may join stable (not applied yet)',
   })
   coolingOffMinutes!: CatalogPolicyCoolingOffRuleType | null;
 
@@ -139,13 +139,13 @@ export class CatalogPublishPolicyInput {
   @Field(() => CatalogPolicyMaxNodesRuleInput, { nullable: true, description: 'The most nodes a published flow may have' })
   maxNodes?: CatalogPolicyMaxNodesRuleInput | null;
 
-  @Field(() => CatalogPolicyModeRuleInput, { nullable: true, description: 'Release rule (applied by staged publishing)' })
+  @Field(() => CatalogPolicyModeRuleInput, { nullable: true, description: 'Release rule: ENFORCE stages every publish for approval' })
   requireApproval?: CatalogPolicyModeRuleInput | null;
 
-  @Field(() => CatalogPolicyModeRuleInput, { nullable: true, description: 'Release rule (applied by channels)' })
+  @Field(() => CatalogPolicyModeRuleInput, { nullable: true, description: 'Release rule (stored, not applied yet)' })
   explicitPromotion?: CatalogPolicyModeRuleInput | null;
 
-  @Field(() => CatalogPolicyCoolingOffRuleInput, { nullable: true, description: 'Release rule (applied by channels)' })
+  @Field(() => CatalogPolicyCoolingOffRuleInput, { nullable: true, description: 'Release rule (stored, not applied yet)' })
   coolingOffMinutes?: CatalogPolicyCoolingOffRuleInput | null;
 }
 

@@ -46,7 +46,7 @@ export const policyRulesSchema = z.strictObject({
   /** Hosts every http(s) URL in any node's config must have: `api.example.com`, `*.example.com`. */
   allowedHosts: patternRule(HOST_PATTERN, MAX_HOST_PATTERN_LENGTH, 'host (lower case, e.g. api.example.com or *.example.com)').optional(),
   maxNodes: z.strictObject({ limit: z.int().min(1).max(MAX_NODES), mode }).optional(),
-  /** Release rules: stored and returned here, applied by channels and staged publishing. */
+  /** Release rules: requireApproval stages publishes (publish-package.ts); the other two are stored and returned, not applied yet. */
   requireApproval: z.strictObject({ mode }).optional(),
   explicitPromotion: z.strictObject({ mode }).optional(),
   coolingOffMinutes: z.strictObject({ minutes: z.int().min(0).max(MAX_COOLING_OFF_MINUTES), mode }).optional(),

@@ -10,6 +10,7 @@ import { checkParameterUse } from '../../flow/parameters';
 import { deriveRequirements } from '../../flow/requirements';
 import type { Requirements } from '../../flow/requirements.types';
 import { checkPublishPolicy, type PolicyOutcome } from '../../publish-policy/publish-check';
+import type { PolicyRules } from '../../publish-policy/policy-rules';
 import { assertPublishHoldsNoSecrets } from '../../secrets/publish-refusal';
 import type { CatalogDeps, RequestMeta } from '../catalog';
 import { buildPackageArchive, packageJsonFor } from '../package-archive';
@@ -35,12 +36,7 @@ export async function publishPackage(deps: CatalogDeps, caller: Caller, rawInput
   const access = accessFor(caller);
   access.assert('package:publish');
   const input = parseInput(publishInputSchema, rawInput);
-  if (input.stage === true && input.channel != null && input.channel !== STABLE) {
-    // A staged version joins no channel: it is reviewed first, and moved to a channel once approved.
-    throw new BadUserInputError('A staged version joins no channel', [
-      { path: '$.channel', message: 'publish for review without a channel, then set the channel once approved' },
-    ]);
-  }
+  assertStagedJoinsNoChannel(input);
   return deps.idempotency.withIdempotency(caller, request.idempotencyKey, input, async () => {
     const { record, policy } = await publishOnce(deps, caller, input, request.authorization);
     // The dry-run violations belong to this answer only (and to its idempotent replays).
@@ -51,10 +47,11 @@ export async function publishPackage(deps: CatalogDeps, caller: Caller, rawInput
 async function publishOnce(
   deps: CatalogDeps,
   caller: Caller,
-  input: PublishInput,
+  asked: PublishInput,
   authorization: string,
 ): Promise<{ record: PackageRecord; policy: PolicyOutcome }> {
   const { publishSlots, flows, logger } = deps;
+  let input = asked;
   // Rights on an existing package first: a caller who may not republish it learns nothing from
   // the flows service and costs it nothing. The tenant's publish policy is read in the same unit
   // (one primary-key read), and applied once the flow compiles.
@@ -68,7 +65,10 @@ async function publishOnce(
   const requirements = versionRequirements(compiled.flow, input);
   await assertNoSecrets(deps, caller, content, input);
   // ENFORCE violations refuse here (POLICY_VIOLATION); DRY_RUN ones travel with the publish.
-  const policy = checkPublishPolicy(rules, compiled.flow);
+  const policy = withApprovalRule(rules, input, checkPublishPolicy(rules, compiled.flow));
+  // Under an enforced requireApproval every publish is staged for review.
+  if (rules.requireApproval?.mode === 'enforce') input = { ...input, stage: true };
+  assertStagedJoinsNoChannel(input);
   const labels = { tags: input.tags ?? [], nodeTypes: [...new Set(compiled.flow.nodes.map((node) => node.type))].sort() };
 
   // First short transaction: the package's slot, the version and the quota (nothing a reader sees).
@@ -97,6 +97,22 @@ async function publishOnce(
   const dryRunViolations = policy.dryRunViolations.length;
   logger.info({ tenantId: caller.tenantId, packageId: input.packageId, version: record.latestVersion, dryRunViolations }, 'package published');
   return { record, policy };
+}
+
+/** A staged version joins no channel: it is reviewed first, and set on a channel once approved. */
+function assertStagedJoinsNoChannel(input: PublishInput): void {
+  if (input.stage === true && input.channel != null && input.channel !== STABLE) {
+    throw new BadUserInputError('A staged version joins no channel', [
+      { path: '$.channel', message: 'publish for review without a channel (the tenant may require review), then set the channel once approved' },
+    ]);
+  }
+}
+
+/** requireApproval in DRY_RUN: a publish that was not staged is reported as one the rule would have staged. */
+function withApprovalRule(rules: PolicyRules, input: PublishInput, outcome: PolicyOutcome): PolicyOutcome {
+  if (rules.requireApproval?.mode !== 'dry_run' || input.stage === true) return outcome;
+  const violation = { rule: 'requireApproval', path: '', message: 'Under ENFORCE this publish would have been staged for approval' };
+  return { ...outcome, dryRunViolations: [...outcome.dryRunViolations, violation] };
 }
 
 /**
