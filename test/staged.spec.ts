@@ -134,6 +134,28 @@ describe('staged publishing', () => {
     expect(codeOf(await t.gql(who.approver, APPROVE, { p: 'reviewed', v: '1.1.0' }))).toBe('ILLEGAL_STATE');
   });
 
+  it('is approved onto a channel: another channel leaves the default where it was, stable makes it the default', async () => {
+    const who = await people();
+    const APPROVE_ON = `mutation A($p: String!, $v: String!, $c: String) { approveCatalogPackageVersion(packageId: $p, version: $v, channel: $c) { version status } }`;
+    const CHANNELS = `query C($p: String!) { catalogPackage(packageId: $p) { version channels { name version } } }`;
+    await publish(who.author, 'tracked', '1.0.0');
+    await publish(who.author, 'tracked', '2.0.0', { stage: true });
+    expect(codeOf(await t.gql(who.approver, APPROVE_ON, { p: 'tracked', v: '2.0.0', c: '1.x' }))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await t.gql(who.approver, APPROVE_ON, { p: 'tracked', v: '2.0.0', c: 'beta' }))).toBe('OK');
+    expect((await t.gql(who.member, CHANNELS, { p: 'tracked' })).body.data.catalogPackage).toEqual({
+      version: '1.0.0',
+      channels: [
+        { name: 'stable', version: '1.0.0' },
+        { name: 'beta', version: '2.0.0' },
+      ],
+    });
+    expect((await t.gql(who.member, INSTALL, { p: 'tracked' })).body.data.installCatalogPackage.metadata.version).toBe('1.0.0');
+
+    await publish(who.author, 'tracked', '3.0.0', { stage: true });
+    expect(codeOf(await t.gql(who.approver, APPROVE_ON, { p: 'tracked', v: '3.0.0', c: 'stable' }))).toBe('OK');
+    expect((await t.gql(who.member, CHANNELS, { p: 'tracked' })).body.data.catalogPackage.version).toBe('3.0.0');
+  });
+
   it('is rejected with a reason, kept for the record, never installable, and its number never reused', async () => {
     const who = await people();
     await publish(who.author, 'refused', '1.0.0');

@@ -39,7 +39,11 @@ export const AUDIT_CHANGES = {
   /** A publish for review: the version is staged (the same record as a publish). */
   stage: publishRecord,
   /** A staged version approved: it is active, and the default version moved or not. */
-  approve: z.strictObject({ defaultVersion: z.strictObject({ from: z.string().nullable(), to: z.string().nullable() }) }),
+  approve: z.strictObject({
+    defaultVersion: z.strictObject({ from: z.string().nullable(), to: z.string().nullable() }),
+    /** The channel it was approved onto, when one was named. */
+    channel: z.string().optional(),
+  }),
   reject: z.strictObject({ reason: z.string() }),
   visibility: z.strictObject({ from: visibilitySetting, to: visibilitySetting }),
   delete: nothing,

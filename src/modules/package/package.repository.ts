@@ -336,6 +336,11 @@ export class PackageRepository {
     await execute(em, sql`update catalog_package set stable_pin = ${pin?.version ?? null} where id = ${id}`);
   }
 
+  /** A version approved onto another channel than `stable`: it does not join `stable` (never the default until promoted). */
+  async leaveStable(em: Em, versionId: string): Promise<void> {
+    await execute(em, sql`update catalog_package_version set in_stable = false where id = ${versionId}`);
+  }
+
   /** Records who moved `stable` and when (a set by hand, even to the version it already was at). */
   async stampStable(em: Em, id: string, moved: { by: string; at: Date }): Promise<void> {
     await execute(em, sql`update catalog_package set stable_updated_at = ${moved.at}, stable_updated_by = ${moved.by} where id = ${id}`);

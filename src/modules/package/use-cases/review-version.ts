@@ -8,10 +8,16 @@ import type { PackageRecord, VersionRecord } from '../package.model';
 import { toVersionView, type VersionView } from '../package.view';
 import { versionNotFound, visiblePackage } from '../package-ref';
 import { requireStatusReason } from '../version-status';
+import { moveChannel, parseChannelName, STABLE } from '../channels';
 import { changePackage, prepareChange } from './manage-package';
 
 export interface ReviewTarget extends TenantOption {
   version: string;
+}
+
+export interface ApprovalTarget extends ReviewTarget {
+  /** The channel the approved version joins: none or `stable` by the default-version rule; `stable` pins it; another channel points there only. */
+  channel?: string | null;
 }
 
 /**
@@ -20,14 +26,17 @@ export interface ReviewTarget extends TenantOption {
  * Only a reviewer (an admin of the tenant, or a holder of scaicore:approve in it) who is not its
  * publisher; of two concurrent approvals exactly one wins, the other finds it approved (ILLEGAL_STATE).
  */
-export async function approveVersion(deps: CatalogDeps, caller: Caller, packageId: string, target: ReviewTarget): Promise<VersionView> {
+export async function approveVersion(deps: CatalogDeps, caller: Caller, packageId: string, target: ApprovalTarget): Promise<VersionView> {
   const tenantId = prepareChange(caller, 'package:review', target.tenantId);
+  const channel = target.channel == null ? null : parseChannelName(target.channel);
   // The texts come from the archive, read before the transaction: no lock waits on blob storage.
   const published = await publishedTexts(deps, caller, { packageId, tenantId, version: target.version });
   let approved: VersionRecord | undefined;
   await changePackage(deps, caller, 'package:review', { packageId, tenantId }, async (em, pkg, now) => {
     const version = await stagedVersion(deps, em, caller, pkg, target.version);
+    if (channel !== null && channel !== STABLE) await deps.packages.leaveStable(em, version.id);
     await deps.packages.updateVersionStatus(em, version.id, 'active', null);
+    if (channel !== null) await moveChannel(deps.packages, em, pkg, { channel, version: version.version, by: caller.userId, at: now });
     const defaultVersion = await deps.packages.refreshDefaultVersion(em, pkg.id);
     await deps.packages.refreshListedVersion(em, pkg.id);
     const texts = { ...published, tags: version.tags, nodeTypes: version.nodeTypes };
@@ -38,7 +47,7 @@ export async function approveVersion(deps: CatalogDeps, caller: Caller, packageI
       packageId: pkg.packageId,
       version: version.version,
       action: 'approve',
-      changes: { defaultVersion: { from: pkg.defaultVersion, to: defaultVersion } },
+      changes: { defaultVersion: { from: pkg.defaultVersion, to: defaultVersion }, ...(channel === null ? {} : { channel }) },
       at: now,
     });
     approved = { ...version, status: 'active', statusReason: null };
