@@ -1,5 +1,5 @@
 import type { CatalogDeps } from './catalog';
-import { readPackageArchive, sha256Hex } from './package-archive';
+import { readPackageArchive, sha256Hex, type PackageArchiveContents } from './package-archive';
 import type { VersionRecord } from './package.model';
 
 type ArchiveDeps = Pick<CatalogDeps, 'archives' | 'blobs' | 'logger' | 'provenance'>;
@@ -13,9 +13,25 @@ export async function archivedFlow(
   deps: ArchiveDeps,
   version: Pick<VersionRecord, 'sha256' | 'blobName' | 'provenance' | 'version'>,
 ): Promise<Readonly<Record<string, unknown>>> {
-  assertProvenance(deps, version);
   const cached = deps.archives.get(version.sha256);
-  if (cached) return cached;
+  if (cached) {
+    assertProvenance(deps, version);
+    return cached;
+  }
+  const { contents, bytes } = await verifiedArchive(deps, version);
+  return deps.archives.set(version.sha256, contents.flow as Record<string, unknown>, bytes);
+}
+
+/**
+ * The whole archive of a version, read from blob storage and served only when it is the one
+ * published (its provenance and its sha256, as `archivedFlow` checks them): what an approval
+ * reads the published texts from.
+ */
+export async function verifiedArchive(
+  deps: ArchiveDeps,
+  version: Pick<VersionRecord, 'sha256' | 'blobName' | 'provenance' | 'version'>,
+): Promise<{ contents: PackageArchiveContents; bytes: number }> {
+  assertProvenance(deps, version);
   const bytes = await deps.blobs.download(version.blobName);
   const actual = sha256Hex(bytes);
   if (actual !== version.sha256) {
@@ -23,7 +39,7 @@ export async function archivedFlow(
     deps.logger.error({ blobName: version.blobName, expected: version.sha256, actual }, 'archive sha256 mismatch');
     throw new Error(`Archive integrity check failed for ${version.blobName}`);
   }
-  return deps.archives.set(version.sha256, readPackageArchive(bytes).flow as Record<string, unknown>, bytes.length);
+  return { contents: readPackageArchive(bytes), bytes: bytes.length };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Caller } from '../../../common/caller';
 import { CatalogError, ForbiddenError } from '../../../common/errors';
 import { accessFor } from '../../access/scope';
 import type { Em } from '../../../infra/db/database';
-import { readPackageArchive, sha256Hex } from '../package-archive';
+import { verifiedArchive } from '../archived-flow';
 import type { CatalogDeps, TenantOption } from '../catalog';
 import type { PackageRecord, VersionRecord } from '../package.model';
 import { toVersionView, type VersionView } from '../package.view';
@@ -80,11 +80,16 @@ export async function rejectVersion(deps: CatalogDeps, caller: Caller, packageId
   return toVersionView(rejected!);
 }
 
+/** Only a staged version is reviewed: NOT_FOUND without one, ILLEGAL_STATE for any other status. */
+function assertStaged(packageId: string, wanted: string, version: VersionRecord | null): asserts version is VersionRecord {
+  if (!version) throw versionNotFound(packageId, wanted);
+  if (version.status !== 'staged') throw new CatalogError('ILLEGAL_STATE', `Version ${version.version} of ${packageId} is ${version.status}, not staged`);
+}
+
 /** The version to review, read under the package lock: staged, and not published by the reviewer. */
 async function stagedVersion(deps: CatalogDeps, em: Em, caller: Caller, pkg: PackageRecord, wanted: string) {
   const version = await deps.packages.findVersion(em, pkg.id, wanted);
-  if (!version) throw versionNotFound(pkg.packageId, wanted);
-  if (version.status !== 'staged') throw new CatalogError('ILLEGAL_STATE', `Version ${version.version} of ${pkg.packageId} is ${version.status}, not staged`);
+  assertStaged(pkg.packageId, wanted, version);
   // The second pair of eyes: whoever published it cannot approve or reject it, admins included.
   if (version.publisherId === caller.userId && pkg.tenantId === caller.tenantId) {
     throw new ForbiddenError('A staged version is reviewed by someone other than its publisher');
@@ -100,11 +105,8 @@ async function publishedTexts(deps: CatalogDeps, caller: Caller, key: { packageI
     access.assert('package:review', { pkg, visible: true });
     return deps.packages.findVersion(em, pkg.id, key.version);
   });
-  if (!version) throw versionNotFound(key.packageId, key.version);
-  if (version.status !== 'staged') throw new CatalogError('ILLEGAL_STATE', `Version ${version.version} of ${key.packageId} is ${version.status}, not staged`);
-  const bytes = await deps.blobs.download(version.blobName);
-  if (sha256Hex(bytes) !== version.sha256) throw new Error(`Archive integrity check failed for ${version.blobName}`);
-  const contents = readPackageArchive(bytes);
+  assertStaged(key.packageId, key.version, version);
+  const { contents } = await verifiedArchive(deps, version);
   const meta = contents.packageJson as { displayName?: unknown; description?: unknown };
   return {
     name: typeof meta.displayName === 'string' ? meta.displayName : key.packageId,
